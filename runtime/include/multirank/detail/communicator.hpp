@@ -1,0 +1,38 @@
+// An owned MPI communicator: a duplicate of the one given, with MPI_ERRORS_RETURN so every call's
+// result is checked and turned into an MpiError, freed by the destructor.
+#pragma once
+
+#include <mpi.h>
+
+#include <string>
+#include <vector>
+
+namespace multirank::detail {
+
+/// Throws MpiError naming `call` unless `code` is MPI_SUCCESS. Every MPI call goes through it.
+void check_mpi(int code, const char* call);
+
+class Communicator {
+ public:
+  explicit Communicator(MPI_Comm base);
+  ~Communicator();
+  Communicator(const Communicator&) = delete;
+  Communicator& operator=(const Communicator&) = delete;
+
+  MPI_Comm get() const noexcept { return comm_; }
+  int rank() const noexcept { return rank_; }
+  int size() const noexcept { return size_; }
+  /// Ranks sharing this rank's node (MPI_COMM_TYPE_SHARED).
+  int ranks_on_node() const noexcept { return ranks_on_node_; }
+  /// Host name of every rank, indexed by rank.
+  const std::vector<std::string>& hosts() const noexcept { return hosts_; }
+
+ private:
+  MPI_Comm comm_ = MPI_COMM_NULL;
+  int rank_ = 0;
+  int size_ = 1;
+  int ranks_on_node_ = 1;
+  std::vector<std::string> hosts_;
+};
+
+}  // namespace multirank::detail

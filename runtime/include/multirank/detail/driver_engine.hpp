@@ -1,0 +1,180 @@
+// The driver's scheduler and progress engine. Executors and pools put task records into their
+// submission queues; the engine hands them to workers with a window of records in flight per
+// worker (self-scheduling without a round trip between tasks), receives results, and completes
+// the futures. MPI calls are made under one lock by whichever thread is waiting on a result, or by
+// a background thread when nobody waits, so a waiting user thread sees its result without a
+// thread wake-up in between.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "multirank/detail/backoff.hpp"
+#include "multirank/detail/communicator.hpp"
+#include "multirank/detail/registry.hpp"
+#include "multirank/detail/task_state.hpp"
+#include "multirank/detail/transport.hpp"
+#include "multirank/options.hpp"
+
+namespace multirank::detail {
+
+using Clock = std::chrono::steady_clock;
+using Deadline = std::optional<Clock::time_point>;
+
+class SubmissionQueue;
+
+/// One scheduled unit of work on the driver: a task applied to `item_count` argument tuples.
+struct TaskRecord {
+  std::uint64_t id = 0;
+  const TaskEntry* entry = nullptr;
+  std::uint32_t item_count = 0;
+  std::vector<char> items;  // item_count blobs, each [u64 length][encoded arguments]
+  std::shared_ptr<TaskState> state;
+  std::shared_ptr<SubmissionQueue> queue;
+};
+
+/// The engine of the process's Runtime (an Error if there is none).
+class DriverEngine;
+DriverEngine& driver_engine_of_runtime();
+
+/// Appends `record` as a task record (header and items), as worker ranks receive it.
+void append_task_record(ByteWriter& out, const TaskRecord& record);
+
+/// The tasks of one Executor or Pool: what is pending, what is outstanding, who may run them.
+class SubmissionQueue {
+ public:
+  explicit SubmissionQueue(int max_workers) : max_workers_(max_workers) {}
+
+  /// Tasks submitted and not yet finished, failed or cancelled.
+  std::size_t outstanding() const noexcept { return outstanding_.load(std::memory_order_acquire); }
+  /// Set when the pool cannot run tasks any more (its initializer failed, or it was terminated).
+  std::exception_ptr broken() const {
+    std::lock_guard lock(broken_mutex_);
+    return broken_;
+  }
+
+ private:
+  friend class DriverEngine;
+
+  int max_workers_;  // worker slots [0, max_workers) may run its tasks; 0 = all
+  std::deque<TaskRecord> pending_;                    // guarded by DriverEngine::submit_mutex_
+  std::optional<TaskRecord> initializer_;             // guarded by DriverEngine::submit_mutex_
+  std::vector<bool> initialized_slots_;               // guarded by DriverEngine::submit_mutex_
+  bool closed_ = false;                               // guarded by DriverEngine::submit_mutex_
+  std::atomic<std::size_t> outstanding_{0};
+  mutable std::mutex broken_mutex_;
+  std::exception_ptr broken_;
+};
+
+class DriverEngine {
+ public:
+  DriverEngine(const Communicator& comm, const RuntimeOptions& options);
+  ~DriverEngine();
+  DriverEngine(const DriverEngine&) = delete;
+  DriverEngine& operator=(const DriverEngine&) = delete;
+
+  /// A queue whose tasks may use the first `max_workers` worker slots (0: all of them).
+  std::shared_ptr<SubmissionQueue> open_queue(int max_workers);
+  /// Runs `initializer` on each worker slot before the first task of `queue` runs there.
+  void set_initializer(SubmissionQueue& queue, TaskRecord initializer);
+  /// Queues a record and hands it out at once if a worker has room. Throws the queue's broken
+  /// error if it has one.
+  void submit(TaskRecord record);
+  /// Cancels every pending record of `queue`; true if any was.
+  bool cancel_pending(SubmissionQueue& queue);
+  /// The queue takes no more work; the engine forgets it once it is drained.
+  void close_queue(SubmissionQueue& queue);
+  /// Cancels pending records and fails running ones with `error`; later results are dropped.
+  void terminate(SubmissionQueue& queue, std::exception_ptr error);
+
+  /// Drives progress until `ready()` or the deadline; returns ready().
+  bool wait_until(const std::function<bool()>& ready, Deadline deadline);
+
+  std::uint64_t next_task_id() noexcept { return next_id_.fetch_add(1, std::memory_order_relaxed); }
+  /// Worker slots: remote worker ranks, plus the driver's own worker thread when it has one.
+  int worker_slots() const noexcept { return static_cast<int>(slots_.size()); }
+  bool driver_works() const noexcept { return local_slot_ >= 0; }
+  const std::string& host_of(int rank) const { return comm_.hosts().at(rank); }
+
+  /// Waits for all outstanding work, then stops every worker rank and the engine's threads.
+  void shutdown();
+
+ private:
+  struct InFlight {
+    std::uint64_t id;
+    std::uint32_t item_count;
+    std::shared_ptr<TaskState> state;
+    std::shared_ptr<SubmissionQueue> queue;
+    const TaskEntry* entry;
+  };
+  struct WorkerSlot {
+    int rank;                  // the rank that runs the slot's tasks (0 for the local worker)
+    std::deque<InFlight> in_flight;
+    std::uint64_t items_in_flight = 0;
+    double item_ns = 0;        // moving average of one item's run time
+    std::uint32_t window_items = 1;
+    std::size_t min_records = 1;  // records always allowed in flight, whatever their size
+  };
+  struct LocalResult {
+    InFlight record;
+    std::vector<char> result;  // one result record
+  };
+  using Completed = std::vector<std::pair<std::shared_ptr<TaskState>, std::shared_ptr<SubmissionQueue>>>;
+
+  bool progress();                      // one round: sends, receives, local results, dispatch
+  bool receive_messages();
+  void handle_results(const Message& message);
+  void complete(WorkerSlot& slot, InFlight& record, const ResultRecordHeader& header,
+                ByteReader& items);
+  bool dispatch();
+  bool has_room(const WorkerSlot& slot) const;
+  /// Pops the next runnable record for `slot` (initializer first when due), under submit_mutex_.
+  /// Appends the next record runnable on `slot` to `out` (with the queue's initializer first when
+  /// that slot has not run it yet); false when none. Caller holds submit_mutex_.
+  bool take_records_for(int slot, std::vector<TaskRecord>& out);
+  static void settle(SubmissionQueue& queue, std::size_t records);
+  /// Runs the hooks of completed states, then counts their records as settled.
+  static void finish_completed(Completed& completed);
+  void local_worker_main();
+  void background_main();
+  bool all_idle();
+
+  const Communicator& comm_;
+  RuntimeOptions options_;
+  Transport transport_;
+  std::atomic<std::uint64_t> next_id_{1};
+
+  std::mutex engine_mutex_;  // MPI calls, slots_, completed_
+  std::vector<WorkerSlot> slots_;
+  int local_slot_ = -1;
+  Completed completed_;
+  std::size_t dispatch_cursor_ = 0;
+
+  std::mutex submit_mutex_;  // the queues' pending records
+  std::vector<std::shared_ptr<SubmissionQueue>> queues_;
+  std::size_t queue_cursor_ = 0;
+  std::atomic<std::size_t> pending_records_{0};
+
+  std::mutex local_results_mutex_;
+  std::vector<LocalResult> local_results_;
+  std::atomic<bool> local_results_ready_{false};
+  std::vector<InFlight> local_running_;  // guarded by submit_mutex_
+  std::atomic<std::int64_t> local_item_ns_{0};
+
+  std::atomic<int> waiters_{0};
+  std::atomic<Clock::rep> last_activity_{0};
+  std::atomic<bool> stopping_{false};
+  std::thread local_worker_;
+  std::thread background_;
+};
+
+}  // namespace multirank::detail

@@ -1,0 +1,82 @@
+// The one place that sends and receives multirank messages. Sends are non-blocking and their
+// buffers are kept until MPI is done with them; receives use MPI_Improbe/MPI_Mrecv so a message
+// is taken whole. Bodies over the size limit (MPI counts are int) travel as continuation messages.
+#pragma once
+
+#include <mpi.h>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "multirank/detail/wire.hpp"
+
+namespace multirank::detail {
+
+struct Message {
+  int source = -1;
+  MessageKind kind{};
+  std::uint32_t record_count = 0;
+  std::vector<char> bytes;  // the whole message, header included
+  /// The records, after the header.
+  std::span<const char> body() const {
+    return std::span<const char>(bytes).subspan(sizeof(MessageHeader));
+  }
+};
+
+/// Builds a message in place: header space first, records appended after.
+class MessageBuilder {
+ public:
+  MessageBuilder() { reset(); }
+  MessageBuilder(const MessageBuilder&) = delete;
+  MessageBuilder& operator=(const MessageBuilder&) = delete;
+  ByteWriter& writer() noexcept { return writer_; }
+  void count_record() noexcept { ++records_; }
+  std::uint32_t records() const noexcept { return records_; }
+  bool empty() const noexcept { return records_ == 0; }
+  std::size_t size() const noexcept { return bytes_.size(); }
+  /// The finished message; the builder starts over, empty.
+  std::vector<char> finish(MessageKind kind);
+  void reset() {
+    bytes_.clear();
+    bytes_.resize(sizeof(MessageHeader));
+    records_ = 0;
+  }
+
+ private:
+  std::vector<char> bytes_;
+  ByteWriter writer_{bytes_};
+  std::uint32_t records_ = 0;
+};
+
+class Transport {
+ public:
+  Transport(MPI_Comm comm, std::size_t max_message_bytes);
+  ~Transport();
+  Transport(const Transport&) = delete;
+  Transport& operator=(const Transport&) = delete;
+
+  /// Posts `message` (from MessageBuilder::finish) to `dest`; returns at once.
+  void send(int dest, std::vector<char> message);
+  /// Sends a message with no records.
+  void send_signal(int dest, MessageKind kind);
+  /// A waiting message, if any.
+  std::optional<Message> poll();
+  /// Tests posted sends and frees finished buffers; true if any finished.
+  bool progress_sends();
+  bool sends_pending() const noexcept { return !outgoing_.empty(); }
+
+ private:
+  struct Outgoing {
+    std::vector<char> bytes;
+    std::vector<MPI_Request> requests;
+  };
+
+  MPI_Comm comm_;
+  std::size_t max_message_bytes_;
+  std::deque<Outgoing> outgoing_;
+};
+
+}  // namespace multirank::detail

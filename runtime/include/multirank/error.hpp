@@ -1,0 +1,101 @@
+// The one exception hierarchy of multirank. Every message names the thing that failed and why,
+// so a user reading a log line from rank 7 of 256 knows where to look.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace multirank {
+
+/// Base of every exception multirank throws.
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// An MPI call returned an error code; carries the code and MPI's own description.
+class MpiError : public Error {
+ public:
+  MpiError(const std::string& call, int code);
+  int code() const noexcept { return code_; }
+
+ private:
+  int code_;
+};
+
+/// A task raised on some rank. Carries the original exception's type and message, where it ran
+/// and which task it was, like mpi4py.futures' "Worker r of n on host" header.
+class RemoteError : public Error {
+ public:
+  RemoteError(std::string type_name, std::string message, int rank, std::string host,
+              std::string task_name);
+  const std::string& type_name() const noexcept { return type_name_; }
+  const std::string& message() const noexcept { return message_; }
+  int rank() const noexcept { return rank_; }
+  const std::string& host() const noexcept { return host_; }
+  const std::string& task_name() const noexcept { return task_name_; }
+
+ private:
+  std::string type_name_;
+  std::string message_;
+  int rank_;
+  std::string host_;
+  std::string task_name_;
+};
+
+/// The pool or executor can no longer run tasks (shut down, terminated, or a worker was lost).
+class BrokenPool : public Error {
+ public:
+  using Error::Error;
+};
+
+/// A blocking call ran past its timeout.
+class TimeoutError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// The future was cancelled before it ran.
+class CancelledError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// A non-blocking or timed `get` found the queue empty.
+class Empty : public Error {
+ public:
+  using Error::Error;
+};
+
+/// A non-blocking or timed `put` found the queue full.
+class Full : public Error {
+ public:
+  using Error::Error;
+};
+
+/// The other end of a pipe closed and everything it sent was received.
+class EOFError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// Bytes on the wire do not decode as the type they are read as (truncated, corrupted, or another
+/// type was sent).
+class DecodeError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// A setting (a RuntimeOptions field or a MULTIRANK_* variable) has a value that cannot be used.
+class ConfigError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// Tasks: an unregistered function, a name registered twice, a signature that does not match.
+class TaskError : public Error {
+ public:
+  using Error::Error;
+};
+
+}  // namespace multirank

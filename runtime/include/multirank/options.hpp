@@ -1,0 +1,39 @@
+// Settings of a run: how ranks wait, how much work each worker keeps queued, whether the driver
+// rank runs tasks too. Every field can be set from a MULTIRANK_* environment variable.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace multirank {
+
+/// Whether rank 0 runs tasks besides driving: `automatic` does when its node has a core per rank,
+/// so with `mpirun -np 2` on two cores both cores compute; `always` is forced with one rank.
+enum class DriverWorks { automatic, always, never };
+
+struct RuntimeOptions {
+  /// How long a waiting rank keeps polling after the last message before it starts to nap
+  /// (MULTIRANK_SPIN_US).
+  std::chrono::microseconds spin_window{1000};
+  /// The longest nap between polls of an idle rank (MULTIRANK_MAX_NAP_US).
+  std::chrono::microseconds max_nap{1000};
+  /// Work kept queued on each worker, in time, so it never waits on a round trip between tasks;
+  /// the window in tasks follows from measured task durations (MULTIRANK_WINDOW_US).
+  std::chrono::microseconds window_target{500};
+  /// Upper bound on tasks queued per worker (MULTIRANK_MAX_WINDOW).
+  std::uint32_t max_window_items = 1024;
+  /// MULTIRANK_DRIVER_WORKS = auto | 1 | 0.
+  DriverWorks driver_works = DriverWorks::automatic;
+  /// Largest single MPI message; bigger payloads are split (MULTIRANK_MAX_MESSAGE_BYTES).
+  std::size_t max_message_bytes = std::size_t{1} << 30;
+  /// spdlog level name: trace, debug, info, warn, error, off (MULTIRANK_LOG_LEVEL).
+  std::string log_level = "warn";
+
+  /// Defaults, overridden by the MULTIRANK_* variables that are set; a malformed value is a
+  /// ConfigError naming the variable and the value.
+  static RuntimeOptions from_env();
+};
+
+}  // namespace multirank

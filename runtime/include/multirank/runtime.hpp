@@ -1,0 +1,62 @@
+// The Runtime: MPI's lifetime and the split between the driver (rank 0, which runs main) and
+// the workers (every other rank, which serve tasks until the driver is done).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "multirank/options.hpp"
+
+namespace multirank {
+
+namespace detail {
+class Communicator;
+class DriverEngine;
+}  // namespace detail
+
+/// Starts multirank on every rank. On rank 0 the constructor returns and the program goes on as
+/// the driver; on every other rank it serves tasks until the driver's Runtime is destroyed, then
+/// finalises MPI and exits the process, so code after it runs on the driver only. Run without
+/// mpirun, the program is a single rank that runs its tasks on a worker thread.
+///
+/// @code
+///   int main(int argc, char** argv) {
+///     multirank::Runtime runtime(argc, argv);
+///     multirank::Executor executor;
+///     std::cout << executor.submit(square, 7).result() << "\n";
+///   }
+/// @endcode
+/// An exception that escapes main on the driver ends the whole job at once (MPI_Abort) with its
+/// type and message, so no rank is left waiting. One Runtime per process, as MPI allows one
+/// initialisation; it is not copyable. Thread safety: its accessors may be called from any thread.
+class Runtime {
+ public:
+  Runtime(int& argc, char**& argv, RuntimeOptions options = RuntimeOptions::from_env());
+  explicit Runtime(RuntimeOptions options = RuntimeOptions::from_env());
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  int rank() const noexcept;
+  int size() const noexcept;
+  bool is_driver() const noexcept { return rank() == 0; }
+  /// How many tasks can run at once: worker ranks, plus the driver when it works too.
+  int worker_slots() const noexcept;
+  const std::string& host() const;
+  const RuntimeOptions& options() const noexcept { return options_; }
+
+  /// The Runtime of this process; an Error if none is alive.
+  static Runtime& current();
+  detail::DriverEngine& engine();
+
+ private:
+  void start(int* argc, char*** argv);
+  void check_registries();
+
+  RuntimeOptions options_;
+  bool owns_mpi_ = false;
+  std::unique_ptr<detail::Communicator> comm_;
+  std::unique_ptr<detail::DriverEngine> engine_;
+};
+
+}  // namespace multirank

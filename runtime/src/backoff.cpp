@@ -1,0 +1,32 @@
+// The spin-then-nap policy of every waiting loop.
+#include "multirank/detail/backoff.hpp"
+
+#include <time.h>
+
+#include <algorithm>
+
+namespace multirank::detail {
+
+namespace {
+void sleep_for(std::chrono::microseconds duration) {
+  timespec request{};
+  request.tv_sec = static_cast<time_t>(duration.count() / 1000000);
+  request.tv_nsec = static_cast<long>((duration.count() % 1000000) * 1000);
+  nanosleep(&request, nullptr);
+}
+}  // namespace
+
+void Backoff::pause() {
+  if (Clock::now() - last_activity_ < spin_window_) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+    return;
+  }
+  sleep_for(nap_);
+  nap_ = std::min(nap_ * 2, max_nap_);
+}
+
+void Backoff::nap_long() const { sleep_for(max_nap_); }
+
+}  // namespace multirank::detail

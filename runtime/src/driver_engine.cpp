@@ -1,0 +1,383 @@
+// Scheduling and progress on the driver rank.
+#include "multirank/detail/driver_engine.hpp"
+
+#include <mpi.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "multirank/detail/task_execution.hpp"
+
+namespace multirank::detail {
+
+namespace {
+constexpr double long_task_ns = 100e6;
+}  // namespace
+
+void append_task_record(ByteWriter& out, const TaskRecord& record) {
+  const TaskRecordHeader header{record.id,         record.entry->id, record.entry->args_signature,
+                                record.item_count, 0,                record.items.size()};
+  out.write_pod(header);
+  out.write(record.items.data(), record.items.size());
+}
+
+DriverEngine::DriverEngine(const Communicator& comm, const RuntimeOptions& options)
+    : comm_(comm), options_(options), transport_(comm.get(), options.max_message_bytes) {
+  for (int rank = 1; rank < comm.size(); ++rank) slots_.push_back(WorkerSlot{rank, {}});
+  const bool core_per_rank =
+      static_cast<unsigned>(comm.ranks_on_node()) <= std::thread::hardware_concurrency();
+  const bool works = comm.size() == 1 || options.driver_works == DriverWorks::always ||
+                     (options.driver_works == DriverWorks::automatic && core_per_rank);
+  last_activity_ = Clock::now().time_since_epoch().count();
+  if (works) {
+    local_slot_ = static_cast<int>(slots_.size());
+    slots_.push_back(WorkerSlot{0, {}});
+    local_worker_ = std::thread([this] { local_worker_main(); });
+  }
+  background_ = std::thread([this] { background_main(); });
+}
+
+DriverEngine::~DriverEngine() {
+  try {
+    shutdown();
+  } catch (const std::exception& e) {
+    spdlog::error("multirank: shutting the driver down failed: {}", e.what());
+  }
+}
+
+std::shared_ptr<SubmissionQueue> DriverEngine::open_queue(int max_workers) {
+  auto queue = std::make_shared<SubmissionQueue>(max_workers);
+  std::lock_guard lock(submit_mutex_);
+  queue->initialized_slots_.assign(slots_.size(), false);
+  queues_.push_back(queue);
+  return queue;
+}
+
+void DriverEngine::set_initializer(SubmissionQueue& queue, TaskRecord initializer) {
+  std::lock_guard lock(submit_mutex_);
+  queue.initializer_ = std::move(initializer);
+}
+
+void DriverEngine::submit(TaskRecord record) {
+  SubmissionQueue& queue = *record.queue;
+  if (auto broken = queue.broken()) std::rethrow_exception(broken);
+  queue.outstanding_.fetch_add(1, std::memory_order_acq_rel);
+  {
+    std::lock_guard lock(submit_mutex_);
+    queue.pending_.push_back(std::move(record));
+  }
+  pending_records_.fetch_add(1, std::memory_order_release);
+  // Hand it out now if the engine is free; completions wait for a thread that waits (or the
+  // background thread), so a callback never runs inside submit().
+  std::unique_lock engine(engine_mutex_, std::try_to_lock);
+  if (engine.owns_lock()) dispatch();
+}
+
+bool DriverEngine::cancel_pending(SubmissionQueue& queue) {
+  std::vector<std::shared_ptr<TaskState>> cancelled;
+  {
+    std::lock_guard lock(submit_mutex_);
+    for (auto& record : queue.pending_) {
+      if (record.state->try_cancel()) cancelled.push_back(record.state);
+    }
+    pending_records_.fetch_sub(queue.pending_.size(), std::memory_order_acq_rel);
+    settle(queue, queue.pending_.size());
+    queue.pending_.clear();
+  }
+  for (auto& state : cancelled) state->run_hooks();
+  return !cancelled.empty();
+}
+
+void DriverEngine::close_queue(SubmissionQueue& queue) {
+  std::lock_guard lock(submit_mutex_);
+  queue.closed_ = true;
+}
+
+void DriverEngine::terminate(SubmissionQueue& queue, std::exception_ptr error) {
+  {
+    std::lock_guard lock(queue.broken_mutex_);
+    if (!queue.broken_) queue.broken_ = error;
+  }
+  std::vector<std::shared_ptr<TaskState>> failed;
+  {
+    std::lock_guard lock(submit_mutex_);
+    for (auto& record : queue.pending_) {
+      if (record.state->fail(error)) failed.push_back(record.state);
+    }
+    pending_records_.fetch_sub(queue.pending_.size(), std::memory_order_acq_rel);
+    settle(queue, queue.pending_.size());
+    queue.pending_.clear();
+    for (auto& record : local_running_) {
+      if (record.queue.get() == &queue && record.state->fail(error)) failed.push_back(record.state);
+    }
+  }
+  {
+    // Running records stay in flight: their results are dropped when they arrive.
+    std::lock_guard lock(engine_mutex_);
+    for (auto& slot : slots_) {
+      for (auto& record : slot.in_flight) {
+        if (record.queue.get() == &queue && record.state->fail(error)) failed.push_back(record.state);
+      }
+    }
+  }
+  for (auto& state : failed) state->run_hooks();
+}
+
+bool DriverEngine::wait_until(const std::function<bool()>& ready, Deadline deadline) {
+  if (ready()) return true;
+  waiters_.fetch_add(1, std::memory_order_acq_rel);
+  struct Leave {
+    std::atomic<int>& waiters;
+    ~Leave() { waiters.fetch_sub(1, std::memory_order_acq_rel); }
+  } leave{waiters_};
+  Backoff backoff(options_.spin_window, options_.max_nap);
+  while (true) {
+    const bool progressed = progress();
+    if (ready()) return true;
+    if (deadline && Clock::now() >= *deadline) return false;
+    if (progressed) {
+      backoff.reset();
+    } else {
+      backoff.saw_activity(Clock::time_point(Clock::duration(last_activity_.load())));
+      backoff.pause();
+    }
+  }
+}
+
+bool DriverEngine::progress() {
+  std::unique_lock engine(engine_mutex_, std::try_to_lock);
+  if (!engine.owns_lock()) return false;
+  bool progressed = transport_.progress_sends();
+  progressed |= receive_messages();
+  if (local_results_ready_.exchange(false, std::memory_order_acq_rel)) {
+    std::vector<LocalResult> results;
+    {
+      std::lock_guard lock(local_results_mutex_);
+      results.swap(local_results_);
+    }
+    for (auto& result : results) {
+      ByteReader in(result.result);
+      const auto header = in.read_pod<ResultRecordHeader>();
+      ByteReader items(in.take(header.items_bytes));
+      complete(slots_[static_cast<std::size_t>(local_slot_)], result.record, header, items);
+    }
+    progressed = true;
+  }
+  progressed |= dispatch();
+  Completed completed;
+  completed.swap(completed_);
+  engine.unlock();
+  if (progressed) last_activity_.store(Clock::now().time_since_epoch().count());
+  finish_completed(completed);
+  return progressed;
+}
+
+bool DriverEngine::receive_messages() {
+  bool received = false;
+  // Bounded, so a flood of results cannot starve dispatching.
+  for (int i = 0; i < 64; ++i) {
+    auto message = transport_.poll();
+    if (!message) break;
+    received = true;
+    if (message->kind == MessageKind::results) {
+      handle_results(*message);
+    } else {
+      spdlog::error("multirank driver: unexpected message kind {} from rank {}",
+                    static_cast<int>(message->kind), message->source);
+    }
+  }
+  return received;
+}
+
+void DriverEngine::handle_results(const Message& message) {
+  WorkerSlot& slot = slots_.at(static_cast<std::size_t>(message.source - 1));
+  ByteReader in(message.body());
+  for (std::uint32_t i = 0; i < message.record_count; ++i) {
+    const auto header = in.read_pod<ResultRecordHeader>();
+    ByteReader items(in.take(header.items_bytes));
+    // Workers run their records in order, so the answer is almost always the oldest one.
+    auto it = std::find_if(slot.in_flight.begin(), slot.in_flight.end(),
+                           [&](const InFlight& record) { return record.id == header.task_id; });
+    if (it == slot.in_flight.end()) {
+      spdlog::error("multirank driver: rank {} returned task {} which it was not running",
+                    message.source, header.task_id);
+      continue;
+    }
+    InFlight record = std::move(*it);
+    slot.in_flight.erase(it);
+    slot.items_in_flight -= record.item_count;
+    complete(slot, record, header, items);
+  }
+}
+
+void DriverEngine::complete(WorkerSlot& slot, InFlight& record, const ResultRecordHeader& header,
+                            ByteReader& items) {
+  const Origin origin{slot.rank, host_of(slot.rank), record.entry->name};
+  if (record.state->complete(items, header.item_count, origin)) {
+    completed_.emplace_back(record.state, record.queue);
+  } else {
+    settle(*record.queue, 1);
+  }
+  // The window follows the measured task length: enough queued work to cover a round trip.
+  const double item_ns = static_cast<double>(header.end_ns - header.start_ns) /
+                         std::max<std::uint32_t>(1, header.item_count);
+  slot.item_ns = slot.item_ns == 0 ? item_ns : 0.8 * slot.item_ns + 0.2 * item_ns;
+  const double target_ns = static_cast<double>(options_.window_target.count()) * 1000.0;
+  slot.window_items = static_cast<std::uint32_t>(
+      std::clamp(target_ns / std::max(slot.item_ns, 1.0), 1.0,
+                 static_cast<double>(options_.max_window_items)));
+  // A second record queued behind the running one hides the round trip; for very long tasks it
+  // would only hold work back from a slot that frees up sooner, so they go one at a time.
+  slot.min_records = slot.item_ns < long_task_ns ? 2 : 1;
+  if (slot.rank == 0) local_item_ns_.store(static_cast<std::int64_t>(slot.item_ns));
+}
+
+bool DriverEngine::has_room(const WorkerSlot& slot) const {
+  return slot.in_flight.size() < slot.min_records || slot.items_in_flight < slot.window_items;
+}
+
+bool DriverEngine::dispatch() {
+  if (pending_records_.load(std::memory_order_acquire) == 0) return false;
+  const std::size_t remote = comm_.size() - 1;
+  if (remote == 0) return false;
+  bool sent = false;
+  std::vector<TaskRecord> taken;
+  std::lock_guard lock(submit_mutex_);
+  for (std::size_t k = 0; k < remote; ++k) {
+    const std::size_t index = (dispatch_cursor_ + k) % remote;
+    WorkerSlot& slot = slots_[index];
+    MessageBuilder builder;
+    while (has_room(slot) && take_records_for(static_cast<int>(index), taken)) {
+      for (auto& record : taken) {
+        append_task_record(builder.writer(), record);
+        builder.count_record();
+        slot.items_in_flight += record.item_count;
+        slot.in_flight.push_back(
+            InFlight{record.id, record.item_count, std::move(record.state), std::move(record.queue),
+                     record.entry});
+      }
+      taken.clear();
+    }
+    if (!builder.empty()) {
+      transport_.send(slot.rank, builder.finish(MessageKind::tasks));
+      sent = true;
+    }
+  }
+  dispatch_cursor_ = (dispatch_cursor_ + 1) % remote;
+  return sent;
+}
+
+bool DriverEngine::take_records_for(int slot, std::vector<TaskRecord>& out) {
+  const std::size_t count = queues_.size();
+  for (std::size_t k = 0; k < count; ++k) {
+    const std::size_t index = (queue_cursor_ + k) % count;
+    auto& queue = queues_[index];
+    if (queue->max_workers_ > 0 && slot >= queue->max_workers_) continue;
+    while (!queue->pending_.empty()) {
+      TaskRecord record = std::move(queue->pending_.front());
+      queue->pending_.pop_front();
+      pending_records_.fetch_sub(1, std::memory_order_acq_rel);
+      if (!record.state->try_start()) {  // cancelled while it waited
+        settle(*queue, 1);
+        continue;
+      }
+      queue_cursor_ = (index + 1) % count;
+      if (queue->initializer_ && !queue->initialized_slots_[static_cast<std::size_t>(slot)]) {
+        queue->initialized_slots_[static_cast<std::size_t>(slot)] = true;
+        TaskRecord init;
+        init.id = next_task_id();
+        init.entry = queue->initializer_->entry;
+        init.item_count = 1;
+        init.items = queue->initializer_->items;
+        auto state = std::make_shared<ResultState<void>>(1);
+        state->try_start();
+        // An initializer that fails breaks the pool: its tasks could not run as intended.
+        std::weak_ptr<SubmissionQueue> weak_queue = queue;
+        std::weak_ptr<ResultState<void>> weak_state = state;
+        state->on_done([weak_queue, weak_state] {
+          auto q = weak_queue.lock();
+          auto s = weak_state.lock();
+          if (!q || !s || !s->error(0)) return;
+          std::lock_guard broken(q->broken_mutex_);
+          if (!q->broken_) q->broken_ = s->error(0);
+        });
+        init.state = std::move(state);
+        init.queue = queue;
+        queue->outstanding_.fetch_add(1, std::memory_order_acq_rel);
+        out.push_back(std::move(init));
+      }
+      if (auto broken = queue->broken()) {
+        if (record.state->fail(broken)) {
+          // Counted and hooked like any completion, by the next progress round.
+          completed_.emplace_back(record.state, record.queue);
+        } else {
+          settle(*queue, 1);
+        }
+        continue;
+      }
+      out.push_back(std::move(record));
+      return true;
+    }
+  }
+  // Drained queues of finished executors are forgotten here.
+  std::erase_if(queues_, [](const std::shared_ptr<SubmissionQueue>& queue) {
+    return queue->closed_ && queue->pending_.empty() && queue->outstanding() == 0;
+  });
+  if (queue_cursor_ >= queues_.size()) queue_cursor_ = 0;
+  return !out.empty();
+}
+
+void DriverEngine::settle(SubmissionQueue& queue, std::size_t records) {
+  queue.outstanding_.fetch_sub(records, std::memory_order_acq_rel);
+}
+
+void DriverEngine::finish_completed(Completed& completed) {
+  for (auto& [state, queue] : completed) {
+    state->run_hooks();
+    settle(*queue, 1);
+  }
+}
+
+bool DriverEngine::all_idle() {
+  std::lock_guard lock(submit_mutex_);
+  if (pending_records_.load() != 0) return false;
+  return std::all_of(queues_.begin(), queues_.end(),
+                     [](const auto& queue) { return queue->outstanding() == 0; });
+}
+
+void DriverEngine::background_main() {
+  Backoff backoff(options_.spin_window, options_.max_nap);
+  while (!stopping_.load(std::memory_order_acquire)) {
+    backoff.nap_long();
+    // Only for liveness while nobody waits (the user thread is busy elsewhere); a waiting thread
+    // drives progress itself, with lower latency than a wake-up would give.
+    if (waiters_.load(std::memory_order_acquire) > 0) continue;
+    try {
+      while (progress() && waiters_.load(std::memory_order_acquire) == 0) {
+      }
+    } catch (const std::exception& e) {
+      spdlog::critical("multirank driver: progress failed: {}; aborting the job", e.what());
+      MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+  }
+}
+
+void DriverEngine::shutdown() {
+  if (stopping_.load()) return;
+  wait_until([this] { return all_idle(); }, std::nullopt);
+  stopping_.store(true, std::memory_order_release);
+  if (background_.joinable()) background_.join();
+  if (local_worker_.joinable()) local_worker_.join();
+  std::lock_guard engine(engine_mutex_);
+  for (int rank = 1; rank < comm_.size(); ++rank) transport_.send_signal(rank, MessageKind::stop);
+  Backoff backoff(options_.spin_window, options_.max_nap);
+  while (transport_.sends_pending()) {
+    if (transport_.progress_sends()) {
+      backoff.reset();
+    } else {
+      backoff.pause();
+    }
+  }
+}
+
+}  // namespace multirank::detail

@@ -1,0 +1,61 @@
+// The driver's own worker thread: when the driver rank has a core to itself, it runs tasks from
+// the same queues as the worker ranks, through the same execute_record path.
+#include <spdlog/spdlog.h>
+
+#include "multirank/detail/driver_engine.hpp"
+#include "multirank/detail/task_execution.hpp"
+
+namespace multirank::detail {
+
+void DriverEngine::local_worker_main() {
+  Backoff backoff(options_.spin_window, options_.max_nap);
+  std::vector<TaskRecord> batch;
+  std::vector<char> task_bytes;
+  while (!stopping_.load(std::memory_order_acquire)) {
+    // Tiny tasks are taken a few dozen at a time; long ones (and unmeasured ones) one by one, so
+    // the others stay free for whichever worker asks next.
+    const auto item_ns = local_item_ns_.load();
+    const std::size_t budget = (item_ns == 0 || item_ns > 20'000) ? 1 : 32;
+    {
+      std::lock_guard lock(submit_mutex_);
+      while (batch.size() < budget && pending_records_.load(std::memory_order_acquire) > 0 &&
+             take_records_for(local_slot_, batch)) {
+      }
+      for (auto& record : batch) {
+        local_running_.push_back(
+            InFlight{record.id, record.item_count, record.state, record.queue, record.entry});
+      }
+    }
+    if (batch.empty()) {
+      backoff.saw_activity(Clock::time_point(Clock::duration(last_activity_.load())));
+      backoff.pause();
+      continue;
+    }
+    for (auto& record : batch) {
+      task_bytes.clear();
+      ByteWriter task_out(task_bytes);
+      append_task_record(task_out, record);
+      std::vector<char> result;
+      ByteWriter result_out(result);
+      ByteReader task_in(task_bytes);
+      execute_record(task_in, result_out);
+      {
+        std::lock_guard lock(submit_mutex_);
+        std::erase_if(local_running_, [&](const InFlight& running) { return running.id == record.id; });
+      }
+      {
+        std::lock_guard lock(local_results_mutex_);
+        local_results_.push_back(LocalResult{
+            InFlight{record.id, record.item_count, std::move(record.state), std::move(record.queue),
+                     record.entry},
+            std::move(result)});
+      }
+      local_results_ready_.store(true, std::memory_order_release);
+    }
+    batch.clear();
+    last_activity_.store(Clock::now().time_since_epoch().count());
+    backoff.reset();
+  }
+}
+
+}  // namespace multirank::detail

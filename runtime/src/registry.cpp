@@ -1,0 +1,88 @@
+// The task registry and the lookups submit() uses to turn a function into a task id.
+#include "multirank/detail/registry.hpp"
+
+#include <algorithm>
+
+#include "multirank/detail/type_name.hpp"
+#include "multirank/error.hpp"
+#include "multirank/task.hpp"
+
+namespace multirank::detail {
+
+Registry& Registry::instance() {
+  static Registry registry;
+  return registry;
+}
+
+const TaskEntry& Registry::add(TaskEntry entry) {
+  if (sealed_) {
+    throw TaskError("task '" + entry.name +
+                    "' registered after the Runtime started: register tasks at namespace scope "
+                    "(MULTIRANK_TASK) so every rank has them before start-up");
+  }
+  if (auto found = by_id_.find(entry.id); found != by_id_.end()) {
+    const TaskEntry& existing = found->second;
+    if (existing.name != entry.name) {
+      throw TaskError("task names '" + existing.name + "' and '" + entry.name +
+                      "' hash to the same id: rename one");
+    }
+    if (existing.function != entry.function || existing.signature != entry.signature) {
+      throw TaskError("task '" + entry.name + "' is registered twice, as " + existing.signature +
+                      " and as " + entry.signature + ": task names must be unique");
+    }
+    return existing;
+  }
+  const auto id = entry.id;
+  by_function_[entry.function] = id;
+  return by_id_.emplace(id, std::move(entry)).first->second;
+}
+
+const TaskEntry* Registry::find(std::uint64_t id) const {
+  auto found = by_id_.find(id);
+  return found == by_id_.end() ? nullptr : &found->second;
+}
+
+const TaskEntry* Registry::find_by_name(const std::string& name) const { return find(fnv1a(name)); }
+
+const TaskEntry* Registry::find_by_function(AnyFunction function) const {
+  auto found = by_function_.find(function);
+  return found == by_function_.end() ? nullptr : find(found->second);
+}
+
+std::vector<std::string> Registry::describe() const {
+  std::vector<std::string> lines;
+  lines.reserve(by_id_.size());
+  for (const auto& [id, entry] : by_id_) lines.push_back(entry.name + ": " + entry.signature);
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+std::uint64_t Registry::digest() const {
+  std::uint64_t digest = fnv1a("multirank-registry");
+  for (const auto& line : describe()) digest = (digest ^ fnv1a(line)) * 0x100000001b3ULL;
+  return digest;
+}
+
+const TaskEntry& register_entry(TaskEntry entry) { return Registry::instance().add(std::move(entry)); }
+
+const TaskEntry& entry_for_function(AnyFunction function, const char* signature) {
+  const TaskEntry* entry = Registry::instance().find_by_function(function);
+  if (entry == nullptr) {
+    throw TaskError(std::string("a function of type ") + signature +
+                    " was submitted but is not a registered task: add MULTIRANK_TASK(name) or "
+                    "multirank::register_task at namespace scope");
+  }
+  return *entry;
+}
+
+const TaskEntry& entry_for_name(const std::string& name, const std::string& signature) {
+  const TaskEntry* entry = Registry::instance().find_by_name(name);
+  if (entry == nullptr) throw TaskError("no task named '" + name + "' is registered");
+  if (entry->signature != signature) {
+    throw TaskError("task '" + name + "' is registered as " + entry->signature +
+                    " but was asked for as " + signature);
+  }
+  return *entry;
+}
+
+}  // namespace multirank::detail

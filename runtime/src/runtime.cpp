@@ -1,0 +1,174 @@
+// Start-up and shut-down of a multirank job on every rank.
+#include "multirank/runtime.hpp"
+
+#include <mpi.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <sstream>
+
+#include "multirank/detail/communicator.hpp"
+#include "multirank/detail/driver_engine.hpp"
+#include "multirank/detail/registry.hpp"
+#include "multirank/detail/worker_loop.hpp"
+#include "multirank/error.hpp"
+
+namespace multirank {
+
+namespace {
+
+std::atomic<Runtime*> current_runtime{nullptr};
+// Written once at start-up, read by the terminate handler, which can rely on nothing else.
+int terminate_rank = -1;
+char terminate_host[256] = "?";
+
+[[noreturn]] void abort_job() {
+  int initialized = 0;
+  int finalized = 0;
+  MPI_Initialized(&initialized);
+  MPI_Finalized(&finalized);
+  if (initialized && !finalized) MPI_Abort(MPI_COMM_WORLD, 1);
+  std::abort();
+}
+
+/// Any exception escaping main ends the whole job with its message instead of leaving the other
+/// ranks waiting for a driver that is gone.
+[[noreturn]] void on_terminate() {
+  if (auto error = std::current_exception()) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "multirank: rank %d (%s): uncaught exception: %s\n", terminate_rank,
+                   terminate_host, e.what());
+    } catch (...) {
+      std::fprintf(stderr, "multirank: rank %d (%s): uncaught exception of unknown type\n",
+                   terminate_rank, terminate_host);
+    }
+  } else {
+    std::fprintf(stderr, "multirank: rank %d (%s): std::terminate called\n", terminate_rank,
+                 terminate_host);
+  }
+  std::fflush(stderr);
+  abort_job();
+}
+
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string text;
+  for (const auto& line : lines) text += line + "\n";
+  return text;
+}
+
+}  // namespace
+
+Runtime::Runtime(int& argc, char**& argv, RuntimeOptions options) : options_(std::move(options)) {
+  start(&argc, &argv);
+}
+
+Runtime::Runtime(RuntimeOptions options) : options_(std::move(options)) { start(nullptr, nullptr); }
+
+void Runtime::start(int* argc, char*** argv) {
+  Runtime* expected = nullptr;
+  if (!current_runtime.compare_exchange_strong(expected, this)) {
+    throw Error("a multirank::Runtime already exists in this process: create one, in main");
+  }
+  spdlog::set_level(spdlog::level::from_str(options_.log_level));
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  if (!initialized) {
+    // Engine MPI calls are made by several threads, but only ever one at a time (engine lock).
+    int provided = 0;
+    detail::check_mpi(MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided),
+                      "MPI_Init_thread");
+    owns_mpi_ = true;
+    if (provided < MPI_THREAD_SERIALIZED) {
+      throw MpiError("MPI_Init_thread (MPI_THREAD_SERIALIZED not provided)", MPI_ERR_OTHER);
+    }
+  }
+  comm_ = std::make_unique<detail::Communicator>(MPI_COMM_WORLD);
+  terminate_rank = comm_->rank();
+  std::snprintf(terminate_host, sizeof(terminate_host), "%s", comm_->hosts()[comm_->rank()].c_str());
+  std::set_terminate(on_terminate);
+
+  check_registries();
+
+  if (comm_->rank() != 0) {
+    const int status = detail::serve_tasks(*comm_, options_);
+    comm_.reset();
+    if (owns_mpi_) MPI_Finalize();
+    std::exit(status);
+  }
+  engine_ = std::make_unique<detail::DriverEngine>(*comm_, options_);
+}
+
+void Runtime::check_registries() {
+  auto& registry = detail::Registry::instance();
+  registry.seal();
+  const std::uint64_t digest = registry.digest();
+  std::vector<std::uint64_t> digests(static_cast<std::size_t>(comm_->size()));
+  detail::check_mpi(MPI_Allgather(&digest, 1, MPI_UINT64_T, digests.data(), 1, MPI_UINT64_T,
+                                  comm_->get()),
+                    "MPI_Allgather");
+  if (std::all_of(digests.begin(), digests.end(), [&](auto d) { return d == digests[0]; })) return;
+
+  // Explain the difference: rank 0 collects every rank's task list.
+  const std::string mine = join_lines(registry.describe());
+  int length = static_cast<int>(mine.size());
+  std::vector<int> lengths(static_cast<std::size_t>(comm_->size()));
+  detail::check_mpi(MPI_Gather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, 0, comm_->get()),
+                    "MPI_Gather");
+  std::vector<int> offsets(lengths.size(), 0);
+  for (std::size_t r = 1; r < lengths.size(); ++r) offsets[r] = offsets[r - 1] + lengths[r - 1];
+  std::string all(comm_->rank() == 0 ? static_cast<std::size_t>(offsets.back() + lengths.back()) : 0,
+                  '\0');
+  detail::check_mpi(MPI_Gatherv(mine.data(), length, MPI_CHAR, all.data(), lengths.data(),
+                                offsets.data(), MPI_CHAR, 0, comm_->get()),
+                    "MPI_Gatherv");
+  if (comm_->rank() != 0) {
+    MPI_Finalize();
+    std::exit(1);
+  }
+  std::ostringstream report;
+  report << "the ranks hold different task registries (were they built from different "
+            "binaries?):";
+  for (std::size_t r = 1; r < digests.size(); ++r) {
+    if (digests[r] == digests[0]) continue;
+    report << "\n  rank " << r << " (" << comm_->hosts()[r] << ") has:\n";
+    std::istringstream lines(all.substr(static_cast<std::size_t>(offsets[r]),
+                                        static_cast<std::size_t>(lengths[r])));
+    for (std::string line; std::getline(lines, line);) report << "    " << line << "\n";
+  }
+  report << "  rank 0 (" << comm_->hosts()[0] << ") has:\n";
+  for (const auto& line : registry.describe()) report << "    " << line << "\n";
+  throw TaskError(report.str());
+}
+
+Runtime::~Runtime() {
+  engine_.reset();  // waits for outstanding work, then stops the worker ranks
+  comm_.reset();
+  if (owns_mpi_) MPI_Finalize();
+  current_runtime.store(nullptr);
+}
+
+int Runtime::rank() const noexcept { return comm_->rank(); }
+int Runtime::size() const noexcept { return comm_->size(); }
+int Runtime::worker_slots() const noexcept { return engine_->worker_slots(); }
+const std::string& Runtime::host() const { return comm_->hosts()[comm_->rank()]; }
+
+Runtime& Runtime::current() {
+  Runtime* runtime = current_runtime.load();
+  if (runtime == nullptr) {
+    throw Error("no multirank::Runtime is alive: create one at the start of main");
+  }
+  return *runtime;
+}
+
+detail::DriverEngine& Runtime::engine() { return *engine_; }
+
+}  // namespace multirank
+
+namespace multirank::detail {
+DriverEngine& driver_engine_of_runtime() { return Runtime::current().engine(); }
+}  // namespace multirank::detail

@@ -1,0 +1,116 @@
+// Running one task record on whichever rank received it.
+#include "multirank/detail/task_execution.hpp"
+
+#include <cxxabi.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <typeinfo>
+
+#include "multirank/detail/codec.hpp"
+#include "multirank/detail/registry.hpp"
+#include "multirank/detail/wire.hpp"
+
+namespace multirank::detail {
+
+namespace {
+
+std::string demangle(const char* name) {
+  int status = 0;
+  std::unique_ptr<char, decltype(&std::free)> text(
+      abi::__cxa_demangle(name, nullptr, nullptr, &status), &std::free);
+  return status == 0 && text ? std::string(text.get()) : std::string(name);
+}
+
+/// The exception in flight as (type, message); works for any thrown type.
+ErrorInfo describe_current_exception() {
+  const std::type_info* type = abi::__cxa_current_exception_type();
+  ErrorInfo info{type ? demangle(type->name()) : std::string("unknown exception"), ""};
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    info.message = e.what();
+  } catch (...) {
+    info.message = "(a thrown value that is not a std::exception)";
+  }
+  return info;
+}
+
+void write_error_item(ByteWriter& out, const ErrorInfo& info) {
+  out.write_pod(static_cast<std::uint8_t>(ItemStatus::error));
+  std::vector<char> bytes;
+  ByteWriter error_out(bytes);
+  encode(error_out, info.type_name);
+  encode(error_out, info.message);
+  write_blob(out, bytes);
+}
+
+/// Runs one item; its result or error is appended to `out` as one item.
+void run_item(const TaskEntry* entry, std::uint64_t function_id, std::uint64_t args_signature,
+              std::span<const char> args, ByteWriter& out) {
+  if (entry == nullptr) {
+    write_error_item(out, {"multirank::TaskError",
+                           "no task with id " + std::to_string(function_id) +
+                               " is registered on this rank (was it built from another binary?)"});
+    return;
+  }
+  if (entry->args_signature != args_signature) {
+    write_error_item(out, {"multirank::TaskError", "task '" + entry->name + "' expects " +
+                                                       entry->signature +
+                                                       " but was sent other argument types"});
+    return;
+  }
+  // The result is encoded straight into the message; on failure, the partial bytes are cut off.
+  const std::size_t item_start = out.size();
+  out.write_pod(static_cast<std::uint8_t>(ItemStatus::ok));
+  const std::size_t length_at = out.reserve(sizeof(std::uint64_t));
+  try {
+    ByteReader in(args);
+    entry->invoke(entry->function, in, out);
+    out.patch_pod<std::uint64_t>(length_at, out.size() - length_at - sizeof(std::uint64_t));
+  } catch (...) {
+    ErrorInfo info = describe_current_exception();
+    if (info.type_name.find("archive_exception") != std::string::npos ||
+        info.type_name == "multirank::DecodeError") {
+      info.message = "arguments or result of task '" + entry->name +
+                     "' could not be (de)serialised: " + info.message;
+    }
+    out.bytes().resize(item_start);
+    write_error_item(out, info);
+  }
+}
+
+}  // namespace
+
+std::int64_t steady_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::int64_t execute_record(ByteReader& in, ByteWriter& out) {
+  const auto task = in.read_pod<TaskRecordHeader>();
+  ByteReader items(in.take(task.items_bytes));
+  const TaskEntry* entry = Registry::instance().find(task.function_id);
+
+  const std::size_t header_at = out.reserve(sizeof(ResultRecordHeader));
+  const std::size_t items_start = out.size();
+  ResultRecordHeader result{task.task_id, steady_now_ns(), 0, task.item_count, 0, 0};
+  for (std::uint32_t i = 0; i < task.item_count; ++i) {
+    std::span<const char> args;
+    try {
+      args = read_blob(items);
+    } catch (const DecodeError& e) {
+      write_error_item(out, {"multirank::DecodeError", std::string("task record truncated: ") + e.what()});
+      continue;
+    }
+    run_item(entry, task.function_id, task.args_signature, args, out);
+  }
+  result.end_ns = steady_now_ns();
+  result.items_bytes = out.size() - items_start;
+  out.patch_pod(header_at, result);
+  return result.end_ns - result.start_ns;
+}
+
+}  // namespace multirank::detail

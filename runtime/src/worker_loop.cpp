@@ -1,0 +1,116 @@
+// The serve loop of worker ranks.
+#include "multirank/detail/worker_loop.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <deque>
+#include <memory>
+
+#include "multirank/detail/backoff.hpp"
+#include "multirank/detail/task_execution.hpp"
+#include "multirank/detail/transport.hpp"
+
+namespace multirank::detail {
+
+namespace {
+
+/// A received record waiting to run; it keeps its message alive.
+struct QueuedRecord {
+  std::shared_ptr<const Message> message;
+  std::span<const char> bytes;
+};
+
+/// Results are batched so tiny tasks cost one message per batch, but sent at once after a task
+/// that took long enough for the message to be cheap in comparison, or when the queue ran dry.
+constexpr std::int64_t flush_after_task_ns = 20'000;
+constexpr std::uint32_t flush_after_records = 64;
+
+class WorkerLoop {
+ public:
+  WorkerLoop(const Communicator& comm, const RuntimeOptions& options)
+      : comm_(comm),
+        transport_(comm.get(), options.max_message_bytes),
+        backoff_(options.spin_window, options.max_nap) {}
+
+  int run() {
+    while (!stopping_) {
+      bool progressed = transport_.progress_sends();
+      progressed |= receive();
+      if (!queue_.empty()) {
+        run_next();
+        progressed = true;
+      } else if (!results_.empty()) {
+        flush();
+      }
+      if (progressed) {
+        backoff_.reset();
+      } else {
+        backoff_.pause();
+      }
+    }
+    flush();
+    while (transport_.sends_pending()) {
+      if (!transport_.progress_sends()) backoff_.pause();
+    }
+    return 0;
+  }
+
+ private:
+  bool receive() {
+    bool received = false;
+    while (auto message = transport_.poll()) {
+      received = true;
+      if (message->kind == MessageKind::stop) {
+        stopping_ = true;
+      } else if (message->kind == MessageKind::tasks) {
+        enqueue(std::make_shared<const Message>(std::move(*message)));
+      } else {
+        spdlog::error("rank {}: unexpected message kind {} from rank {}", comm_.rank(),
+                      static_cast<int>(message->kind), message->source);
+      }
+    }
+    return received;
+  }
+
+  void enqueue(std::shared_ptr<const Message> message) {
+    ByteReader in(message->body());
+    for (std::uint32_t i = 0; i < message->record_count; ++i) {
+      const std::size_t start = in.position();
+      const auto header = in.read_pod<TaskRecordHeader>();
+      in.take(header.items_bytes);
+      queue_.push_back({message, message->body().subspan(start, in.position() - start)});
+    }
+  }
+
+  void run_next() {
+    QueuedRecord record = std::move(queue_.front());
+    queue_.pop_front();
+    ByteReader in(record.bytes);
+    const std::int64_t took_ns = execute_record(in, results_.writer());
+    results_.count_record();
+    if (took_ns >= flush_after_task_ns || results_.records() >= flush_after_records ||
+        queue_.empty()) {
+      flush();
+    }
+  }
+
+  void flush() {
+    if (results_.empty()) return;
+    transport_.send(0, results_.finish(MessageKind::results));
+  }
+
+  const Communicator& comm_;
+  Transport transport_;
+  Backoff backoff_;
+  std::deque<QueuedRecord> queue_;
+  MessageBuilder results_;
+  bool stopping_ = false;
+};
+
+}  // namespace
+
+int serve_tasks(const Communicator& comm, const RuntimeOptions& options) {
+  return WorkerLoop(comm, options).run();
+}
+
+}  // namespace multirank::detail
