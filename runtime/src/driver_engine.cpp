@@ -23,7 +23,10 @@ void append_task_record(ByteWriter& out, const TaskRecord& record) {
 
 DriverEngine::DriverEngine(const Communicator& comm, const RuntimeOptions& options)
     : comm_(comm), options_(options), transport_(comm.get(), options.max_message_bytes) {
-  for (int rank = 1; rank < comm.size(); ++rank) slots_.push_back(WorkerSlot{rank, {}});
+  for (int rank = 1; rank < comm.size(); ++rank) {
+    slots_.push_back(WorkerSlot{rank, {}, {}});
+    outboxes_.push_back(std::make_unique<MessageBuilder>());
+  }
   const bool core_per_rank =
       static_cast<unsigned>(comm.ranks_on_node()) <= std::thread::hardware_concurrency();
   const bool works = comm.size() == 1 || options.driver_works == DriverWorks::always ||
@@ -31,7 +34,7 @@ DriverEngine::DriverEngine(const Communicator& comm, const RuntimeOptions& optio
   last_activity_ = Clock::now().time_since_epoch().count();
   if (works) {
     local_slot_ = static_cast<int>(slots_.size());
-    slots_.push_back(WorkerSlot{0, {}});
+    slots_.push_back(WorkerSlot{0, {}, {}});
     local_worker_ = std::thread([this] { local_worker_main(); });
   }
   background_ = std::thread([this] { background_main(); });
@@ -205,7 +208,9 @@ void DriverEngine::handle_results(const Message& message) {
     }
     InFlight record = std::move(*it);
     slot.in_flight.erase(it);
-    slot.items_in_flight -= record.item_count;
+    slot.load.records -= 1;
+    slot.load.items -= record.item_count;
+    slot.load.estimate_ns = std::max(0.0, slot.load.estimate_ns - record.estimate_ns);
     complete(slot, record, header, items);
   }
 }
@@ -218,62 +223,82 @@ void DriverEngine::complete(WorkerSlot& slot, InFlight& record, const ResultReco
   } else {
     settle(*record.queue, 1);
   }
-  // The window follows the measured task length: enough queued work to cover a round trip.
+  // Scheduling follows each task's measured run time: enough queued work to hide a round trip.
   const double item_ns = static_cast<double>(header.end_ns - header.start_ns) /
                          std::max<std::uint32_t>(1, header.item_count);
-  slot.item_ns = slot.item_ns == 0 ? item_ns : 0.8 * slot.item_ns + 0.2 * item_ns;
-  const double target_ns = static_cast<double>(options_.window_target.count()) * 1000.0;
-  slot.window_items = static_cast<std::uint32_t>(
-      std::clamp(target_ns / std::max(slot.item_ns, 1.0), 1.0,
-                 static_cast<double>(options_.max_window_items)));
-  // A second record queued behind the running one hides the round trip; for very long tasks it
-  // would only hold work back from a slot that frees up sooner, so they go one at a time.
-  slot.min_records = slot.item_ns < long_task_ns ? 2 : 1;
-  if (slot.rank == 0) local_item_ns_.store(static_cast<std::int64_t>(slot.item_ns));
+  std::lock_guard lock(submit_mutex_);
+  auto [known, inserted] = item_ns_.try_emplace(record.entry->id, item_ns);
+  if (!inserted) known->second = 0.8 * known->second + 0.2 * item_ns;
 }
 
-bool DriverEngine::has_room(const WorkerSlot& slot) const {
-  return slot.in_flight.size() < slot.min_records || slot.items_in_flight < slot.window_items;
+double DriverEngine::estimate_ns(const TaskRecord& record) const {
+  auto known = item_ns_.find(record.entry->id);
+  return known == item_ns_.end() ? -1.0 : known->second * record.item_count;
+}
+
+bool DriverEngine::fits(const Load& load, double estimate_ns, std::uint32_t items,
+                        const Window& window) const {
+  // A task never measured goes alone: it may take an hour, and another slot may free up sooner.
+  if (estimate_ns < 0) return load.records == 0;
+  // A second record queued behind the running one hides the round trip; for very long tasks it
+  // would only hold work back from a slot that frees up sooner.
+  const bool short_task = estimate_ns / std::max<std::uint32_t>(1, items) < long_task_ns;
+  const std::size_t min_records = window.prefetch && short_task ? 2 : 1;
+  if (load.records < min_records) return true;
+  return load.estimate_ns + estimate_ns <= window.target_ns &&
+         load.items + items <= options_.max_window_items;
 }
 
 bool DriverEngine::dispatch() {
   if (pending_records_.load(std::memory_order_acquire) == 0) return false;
   const std::size_t remote = comm_.size() - 1;
   if (remote == 0) return false;
-  bool sent = false;
+  const double target_ns = static_cast<double>(options_.window_target.count()) * 1000.0;
   std::vector<TaskRecord> taken;
   std::lock_guard lock(submit_mutex_);
-  for (std::size_t k = 0; k < remote; ++k) {
-    const std::size_t index = (dispatch_cursor_ + k) % remote;
-    WorkerSlot& slot = slots_[index];
-    MessageBuilder builder;
-    while (has_room(slot) && take_records_for(static_cast<int>(index), taken)) {
-      for (auto& record : taken) {
-        append_task_record(builder.writer(), record);
-        builder.count_record();
-        slot.items_in_flight += record.item_count;
-        slot.in_flight.push_back(
-            InFlight{record.id, record.item_count, std::move(record.state), std::move(record.queue),
-                     record.entry});
+  // First every slot gets what it can run now; only then is work queued ahead (prefetch), and
+  // not the last record an idle local worker could take at once.
+  for (const bool prefetch : {false, true}) {
+    const std::size_t keep = local_idle_.load(std::memory_order_acquire) ? 1 : 0;
+    if (prefetch && pending_records_.load(std::memory_order_acquire) <= keep) break;
+    for (std::size_t k = 0; k < remote; ++k) {
+      const std::size_t index = (dispatch_cursor_ + k) % remote;
+      WorkerSlot& slot = slots_[index];
+      MessageBuilder& builder = *outboxes_[index];
+      while (take_records_for(static_cast<int>(index), slot.load, Window{target_ns, prefetch},
+                              taken)) {
+        for (auto& record : taken) {
+          append_task_record(builder.writer(), record);
+          builder.count_record();
+          const double estimate = std::max(0.0, estimate_ns(record));
+          slot.in_flight.push_back(InFlight{record.id, record.item_count, std::move(record.state),
+                                            std::move(record.queue), record.entry, estimate});
+        }
+        taken.clear();
       }
-      taken.clear();
     }
-    if (!builder.empty()) {
-      transport_.send(slot.rank, builder.finish(MessageKind::tasks));
-      sent = true;
-    }
+  }
+  bool sent = false;
+  for (std::size_t index = 0; index < remote; ++index) {
+    if (outboxes_[index]->empty()) continue;
+    transport_.send(slots_[index].rank, outboxes_[index]->finish(MessageKind::tasks));
+    sent = true;
   }
   dispatch_cursor_ = (dispatch_cursor_ + 1) % remote;
   return sent;
 }
 
-bool DriverEngine::take_records_for(int slot, std::vector<TaskRecord>& out) {
+bool DriverEngine::take_records_for(int slot, Load& load, const Window& window,
+                                    std::vector<TaskRecord>& out) {
   const std::size_t count = queues_.size();
   for (std::size_t k = 0; k < count; ++k) {
     const std::size_t index = (queue_cursor_ + k) % count;
     auto& queue = queues_[index];
     if (queue->max_workers_ > 0 && slot >= queue->max_workers_) continue;
     while (!queue->pending_.empty()) {
+      const TaskRecord& front = queue->pending_.front();
+      const double estimate = estimate_ns(front);
+      if (!front.state->cancelled() && !fits(load, estimate, front.item_count, window)) break;
       TaskRecord record = std::move(queue->pending_.front());
       queue->pending_.pop_front();
       pending_records_.fetch_sub(1, std::memory_order_acq_rel);
@@ -315,6 +340,9 @@ bool DriverEngine::take_records_for(int slot, std::vector<TaskRecord>& out) {
         }
         continue;
       }
+      load.records += 1;
+      load.items += record.item_count;
+      load.estimate_ns += std::max(0.0, estimate);
       out.push_back(std::move(record));
       return true;
     }
@@ -324,7 +352,7 @@ bool DriverEngine::take_records_for(int slot, std::vector<TaskRecord>& out) {
     return queue->closed_ && queue->pending_.empty() && queue->outstanding() == 0;
   });
   if (queue_cursor_ >= queues_.size()) queue_cursor_ = 0;
-  return !out.empty();
+  return false;
 }
 
 void DriverEngine::settle(SubmissionQueue& queue, std::size_t records) {

@@ -7,25 +7,29 @@
 
 namespace multirank::detail {
 
+namespace {
+constexpr double local_batch_ns = 50'000;
+}  // namespace
+
 void DriverEngine::local_worker_main() {
   Backoff backoff(options_.spin_window, options_.max_nap);
   std::vector<TaskRecord> batch;
   std::vector<char> task_bytes;
   while (!stopping_.load(std::memory_order_acquire)) {
-    // Tiny tasks are taken a few dozen at a time; long ones (and unmeasured ones) one by one, so
-    // the others stay free for whichever worker asks next.
-    const auto item_ns = local_item_ns_.load();
-    const std::size_t budget = (item_ns == 0 || item_ns > 20'000) ? 1 : 32;
+    // Tiny tasks are taken a batch at a time to spare the lock; long (or unmeasured) ones one by
+    // one, so the rest stay free for whichever worker asks next. No prefetch: nothing to hide.
     {
       std::lock_guard lock(submit_mutex_);
-      while (batch.size() < budget && pending_records_.load(std::memory_order_acquire) > 0 &&
-             take_records_for(local_slot_, batch)) {
+      Load load;
+      while (pending_records_.load(std::memory_order_acquire) > 0 &&
+             take_records_for(local_slot_, load, Window{local_batch_ns, false}, batch)) {
       }
       for (auto& record : batch) {
         local_running_.push_back(
-            InFlight{record.id, record.item_count, record.state, record.queue, record.entry});
+            InFlight{record.id, record.item_count, record.state, record.queue, record.entry, 0});
       }
     }
+    local_idle_.store(batch.empty(), std::memory_order_release);
     if (batch.empty()) {
       backoff.saw_activity(Clock::time_point(Clock::duration(last_activity_.load())));
       backoff.pause();
@@ -47,7 +51,7 @@ void DriverEngine::local_worker_main() {
         std::lock_guard lock(local_results_mutex_);
         local_results_.push_back(LocalResult{
             InFlight{record.id, record.item_count, std::move(record.state), std::move(record.queue),
-                     record.entry},
+                     record.entry, 0},
             std::move(result)});
       }
       local_results_ready_.store(true, std::memory_order_release);

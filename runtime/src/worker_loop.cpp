@@ -5,6 +5,7 @@
 
 #include <deque>
 #include <memory>
+#include <unordered_map>
 
 #include "multirank/detail/backoff.hpp"
 #include "multirank/detail/task_execution.hpp"
@@ -86,8 +87,18 @@ class WorkerLoop {
     QueuedRecord record = std::move(queue_.front());
     queue_.pop_front();
     ByteReader in(record.bytes);
+    const auto header = ByteReader(record.bytes).read_pod<TaskRecordHeader>();
+    // Results held back for batching must not wait behind a task that may take long.
+    auto known = item_ns_.find(header.function_id);
+    if (known == item_ns_.end() || known->second * header.item_count >= flush_after_task_ns) flush();
     const std::int64_t took_ns = execute_record(in, results_.writer());
     results_.count_record();
+    const double item_ns = static_cast<double>(took_ns) / std::max<std::uint32_t>(1, header.item_count);
+    if (known == item_ns_.end()) {
+      item_ns_.emplace(header.function_id, item_ns);
+    } else {
+      known->second = 0.8 * known->second + 0.2 * item_ns;
+    }
     if (took_ns >= flush_after_task_ns || results_.records() >= flush_after_records ||
         queue_.empty()) {
       flush();
@@ -104,6 +115,7 @@ class WorkerLoop {
   Backoff backoff_;
   std::deque<QueuedRecord> queue_;
   MessageBuilder results_;
+  std::unordered_map<std::uint64_t, double> item_ns_;  // per task id, measured here
   bool stopping_ = false;
 };
 

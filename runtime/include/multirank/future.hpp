@@ -94,10 +94,10 @@ class Future {
   /// Calls `callback(future)` once when the task is done, on a driver thread; at once, in this
   /// thread, if it already is. An exception from the callback is logged and ignored.
   void add_done_callback(std::function<void(const Future&)> callback) {
-    auto state = state_;
+    auto shared = state_;
     auto* engine = engine_;
-    state().on_done([state, engine, callback = std::move(callback)] {
-      const Future view(state, engine);
+    state().on_done([shared, engine, callback = std::move(callback)] {
+      const Future view(shared, engine);
       callback(view);
     });
   }

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "multirank/detail/backoff.hpp"
@@ -115,14 +116,18 @@ class DriverEngine {
     std::shared_ptr<TaskState> state;
     std::shared_ptr<SubmissionQueue> queue;
     const TaskEntry* entry;
+    double estimate_ns;  // expected run time when it was handed out
+  };
+  /// Work handed to a slot and not yet reported back.
+  struct Load {
+    std::size_t records = 0;
+    std::uint64_t items = 0;
+    double estimate_ns = 0;
   };
   struct WorkerSlot {
-    int rank;                  // the rank that runs the slot's tasks (0 for the local worker)
+    int rank;  // the rank that runs the slot's tasks (0 for the local worker)
     std::deque<InFlight> in_flight;
-    std::uint64_t items_in_flight = 0;
-    double item_ns = 0;        // moving average of one item's run time
-    std::uint32_t window_items = 1;
-    std::size_t min_records = 1;  // records always allowed in flight, whatever their size
+    Load load;
   };
   struct LocalResult {
     InFlight record;
@@ -136,11 +141,21 @@ class DriverEngine {
   void complete(WorkerSlot& slot, InFlight& record, const ResultRecordHeader& header,
                 ByteReader& items);
   bool dispatch();
-  bool has_room(const WorkerSlot& slot) const;
+  /// Expected run time of `record` from its task's measured item time; negative if unknown.
+  /// Caller holds submit_mutex_.
+  double estimate_ns(const TaskRecord& record) const;
+  /// How much a slot may be handed ahead of what it runs.
+  struct Window {
+    double target_ns;  // queued work, in expected run time
+    bool prefetch;     // a second record behind the running one (remote slots: hides the trip)
+  };
+  /// Whether a record may join `load` within `window`.
+  bool fits(const Load& load, double estimate_ns, std::uint32_t items, const Window& window) const;
   /// Pops the next runnable record for `slot` (initializer first when due), under submit_mutex_.
-  /// Appends the next record runnable on `slot` to `out` (with the queue's initializer first when
-  /// that slot has not run it yet); false when none. Caller holds submit_mutex_.
-  bool take_records_for(int slot, std::vector<TaskRecord>& out);
+  /// Appends the next record runnable on `slot` that fits its `load` to `out` (with the queue's
+  /// initializer first when that slot has not run it yet) and adds it to `load`; false when none.
+  /// Caller holds submit_mutex_.
+  bool take_records_for(int slot, Load& load, const Window& window, std::vector<TaskRecord>& out);
   static void settle(SubmissionQueue& queue, std::size_t records);
   /// Runs the hooks of completed states, then counts their records as settled.
   static void finish_completed(Completed& completed);
@@ -155,7 +170,9 @@ class DriverEngine {
 
   std::mutex engine_mutex_;  // MPI calls, slots_, completed_
   std::vector<WorkerSlot> slots_;
+  std::vector<std::unique_ptr<MessageBuilder>> outboxes_;  // one per remote slot, reused
   int local_slot_ = -1;
+  std::atomic<bool> local_idle_{false};  // the local worker found nothing to run last time
   Completed completed_;
   std::size_t dispatch_cursor_ = 0;
 
@@ -168,7 +185,7 @@ class DriverEngine {
   std::vector<LocalResult> local_results_;
   std::atomic<bool> local_results_ready_{false};
   std::vector<InFlight> local_running_;  // guarded by submit_mutex_
-  std::atomic<std::int64_t> local_item_ns_{0};
+  std::unordered_map<std::uint64_t, double> item_ns_;  // per task id; guarded by submit_mutex_
 
   std::atomic<int> waiters_{0};
   std::atomic<Clock::rep> last_activity_{0};
