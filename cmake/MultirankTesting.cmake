@@ -1,15 +1,16 @@
 # multirank_add_mpi_test(<name> SOURCES <files...> NP <n...> [LABELS <labels...>] [TIMEOUT <s>]
-#                        [ENV <VAR=value...>] [ARGS <args...>])
+#                        [ENV <VAR=value...>] [ARGS <args...>] [VARIANT <.suffix>])
 # Builds one test binary and registers it once per rank count as <name>.np<N>, each under
 # `mpirun -np N --oversubscribe --bind-to none` (root-safe), with a timeout so a hang is a
-# failure. NP 0 registers <name>.singleton, run without mpirun.
+# failure. NP 0 registers <name>.singleton, run without mpirun. VARIANT registers the same binary
+# again under <name><VARIANT>.npN, with other ENV or ARGS.
 find_package(Catch2 2 REQUIRED)
 
 add_library(multirank_test_main STATIC ${CMAKE_CURRENT_LIST_DIR}/../tests/support/mpi_test_main.cpp)
 target_link_libraries(multirank_test_main PUBLIC multirank::multirank Catch2::Catch2)
 
 function(multirank_add_mpi_test name)
-  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;NP;LABELS;ENV;ARGS" ${ARGN})
+  cmake_parse_arguments(ARG "" "TIMEOUT;VARIANT" "SOURCES;NP;LABELS;ENV;ARGS" ${ARGN})
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 120)
   endif()
@@ -20,10 +21,10 @@ function(multirank_add_mpi_test name)
   set(env "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;${ARG_ENV}")
   foreach(np IN LISTS ARG_NP)
     if(np EQUAL 0)
-      set(test_name ${name}.singleton)
+      set(test_name ${name}${ARG_VARIANT}.singleton)
       add_test(NAME ${test_name} COMMAND $<TARGET_FILE:${name}> ${ARG_ARGS})
     else()
-      set(test_name ${name}.np${np})
+      set(test_name ${name}${ARG_VARIANT}.np${np})
       add_test(NAME ${test_name}
         COMMAND ${MPIEXEC_EXECUTABLE} -np ${np} --oversubscribe --bind-to none
                 $<TARGET_FILE:${name}> ${ARG_ARGS})
@@ -31,4 +32,13 @@ function(multirank_add_mpi_test name)
     set_tests_properties(${test_name} PROPERTIES TIMEOUT ${ARG_TIMEOUT}
       ENVIRONMENT "${env}" LABELS "mpi;${ARG_LABELS}")
   endforeach()
+endfunction()
+
+# multirank_add_unit_test(<name> SOURCES <files...>): a plain Catch2 test, no mpirun.
+function(multirank_add_unit_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES} ${PROJECT_SOURCE_DIR}/tests/support/unit_test_main.cpp)
+  target_link_libraries(${name} PRIVATE multirank::multirank Catch2::Catch2 multirank_warnings)
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES TIMEOUT 60 LABELS unit)
 endfunction()

@@ -15,8 +15,13 @@ constexpr double long_task_ns = 100e6;
 }  // namespace
 
 void append_task_record(ByteWriter& out, const TaskRecord& record) {
-  const TaskRecordHeader header{record.id,         record.entry->id, record.entry->args_signature,
-                                record.item_count, 0,                record.items.size()};
+  const TaskRecordHeader header{record.id,
+                                record.entry->id,
+                                record.entry->args_signature,
+                                record.queue->id(),
+                                record.item_count,
+                                record.initializer ? task_flag_initializer : 0u,
+                                record.items.size()};
   out.write_pod(header);
   out.write(record.items.data(), record.items.size());
 }
@@ -49,7 +54,7 @@ DriverEngine::~DriverEngine() {
 }
 
 std::shared_ptr<SubmissionQueue> DriverEngine::open_queue(int max_workers) {
-  auto queue = std::make_shared<SubmissionQueue>(max_workers);
+  auto queue = std::make_shared<SubmissionQueue>(next_task_id(), max_workers);
   std::lock_guard lock(submit_mutex_);
   queue->initialized_slots_.assign(slots_.size(), false);
   queues_.push_back(queue);
@@ -328,6 +333,7 @@ bool DriverEngine::take_records_for(int slot, Load& load, const Window& window,
         });
         init.state = std::move(state);
         init.queue = queue;
+        init.initializer = true;
         queue->outstanding_.fetch_add(1, std::memory_order_acq_rel);
         out.push_back(std::move(init));
       }

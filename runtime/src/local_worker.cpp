@@ -15,6 +15,7 @@ void DriverEngine::local_worker_main() {
   Backoff backoff(options_.spin_window, options_.max_nap);
   std::vector<TaskRecord> batch;
   std::vector<char> task_bytes;
+  ExecutionContext context;
   while (!stopping_.load(std::memory_order_acquire)) {
     // Tiny tasks are taken a batch at a time to spare the lock; long (or unmeasured) ones one by
     // one, so the rest stay free for whichever worker asks next. No prefetch: nothing to hide.
@@ -42,7 +43,7 @@ void DriverEngine::local_worker_main() {
       std::vector<char> result;
       ByteWriter result_out(result);
       ByteReader task_in(task_bytes);
-      execute_record(task_in, result_out);
+      execute_record(task_in, result_out, context);
       {
         std::lock_guard lock(submit_mutex_);
         std::erase_if(local_running_, [&](const InFlight& running) { return running.id == record.id; });

@@ -46,20 +46,22 @@ void write_error_item(ByteWriter& out, const ErrorInfo& info) {
   write_blob(out, bytes);
 }
 
-/// Runs one item; its result or error is appended to `out` as one item.
-void run_item(const TaskEntry* entry, std::uint64_t function_id, std::uint64_t args_signature,
-              std::span<const char> args, ByteWriter& out) {
+/// Runs one item; its result or error is appended to `out` as one item. Returns false if the
+/// item failed.
+bool run_item(const TaskEntry* entry, std::uint64_t function_id, std::uint64_t args_signature,
+              std::span<const char> args, ByteWriter& out, ErrorInfo& failure) {
   if (entry == nullptr) {
-    write_error_item(out, {"multirank::TaskError",
-                           "no task with id " + std::to_string(function_id) +
-                               " is registered on this rank (was it built from another binary?)"});
-    return;
+    failure = {"multirank::TaskError",
+               "no task with id " + std::to_string(function_id) +
+                   " is registered on this rank (was it built from another binary?)"};
+    write_error_item(out, failure);
+    return false;
   }
   if (entry->args_signature != args_signature) {
-    write_error_item(out, {"multirank::TaskError", "task '" + entry->name + "' expects " +
-                                                       entry->signature +
-                                                       " but was sent other argument types"});
-    return;
+    failure = {"multirank::TaskError", "task '" + entry->name + "' expects " + entry->signature +
+                                           " but was sent other argument types"};
+    write_error_item(out, failure);
+    return false;
   }
   // The result is encoded straight into the message; on failure, the partial bytes are cut off.
   const std::size_t item_start = out.size();
@@ -69,6 +71,7 @@ void run_item(const TaskEntry* entry, std::uint64_t function_id, std::uint64_t a
     ByteReader in(args);
     entry->invoke(entry->function, in, out);
     out.patch_pod<std::uint64_t>(length_at, out.size() - length_at - sizeof(std::uint64_t));
+    return true;
   } catch (...) {
     ErrorInfo info = describe_current_exception();
     if (info.type_name.find("archive_exception") != std::string::npos ||
@@ -78,6 +81,8 @@ void run_item(const TaskEntry* entry, std::uint64_t function_id, std::uint64_t a
     }
     out.bytes().resize(item_start);
     write_error_item(out, info);
+    failure = std::move(info);
+    return false;
   }
 }
 
@@ -89,10 +94,11 @@ std::int64_t steady_now_ns() {
       .count();
 }
 
-std::int64_t execute_record(ByteReader& in, ByteWriter& out) {
+std::int64_t execute_record(ByteReader& in, ByteWriter& out, ExecutionContext& context) {
   const auto task = in.read_pod<TaskRecordHeader>();
   ByteReader items(in.take(task.items_bytes));
   const TaskEntry* entry = Registry::instance().find(task.function_id);
+  const auto broken = context.broken_groups.find(task.group);
 
   const std::size_t header_at = out.reserve(sizeof(ResultRecordHeader));
   const std::size_t items_start = out.size();
@@ -105,7 +111,16 @@ std::int64_t execute_record(ByteReader& in, ByteWriter& out) {
       write_error_item(out, {"multirank::DecodeError", std::string("task record truncated: ") + e.what()});
       continue;
     }
-    run_item(entry, task.function_id, task.args_signature, args, out);
+    if (broken != context.broken_groups.end()) {
+      write_error_item(out, {broken->second.type_name,
+                             "the pool's initializer failed on this rank: " + broken->second.message});
+      continue;
+    }
+    ErrorInfo failure;
+    if (!run_item(entry, task.function_id, task.args_signature, args, out, failure) &&
+        (task.flags & task_flag_initializer) != 0) {
+      context.broken_groups.emplace(task.group, failure);
+    }
   }
   result.end_ns = steady_now_ns();
   result.items_bytes = out.size() - items_start;

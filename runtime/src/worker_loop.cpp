@@ -91,7 +91,7 @@ class WorkerLoop {
     // Results held back for batching must not wait behind a task that may take long.
     auto known = item_ns_.find(header.function_id);
     if (known == item_ns_.end() || known->second * header.item_count >= flush_after_task_ns) flush();
-    const std::int64_t took_ns = execute_record(in, results_.writer());
+    const std::int64_t took_ns = execute_record(in, results_.writer(), context_);
     results_.count_record();
     const double item_ns = static_cast<double>(took_ns) / std::max<std::uint32_t>(1, header.item_count);
     if (known == item_ns_.end()) {
@@ -115,6 +115,7 @@ class WorkerLoop {
   Backoff backoff_;
   std::deque<QueuedRecord> queue_;
   MessageBuilder results_;
+  ExecutionContext context_;
   std::unordered_map<std::uint64_t, double> item_ns_;  // per task id, measured here
   bool stopping_ = false;
 };

@@ -142,8 +142,9 @@ class Pool {
         },
         std::move(arguments));
     auto* raw = state.get();
-    add_callbacks(*state, [raw]() -> auto& { return raw->value(0); }, std::move(callback),
-                  std::move(error_callback));
+    add_callbacks<typename AsyncResult<R>::Value>(
+        *state, [raw]() -> auto& { return raw->value(0); }, std::move(callback),
+        std::move(error_callback));
     return AsyncResult<R>(state, [state]() -> auto& { return state->value(0); }, engine_);
   }
 
@@ -172,8 +173,8 @@ class Pool {
     }
     auto group = detail::GroupState<R>::of(std::move(parts));
     auto* raw = group.get();
-    add_callbacks(*group, [raw]() -> Values& { return raw->values(); }, std::move(callback),
-                  std::move(error_callback));
+    add_callbacks<Values>(*group, [raw]() -> Values& { return raw->values(); },
+                          std::move(callback), std::move(error_callback));
     return AsyncResult<Values>(group, [group]() -> Values& { return group->values(); }, engine_);
   }
 

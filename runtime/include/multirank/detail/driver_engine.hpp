@@ -41,6 +41,7 @@ struct TaskRecord {
   std::vector<char> items;  // item_count blobs, each [u64 length][encoded arguments]
   std::shared_ptr<TaskState> state;
   std::shared_ptr<SubmissionQueue> queue;
+  bool initializer = false;  // runs before the queue's first task on a slot
 };
 
 /// The engine of the process's Runtime (an Error if there is none).
@@ -53,7 +54,9 @@ void append_task_record(ByteWriter& out, const TaskRecord& record);
 /// The tasks of one Executor or Pool: what is pending, what is outstanding, who may run them.
 class SubmissionQueue {
  public:
-  explicit SubmissionQueue(int max_workers) : max_workers_(max_workers) {}
+  SubmissionQueue(std::uint64_t id, int max_workers) : id_(id), max_workers_(max_workers) {}
+
+  std::uint64_t id() const noexcept { return id_; }
 
   /// Tasks submitted and not yet finished, failed or cancelled.
   std::size_t outstanding() const noexcept { return outstanding_.load(std::memory_order_acquire); }
@@ -66,6 +69,7 @@ class SubmissionQueue {
  private:
   friend class DriverEngine;
 
+  std::uint64_t id_;
   int max_workers_;  // worker slots [0, max_workers) may run its tasks; 0 = all
   std::deque<TaskRecord> pending_;                    // guarded by DriverEngine::submit_mutex_
   std::optional<TaskRecord> initializer_;             // guarded by DriverEngine::submit_mutex_

@@ -3,14 +3,24 @@
 // throwing, a result that cannot be encoded) becomes that item's error, never a crash.
 #pragma once
 
+#include <cstdint>
+#include <unordered_map>
+
 #include "multirank/detail/byte_buffer.hpp"
+#include "multirank/detail/wire.hpp"
 
 namespace multirank::detail {
+
+/// What one executing slot remembers between records: the groups (pools) whose initializer failed
+/// here, whose later records fail with that error instead of running without their set-up.
+struct ExecutionContext {
+  std::unordered_map<std::uint64_t, ErrorInfo> broken_groups;
+};
 
 /// Reads one task record (header and items) from `in`, runs it and appends its result record to
 /// `out`. Returns the executing time in nanoseconds. Throws DecodeError only when the record
 /// header itself is unreadable, which means the whole message is corrupt.
-std::int64_t execute_record(ByteReader& in, ByteWriter& out);
+std::int64_t execute_record(ByteReader& in, ByteWriter& out, ExecutionContext& context);
 
 /// Nanoseconds on the steady clock, the time base of records.
 std::int64_t steady_now_ns();

@@ -36,10 +36,13 @@ struct TaskRecordHeader {
   std::uint64_t task_id;
   std::uint64_t function_id;
   std::uint64_t args_signature;
+  std::uint64_t group;        // the submitting Executor/Pool: its initializer's failure spreads
   std::uint32_t item_count;
-  std::uint32_t reserved = 0;
+  std::uint32_t flags;        // TaskFlags
   std::uint64_t items_bytes;  // lets a receiver skip a record it cannot run
 };
+
+enum TaskFlags : std::uint32_t { task_flag_initializer = 1 };
 
 struct ResultRecordHeader {
   std::uint64_t task_id;

@@ -1,0 +1,66 @@
+// RuntimeOptions read from MULTIRANK_* variables, and the fast-path wire codec, without MPI ranks.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+#include "multirank/detail/codec.hpp"
+#include "multirank/error.hpp"
+#include "multirank/options.hpp"
+
+namespace {
+struct ScopedEnv {
+  std::string name;
+  ScopedEnv(std::string n, const char* value) : name(std::move(n)) { setenv(name.c_str(), value, 1); }
+  ~ScopedEnv() { unsetenv(name.c_str()); }
+};
+}  // namespace
+
+TEST_CASE("settings come from MULTIRANK_* variables", "[settings]") {
+  SECTION("defaults") {
+    auto options = multirank::RuntimeOptions::from_env();
+    CHECK(options.spin_window == std::chrono::microseconds(1000));
+    CHECK(options.driver_works == multirank::DriverWorks::automatic);
+  }
+  SECTION("values are read") {
+    ScopedEnv spin("MULTIRANK_SPIN_US", "250");
+    ScopedEnv works("MULTIRANK_DRIVER_WORKS", "0");
+    ScopedEnv message("MULTIRANK_MAX_MESSAGE_BYTES", "4096");
+    auto options = multirank::RuntimeOptions::from_env();
+    CHECK(options.spin_window == std::chrono::microseconds(250));
+    CHECK(options.driver_works == multirank::DriverWorks::never);
+    CHECK(options.max_message_bytes == 4096);
+  }
+  SECTION("a malformed value names the variable and the value") {
+    ScopedEnv bad("MULTIRANK_MAX_NAP_US", "soon");
+    CHECK_THROWS_WITH(multirank::RuntimeOptions::from_env(),
+                      Catch::Contains("MULTIRANK_MAX_NAP_US='soon'"));
+  }
+  SECTION("an unknown choice is refused") {
+    ScopedEnv bad("MULTIRANK_DRIVER_WORKS", "maybe");
+    CHECK_THROWS_AS(multirank::RuntimeOptions::from_env(), multirank::ConfigError);
+  }
+}
+
+TEST_CASE("the codec round-trips plain data and refuses corrupted bytes", "[codec]") {
+  using multirank::detail::decode_all;
+  using multirank::detail::encode_to_bytes;
+  SECTION("plain values") {
+    std::tuple<int, double, std::string, std::vector<std::int64_t>, std::optional<bool>> value{
+        -3, 2.5, "text", {1, 2, 3}, true};
+    CHECK(decode_all<decltype(value)>(encode_to_bytes(value)) == value);
+  }
+  SECTION("truncated bytes are a DecodeError") {
+    auto bytes = encode_to_bytes(std::string("hello world"));
+    bytes.resize(bytes.size() - 3);
+    CHECK_THROWS_AS(decode_all<std::string>(bytes), multirank::DecodeError);
+  }
+  SECTION("a corrupted length does not allocate without bound") {
+    auto bytes = encode_to_bytes(std::vector<double>{1, 2});
+    bytes[6] = 0x7f;  // the count's high bytes
+    CHECK_THROWS_AS(decode_all<std::vector<double>>(bytes), multirank::DecodeError);
+  }
+  SECTION("bytes left over mean another type was sent") {
+    auto bytes = encode_to_bytes(std::int64_t{5});
+    CHECK_THROWS_AS(decode_all<std::int32_t>(bytes), multirank::DecodeError);
+  }
+}
