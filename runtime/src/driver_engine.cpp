@@ -14,15 +14,18 @@ namespace {
 constexpr double long_task_ns = 100e6;
 }  // namespace
 
-void append_task_record(ByteWriter& out, const TaskRecord& record) {
-  const TaskRecordHeader header{record.id,
+TaskRecordHeader task_header(const TaskRecord& record) {
+  return TaskRecordHeader{record.id,
                                 record.entry->id,
                                 record.entry->args_signature,
                                 record.queue->id(),
                                 record.item_count,
                                 record.initializer ? task_flag_initializer : 0u,
                                 record.items.size()};
-  out.write_pod(header);
+}
+
+void append_task_record(ByteWriter& out, const TaskRecord& record) {
+  out.write_pod(task_header(record));
   out.write(record.items.data(), record.items.size());
 }
 

@@ -14,7 +14,6 @@ constexpr double local_batch_ns = 50'000;
 void DriverEngine::local_worker_main() {
   Backoff backoff(options_.spin_window, options_.max_nap);
   std::vector<TaskRecord> batch;
-  std::vector<char> task_bytes;
   ExecutionContext context;
   while (!stopping_.load(std::memory_order_acquire)) {
     // Tiny tasks are taken a batch at a time to spare the lock; long (or unmeasured) ones one by
@@ -37,13 +36,9 @@ void DriverEngine::local_worker_main() {
       continue;
     }
     for (auto& record : batch) {
-      task_bytes.clear();
-      ByteWriter task_out(task_bytes);
-      append_task_record(task_out, record);
       std::vector<char> result;
       ByteWriter result_out(result);
-      ByteReader task_in(task_bytes);
-      execute_record(task_in, result_out, context);
+      execute_record(task_header(record), record.items, result_out, context);
       {
         std::lock_guard lock(submit_mutex_);
         std::erase_if(local_running_, [&](const InFlight& running) { return running.id == record.id; });

@@ -96,7 +96,12 @@ std::int64_t steady_now_ns() {
 
 std::int64_t execute_record(ByteReader& in, ByteWriter& out, ExecutionContext& context) {
   const auto task = in.read_pod<TaskRecordHeader>();
-  ByteReader items(in.take(task.items_bytes));
+  return execute_record(task, in.take(task.items_bytes), out, context);
+}
+
+std::int64_t execute_record(const TaskRecordHeader& task, std::span<const char> item_bytes,
+                            ByteWriter& out, ExecutionContext& context) {
+  ByteReader items(item_bytes);
   const TaskEntry* entry = Registry::instance().find(task.function_id);
   const auto broken = context.broken_groups.find(task.group);
 

@@ -116,7 +116,12 @@ void decode(ByteReader& in, T& value) {
     value.assign(bytes.data(), bytes.size());
   } else if constexpr (is_std_vector<T>::value) {
     using Element = typename T::value_type;
-    if constexpr (is_plain_scalar_v<Element>) {
+    if constexpr (sizeof(Element) == 1 && is_plain_scalar_v<Element>) {
+      // Bytes are assigned straight from the message: no zero-filling pass over a large blob.
+      const auto bytes = in.take(decode_count(in, 1));
+      const auto* first = reinterpret_cast<const Element*>(bytes.data());
+      value.assign(first, first + bytes.size());
+    } else if constexpr (is_plain_scalar_v<Element>) {
       const auto count = decode_count(in, sizeof(Element));
       value.resize(count);
       in.read(value.data(), count * sizeof(Element));

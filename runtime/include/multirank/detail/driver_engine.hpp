@@ -48,6 +48,8 @@ struct TaskRecord {
 class DriverEngine;
 DriverEngine& driver_engine_of_runtime();
 
+/// The wire header of `record`.
+TaskRecordHeader task_header(const TaskRecord& record);
 /// Appends `record` as a task record (header and items), as worker ranks receive it.
 void append_task_record(ByteWriter& out, const TaskRecord& record);
 

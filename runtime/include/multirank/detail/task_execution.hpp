@@ -21,6 +21,9 @@ struct ExecutionContext {
 /// `out`. Returns the executing time in nanoseconds. Throws DecodeError only when the record
 /// header itself is unreadable, which means the whole message is corrupt.
 std::int64_t execute_record(ByteReader& in, ByteWriter& out, ExecutionContext& context);
+/// The same, for a record whose header and items are at hand separately (the driver's own worker).
+std::int64_t execute_record(const TaskRecordHeader& task, std::span<const char> items,
+                            ByteWriter& out, ExecutionContext& context);
 
 /// Nanoseconds on the steady clock, the time base of records.
 std::int64_t steady_now_ns();
