@@ -12,6 +12,7 @@ namespace multirank::detail {
 
 namespace {
 constexpr double long_task_ns = 100e6;
+constexpr Clock::rep quiet_before_callbacks_ns = 5'000'000;
 }  // namespace
 
 TaskRecordHeader task_header(const TaskRecord& record) {
@@ -78,6 +79,7 @@ void DriverEngine::submit(TaskRecord record) {
     queue.pending_.push_back(std::move(record));
   }
   pending_records_.fetch_add(1, std::memory_order_release);
+  last_submit_.store(Clock::now().time_since_epoch().count());
   // Hand it out now if the engine is free; completions wait for a thread that waits (or the
   // background thread), so a callback never runs inside submit().
   std::unique_lock engine(engine_mutex_, std::try_to_lock);
@@ -177,6 +179,12 @@ bool DriverEngine::progress() {
   progressed |= dispatch();
   Completed completed;
   completed.swap(completed_);
+  {
+    std::lock_guard lock(submit_mutex_);
+    completed.insert(completed.end(), std::make_move_iterator(failed_before_dispatch_.begin()),
+                     std::make_move_iterator(failed_before_dispatch_.end()));
+    failed_before_dispatch_.clear();
+  }
   engine.unlock();
   if (progressed) last_activity_.store(Clock::now().time_since_epoch().count());
   finish_completed(completed);
@@ -248,13 +256,16 @@ bool DriverEngine::fits(const Load& load, double estimate_ns, std::uint32_t item
                         const Window& window) const {
   // A task never measured goes alone: it may take an hour, and another slot may free up sooner.
   if (estimate_ns < 0) return load.records == 0;
-  // A second record queued behind the running one hides the round trip; for very long tasks it
-  // would only hold work back from a slot that frees up sooner.
-  const bool short_task = estimate_ns / std::max<std::uint32_t>(1, items) < long_task_ns;
-  const std::size_t min_records = window.prefetch && short_task ? 2 : 1;
-  if (load.records < min_records) return true;
-  return load.estimate_ns + estimate_ns <= window.target_ns &&
+  // Queueing a record behind the running one hides the round trip; for very long tasks it would
+  // only hold work back from a slot that frees up sooner.
+  const bool long_task = estimate_ns / std::max<std::uint32_t>(1, items) >= long_task_ns;
+  if (load.records < (long_task ? 1 : window.min_records)) return true;
+  return window.target_ns > 0 && load.estimate_ns + estimate_ns <= window.target_ns &&
          load.items + items <= options_.max_window_items;
+}
+
+bool DriverEngine::plenty_pending() const {
+  return pending_records_.load(std::memory_order_acquire) >= 2 * slots_.size();
 }
 
 bool DriverEngine::dispatch() {
@@ -264,17 +275,17 @@ bool DriverEngine::dispatch() {
   const double target_ns = static_cast<double>(options_.window_target.count()) * 1000.0;
   std::vector<TaskRecord> taken;
   std::lock_guard lock(submit_mutex_);
-  // First every slot gets what it can run now; only then is work queued ahead (prefetch), and
-  // not the last record an idle local worker could take at once.
+  // First every idle slot gets one record; only then, and only while plenty is pending, is work
+  // queued ahead. Near the end of the work, the last records go to whichever slot frees first:
+  // durations measured on earlier items can be far off (a task that sleeps n seconds).
   for (const bool prefetch : {false, true}) {
-    const std::size_t keep = local_idle_.load(std::memory_order_acquire) ? 1 : 0;
-    if (prefetch && pending_records_.load(std::memory_order_acquire) <= keep) break;
+    if (prefetch && !plenty_pending()) break;
     for (std::size_t k = 0; k < remote; ++k) {
       const std::size_t index = (dispatch_cursor_ + k) % remote;
       WorkerSlot& slot = slots_[index];
       MessageBuilder& builder = *outboxes_[index];
-      while (take_records_for(static_cast<int>(index), slot.load, Window{target_ns, prefetch},
-                              taken)) {
+      const Window window = prefetch ? Window{target_ns, 2} : Window{0, 1};
+      while (take_records_for(static_cast<int>(index), slot.load, window, taken)) {
         for (auto& record : taken) {
           append_task_record(builder.writer(), record);
           builder.count_record();
@@ -314,40 +325,21 @@ bool DriverEngine::take_records_for(int slot, Load& load, const Window& window,
         settle(*queue, 1);
         continue;
       }
-      queue_cursor_ = (index + 1) % count;
-      if (queue->initializer_ && !queue->initialized_slots_[static_cast<std::size_t>(slot)]) {
-        queue->initialized_slots_[static_cast<std::size_t>(slot)] = true;
-        TaskRecord init;
-        init.id = next_task_id();
-        init.entry = queue->initializer_->entry;
-        init.item_count = 1;
-        init.items = queue->initializer_->items;
-        auto state = std::make_shared<ResultState<void>>(1);
-        state->try_start();
-        // An initializer that fails breaks the pool: its tasks could not run as intended.
-        std::weak_ptr<SubmissionQueue> weak_queue = queue;
-        std::weak_ptr<ResultState<void>> weak_state = state;
-        state->on_done([weak_queue, weak_state] {
-          auto q = weak_queue.lock();
-          auto s = weak_state.lock();
-          if (!q || !s || !s->error(0)) return;
-          std::lock_guard broken(q->broken_mutex_);
-          if (!q->broken_) q->broken_ = s->error(0);
-        });
-        init.state = std::move(state);
-        init.queue = queue;
-        init.initializer = true;
-        queue->outstanding_.fetch_add(1, std::memory_order_acq_rel);
-        out.push_back(std::move(init));
-      }
       if (auto broken = queue->broken()) {
         if (record.state->fail(broken)) {
           // Counted and hooked like any completion, by the next progress round.
-          completed_.emplace_back(record.state, record.queue);
+          failed_before_dispatch_.emplace_back(record.state, record.queue);
         } else {
           settle(*queue, 1);
         }
         continue;
+      }
+      queue_cursor_ = (index + 1) % count;
+      if (queue->initializer_ && !queue->initialized_slots_[static_cast<std::size_t>(slot)]) {
+        queue->initialized_slots_[static_cast<std::size_t>(slot)] = true;
+        out.push_back(initializer_record(queue));
+        load.records += 1;
+        load.items += 1;
       }
       load.records += 1;
       load.items += record.item_count;
@@ -362,6 +354,31 @@ bool DriverEngine::take_records_for(int slot, Load& load, const Window& window,
   });
   if (queue_cursor_ >= queues_.size()) queue_cursor_ = 0;
   return false;
+}
+
+TaskRecord DriverEngine::initializer_record(const std::shared_ptr<SubmissionQueue>& queue) {
+  TaskRecord init;
+  init.id = next_task_id();
+  init.entry = queue->initializer_->entry;
+  init.item_count = 1;
+  init.items = queue->initializer_->items;
+  init.queue = queue;
+  init.initializer = true;
+  auto state = std::make_shared<ResultState<void>>(1);
+  state->try_start();
+  // An initializer that fails breaks the pool: its tasks could not run as intended.
+  std::weak_ptr<SubmissionQueue> weak_queue = queue;
+  std::weak_ptr<ResultState<void>> weak_state = state;
+  state->on_done([weak_queue, weak_state] {
+    auto q = weak_queue.lock();
+    auto s = weak_state.lock();
+    if (!q || !s || !s->error(0)) return;
+    std::lock_guard broken(q->broken_mutex_);
+    if (!q->broken_) q->broken_ = s->error(0);
+  });
+  init.state = std::move(state);
+  queue->outstanding_.fetch_add(1, std::memory_order_acq_rel);
+  return init;
 }
 
 void DriverEngine::settle(SubmissionQueue& queue, std::size_t records) {
@@ -386,9 +403,13 @@ void DriverEngine::background_main() {
   Backoff backoff(options_.spin_window, options_.max_nap);
   while (!stopping_.load(std::memory_order_acquire)) {
     backoff.nap_long();
-    // Only for liveness while nobody waits (the user thread is busy elsewhere); a waiting thread
-    // drives progress itself, with lower latency than a wake-up would give.
+    // Only for liveness while the user's threads are busy elsewhere: a waiting thread drives
+    // progress itself, with lower latency than a wake-up would give, and a thread that has just
+    // submitted is left to finish what it is doing before callbacks fire (as in Python, where
+    // "All tasks submitted" prints before the first callback).
     if (waiters_.load(std::memory_order_acquire) > 0) continue;
+    if (Clock::now().time_since_epoch().count() - last_submit_.load() < quiet_before_callbacks_ns)
+      continue;
     try {
       while (progress() && waiters_.load(std::memory_order_acquire) == 0) {
       }

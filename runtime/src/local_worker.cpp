@@ -21,15 +21,15 @@ void DriverEngine::local_worker_main() {
     {
       std::lock_guard lock(submit_mutex_);
       Load load;
+      const Window window = plenty_pending() ? Window{local_batch_ns, 1} : Window{0, 1};
       while (pending_records_.load(std::memory_order_acquire) > 0 &&
-             take_records_for(local_slot_, load, Window{local_batch_ns, false}, batch)) {
+             take_records_for(local_slot_, load, window, batch)) {
       }
       for (auto& record : batch) {
         local_running_.push_back(
             InFlight{record.id, record.item_count, record.state, record.queue, record.entry, 0});
       }
     }
-    local_idle_.store(batch.empty(), std::memory_order_release);
     if (batch.empty()) {
       backoff.saw_activity(Clock::time_point(Clock::duration(last_activity_.load())));
       backoff.pause();

@@ -152,9 +152,11 @@ class DriverEngine {
   double estimate_ns(const TaskRecord& record) const;
   /// How much a slot may be handed ahead of what it runs.
   struct Window {
-    double target_ns;  // queued work, in expected run time
-    bool prefetch;     // a second record behind the running one (remote slots: hides the trip)
+    double target_ns;         // queued work, in expected run time (0: just what runs now)
+    std::size_t min_records;  // records allowed whatever their size, if the task is not long
   };
+  /// Enough pending work that queueing ahead cannot leave a slot idle at the end.
+  bool plenty_pending() const;
   /// Whether a record may join `load` within `window`.
   bool fits(const Load& load, double estimate_ns, std::uint32_t items, const Window& window) const;
   /// Pops the next runnable record for `slot` (initializer first when due), under submit_mutex_.
@@ -162,6 +164,8 @@ class DriverEngine {
   /// initializer first when that slot has not run it yet) and adds it to `load`; false when none.
   /// Caller holds submit_mutex_.
   bool take_records_for(int slot, Load& load, const Window& window, std::vector<TaskRecord>& out);
+  /// A fresh record of the queue's initializer. Caller holds submit_mutex_.
+  TaskRecord initializer_record(const std::shared_ptr<SubmissionQueue>& queue);
   static void settle(SubmissionQueue& queue, std::size_t records);
   /// Runs the hooks of completed states, then counts their records as settled.
   static void finish_completed(Completed& completed);
@@ -178,13 +182,13 @@ class DriverEngine {
   std::vector<WorkerSlot> slots_;
   std::vector<std::unique_ptr<MessageBuilder>> outboxes_;  // one per remote slot, reused
   int local_slot_ = -1;
-  std::atomic<bool> local_idle_{false};  // the local worker found nothing to run last time
   Completed completed_;
   std::size_t dispatch_cursor_ = 0;
 
   std::mutex submit_mutex_;  // the queues' pending records
   std::vector<std::shared_ptr<SubmissionQueue>> queues_;
   std::size_t queue_cursor_ = 0;
+  Completed failed_before_dispatch_;  // records of broken queues; guarded by submit_mutex_
   std::atomic<std::size_t> pending_records_{0};
 
   std::mutex local_results_mutex_;
@@ -195,6 +199,7 @@ class DriverEngine {
 
   std::atomic<int> waiters_{0};
   std::atomic<Clock::rep> last_activity_{0};
+  std::atomic<Clock::rep> last_submit_{0};
   std::atomic<bool> stopping_{false};
   std::thread local_worker_;
   std::thread background_;

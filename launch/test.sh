@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Build multirank (launch/build.sh), then run the CTest suite; exits non-zero if any test fails.
+# Extra arguments go to ctest, e.g. `launch/test.sh -L unit` or `launch/test.sh -R executor`.
+set -euo pipefail
+cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
+
+launch/build.sh
+if ((EUID == 0)); then
+  # Open MPI refuses to start as root without these.
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+fi
+ctest --test-dir build --output-on-failure "$@"
