@@ -1,6 +1,7 @@
 // The spin-then-nap policy of every waiting loop.
 #include "multirank/detail/backoff.hpp"
 
+#include <sched.h>
 #include <time.h>
 
 #include <algorithm>
@@ -18,9 +19,13 @@ void sleep_for(std::chrono::microseconds duration) {
 
 void Backoff::pause() {
   if (Clock::now() - last_activity_ < spin_window_) {
+    if (yield_) {
+      sched_yield();
+    } else {
 #if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
+      __builtin_ia32_pause();
 #endif
+    }
     return;
   }
   sleep_for(nap_);
@@ -28,5 +33,9 @@ void Backoff::pause() {
 }
 
 void Backoff::nap_long() const { sleep_for(max_nap_); }
+
+WaitPolicy WaitPolicy::of(const RuntimeOptions& options) {
+  return WaitPolicy{options.spin_window, options.max_nap, options.spin_yield};
+}
 
 }  // namespace multirank::detail

@@ -31,7 +31,10 @@ void append_task_record(ByteWriter& out, const TaskRecord& record) {
 }
 
 DriverEngine::DriverEngine(const Communicator& comm, const RuntimeOptions& options)
-    : comm_(comm), options_(options), transport_(comm.get(), options.max_message_bytes) {
+    : comm_(comm),
+      options_(options),
+      wait_policy_(WaitPolicy::of(options)),
+      transport_(comm.get(), options.max_message_bytes) {
   for (int rank = 1; rank < comm.size(); ++rank) {
     slots_.push_back(WorkerSlot{rank, {}, {}});
     outboxes_.push_back(std::make_unique<MessageBuilder>());
@@ -80,10 +83,11 @@ void DriverEngine::submit(TaskRecord record) {
   }
   pending_records_.fetch_add(1, std::memory_order_release);
   last_submit_.store(Clock::now().time_since_epoch().count());
-  // Hand it out now if the engine is free; completions wait for a thread that waits (or the
-  // background thread), so a callback never runs inside submit().
+  // Hand it to an idle slot now if the engine is free. Queueing ahead is left to the next
+  // progress round, which batches many records into one message; completions too wait for a
+  // thread that waits (or the background thread), so a callback never runs inside submit().
   std::unique_lock engine(engine_mutex_, std::try_to_lock);
-  if (engine.owns_lock()) dispatch();
+  if (engine.owns_lock()) dispatch(false);
 }
 
 bool DriverEngine::cancel_pending(SubmissionQueue& queue) {
@@ -143,7 +147,7 @@ bool DriverEngine::wait_until(const std::function<bool()>& ready, Deadline deadl
     std::atomic<int>& waiters;
     ~Leave() { waiters.fetch_sub(1, std::memory_order_acq_rel); }
   } leave{waiters_};
-  Backoff backoff(options_.spin_window, options_.max_nap);
+  Backoff backoff(wait_policy_);
   while (true) {
     const bool progressed = progress();
     if (ready()) return true;
@@ -176,7 +180,7 @@ bool DriverEngine::progress() {
     }
     progressed = true;
   }
-  progressed |= dispatch();
+  progressed |= dispatch(true);
   Completed completed;
   completed.swap(completed_);
   {
@@ -268,7 +272,7 @@ bool DriverEngine::plenty_pending() const {
   return pending_records_.load(std::memory_order_acquire) >= 2 * slots_.size();
 }
 
-bool DriverEngine::dispatch() {
+bool DriverEngine::dispatch(bool queue_ahead) {
   if (pending_records_.load(std::memory_order_acquire) == 0) return false;
   const std::size_t remote = comm_.size() - 1;
   if (remote == 0) return false;
@@ -279,10 +283,13 @@ bool DriverEngine::dispatch() {
   // queued ahead. Near the end of the work, the last records go to whichever slot frees first:
   // durations measured on earlier items can be far off (a task that sleeps n seconds).
   for (const bool prefetch : {false, true}) {
-    if (prefetch && !plenty_pending()) break;
+    if (prefetch && (!queue_ahead || !plenty_pending())) break;
+    // Idle slots are served lowest rank first, so a trickle of work keeps going to the same
+    // warm, spinning worker while the others nap; queued-ahead work is spread round robin.
     for (std::size_t k = 0; k < remote; ++k) {
-      const std::size_t index = (dispatch_cursor_ + k) % remote;
+      const std::size_t index = prefetch ? (dispatch_cursor_ + k) % remote : k;
       WorkerSlot& slot = slots_[index];
+      if (!prefetch && slot.load.records > 0) continue;
       MessageBuilder& builder = *outboxes_[index];
       const Window window = prefetch ? Window{target_ns, 2} : Window{0, 1};
       while (take_records_for(static_cast<int>(index), slot.load, window, taken)) {
@@ -400,9 +407,13 @@ bool DriverEngine::all_idle() {
 }
 
 void DriverEngine::background_main() {
-  Backoff backoff(options_.spin_window, options_.max_nap);
+  // While a user thread waits (and so drives progress), this thread only checks in rarely.
+  WaitPolicy rare = wait_policy_;
+  rare.max_nap *= 10;
+  const Backoff idle(wait_policy_);
+  const Backoff covered(rare);
   while (!stopping_.load(std::memory_order_acquire)) {
-    backoff.nap_long();
+    (waiters_.load(std::memory_order_acquire) > 0 ? covered : idle).nap_long();
     // Only for liveness while the user's threads are busy elsewhere: a waiting thread drives
     // progress itself, with lower latency than a wake-up would give, and a thread that has just
     // submitted is left to finish what it is doing before callbacks fire (as in Python, where
@@ -428,7 +439,7 @@ void DriverEngine::shutdown() {
   if (local_worker_.joinable()) local_worker_.join();
   std::lock_guard engine(engine_mutex_);
   for (int rank = 1; rank < comm_.size(); ++rank) transport_.send_signal(rank, MessageKind::stop);
-  Backoff backoff(options_.spin_window, options_.max_nap);
+  Backoff backoff(wait_policy_);
   while (transport_.sends_pending()) {
     if (transport_.progress_sends()) {
       backoff.reset();

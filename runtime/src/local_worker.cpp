@@ -12,7 +12,7 @@ constexpr double local_batch_ns = 50'000;
 }  // namespace
 
 void DriverEngine::local_worker_main() {
-  Backoff backoff(options_.spin_window, options_.max_nap);
+  Backoff backoff(wait_policy_);
   std::vector<TaskRecord> batch;
   ExecutionContext context;
   while (!stopping_.load(std::memory_order_acquire)) {

@@ -27,6 +27,14 @@ std::uint64_t positive_integer(const char* name, const char* text, std::uint64_t
   return value;
 }
 
+DriverWorks tri_state(const char* name, const char* text) {
+  const std::string_view value(text);
+  if (value == "auto") return DriverWorks::automatic;
+  if (value == "1") return DriverWorks::always;
+  if (value == "0") return DriverWorks::never;
+  throw ConfigError(std::string(name) + "='" + text + "' must be auto, 1 or 0");
+}
+
 }  // namespace
 
 RuntimeOptions RuntimeOptions::from_env() {
@@ -42,16 +50,10 @@ RuntimeOptions RuntimeOptions::from_env() {
   if (const char* v = variable("MULTIRANK_MAX_MESSAGE_BYTES"))
     options.max_message_bytes = positive_integer("MULTIRANK_MAX_MESSAGE_BYTES", v, 256);
   if (const char* v = variable("MULTIRANK_DRIVER_WORKS")) {
-    std::string_view text(v);
-    if (text == "auto") {
-      options.driver_works = DriverWorks::automatic;
-    } else if (text == "1") {
-      options.driver_works = DriverWorks::always;
-    } else if (text == "0") {
-      options.driver_works = DriverWorks::never;
-    } else {
-      throw ConfigError(std::string("MULTIRANK_DRIVER_WORKS='") + v + "' must be auto, 1 or 0");
-    }
+    options.driver_works = tri_state("MULTIRANK_DRIVER_WORKS", v);
+  }
+  if (const char* v = variable("MULTIRANK_SPIN_YIELD")) {
+    options.spin_yield = tri_state("MULTIRANK_SPIN_YIELD", v) == DriverWorks::always;
   }
   if (const char* v = variable("MULTIRANK_LOG_LEVEL")) {
     std::string_view text(v);

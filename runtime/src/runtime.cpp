@@ -95,9 +95,11 @@ void Runtime::start(int* argc, char*** argv) {
   check_registries();
 
   if (comm_->rank() != 0) {
+    // A worker never returns to main, so it finalises MPI here even when the program
+    // initialised it itself.
     const int status = detail::serve_tasks(*comm_, options_);
     comm_.reset();
-    if (owns_mpi_) MPI_Finalize();
+    MPI_Finalize();
     std::exit(status);
   }
   engine_ = std::make_unique<detail::DriverEngine>(*comm_, options_);

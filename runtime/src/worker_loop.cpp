@@ -31,7 +31,7 @@ class WorkerLoop {
   WorkerLoop(const Communicator& comm, const RuntimeOptions& options)
       : comm_(comm),
         transport_(comm.get(), options.max_message_bytes),
-        backoff_(options.spin_window, options.max_nap) {}
+        backoff_(WaitPolicy::of(options)) {}
 
   int run() {
     while (!stopping_) {

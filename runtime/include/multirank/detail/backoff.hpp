@@ -7,14 +7,30 @@
 #include <chrono>
 #include <cstdint>
 
+#include "multirank/options.hpp"
+
 namespace multirank::detail {
+
+/// How a rank waits, fixed at start-up.
+struct WaitPolicy {
+  std::chrono::microseconds spin_window;
+  std::chrono::microseconds max_nap;
+  /// A spinning rank calls sched_yield (RuntimeOptions::spin_yield) instead of a pause
+  /// instruction.
+  bool yield_while_spinning;
+
+  static WaitPolicy of(const RuntimeOptions& options);
+};
 
 class Backoff {
  public:
   using Clock = std::chrono::steady_clock;
 
-  Backoff(std::chrono::microseconds spin_window, std::chrono::microseconds max_nap)
-      : spin_window_(spin_window), max_nap_(max_nap), last_activity_(Clock::now()) {}
+  explicit Backoff(const WaitPolicy& policy)
+      : spin_window_(policy.spin_window),
+        max_nap_(policy.max_nap),
+        yield_(policy.yield_while_spinning),
+        last_activity_(Clock::now()) {}
 
   /// Something happened: spin again.
   void reset() {
@@ -37,6 +53,7 @@ class Backoff {
   std::chrono::microseconds spin_window_;
   std::chrono::microseconds max_nap_;
   std::chrono::microseconds nap_{1};
+  bool yield_;
   Clock::time_point last_activity_;
 };
 

@@ -1,5 +1,7 @@
 // Growable output bytes and bounds-checked input bytes: the two ends every encoder and decoder
 // of the wire format works on. A read past the end is a DecodeError, never undefined behaviour.
+// They are plain classes, not std::streambufs: a streambuf constructs a std::locale, which cost
+// more than encoding a small task; the streambuf adapters below exist for Boost archives only.
 #pragma once
 
 #include <cstddef>
@@ -15,8 +17,8 @@
 
 namespace multirank::detail {
 
-/// Appends bytes to a vector; also a std::streambuf so Boost archives can write into it directly.
-class ByteWriter : public std::streambuf {
+/// Appends bytes to a vector it does not own.
+class ByteWriter {
  public:
   explicit ByteWriter(std::vector<char>& target) : bytes_(&target) {}
   ByteWriter(const ByteWriter&) = delete;
@@ -49,33 +51,19 @@ class ByteWriter : public std::streambuf {
   std::size_t size() const noexcept { return bytes_->size(); }
   std::vector<char>& bytes() noexcept { return *bytes_; }
 
- protected:
-  int_type overflow(int_type c) override {
-    if (c != traits_type::eof()) bytes_->push_back(static_cast<char>(c));
-    return c;
-  }
-  std::streamsize xsputn(const char* s, std::streamsize n) override {
-    write(s, static_cast<std::size_t>(n));
-    return n;
-  }
-
  private:
   std::vector<char>* bytes_;
 };
 
-/// Reads from a span of bytes it does not own; a std::streambuf for Boost archives too, whose get
-/// area is the single record of how far reading has come.
-class ByteReader : public std::streambuf {
+/// Reads from a span of bytes it does not own.
+class ByteReader {
  public:
-  explicit ByteReader(std::span<const char> bytes) {
-    auto* base = const_cast<char*>(bytes.data());
-    setg(base, base, base + bytes.size());
-  }
+  explicit ByteReader(std::span<const char> bytes) : bytes_(bytes) {}
 
   void read(void* out, std::size_t size) {
     require(size);
-    std::memcpy(out, gptr(), size);
-    advance(size);
+    if (size > 0) std::memcpy(out, bytes_.data() + position_, size);
+    position_ += size;
   }
 
   template <class T>
@@ -89,8 +77,8 @@ class ByteReader : public std::streambuf {
   /// The next `size` bytes as a view, consumed.
   std::span<const char> take(std::size_t size) {
     require(size);
-    std::span<const char> view(gptr(), size);
-    advance(size);
+    auto view = bytes_.subspan(position_, size);
+    position_ += size;
     return view;
   }
 
@@ -99,22 +87,52 @@ class ByteReader : public std::streambuf {
   void require(std::size_t size) const {
     if (size > remaining()) {
       throw DecodeError("truncated message: needed " + std::to_string(size) + " bytes at offset " +
-                        std::to_string(position()) + " of " +
-                        std::to_string(position() + remaining()));
+                        std::to_string(position_) + " of " + std::to_string(bytes_.size()));
     }
   }
 
-  std::size_t remaining() const noexcept { return static_cast<std::size_t>(egptr() - gptr()); }
-  std::size_t position() const noexcept { return static_cast<std::size_t>(gptr() - eback()); }
+  std::size_t remaining() const noexcept { return bytes_.size() - position_; }
+  std::size_t position() const noexcept { return position_; }
+
+ private:
+  std::span<const char> bytes_;
+  std::size_t position_ = 0;
+};
+
+/// A ByteWriter seen as a std::streambuf, for Boost.Serialization's output archives.
+class WriterStreambuf : public std::streambuf {
+ public:
+  explicit WriterStreambuf(ByteWriter& out) : out_(out) {}
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (c != traits_type::eof()) {
+      const char byte = static_cast<char>(c);
+      out_.write(&byte, 1);
+    }
+    return c;
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    out_.write(s, static_cast<std::size_t>(n));
+    return n;
+  }
+
+ private:
+  ByteWriter& out_;
+};
+
+/// A byte span seen as a std::streambuf, for Boost.Serialization's input archives.
+class ReaderStreambuf : public std::streambuf {
+ public:
+  explicit ReaderStreambuf(std::span<const char> bytes) {
+    auto* base = const_cast<char*>(bytes.data());
+    setg(base, base, base + bytes.size());
+  }
 
  protected:
   int_type underflow() override {
     return gptr() < egptr() ? traits_type::to_int_type(*gptr()) : traits_type::eof();
   }
-
- private:
-  // gbump takes an int; payloads may exceed 2 GiB.
-  void advance(std::size_t size) { setg(eback(), gptr() + size, egptr()); }
 };
 
 }  // namespace multirank::detail

@@ -96,7 +96,8 @@ void encode(ByteWriter& out, const T& value) {
     const std::size_t length_at = out.reserve(sizeof(std::uint64_t));
     const std::size_t start = out.size();
     {
-      boost::archive::binary_oarchive archive(out, boost_archive_flags);
+      WriterStreambuf stream(out);
+      boost::archive::binary_oarchive archive(stream, boost_archive_flags);
       archive << value;
     }
     out.patch_pod<std::uint64_t>(length_at, out.size() - start);
@@ -149,9 +150,9 @@ void decode(ByteReader& in, T& value) {
     }
   } else {
     const auto length = decode_count(in, 1);
-    ByteReader archive_bytes(in.take(length));
+    ReaderStreambuf stream(in.take(length));
     try {
-      boost::archive::binary_iarchive archive(archive_bytes, boost_archive_flags);
+      boost::archive::binary_iarchive archive(stream, boost_archive_flags);
       archive >> value;
     } catch (const boost::archive::archive_exception& e) {
       throw DecodeError(std::string("Boost.Serialization could not read the value: ") + e.what());

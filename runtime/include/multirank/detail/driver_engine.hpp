@@ -146,7 +146,9 @@ class DriverEngine {
   void handle_results(const Message& message);
   void complete(WorkerSlot& slot, InFlight& record, const ResultRecordHeader& header,
                 ByteReader& items);
-  bool dispatch();
+  /// Hands pending records to slots: one to each idle slot, and with `queue_ahead` (and plenty
+  /// pending) more, within each slot's window. True if anything was sent.
+  bool dispatch(bool queue_ahead);
   /// Expected run time of `record` from its task's measured item time; negative if unknown.
   /// Caller holds submit_mutex_.
   double estimate_ns(const TaskRecord& record) const;
@@ -175,6 +177,7 @@ class DriverEngine {
 
   const Communicator& comm_;
   RuntimeOptions options_;
+  WaitPolicy wait_policy_;
   Transport transport_;
   std::atomic<std::uint64_t> next_id_{1};
 
