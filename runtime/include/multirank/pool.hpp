@@ -92,18 +92,12 @@ class Pool {
   /// `task` over every element, in order, as a vector (eager, like Python).
   template <class Task, class Range>
   auto map(const Task& task, Range&& inputs, MapOptions options = {}) {
-    const std::size_t chunksize = default_chunksize(inputs, options.chunksize);
-    return stream<false>(task, std::forward<Range>(inputs), chunksize, std::move(options),
-                         detail::StreamOrder::input)
-        .to_vector();
+    return map_all<false>(task, std::forward<Range>(inputs), std::move(options));
   }
   /// Like map, with each element a tuple of arguments.
   template <class Task, class Range>
   auto starmap(const Task& task, Range&& inputs, MapOptions options = {}) {
-    const std::size_t chunksize = default_chunksize(inputs, options.chunksize);
-    return stream<true>(task, std::forward<Range>(inputs), chunksize, std::move(options),
-                        detail::StreamOrder::input)
-        .to_vector();
+    return map_all<true>(task, std::forward<Range>(inputs), std::move(options));
   }
   /// Lazy map, results in input order as they are iterated (default chunksize 1).
   template <class Task, class Range>
@@ -213,6 +207,14 @@ class Pool {
   int slots() const {
     const int all = engine_->worker_slots();
     return processes_ > 0 ? std::min(processes_, all) : all;
+  }
+
+  template <bool Star, class Task, class Range>
+  auto map_all(const Task& task, Range&& inputs, MapOptions options) {
+    const std::size_t chunksize = default_chunksize(inputs, options.chunksize);
+    return stream<Star>(task, std::forward<Range>(inputs), chunksize, std::move(options),
+                        detail::StreamOrder::input)
+        .to_vector();
   }
 
   template <bool Star, class Task, class Range>
