@@ -4,6 +4,8 @@
 #include <mpi.h>
 #include <spdlog/spdlog.h>
 
+#include <time.h>
+
 #include <algorithm>
 
 #include "multirank/detail/task_execution.hpp"
@@ -12,7 +14,15 @@ namespace multirank::detail {
 
 namespace {
 constexpr double long_task_ns = 100e6;
-constexpr Clock::rep quiet_before_callbacks_ns = 5'000'000;
+constexpr std::int64_t quiet_before_callbacks_ns = 5'000'000;
+
+/// A millisecond-grained clock that costs a few nanoseconds, for time stamps taken on every
+/// submit.
+std::int64_t coarse_now_ns() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+  return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+}
 }  // namespace
 
 TaskRecordHeader task_header(const TaskRecord& record) {
@@ -82,7 +92,7 @@ void DriverEngine::submit(TaskRecord record) {
     queue.pending_.push_back(std::move(record));
   }
   pending_records_.fetch_add(1, std::memory_order_release);
-  last_submit_.store(Clock::now().time_since_epoch().count());
+  last_submit_.store(coarse_now_ns(), std::memory_order_relaxed);
   // Hand it to an idle slot now if the engine is free. Queueing ahead is left to the next
   // progress round, which batches many records into one message; completions too wait for a
   // thread that waits (or the background thread), so a callback never runs inside submit().
@@ -180,10 +190,14 @@ bool DriverEngine::progress() {
     }
     progressed = true;
   }
+  if (!measured_.empty()) {
+    std::lock_guard lock(submit_mutex_);
+    fold_measurements();
+  }
   progressed |= dispatch(true);
   Completed completed;
   completed.swap(completed_);
-  {
+  if (has_failed_before_dispatch_.exchange(false, std::memory_order_acq_rel)) {
     std::lock_guard lock(submit_mutex_);
     completed.insert(completed.end(), std::make_move_iterator(failed_before_dispatch_.begin()),
                      std::make_move_iterator(failed_before_dispatch_.end()));
@@ -246,9 +260,16 @@ void DriverEngine::complete(WorkerSlot& slot, InFlight& record, const ResultReco
   // Scheduling follows each task's measured run time: enough queued work to hide a round trip.
   const double item_ns = static_cast<double>(header.end_ns - header.start_ns) /
                          std::max<std::uint32_t>(1, header.item_count);
-  std::lock_guard lock(submit_mutex_);
-  auto [known, inserted] = item_ns_.try_emplace(record.entry->id, item_ns);
-  if (!inserted) known->second = 0.8 * known->second + 0.2 * item_ns;
+  // Folded into item_ns_ once per progress round: one lock for a whole batch of results.
+  measured_.emplace_back(record.entry->id, item_ns);
+}
+
+void DriverEngine::fold_measurements() {
+  for (const auto& [task_id, item_ns] : measured_) {
+    auto [known, inserted] = item_ns_.try_emplace(task_id, item_ns);
+    if (!inserted) known->second = 0.8 * known->second + 0.2 * item_ns;
+  }
+  measured_.clear();
 }
 
 double DriverEngine::estimate_ns(const TaskRecord& record) const {
@@ -336,6 +357,7 @@ bool DriverEngine::take_records_for(int slot, Load& load, const Window& window,
         if (record.state->fail(broken)) {
           // Counted and hooked like any completion, by the next progress round.
           failed_before_dispatch_.emplace_back(record.state, record.queue);
+          has_failed_before_dispatch_.store(true, std::memory_order_release);
         } else {
           settle(*queue, 1);
         }
@@ -419,7 +441,7 @@ void DriverEngine::background_main() {
     // submitted is left to finish what it is doing before callbacks fire (as in Python, where
     // "All tasks submitted" prints before the first callback).
     if (waiters_.load(std::memory_order_acquire) > 0) continue;
-    if (Clock::now().time_since_epoch().count() - last_submit_.load() < quiet_before_callbacks_ns)
+    if (coarse_now_ns() - last_submit_.load(std::memory_order_relaxed) < quiet_before_callbacks_ns)
       continue;
     try {
       while (progress() && waiters_.load(std::memory_order_acquire) == 0) {

@@ -161,6 +161,8 @@ class DriverEngine {
   bool plenty_pending() const;
   /// Whether a record may join `load` within `window`.
   bool fits(const Load& load, double estimate_ns, std::uint32_t items, const Window& window) const;
+  /// Moves the run times measured since the last dispatch into item_ns_. Caller holds both locks.
+  void fold_measurements();
   /// Pops the next runnable record for `slot` (initializer first when due), under submit_mutex_.
   /// Appends the next record runnable on `slot` that fits its `load` to `out` (with the queue's
   /// initializer first when that slot has not run it yet) and adds it to `load`; false when none.
@@ -192,6 +194,7 @@ class DriverEngine {
   std::vector<std::shared_ptr<SubmissionQueue>> queues_;
   std::size_t queue_cursor_ = 0;
   Completed failed_before_dispatch_;  // records of broken queues; guarded by submit_mutex_
+  std::atomic<bool> has_failed_before_dispatch_{false};
   std::atomic<std::size_t> pending_records_{0};
 
   std::mutex local_results_mutex_;
@@ -199,10 +202,11 @@ class DriverEngine {
   std::atomic<bool> local_results_ready_{false};
   std::vector<InFlight> local_running_;  // guarded by submit_mutex_
   std::unordered_map<std::uint64_t, double> item_ns_;  // per task id; guarded by submit_mutex_
+  std::vector<std::pair<std::uint64_t, double>> measured_;  // not yet folded; engine_mutex_
 
   std::atomic<int> waiters_{0};
   std::atomic<Clock::rep> last_activity_{0};
-  std::atomic<Clock::rep> last_submit_{0};
+  std::atomic<std::int64_t> last_submit_{0};  // coarse clock
   std::atomic<bool> stopping_{false};
   std::thread local_worker_;
   std::thread background_;
