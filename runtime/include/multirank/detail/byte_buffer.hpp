@@ -26,7 +26,16 @@ class ByteWriter {
 
   void write(const void* data, std::size_t size) {
     const auto* p = static_cast<const char*>(data);
-    bytes_->insert(bytes_->end(), p, p + size);
+    if (size <= small_write) {
+      // Small writes (headers, numbers) grow and copy; vector::insert here trips GCC 12's
+      // -Wstringop-overflow false positive once inlined.
+      const std::size_t offset = bytes_->size();
+      bytes_->resize(offset + size);
+      std::memcpy(bytes_->data() + offset, p, size);
+    } else {
+      // Large writes copy once, without zero-filling first.
+      bytes_->insert(bytes_->end(), p, p + size);
+    }
   }
 
   template <class T>
@@ -52,6 +61,7 @@ class ByteWriter {
   std::vector<char>& bytes() noexcept { return *bytes_; }
 
  private:
+  static constexpr std::size_t small_write = 64;
   std::vector<char>* bytes_;
 };
 
