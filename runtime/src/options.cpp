@@ -27,12 +27,11 @@ std::uint64_t positive_integer(const char* name, const char* text, std::uint64_t
   return value;
 }
 
-DriverWorks tri_state(const char* name, const char* text) {
+bool flag(const char* name, const char* text, const char* allowed) {
   const std::string_view value(text);
-  if (value == "auto") return DriverWorks::automatic;
-  if (value == "1") return DriverWorks::always;
-  if (value == "0") return DriverWorks::never;
-  throw ConfigError(std::string(name) + "='" + text + "' must be auto, 1 or 0");
+  if (value == "1") return true;
+  if (value == "0") return false;
+  throw ConfigError(std::string(name) + "='" + text + "' must be " + allowed);
 }
 
 }  // namespace
@@ -50,10 +49,17 @@ RuntimeOptions RuntimeOptions::from_env() {
   if (const char* v = variable("MULTIRANK_MAX_MESSAGE_BYTES"))
     options.max_message_bytes = positive_integer("MULTIRANK_MAX_MESSAGE_BYTES", v, 256);
   if (const char* v = variable("MULTIRANK_DRIVER_WORKS")) {
-    options.driver_works = tri_state("MULTIRANK_DRIVER_WORKS", v);
+    const std::string_view text(v);
+    if (text == "auto") {
+      options.driver_works = DriverWorks::automatic;
+    } else {
+      options.driver_works = flag("MULTIRANK_DRIVER_WORKS", v, "auto, 1 or 0")
+                                 ? DriverWorks::always
+                                 : DriverWorks::never;
+    }
   }
   if (const char* v = variable("MULTIRANK_SPIN_YIELD")) {
-    options.spin_yield = tri_state("MULTIRANK_SPIN_YIELD", v) == DriverWorks::always;
+    options.spin_yield = flag("MULTIRANK_SPIN_YIELD", v, "1 or 0");
   }
   if (const char* v = variable("MULTIRANK_LOG_LEVEL")) {
     std::string_view text(v);
