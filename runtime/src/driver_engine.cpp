@@ -281,6 +281,7 @@ bool DriverEngine::fits(const Load& load, double estimate_ns, std::uint32_t item
                         const Window& window) const {
   // A task never measured goes alone: it may take an hour, and another slot may free up sooner.
   if (estimate_ns < 0) return load.records == 0;
+  if (estimate_ns < window.min_estimate_ns) return false;
   // Queueing a record behind the running one hides the round trip; for very long tasks it would
   // only hold work back from a slot that frees up sooner.
   const bool long_task = estimate_ns / std::max<std::uint32_t>(1, items) >= long_task_ns;

@@ -9,6 +9,7 @@ namespace multirank::detail {
 
 namespace {
 constexpr double local_batch_ns = 50'000;
+constexpr double local_min_record_ns = 20'000;
 }  // namespace
 
 void DriverEngine::local_worker_main() {
@@ -21,7 +22,10 @@ void DriverEngine::local_worker_main() {
     {
       std::lock_guard lock(submit_mutex_);
       Load load;
-      const Window window = plenty_pending() ? Window{local_batch_ns, 1} : Window{0, 1};
+      Window window = plenty_pending() ? Window{local_batch_ns, 1} : Window{0, 1};
+      // Records of tiny tasks are left to the worker ranks: running them here would take the
+      // driver thread's core, and feeding the ranks is then what limits throughput.
+      if (local_slot_ > 0) window.min_estimate_ns = local_min_record_ns;
       while (pending_records_.load(std::memory_order_acquire) > 0 &&
              take_records_for(local_slot_, load, window, batch)) {
       }

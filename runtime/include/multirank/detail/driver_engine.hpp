@@ -156,6 +156,7 @@ class DriverEngine {
   struct Window {
     double target_ns;         // queued work, in expected run time (0: just what runs now)
     std::size_t min_records;  // records allowed whatever their size, if the task is not long
+    double min_estimate_ns = 0;  // records expected to be shorter are left to other slots
   };
   /// Enough pending work that queueing ahead cannot leave a slot idle at the end.
   bool plenty_pending() const;
