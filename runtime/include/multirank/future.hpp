@@ -31,7 +31,6 @@ class Timeout {
     if (!limit_) return std::nullopt;
     return detail::Clock::now() + *limit_;
   }
-  bool unlimited() const noexcept { return !limit_.has_value(); }
 
  private:
   std::optional<detail::Clock::duration> limit_;

@@ -109,7 +109,6 @@ class DriverEngine {
   std::uint64_t next_task_id() noexcept { return next_id_.fetch_add(1, std::memory_order_relaxed); }
   /// Worker slots: remote worker ranks, plus the driver's own worker thread when it has one.
   int worker_slots() const noexcept { return static_cast<int>(slots_.size()); }
-  bool driver_works() const noexcept { return local_slot_ >= 0; }
   const std::string& host_of(int rank) const { return comm_.hosts().at(rank); }
 
   /// Waits for all outstanding work, then stops every worker rank and the engine's threads.

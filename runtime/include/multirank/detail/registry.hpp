@@ -47,7 +47,6 @@ class Registry {
   std::uint64_t digest() const;
   /// "name: signature" lines, sorted: what ranks exchange to explain a digest mismatch.
   std::vector<std::string> describe() const;
-  std::size_t size() const { return by_id_.size(); }
 
  private:
   Registry() = default;
