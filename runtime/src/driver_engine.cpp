@@ -100,16 +100,24 @@ void DriverEngine::submit(TaskRecord record) {
   if (engine.owns_lock()) dispatch(false);
 }
 
+template <class SettleState>
+std::vector<std::shared_ptr<TaskState>> DriverEngine::drain_pending(SubmissionQueue& queue,
+                                                                    SettleState settle_state) {
+  std::vector<std::shared_ptr<TaskState>> changed;
+  for (auto& record : queue.pending_) {
+    if (settle_state(*record.state)) changed.push_back(record.state);
+  }
+  pending_records_.fetch_sub(queue.pending_.size(), std::memory_order_acq_rel);
+  settle(queue, queue.pending_.size());
+  queue.pending_.clear();
+  return changed;
+}
+
 bool DriverEngine::cancel_pending(SubmissionQueue& queue) {
   std::vector<std::shared_ptr<TaskState>> cancelled;
   {
     std::lock_guard lock(submit_mutex_);
-    for (auto& record : queue.pending_) {
-      if (record.state->try_cancel()) cancelled.push_back(record.state);
-    }
-    pending_records_.fetch_sub(queue.pending_.size(), std::memory_order_acq_rel);
-    settle(queue, queue.pending_.size());
-    queue.pending_.clear();
+    cancelled = drain_pending(queue, [](TaskState& state) { return state.try_cancel(); });
   }
   for (auto& state : cancelled) state->run_hooks();
   return !cancelled.empty();
@@ -121,19 +129,11 @@ void DriverEngine::close_queue(SubmissionQueue& queue) {
 }
 
 void DriverEngine::terminate(SubmissionQueue& queue, std::exception_ptr error) {
-  {
-    std::lock_guard lock(queue.broken_mutex_);
-    if (!queue.broken_) queue.broken_ = error;
-  }
+  queue.break_with(error);
   std::vector<std::shared_ptr<TaskState>> failed;
   {
     std::lock_guard lock(submit_mutex_);
-    for (auto& record : queue.pending_) {
-      if (record.state->fail(error)) failed.push_back(record.state);
-    }
-    pending_records_.fetch_sub(queue.pending_.size(), std::memory_order_acq_rel);
-    settle(queue, queue.pending_.size());
-    queue.pending_.clear();
+    failed = drain_pending(queue, [&](TaskState& state) { return state.fail(error); });
     for (auto& record : local_running_) {
       if (record.queue.get() == &queue && record.state->fail(error)) failed.push_back(record.state);
     }
@@ -184,8 +184,8 @@ bool DriverEngine::progress() {
     }
     for (auto& result : results) {
       ByteReader in(result.result);
-      const auto header = in.read_pod<ResultRecordHeader>();
-      ByteReader items(in.take(header.items_bytes));
+      const auto [header, item_bytes] = read_result_record(in);
+      ByteReader items(item_bytes);
       complete(slots_[static_cast<std::size_t>(local_slot_)], result.record, header, items);
     }
     progressed = true;
@@ -230,8 +230,8 @@ void DriverEngine::handle_results(const Message& message) {
   WorkerSlot& slot = slots_.at(static_cast<std::size_t>(message.source - 1));
   ByteReader in(message.body());
   for (std::uint32_t i = 0; i < message.record_count; ++i) {
-    const auto header = in.read_pod<ResultRecordHeader>();
-    ByteReader items(in.take(header.items_bytes));
+    const auto [header, item_bytes] = read_result_record(in);
+    ByteReader items(item_bytes);
     // Workers run their records in order, so the answer is almost always the oldest one.
     auto it = std::find_if(slot.in_flight.begin(), slot.in_flight.end(),
                            [&](const InFlight& record) { return record.id == header.task_id; });
@@ -402,9 +402,7 @@ TaskRecord DriverEngine::initializer_record(const std::shared_ptr<SubmissionQueu
   state->on_done([weak_queue, weak_state] {
     auto q = weak_queue.lock();
     auto s = weak_state.lock();
-    if (!q || !s || !s->error(0)) return;
-    std::lock_guard broken(q->broken_mutex_);
-    if (!q->broken_) q->broken_ = s->error(0);
+    if (q && s && s->error(0)) q->break_with(s->error(0));
   });
   init.state = std::move(state);
   queue->outstanding_.fetch_add(1, std::memory_order_acq_rel);

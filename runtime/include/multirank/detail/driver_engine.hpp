@@ -67,6 +67,11 @@ class SubmissionQueue {
     std::lock_guard lock(broken_mutex_);
     return broken_;
   }
+  /// Marks the queue broken with `error`, unless it already is (the first reason stays).
+  void break_with(std::exception_ptr error) {
+    std::lock_guard lock(broken_mutex_);
+    if (!broken_) broken_ = std::move(error);
+  }
 
  private:
   friend class DriverEngine;
@@ -168,6 +173,11 @@ class DriverEngine {
   /// initializer first when that slot has not run it yet) and adds it to `load`; false when none.
   /// Caller holds submit_mutex_.
   bool take_records_for(int slot, Load& load, const Window& window, std::vector<TaskRecord>& out);
+  /// Removes every pending record of `queue`, applying `settle_state` (cancel or fail) to each;
+  /// returns the states it changed, whose hooks the caller runs outside the lock.
+  template <class SettleState>
+  std::vector<std::shared_ptr<TaskState>> drain_pending(SubmissionQueue& queue,
+                                                        SettleState settle_state);
   /// A fresh record of the queue's initializer. Caller holds submit_mutex_.
   TaskRecord initializer_record(const std::shared_ptr<SubmissionQueue>& queue);
   static void settle(SubmissionQueue& queue, std::size_t records);

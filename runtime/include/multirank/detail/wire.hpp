@@ -53,6 +53,17 @@ struct ResultRecordHeader {
   std::uint64_t items_bytes;  // lets the driver skip a record whose future is already settled
 };
 
+/// A result record as read off a message: its header and its items' bytes.
+struct ResultRecordView {
+  ResultRecordHeader header;
+  std::span<const char> items;
+};
+
+inline ResultRecordView read_result_record(ByteReader& in) {
+  const auto header = in.read_pod<ResultRecordHeader>();
+  return {header, in.take(header.items_bytes)};
+}
+
 enum class ItemStatus : std::uint8_t { ok = 0, error = 1 };
 
 /// Appends one length-prefixed blob.
