@@ -17,15 +17,17 @@ void DriverEngine::local_worker_main() {
   std::vector<TaskRecord> batch;
   ExecutionContext context;
   while (!stopping_.load(std::memory_order_acquire)) {
-    // Tiny tasks are taken a batch at a time to spare the lock; long (or unmeasured) ones one by
-    // one, so the rest stay free for whichever worker asks next. No prefetch: nothing to hide.
+    // Long (or unmeasured) tasks are taken one by one, so the rest stay free for whichever worker
+    // asks next; without worker ranks, tiny ones a batch at a time to spare the lock. No
+    // prefetch: there is no round trip to hide.
     {
       std::lock_guard lock(submit_mutex_);
       Load load;
       Window window = plenty_pending() ? Window{local_batch_ns, 1} : Window{0, 1};
       // Records of tiny tasks are left to the worker ranks: running them here would take the
       // driver thread's core, and feeding the ranks is then what limits throughput.
-      if (local_slot_ > 0) window.min_estimate_ns = local_min_record_ns;
+      const bool has_worker_ranks = comm_.size() > 1;
+      if (has_worker_ranks) window.min_estimate_ns = local_min_record_ns;
       while (pending_records_.load(std::memory_order_acquire) > 0 &&
              take_records_for(local_slot_, load, window, batch)) {
       }
