@@ -171,6 +171,13 @@ bool DriverEngine::wait_until(const std::function<bool()>& ready, Deadline deadl
   }
 }
 
+void DriverEngine::poke() {
+  std::unique_lock engine(engine_mutex_, std::try_to_lock);
+  if (!engine.owns_lock()) return;
+  transport_.progress_sends();
+  if (auto* extension = extension_.load(std::memory_order_acquire)) extension->poll(transport_);
+}
+
 bool DriverEngine::progress() {
   std::unique_lock engine(engine_mutex_, std::try_to_lock);
   if (!engine.owns_lock()) return false;
@@ -195,6 +202,9 @@ bool DriverEngine::progress() {
     fold_measurements();
   }
   progressed |= dispatch(true);
+  if (auto* extension = extension_.load(std::memory_order_acquire)) {
+    progressed |= extension->poll(transport_);
+  }
   Completed completed;
   completed.swap(completed_);
   if (has_failed_before_dispatch_.exchange(false, std::memory_order_acq_rel)) {
@@ -218,6 +228,8 @@ bool DriverEngine::receive_messages() {
     received = true;
     if (message->kind == MessageKind::results) {
       handle_results(*message);
+    } else if (auto* extension = extension_.load(std::memory_order_acquire);
+               extension != nullptr && extension->on_message(*message, transport_)) {
     } else {
       spdlog::error("multirank driver: unexpected message kind {} from rank {}",
                     static_cast<int>(message->kind), message->source);

@@ -61,6 +61,11 @@ RuntimeOptions RuntimeOptions::from_env() {
   if (const char* v = variable("MULTIRANK_SPIN_YIELD")) {
     options.spin_yield = flag("MULTIRANK_SPIN_YIELD", v, "1 or 0");
   }
+  if (const char* v = variable("MULTIRANK_WATCHDOG_S"))
+    options.watchdog = std::chrono::seconds(positive_integer("MULTIRANK_WATCHDOG_S", v, 0));
+  if (const char* v = variable("MULTIRANK_TAG_OUTPUT")) {
+    options.tag_output = flag("MULTIRANK_TAG_OUTPUT", v, "1 or 0");
+  }
   if (const char* v = variable("MULTIRANK_LOG_LEVEL")) {
     std::string_view text(v);
     for (std::string_view level : {"trace", "debug", "info", "warn", "error", "critical", "off"}) {

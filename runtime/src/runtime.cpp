@@ -12,6 +12,7 @@
 
 #include "multirank/detail/communicator.hpp"
 #include "multirank/detail/driver_engine.hpp"
+#include "multirank/detail/object_host.hpp"
 #include "multirank/detail/registry.hpp"
 #include "multirank/detail/worker_loop.hpp"
 #include "multirank/error.hpp"
@@ -97,12 +98,22 @@ void Runtime::start(int* argc, char*** argv) {
   if (comm_->rank() != 0) {
     // A worker never returns to main, so it finalises MPI here even when the program
     // initialised it itself.
-    const int status = detail::serve_tasks(*comm_, options_);
+    bool processes_left_running = false;
+    const int status = detail::serve_tasks(*comm_, options_, processes_left_running);
     comm_.reset();
     MPI_Finalize();
+    if (processes_left_running) {
+      // Daemon processes still run on this rank's threads: end them with the rank, without
+      // destroying statics they may be using.
+      std::fflush(nullptr);
+      std::_Exit(status);
+    }
     std::exit(status);
   }
   engine_ = std::make_unique<detail::DriverEngine>(*comm_, options_);
+  objects_ = std::make_unique<detail::ObjectHost>(*comm_, *engine_, options_);
+  channel_ = objects_.get();
+  detail::current_client();  // the driver's main thread is thread 1 in diagnostics
 }
 
 void Runtime::check_registries() {
@@ -148,7 +159,18 @@ void Runtime::check_registries() {
 }
 
 Runtime::~Runtime() {
-  engine_.reset();  // waits for outstanding work, then stops the worker ranks
+  if (objects_) {
+    try {
+      objects_->join_processes();  // non-daemon processes are waited for, as in Python
+      objects_->shut_down();       // daemon processes' calls end with JobEnding
+    } catch (const std::exception& e) {
+      spdlog::error("multirank: ending the processes failed: {}", e.what());
+    }
+  }
+  if (engine_) engine_->shutdown();  // waits for outstanding work, then stops the worker ranks
+  channel_ = nullptr;
+  objects_.reset();
+  engine_.reset();
   comm_.reset();
   if (owns_mpi_) MPI_Finalize();
   current_runtime.store(nullptr);
@@ -168,6 +190,16 @@ Runtime& Runtime::current() {
 }
 
 detail::DriverEngine& Runtime::engine() { return *engine_; }
+
+detail::ObjectChannel& Runtime::object_channel() {
+  if (channel_ == nullptr) throw detail::JobEnding("the job is ending: shared objects are gone");
+  return *channel_;
+}
+
+detail::ObjectHost& Runtime::object_host() {
+  if (!objects_) throw Error("processes are started from the driver (rank 0) only");
+  return *objects_;
+}
 
 }  // namespace multirank
 

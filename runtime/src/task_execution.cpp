@@ -14,8 +14,6 @@
 
 namespace multirank::detail {
 
-namespace {
-
 std::string demangle(const char* name) {
   int status = 0;
   std::unique_ptr<char, decltype(&std::free)> text(
@@ -23,7 +21,6 @@ std::string demangle(const char* name) {
   return status == 0 && text ? std::string(text.get()) : std::string(name);
 }
 
-/// The exception in flight as (type, message); works for any thrown type.
 ErrorInfo describe_current_exception() {
   const std::type_info* type = abi::__cxa_current_exception_type();
   ErrorInfo info{type ? demangle(type->name()) : std::string("unknown exception"), ""};
@@ -36,6 +33,8 @@ ErrorInfo describe_current_exception() {
   }
   return info;
 }
+
+namespace {
 
 void write_error_item(ByteWriter& out, const ErrorInfo& info) {
   out.write_pod(static_cast<std::uint8_t>(ItemStatus::error));

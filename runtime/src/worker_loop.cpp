@@ -1,8 +1,6 @@
 // The serve loop of worker ranks.
 #include "multirank/detail/worker_loop.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <deque>
 #include <memory>
 #include <unordered_map>
@@ -10,6 +8,8 @@
 #include "multirank/detail/backoff.hpp"
 #include "multirank/detail/task_execution.hpp"
 #include "multirank/detail/transport.hpp"
+#include "multirank/detail/worker_port.hpp"
+#include "multirank/runtime.hpp"
 
 namespace multirank::detail {
 
@@ -28,14 +28,12 @@ constexpr std::uint32_t flush_after_records = 64;
 
 class WorkerLoop {
  public:
-  WorkerLoop(const Communicator& comm, const RuntimeOptions& options)
-      : comm_(comm),
-        transport_(comm.get(), options.max_message_bytes),
-        backoff_(WaitPolicy::of(options)) {}
+  WorkerLoop(WorkerPort& port, const RuntimeOptions& options)
+      : port_(port), backoff_(WaitPolicy::of(options)) {}
 
   int run() {
-    while (!stopping_) {
-      bool progressed = transport_.progress_sends();
+    while (!port_.stop_requested()) {
+      bool progressed = port_.pump();
       progressed |= receive();
       if (!queue_.empty()) {
         run_next();
@@ -50,27 +48,14 @@ class WorkerLoop {
       }
     }
     flush();
-    while (transport_.sends_pending()) {
-      if (!transport_.progress_sends()) backoff_.pause();
-    }
     return 0;
   }
 
  private:
   bool receive() {
-    bool received = false;
-    while (auto message = transport_.poll()) {
-      received = true;
-      if (message->kind == MessageKind::stop) {
-        stopping_ = true;
-      } else if (message->kind == MessageKind::tasks) {
-        enqueue(std::make_shared<const Message>(std::move(*message)));
-      } else {
-        spdlog::error("rank {}: unexpected message kind {} from rank {}", comm_.rank(),
-                      static_cast<int>(message->kind), message->source);
-      }
-    }
-    return received;
+    auto messages = port_.take_task_messages();
+    for (auto& message : messages) enqueue(std::move(message));
+    return !messages.empty();
   }
 
   void enqueue(std::shared_ptr<const Message> message) {
@@ -107,23 +92,30 @@ class WorkerLoop {
 
   void flush() {
     if (results_.empty()) return;
-    transport_.send(0, results_.finish(MessageKind::results));
+    port_.send(0, results_.finish(MessageKind::results));
   }
 
-  const Communicator& comm_;
-  Transport transport_;
+  WorkerPort& port_;
   Backoff backoff_;
   std::deque<QueuedRecord> queue_;
   MessageBuilder results_;
   ExecutionContext context_;
   std::unordered_map<std::uint64_t, double> item_ns_;  // per task id, measured here
-  bool stopping_ = false;
 };
 
 }  // namespace
 
-int serve_tasks(const Communicator& comm, const RuntimeOptions& options) {
-  return WorkerLoop(comm, options).run();
+int serve_tasks(const Communicator& comm, const RuntimeOptions& options,
+                bool& processes_left_running) {
+  auto port = std::make_unique<WorkerPort>(comm, options);
+  Runtime::current().set_object_channel(port.get());
+  const int status = WorkerLoop(*port, options).run();
+  processes_left_running = port->close() > 0;
+  Runtime::current().set_object_channel(nullptr);
+  // Daemon processes still running keep using the port until the rank exits, which follows at
+  // once: it is left to them rather than freed under their feet.
+  if (processes_left_running) port.release();
+  return status;
 }
 
 }  // namespace multirank::detail

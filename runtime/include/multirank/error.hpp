@@ -79,6 +79,26 @@ class EOFError : public Error {
   using Error::Error;
 };
 
+/// A pipe end was written to after its peer closed (Python's BrokenPipeError).
+class BrokenPipeError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// A barrier was aborted, reset, or a party's wait timed out (Python's BrokenBarrierError).
+class BrokenBarrierError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// An operation that the object's state does not allow: a process started twice or joined before
+/// it started, a queue or pipe used after close(), a lock released by a process that does not
+/// hold it, a bounded semaphore released too often.
+class StateError : public Error {
+ public:
+  using Error::Error;
+};
+
 /// Bytes on the wire do not decode as the type they are read as (truncated, corrupted, or another
 /// type was sent).
 class DecodeError : public Error {

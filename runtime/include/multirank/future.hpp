@@ -15,26 +15,9 @@
 #include "multirank/detail/driver_engine.hpp"
 #include "multirank/detail/task_state.hpp"
 #include "multirank/error.hpp"
+#include "multirank/timeout.hpp"
 
 namespace multirank {
-
-/// How long a blocking call may wait: nothing (the default) waits for ever; any
-/// std::chrono::duration sets a limit (`future.result(2s)`).
-class Timeout {
- public:
-  Timeout() = default;
-  template <class Rep, class Period>
-  Timeout(std::chrono::duration<Rep, Period> limit)  // NOLINT: implicit by design
-      : limit_(std::chrono::duration_cast<detail::Clock::duration>(limit)) {}
-
-  detail::Deadline deadline() const {
-    if (!limit_) return std::nullopt;
-    return detail::Clock::now() + *limit_;
-  }
-
- private:
-  std::optional<detail::Clock::duration> limit_;
-};
 
 /// The eventual result of one task.
 ///

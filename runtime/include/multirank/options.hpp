@@ -32,6 +32,11 @@ struct RuntimeOptions {
   bool spin_yield = false;
   /// Largest single MPI message; bigger payloads are split (MULTIRANK_MAX_MESSAGE_BYTES).
   std::size_t max_message_bytes = std::size_t{1} << 30;
+  /// When every process (and the driver's main thread) has been blocked on shared objects this
+  /// long, the job prints who waits for what and ends; 0 = never (MULTIRANK_WATCHDOG_S).
+  std::chrono::seconds watchdog{0};
+  /// Prefix each line a process prints with "[name rank r@host] " (MULTIRANK_TAG_OUTPUT = 0 | 1).
+  bool tag_output = false;
   /// spdlog level name: trace, debug, info, warn, error, off (MULTIRANK_LOG_LEVEL).
   std::string log_level = "warn";
 

@@ -2,6 +2,8 @@
 // the workers (every other rank, which serve tasks until the driver is done).
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -12,6 +14,8 @@ namespace multirank {
 namespace detail {
 class Communicator;
 class DriverEngine;
+class ObjectChannel;
+class ObjectHost;
 }  // namespace detail
 
 /// Starts multirank on every rank. On rank 0 the constructor returns and the program goes on as
@@ -48,6 +52,14 @@ class Runtime {
   /// The Runtime of this process; an Error if none is alive.
   static Runtime& current();
   detail::DriverEngine& engine();
+  /// This rank's way to the shared objects (queues, locks, processes).
+  detail::ObjectChannel& object_channel();
+  /// The driver's shared-object host (an Error on a worker rank).
+  detail::ObjectHost& object_host();
+  /// Numbers the threads that use shared objects, for lock ownership and diagnostics.
+  std::uint32_t next_thread_number() noexcept { return next_thread_number_.fetch_add(1) + 1; }
+  /// Set by the worker serve loop on worker ranks.
+  void set_object_channel(detail::ObjectChannel* channel) noexcept { channel_ = channel; }
 
  private:
   void start(int* argc, char*** argv);
@@ -57,6 +69,9 @@ class Runtime {
   bool owns_mpi_ = false;
   std::unique_ptr<detail::Communicator> comm_;
   std::unique_ptr<detail::DriverEngine> engine_;
+  std::unique_ptr<detail::ObjectHost> objects_;
+  detail::ObjectChannel* channel_ = nullptr;
+  std::atomic<std::uint32_t> next_thread_number_{0};
 };
 
 }  // namespace multirank

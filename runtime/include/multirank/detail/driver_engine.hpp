@@ -33,6 +33,17 @@ using Deadline = std::optional<Clock::time_point>;
 
 class SubmissionQueue;
 
+/// Work the engine does for others on its progress rounds: the shared-object host answers the
+/// messages the scheduler does not know, and sends its replies, with the engine's lock held.
+class EngineExtension {
+ public:
+  virtual ~EngineExtension() = default;
+  /// A message of a kind the scheduler does not handle; false if this extension does not either.
+  virtual bool on_message(Message& message, Transport& transport) = 0;
+  /// Called on every progress round; true if it did anything.
+  virtual bool poll(Transport& transport) = 0;
+};
+
 /// One scheduled unit of work on the driver: a task applied to `item_count` argument tuples.
 struct TaskRecord {
   std::uint64_t id = 0;
@@ -107,6 +118,12 @@ class DriverEngine {
   void close_queue(SubmissionQueue& queue);
   /// Cancels pending records and fails running ones with `error`; later results are dropped.
   void terminate(SubmissionQueue& queue, std::exception_ptr error);
+
+  /// Hands the engine an extension to call on every progress round (nullptr: none).
+  void attach(EngineExtension* extension) { extension_.store(extension, std::memory_order_release); }
+  /// Lets the extension send what it has queued now, if no other thread is driving progress (that
+  /// thread will do it); never runs completions.
+  void poke();
 
   /// Drives progress until `ready()` or the deadline; returns ready().
   bool wait_until(const std::function<bool()>& ready, Deadline deadline);
@@ -214,6 +231,7 @@ class DriverEngine {
   std::unordered_map<std::uint64_t, double> item_ns_;  // per task id; guarded by submit_mutex_
   std::vector<std::pair<std::uint64_t, double>> measured_;  // not yet folded; engine_mutex_
 
+  std::atomic<EngineExtension*> extension_{nullptr};
   std::atomic<int> waiters_{0};
   std::atomic<Clock::rep> last_activity_{0};
   std::atomic<std::int64_t> last_submit_{0};  // coarse clock

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <unordered_map>
 
 #include "multirank/detail/byte_buffer.hpp"
@@ -24,6 +25,11 @@ std::int64_t execute_record(ByteReader& in, ByteWriter& out, ExecutionContext& c
 /// The same, for a record whose header and items are at hand separately (the driver's own worker).
 std::int64_t execute_record(const TaskRecordHeader& task, std::span<const char> items,
                             ByteWriter& out, ExecutionContext& context);
+
+/// The exception in flight as (type, message); works for any thrown type. Call inside a catch.
+ErrorInfo describe_current_exception();
+/// A C++ type name as written in source, from its mangled form.
+std::string demangle(const char* name);
 
 /// Nanoseconds on the steady clock, the time base of records.
 std::int64_t steady_now_ns();

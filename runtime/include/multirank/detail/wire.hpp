@@ -17,6 +17,11 @@ enum class MessageKind : std::uint16_t {
   results = 2,      // worker -> driver: result records
   stop = 3,         // driver -> worker: finish and leave the serve loop
   continuation = 4, // the rest of a message over the size limit
+  object_request = 5,  // any rank -> driver: an operation on a shared object (queue, lock...)
+  object_reply = 6,    // driver -> the rank that asked
+  process_start = 7,   // driver -> worker: run a Process's target on a new thread
+  process_exit = 8,    // worker -> driver: a process ended, with its exit code
+  process_output = 9,  // worker -> driver: text a process wrote to std::cout or std::cerr
 };
 
 inline constexpr std::uint32_t wire_magic = 0x4d524b31;  // "MRK1"

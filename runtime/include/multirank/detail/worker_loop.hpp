@@ -7,7 +7,10 @@
 
 namespace multirank::detail {
 
-/// Serves tasks until the driver says stop. Returns the rank's exit status.
-int serve_tasks(const Communicator& comm, const RuntimeOptions& options);
+/// Serves tasks (and hosts processes) until the driver says stop. Returns the rank's exit status;
+/// sets `processes_left_running` when daemon processes still run, so the rank must exit without
+/// running static destructors under them.
+int serve_tasks(const Communicator& comm, const RuntimeOptions& options,
+                bool& processes_left_running);
 
 }  // namespace multirank::detail

@@ -1,0 +1,86 @@
+// Pipe: two connected ends, as multiprocessing.Pipe, each passable to a process on any rank.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "multirank/detail/codec.hpp"
+#include "multirank/detail/object_handle.hpp"
+#include "multirank/error.hpp"
+#include "multirank/timeout.hpp"
+
+namespace multirank {
+
+/// One end of a Pipe: what one end sends, the other receives, in order.
+///
+/// @code
+///   auto [parent, child] = multirank::Pipe<std::string>();
+///   multirank::Process p(sender, child);  p.start();
+///   std::cout << parent.recv() << "\n";
+/// @endcode
+/// `recv` on an end whose peer closed and whose messages were all received raises EOFError;
+/// `send` to a closed peer raises BrokenPipeError; any use of an end after its close() is a
+/// StateError. close() closes the end for every process holding it. Thread safety: any thread.
+template <class T>
+class Connection {
+ public:
+  Connection() = default;
+  Connection(detail::ObjectHandle pipe, std::uint32_t end) : pipe_(std::move(pipe)), end_(end) {}
+
+  void send(const T& message) {
+    std::vector<char> bytes;
+    detail::ByteWriter out(bytes);
+    detail::encode(out, message);
+    detail::throw_if_failed(
+        detail::call_object(pipe_.id(), detail::ObjectOp::pipe_send, end_, 0, Timeout(), bytes));
+  }
+  /// The next message; TimeoutError when none came within `timeout`.
+  T recv(Timeout timeout = {}) {
+    const auto reply =
+        detail::call_object(pipe_.id(), detail::ObjectOp::pipe_recv, end_, 0, timeout);
+    if (reply.status == detail::ReplyStatus::timed_out) {
+      throw TimeoutError("end " + std::to_string(end_) + " of Pipe " + std::to_string(pipe_.id()) +
+                         ": recv() timed out");
+    }
+    detail::throw_if_failed(reply);
+    detail::ByteReader in(reply.payload);
+    T message{};
+    detail::decode(in, message);
+    return message;
+  }
+  /// Whether recv() would return without waiting (a message, or end of file), waiting up to
+  /// `timeout` for it (the default does not wait, as in Python).
+  bool poll(Timeout timeout = std::chrono::seconds(0)) {
+    const auto reply =
+        detail::call_object(pipe_.id(), detail::ObjectOp::pipe_poll, end_, 0, timeout);
+    if (reply.status == detail::ReplyStatus::timed_out) return false;
+    detail::throw_if_failed(reply);
+    return reply.value != 0;
+  }
+  void close() {
+    detail::throw_if_failed(detail::call_object(pipe_.id(), detail::ObjectOp::pipe_close, end_));
+  }
+  /// 0 or 1: which end this is.
+  std::uint32_t end() const noexcept { return end_; }
+
+  template <class Archive>
+  void serialize(Archive& archive, unsigned /*version*/) {
+    archive & pipe_;
+    archive & end_;
+  }
+
+ private:
+  detail::ObjectHandle pipe_;
+  std::uint32_t end_ = 0;
+};
+
+/// Two connected ends. Duplex (the default): both send and receive. One-way (`duplex` false):
+/// the first end only receives, the second only sends, as in Python.
+template <class T>
+std::pair<Connection<T>, Connection<T>> Pipe(bool duplex = true) {
+  detail::ObjectHandle pipe(detail::ObjectKind::pipe, duplex ? 1 : 0);
+  return {Connection<T>(pipe, 0), Connection<T>(pipe, 1)};
+}
+
+}  // namespace multirank

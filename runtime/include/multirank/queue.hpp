@@ -1,0 +1,130 @@
+// Queue and JoinableQueue: multiprocessing's queues between processes on any ranks. The items
+// live on the driver; put and get are one round trip each.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "multirank/detail/codec.hpp"
+#include "multirank/detail/object_handle.hpp"
+#include "multirank/error.hpp"
+#include "multirank/timeout.hpp"
+
+namespace multirank {
+
+/// A FIFO queue of `T` (any serialisable type) shared by processes on any ranks.
+///
+/// @code
+///   multirank::Queue<std::optional<std::string>> q;           // the sentinel pattern
+///   multirank::Process consumer(consume, q);                   // the handle travels
+///   consumer.start();
+///   q.put("Item 0");  q.put(std::nullopt);
+/// @endcode
+/// `put` blocks while a bounded queue is full (Full on timeout), `get` while it is empty (Empty on
+/// timeout); no item is lost or delivered twice. `close()` ends this handle's use (and its copies'
+/// in this process): any later call is a StateError. Thread safety: any thread may use a handle.
+template <class T>
+class Queue {
+ public:
+  /// `maxsize` 0 is unbounded; otherwise put() waits for room.
+  explicit Queue(std::size_t maxsize = 0)
+      : handle_(detail::ObjectKind::queue, static_cast<std::int64_t>(maxsize)), maxsize_(maxsize) {}
+
+  void put(const T& item, Timeout timeout = {}) { put(item, true, timeout); }
+  /// With `block` false, raises Full at once when there is no room.
+  void put(const T& item, bool block, Timeout timeout = {}) {
+    check_open("put");
+    std::vector<char> bytes;
+    detail::ByteWriter out(bytes);
+    detail::encode(out, item);
+    const auto reply = block ? detail::call_object(handle_.id(), detail::ObjectOp::queue_put, 0, 0,
+                                                   timeout, bytes)
+                             : detail::call_object_now(handle_.id(), detail::ObjectOp::queue_put,
+                                                       0, 0, bytes);
+    if (reply.status == detail::ReplyStatus::timed_out) throw Full(describe() + " is full");
+    detail::throw_if_failed(reply);
+  }
+  void put_nowait(const T& item) { put(item, false); }
+
+  T get(Timeout timeout = {}) { return get(true, timeout); }
+  /// With `block` false, raises Empty at once when there is no item.
+  T get(bool block, Timeout timeout = {}) {
+    check_open("get");
+    const auto reply = block ? detail::call_object(handle_.id(), detail::ObjectOp::queue_get, 0, 0,
+                                                   timeout)
+                             : detail::call_object_now(handle_.id(), detail::ObjectOp::queue_get);
+    if (reply.status == detail::ReplyStatus::timed_out) throw Empty(describe() + " is empty");
+    detail::throw_if_failed(reply);
+    detail::ByteReader in(reply.payload);
+    T item{};
+    detail::decode(in, item);
+    return item;
+  }
+  T get_nowait() { return get(false); }
+
+  /// Items in the queue now (a snapshot: others may change it at once).
+  std::size_t qsize() const {
+    check_open("qsize");
+    const auto reply = detail::call_object(handle_.id(), detail::ObjectOp::queue_size);
+    detail::throw_if_failed(reply);
+    return static_cast<std::size_t>(reply.value);
+  }
+  bool empty() const { return qsize() == 0; }
+  bool full() const { return maxsize_ != 0 && qsize() >= maxsize_; }
+  std::size_t maxsize() const noexcept { return maxsize_; }
+
+  /// This process puts and gets nothing more through this handle; other processes' handles on
+  /// the same queue go on working, and its items stay.
+  void close() { handle_.mark_closed(); }
+
+  template <class Archive>
+  void serialize(Archive& archive, unsigned /*version*/) {
+    archive & handle_;
+    archive & maxsize_;
+  }
+
+ protected:
+  Queue(std::size_t maxsize, std::uint32_t flags)
+      : handle_(detail::ObjectKind::queue, static_cast<std::int64_t>(maxsize), flags),
+        maxsize_(maxsize) {}
+  void check_open(const char* operation) const {
+    if (handle_.closed()) throw StateError(describe() + ": " + operation + "() after close()");
+  }
+  std::string describe() const { return "Queue " + std::to_string(handle_.id()); }
+
+  detail::ObjectHandle handle_;
+  std::size_t maxsize_ = 0;
+};
+
+/// A Queue whose consumers mark each item done, so a producer can wait until every item put has
+/// been processed (`task_done`, `join`), as multiprocessing.JoinableQueue.
+template <class T>
+class JoinableQueue : public Queue<T> {
+ public:
+  explicit JoinableQueue(std::size_t maxsize = 0) : Queue<T>(maxsize, 1u) {}
+
+  /// One item got earlier is processed; a StateError if more than were put.
+  void task_done() {
+    this->check_open("task_done");
+    detail::throw_if_failed(
+        detail::call_object(this->handle_.id(), detail::ObjectOp::queue_task_done));
+  }
+  /// Waits until every item put has been marked done; TimeoutError on timeout.
+  void join(Timeout timeout = {}) {
+    this->check_open("join");
+    const auto reply =
+        detail::call_object(this->handle_.id(), detail::ObjectOp::queue_join, 0, 0, timeout);
+    if (reply.status == detail::ReplyStatus::timed_out) {
+      throw TimeoutError(this->describe() + ": join() timed out with items not done");
+    }
+    detail::throw_if_failed(reply);
+  }
+
+  template <class Archive>
+  void serialize(Archive& archive, unsigned version) {
+    Queue<T>::serialize(archive, version);
+  }
+};
+
+}  // namespace multirank

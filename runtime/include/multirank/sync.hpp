@@ -1,0 +1,218 @@
+// Synchronisation between processes on any ranks, as multiprocessing's: Lock, RLock, Semaphore,
+// BoundedSemaphore, Event, Barrier, Condition and Value. The objects live on the driver; every
+// handle can be passed to a process, and every blocking call takes a timeout.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "multirank/detail/codec.hpp"
+#include "multirank/detail/object_handle.hpp"
+#include "multirank/error.hpp"
+#include "multirank/timeout.hpp"
+
+namespace multirank {
+
+/// What Lock and RLock share: acquire/release, and lock/unlock/try_lock so std::lock_guard and
+/// std::scoped_lock work (Python's `with lock:`). The lock knows its owner (a process, or a
+/// thread that is not a process): a release by anyone else is a StateError.
+class BasicLock {
+ public:
+  /// Waits for the lock (up to `timeout`); true when acquired.
+  bool acquire(Timeout timeout = {}) { return acquire(true, timeout); }
+  /// With `block` false, tries once.
+  bool acquire(bool block, Timeout timeout = {});
+  void release();
+  void lock() { acquire(); }
+  void unlock() { release(); }
+  bool try_lock() { return acquire(false); }
+
+  std::uint64_t id() const { return handle_.id(); }
+  template <class Archive>
+  void serialize(Archive& archive, unsigned /*version*/) {
+    archive & handle_;
+  }
+
+ protected:
+  explicit BasicLock(detail::ObjectKind kind) : handle_(kind, 0) {}
+  BasicLock() = default;
+
+  detail::ObjectHandle handle_;
+};
+
+/// A lock held by one process at a time. Acquiring it again from the process that holds it
+/// waits (as Python's does); use RLock for that.
+///
+/// @code
+///   multirank::Lock lock;
+///   { std::lock_guard hold(lock); shared_counter.set(shared_counter.get() + 1); }
+/// @endcode
+class Lock : public BasicLock {
+ public:
+  Lock() : BasicLock(detail::ObjectKind::lock) {}
+};
+
+/// A lock its owner may acquire again; it is free once released as many times.
+class RLock : public BasicLock {
+ public:
+  RLock() : BasicLock(detail::ObjectKind::rlock) {}
+};
+
+/// A counter that acquire() decrements, waiting while it is zero, and release() increments.
+class Semaphore {
+ public:
+  explicit Semaphore(std::int64_t value = 1) : handle_(detail::ObjectKind::semaphore, value) {}
+
+  bool acquire(Timeout timeout = {}) { return acquire(true, timeout); }
+  bool acquire(bool block, Timeout timeout = {});
+  void release(std::int64_t n = 1);
+  void lock() { acquire(); }
+  void unlock() { release(); }
+  bool try_lock() { return acquire(false); }
+
+  template <class Archive>
+  void serialize(Archive& archive, unsigned /*version*/) {
+    archive & handle_;
+  }
+
+ protected:
+  Semaphore(detail::ObjectKind kind, std::int64_t value) : handle_(kind, value) {}
+  detail::ObjectHandle handle_;
+};
+
+/// A Semaphore that refuses (StateError) to be released above its initial value.
+class BoundedSemaphore : public Semaphore {
+ public:
+  explicit BoundedSemaphore(std::int64_t value = 1)
+      : Semaphore(detail::ObjectKind::bounded_semaphore, value) {}
+};
+
+/// A flag processes wait on until another sets it.
+class Event {
+ public:
+  Event() : handle_(detail::ObjectKind::event, 0) {}
+  void set();
+  void clear();
+  bool is_set() const;
+  /// True once the flag is set; false if `timeout` passed first.
+  bool wait(Timeout timeout = {});
+
+  template <class Archive>
+  void serialize(Archive& archive, unsigned /*version*/) {
+    archive & handle_;
+  }
+
+ private:
+  detail::ObjectHandle handle_;
+};
+
+/// `parties` processes wait until all of them have arrived. A wait that times out, abort() and
+/// reset() break the barrier: waiting and later parties get BrokenBarrierError (until reset()).
+class Barrier {
+ public:
+  explicit Barrier(std::uint32_t parties) : handle_(detail::ObjectKind::barrier, parties) {}
+  /// A handle on no barrier, filled in when one is received (a process's argument).
+  Barrier() = default;
+  /// This party's arrival index, 0 .. parties-1.
+  std::uint32_t wait(Timeout timeout = {});
+  void abort();
+  void reset();
+  std::uint32_t parties() const;
+  std::uint32_t n_waiting() const;
+  bool broken() const;
+
+  template <class Archive>
+  void serialize(Archive& archive, unsigned /*version*/) {
+    archive & handle_;
+  }
+
+ private:
+  struct Info {
+    std::uint32_t waiting, parties;
+    bool broken;
+  };
+  Info info() const;
+  detail::ObjectHandle handle_;
+};
+
+/// A condition variable over a Lock or RLock (a fresh RLock by default): wait() releases the lock
+/// while it waits and holds it again when it returns.
+class Condition {
+ public:
+  Condition() : Condition(RLock()) {}
+  explicit Condition(const BasicLock& lock)
+      : lock_(lock),
+        handle_(detail::ObjectKind::condition,
+                [lock] { return static_cast<std::int64_t>(lock.id()); }) {}
+
+  bool acquire(Timeout timeout = {}) { return lock_.acquire(timeout); }
+  void release() { lock_.release(); }
+  void lock() { lock_.lock(); }
+  void unlock() { lock_.unlock(); }
+  bool try_lock() { return lock_.try_lock(); }
+
+  /// Waits for a notify; false if `timeout` passed first. The lock must be held (StateError).
+  bool wait(Timeout timeout = {});
+  /// Waits until `predicate()` holds; returns its last value.
+  bool wait_for(const std::function<bool()>& predicate, Timeout timeout = {});
+  void notify(std::int64_t n = 1);
+  void notify_all() { notify(-1); }
+
+  template <class Archive>
+  void serialize(Archive& archive, unsigned /*version*/) {
+    archive & lock_;
+    archive & handle_;
+  }
+
+ private:
+  BasicLock lock_;
+  detail::ObjectHandle handle_;
+};
+
+/// A value of `T` shared by processes, with the RLock that guards read-modify-write sequences
+/// (`get_lock()`), as multiprocessing.Value.
+///
+/// @code
+///   multirank::Value<int> counter(0);
+///   { std::lock_guard hold(counter.get_lock()); counter.set(counter.get() + 1); }
+/// @endcode
+template <class T>
+class Value {
+ public:
+  explicit Value(const T& initial = T{})
+      : handle_(detail::ObjectKind::value, 0, 0, encoded(initial)) {}
+
+  T get() const {
+    const auto reply = detail::call_object(handle_.id(), detail::ObjectOp::value_get);
+    detail::throw_if_failed(reply);
+    detail::ByteReader in(reply.payload);
+    T value{};
+    detail::decode(in, value);
+    return value;
+  }
+  void set(const T& value) {
+    const auto bytes = encoded(value);
+    detail::throw_if_failed(
+        detail::call_object(handle_.id(), detail::ObjectOp::value_set, 0, 0, Timeout(), bytes));
+  }
+  RLock& get_lock() noexcept { return lock_; }
+
+  template <class Archive>
+  void serialize(Archive& archive, unsigned /*version*/) {
+    archive & handle_;
+    archive & lock_;
+  }
+
+ private:
+  static std::vector<char> encoded(const T& value) {
+    std::vector<char> bytes;
+    detail::ByteWriter out(bytes);
+    detail::encode(out, value);
+    return bytes;
+  }
+  detail::ObjectHandle handle_;
+  RLock lock_;
+};
+
+}  // namespace multirank

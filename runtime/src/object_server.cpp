@@ -1,0 +1,264 @@
+// The driver's shared-object table: creating objects, parking calls, timeouts and the
+// diagnostics that say who waits for what.
+#include "multirank/detail/object_server.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "multirank/detail/shared_objects.hpp"
+
+namespace multirank::detail {
+
+void SharedObject::expire(ObjectCall call, ObjectServer& server) {
+  server.reply(call, ReplyStatus::timed_out);
+}
+
+void ObjectServer::handle(ObjectCall call) {
+  if (static_cast<ObjectOp>(call.header.op) == ObjectOp::create) {
+    create(call);
+    return;
+  }
+  SharedObject* object = find(call.header.object);
+  if (object == nullptr) {
+    reply_error(call, ReplyStatus::state_error,
+                fmt::format("no shared object with id {} exists (a handle from another run, or "
+                            "corrupted)",
+                            call.header.object));
+    return;
+  }
+  object->handle(call, *this);
+}
+
+void ObjectServer::create(ObjectCall& call) {
+  const auto kind = static_cast<ObjectKind>(call.header.arg & 0xff);
+  const std::uint32_t flags = call.header.arg >> 8;
+  const std::int64_t parameter = call.header.value;
+  std::unique_ptr<SharedObject> object;
+  const std::uint64_t id = next_id_;
+  switch (kind) {
+    case ObjectKind::queue:
+      if (parameter < 0) {
+        reply_error(call, ReplyStatus::state_error,
+                    fmt::format("Queue maxsize must be 0 (unbounded) or more, not {}", parameter));
+        return;
+      }
+      object = std::make_unique<QueueObject>(id, static_cast<std::size_t>(parameter), flags & 1);
+      break;
+    case ObjectKind::pipe:
+      object = std::make_unique<PipeObject>(id, parameter != 0);
+      break;
+    case ObjectKind::lock:
+    case ObjectKind::rlock:
+      object = std::make_unique<LockObject>(id, kind == ObjectKind::rlock);
+      break;
+    case ObjectKind::semaphore:
+    case ObjectKind::bounded_semaphore:
+      if (parameter < 0) {
+        reply_error(call, ReplyStatus::state_error,
+                    fmt::format("a semaphore's initial value must be 0 or more, not {}", parameter));
+        return;
+      }
+      object = std::make_unique<SemaphoreObject>(id, parameter,
+                                                 kind == ObjectKind::bounded_semaphore);
+      break;
+    case ObjectKind::event:
+      object = std::make_unique<EventObject>(id);
+      break;
+    case ObjectKind::barrier:
+      if (parameter < 1) {
+        reply_error(call, ReplyStatus::state_error,
+                    fmt::format("a Barrier needs at least 1 party, not {}", parameter));
+        return;
+      }
+      object = std::make_unique<BarrierObject>(id, static_cast<std::uint32_t>(parameter));
+      break;
+    case ObjectKind::condition: {
+      auto* lock = find_as<LockObject>(static_cast<std::uint64_t>(parameter));
+      if (lock == nullptr) {
+        reply_error(call, ReplyStatus::state_error,
+                    fmt::format("a Condition needs a Lock or RLock; object {} is not one", parameter));
+        return;
+      }
+      object = std::make_unique<ConditionObject>(id, *lock);
+      break;
+    }
+    case ObjectKind::value:
+      object = std::make_unique<ValueObject>(id, std::move(call.payload));
+      break;
+    default:
+      reply_error(call, ReplyStatus::state_error,
+                  fmt::format("cannot create a shared object of kind {}", static_cast<int>(kind)));
+      return;
+  }
+  ++next_id_;
+  objects_.emplace(id, std::move(object));
+  reply(call, ReplyStatus::ok, static_cast<std::int64_t>(id));
+}
+
+std::uint64_t ObjectServer::add(
+    std::function<std::unique_ptr<SharedObject>(std::uint64_t id)> make) {
+  const std::uint64_t id = next_id_++;
+  objects_.emplace(id, make(id));
+  return id;
+}
+
+SharedObject* ObjectServer::find(std::uint64_t id) {
+  auto it = objects_.find(id);
+  return it == objects_.end() ? nullptr : it->second.get();
+}
+
+void ObjectServer::reply(const ObjectCall& call, ReplyStatus status, std::int64_t value,
+                         std::span<const char> payload) {
+  ObjectReplyHeader header{};
+  header.request_id = call.header.request_id;
+  header.status = static_cast<std::uint8_t>(status);
+  header.value = value;
+  header.payload_bytes = payload.size();
+  sink_.deliver(call.rank, header, payload);
+}
+
+void ObjectServer::reply_error(const ObjectCall& call, ReplyStatus status,
+                               const std::string& reason) {
+  reply(call, status, 0, std::span<const char>(reason.data(), reason.size()));
+}
+
+void ObjectServer::park(ParkedCalls& list, ObjectCall&& call) {
+  if (call.deadline) {
+    deadlines_.emplace(*call.deadline,
+                       Waiting{call.header.object, call.rank, call.header.request_id});
+  }
+  list.push_back(std::move(call));
+}
+
+void ObjectServer::park_without_deadline(ParkedCalls& list, ObjectCall&& call) {
+  call.deadline.reset();
+  list.push_back(std::move(call));
+}
+
+void ObjectServer::expire_due(ObjectClock::time_point now) {
+  while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+    const Waiting waiting = deadlines_.begin()->second;
+    deadlines_.erase(deadlines_.begin());
+    SharedObject* object = find(waiting.object);
+    if (object == nullptr) continue;
+    for (ParkedCalls* list : object->parked_lists()) {
+      auto it = std::find_if(list->begin(), list->end(), [&](const ObjectCall& call) {
+        return call.rank == waiting.rank && call.header.request_id == waiting.request_id &&
+               call.deadline && *call.deadline <= now;
+      });
+      if (it == list->end()) continue;
+      ObjectCall call = std::move(*it);
+      list->erase(it);
+      object->expire(std::move(call), *this);
+      break;
+    }
+  }
+}
+
+std::string ObjectServer::client_name(std::uint64_t client) const {
+  if (client & thread_client_bit) {
+    const int rank = static_cast<int>((client >> 32) & 0x7fffffffu);
+    const auto thread = static_cast<std::uint32_t>(client & 0xffffffffu);
+    return rank == 0 && thread == 1 ? std::string("the driver's main thread")
+                                    : fmt::format("thread {} of rank {}", thread, rank);
+  }
+  auto it = process_names_.find(client);
+  return it == process_names_.end() ? fmt::format("process {}", client) : it->second;
+}
+
+std::vector<std::string> ObjectServer::blocked_calls(ObjectClock::time_point now) const {
+  std::vector<std::pair<ObjectClock::time_point, std::string>> lines;
+  for (const auto& [id, object] : objects_) {
+    for (ParkedCalls* list : object->parked_lists()) {
+      for (const ObjectCall& call : *list) {
+        const double waited = std::chrono::duration<double>(now - call.since).count();
+        std::string line = fmt::format(
+            "{} on rank {} waits in {}() on {} for {:.3f} s", client_name(call.header.client),
+            call.rank, operation_name(static_cast<ObjectOp>(call.header.op)), object->name(),
+            waited);
+        if (call.deadline) {
+          line += fmt::format(" (times out in {:.3f} s)",
+                              std::chrono::duration<double>(*call.deadline - now).count());
+        }
+        lines.emplace_back(call.since, std::move(line));
+      }
+    }
+  }
+  std::sort(lines.begin(), lines.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::string> result;
+  for (auto& line : lines) result.push_back(std::move(line.second));
+  return result;
+}
+
+bool ObjectServer::deadlocked(ObjectClock::time_point now,
+                              ObjectClock::duration for_at_least) const {
+  std::set<std::uint64_t> blocked_processes;
+  bool driver_thread_blocked = false;
+  for (const auto& [id, object] : objects_) {
+    for (ParkedCalls* list : object->parked_lists()) {
+      for (const ObjectCall& call : *list) {
+        // A call with a deadline will return by itself, so it is no deadlock.
+        if (call.deadline || now - call.since < for_at_least) continue;
+        if (call.header.client & thread_client_bit) {
+          driver_thread_blocked |= call.rank == 0;
+        } else {
+          blocked_processes.insert(call.header.client);
+        }
+      }
+    }
+  }
+  return driver_thread_blocked && blocked_processes.size() >= live_processes_;
+}
+
+void ObjectServer::shut_down() {
+  for (auto& [id, object] : objects_) {
+    for (ParkedCalls* list : object->parked_lists()) {
+      while (!list->empty()) {
+        ObjectCall call = std::move(list->front());
+        list->pop_front();
+        reply_error(call, ReplyStatus::shutting_down,
+                    "the job is ending: " + object->name() + " is gone");
+      }
+    }
+  }
+  deadlines_.clear();
+}
+
+const char* operation_name(ObjectOp op) {
+  switch (op) {
+    case ObjectOp::create: return "create";
+    case ObjectOp::queue_put: return "put";
+    case ObjectOp::queue_get: return "get";
+    case ObjectOp::queue_size: return "qsize";
+    case ObjectOp::queue_task_done: return "task_done";
+    case ObjectOp::queue_join: return "join";
+    case ObjectOp::pipe_send: return "send";
+    case ObjectOp::pipe_recv: return "recv";
+    case ObjectOp::pipe_poll: return "poll";
+    case ObjectOp::pipe_close: return "close";
+    case ObjectOp::lock_acquire: return "acquire";
+    case ObjectOp::lock_release: return "release";
+    case ObjectOp::semaphore_acquire: return "acquire";
+    case ObjectOp::semaphore_release: return "release";
+    case ObjectOp::event_set: return "set";
+    case ObjectOp::event_clear: return "clear";
+    case ObjectOp::event_is_set: return "is_set";
+    case ObjectOp::event_wait: return "wait";
+    case ObjectOp::barrier_wait: return "wait";
+    case ObjectOp::barrier_abort: return "abort";
+    case ObjectOp::barrier_reset: return "reset";
+    case ObjectOp::barrier_info: return "n_waiting";
+    case ObjectOp::condition_wait: return "wait";
+    case ObjectOp::condition_notify: return "notify";
+    case ObjectOp::value_get: return "get";
+    case ObjectOp::value_set: return "set";
+    case ObjectOp::process_join: return "join";
+    case ObjectOp::process_state: return "exitcode";
+  }
+  return "unknown operation";
+}
+
+}  // namespace multirank::detail

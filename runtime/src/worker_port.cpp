@@ -1,0 +1,176 @@
+// The worker rank's connection to the driver: routing of what arrives, replies to waiting
+// process threads, and the processes this rank runs.
+#include "multirank/detail/worker_port.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+
+namespace multirank::detail {
+
+namespace {
+template <class Header>
+Header read_header(const Message& message, ByteReader& in) {
+  if (message.body().size() < sizeof(Header)) {
+    throw DecodeError("a message of kind " + std::to_string(static_cast<int>(message.kind)) +
+                      " from rank " + std::to_string(message.source) + " is truncated");
+  }
+  return in.read_pod<Header>();
+}
+}  // namespace
+
+WorkerPort::WorkerPort(const Communicator& comm, const RuntimeOptions& options)
+    : comm_(comm),
+      wait_policy_(WaitPolicy::of(options)),
+      transport_(comm.get(), options.max_message_bytes) {}
+
+WorkerPort::~WorkerPort() { close(); }
+
+void WorkerPort::send(int dest, std::vector<char> message) {
+  std::lock_guard lock(mutex_);
+  if (closed_) throw JobEnding("the job is ending: rank " + std::to_string(comm_.rank()) +
+                               " sends nothing more");
+  transport_.send(dest, std::move(message));
+  transport_.progress_sends();
+}
+
+bool WorkerPort::pump() {
+  std::unique_lock lock(mutex_, std::try_to_lock);
+  if (!lock.owns_lock() || closed_) return false;
+  bool progressed = transport_.progress_sends();
+  while (auto message = transport_.poll()) {
+    progressed = true;
+    route(std::move(*message));
+  }
+  return progressed;
+}
+
+void WorkerPort::route(Message message) {
+  switch (message.kind) {
+    case MessageKind::tasks:
+      task_messages_.push_back(std::make_shared<const Message>(std::move(message)));
+      has_task_messages_.store(true, std::memory_order_release);
+      return;
+    case MessageKind::stop:
+      stop_requested_.store(true, std::memory_order_release);
+      return;
+    case MessageKind::object_reply: {
+      ByteReader in(message.body());
+      const auto header = read_header<ObjectReplyHeader>(message, in);
+      const auto payload = in.take(header.payload_bytes);
+      replies_[header.request_id] = ObjectReply{static_cast<ReplyStatus>(header.status),
+                                                header.value,
+                                                std::vector<char>(payload.begin(), payload.end())};
+      return;
+    }
+    case MessageKind::process_start:
+      start_process(message);
+      return;
+    default:
+      spdlog::error("rank {}: unexpected message kind {} from rank {}", comm_.rank(),
+                    static_cast<int>(message.kind), message.source);
+  }
+}
+
+void WorkerPort::start_process(const Message& message) {
+  ByteReader in(message.body());
+  const auto header = read_header<ProcessStartHeader>(message, in);
+  const auto name = in.take(header.name_bytes);
+  const auto args = in.take(header.args_bytes);
+  if (!processes_) {
+    // Output and exits go to the driver from the process's own thread, in order with its calls.
+    auto send_output = [this](std::uint64_t process, int stream, std::string_view text) {
+      MessageBuilder builder;
+      builder.writer().write_pod(ProcessOutputHeader{process, static_cast<std::uint32_t>(stream),
+                                                     0, text.size()});
+      builder.writer().write(text.data(), text.size());
+      builder.count_record();
+      try {
+        send(0, builder.finish(MessageKind::process_output));
+      } catch (const JobEnding&) {
+      }
+    };
+    auto send_exit = [this](std::uint64_t process, int exitcode, const ErrorInfo& error) {
+      MessageBuilder builder;
+      builder.writer().write_pod(ProcessExitHeader{process, exitcode,
+                                                   static_cast<std::uint32_t>(error.type_name.size()),
+                                                   error.message.size()});
+      builder.writer().write(error.type_name.data(), error.type_name.size());
+      builder.writer().write(error.message.data(), error.message.size());
+      builder.count_record();
+      try {
+        send(0, builder.finish(MessageKind::process_exit));
+      } catch (const JobEnding&) {
+      }
+    };
+    processes_ = std::make_unique<ProcessRunner>(send_exit, send_output);
+  }
+  processes_->start(header.process_id, std::string(name.begin(), name.end()), header.function_id,
+                    header.args_signature, std::vector<char>(args.begin(), args.end()));
+}
+
+std::deque<std::shared_ptr<const Message>> WorkerPort::take_task_messages() {
+  std::deque<std::shared_ptr<const Message>> taken;
+  if (!has_task_messages_.load(std::memory_order_acquire)) return taken;
+  std::lock_guard lock(mutex_);
+  taken.swap(task_messages_);
+  has_task_messages_.store(false, std::memory_order_release);
+  return taken;
+}
+
+std::size_t WorkerPort::close() {
+  {
+    std::unique_lock lock(mutex_);
+    if (closed_) return 0;
+    Backoff backoff(wait_policy_);
+    while (transport_.sends_pending()) {
+      if (transport_.progress_sends()) {
+        backoff.reset();
+      } else {
+        lock.unlock();
+        backoff.pause();
+        lock.lock();
+      }
+    }
+    closed_ = true;
+  }
+  const std::size_t running = processes_ ? processes_->running() : 0;
+  processes_.reset();
+  return running;
+}
+
+ObjectReply WorkerPort::call(ObjectRequestHeader header, std::span<const char> payload) {
+  {
+    std::lock_guard lock(mutex_);
+    header.request_id = next_request_id_++;
+  }
+  MessageBuilder builder;
+  builder.writer().write_pod(header);
+  builder.writer().write(payload.data(), payload.size());
+  builder.count_record();
+  send(0, builder.finish(MessageKind::object_request));
+  Backoff backoff(wait_policy_);
+  while (true) {
+    const bool progressed = pump();
+    {
+      std::lock_guard lock(mutex_);
+      auto it = replies_.find(header.request_id);
+      if (it != replies_.end()) {
+        ObjectReply reply = std::move(it->second);
+        replies_.erase(it);
+        return reply;
+      }
+      if (closed_) {
+        const std::string reason = "the job is ending: the driver has finished";
+        return ObjectReply{ReplyStatus::shutting_down, 0, {reason.begin(), reason.end()}};
+      }
+    }
+    if (progressed) {
+      backoff.reset();
+    } else {
+      backoff.pause();
+    }
+  }
+}
+
+}  // namespace multirank::detail
