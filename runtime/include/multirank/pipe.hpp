@@ -29,9 +29,7 @@ class Connection {
   Connection(detail::ObjectHandle pipe, std::uint32_t end) : pipe_(std::move(pipe)), end_(end) {}
 
   void send(const T& message) {
-    std::vector<char> bytes;
-    detail::ByteWriter out(bytes);
-    detail::encode(out, message);
+    const auto bytes = detail::encode_to_bytes(message);
     detail::throw_if_failed(
         detail::call_object(pipe_.id(), detail::ObjectOp::pipe_send, end_, 0, Timeout(), bytes));
   }
@@ -44,10 +42,7 @@ class Connection {
                          ": recv() timed out");
     }
     detail::throw_if_failed(reply);
-    detail::ByteReader in(reply.payload);
-    T message{};
-    detail::decode(in, message);
-    return message;
+    return detail::decode_all<T>(reply.payload);
   }
   /// Whether recv() would return without waiting (a message, or end of file), waiting up to
   /// `timeout` for it (the default does not wait, as in Python).

@@ -35,9 +35,7 @@ class Queue {
   /// With `block` false, raises Full at once when there is no room.
   void put(const T& item, bool block, Timeout timeout = {}) {
     check_open("put");
-    std::vector<char> bytes;
-    detail::ByteWriter out(bytes);
-    detail::encode(out, item);
+    const auto bytes = detail::encode_to_bytes(item);
     const auto reply = block ? detail::call_object(handle_.id(), detail::ObjectOp::queue_put, 0, 0,
                                                    timeout, bytes)
                              : detail::call_object_now(handle_.id(), detail::ObjectOp::queue_put,
@@ -56,10 +54,7 @@ class Queue {
                              : detail::call_object_now(handle_.id(), detail::ObjectOp::queue_get);
     if (reply.status == detail::ReplyStatus::timed_out) throw Empty(describe() + " is empty");
     detail::throw_if_failed(reply);
-    detail::ByteReader in(reply.payload);
-    T item{};
-    detail::decode(in, item);
-    return item;
+    return detail::decode_all<T>(reply.payload);
   }
   T get_nowait() { return get(false); }
 

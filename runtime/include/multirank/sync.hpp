@@ -181,18 +181,15 @@ template <class T>
 class Value {
  public:
   explicit Value(const T& initial = T{})
-      : handle_(detail::ObjectKind::value, 0, 0, encoded(initial)) {}
+      : handle_(detail::ObjectKind::value, 0, 0, detail::encode_to_bytes(initial)) {}
 
   T get() const {
     const auto reply = detail::call_object(handle_.id(), detail::ObjectOp::value_get);
     detail::throw_if_failed(reply);
-    detail::ByteReader in(reply.payload);
-    T value{};
-    detail::decode(in, value);
-    return value;
+    return detail::decode_all<T>(reply.payload);
   }
   void set(const T& value) {
-    const auto bytes = encoded(value);
+    const auto bytes = detail::encode_to_bytes(value);
     detail::throw_if_failed(
         detail::call_object(handle_.id(), detail::ObjectOp::value_set, 0, 0, Timeout(), bytes));
   }
@@ -205,12 +202,6 @@ class Value {
   }
 
  private:
-  static std::vector<char> encoded(const T& value) {
-    std::vector<char> bytes;
-    detail::ByteWriter out(bytes);
-    detail::encode(out, value);
-    return bytes;
-  }
   detail::ObjectHandle handle_;
   RLock lock_;
 };

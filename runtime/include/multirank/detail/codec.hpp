@@ -164,6 +164,7 @@ void decode(ByteReader& in, T& value) {
 template <class T>
 std::vector<char> encode_to_bytes(const T& value) {
   std::vector<char> bytes;
+  bytes.reserve(64);  // also keeps GCC 12 from misreading small writes into an empty vector
   ByteWriter out(bytes);
   encode(out, value);
   return bytes;

@@ -1,0 +1,254 @@
+// Queue, JoinableQueue and Pipe between processes on any ranks, one section per behaviour.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "multirank/multirank.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+using Items = multirank::Queue<std::optional<std::int64_t>>;
+using Totals = multirank::Queue<std::pair<std::int64_t, std::int64_t>>;  // (count, checksum)
+
+void produce_range(Items queue, std::int64_t first, std::int64_t count) {
+  for (std::int64_t i = first; i < first + count; ++i) queue.put(i);
+}
+MULTIRANK_TASK(produce_range);
+
+/// Gets until the sentinel; reports how many items it got and a checksum that catches both a lost
+/// and a duplicated item (each value weighted by itself).
+void consume_until_sentinel(Items queue, Totals totals) {
+  std::int64_t count = 0;
+  std::int64_t checksum = 0;
+  while (auto item = queue.get()) {
+    ++count;
+    checksum += *item * *item % 1000003;
+  }
+  totals.put({count, checksum});
+}
+MULTIRANK_TASK(consume_until_sentinel);
+
+void put_all_then_set(multirank::Queue<int> queue, int count, multirank::Event done) {
+  for (int i = 0; i < count; ++i) queue.put(i);
+  done.set();
+}
+MULTIRANK_TASK(put_all_then_set);
+
+void work_and_mark_done(multirank::JoinableQueue<int> queue, int count) {
+  for (int i = 0; i < count; ++i) {
+    queue.get();
+    std::this_thread::sleep_for(5ms);
+    queue.task_done();
+  }
+}
+MULTIRANK_TASK(work_and_mark_done);
+
+void get_one(multirank::Queue<int> queue, multirank::Queue<int> out) { out.put(queue.get()); }
+MULTIRANK_TASK(get_one);
+
+/// Answers each message with its upper-case form until the other end closes.
+void shout_back(multirank::Connection<std::string> conn) {
+  try {
+    while (true) {
+      std::string text = conn.recv();
+      for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      conn.send(text);
+    }
+  } catch (const multirank::EOFError&) {
+  }
+}
+MULTIRANK_TASK(shout_back);
+
+void send_three_and_close(multirank::Connection<int> conn) {
+  for (int i = 1; i <= 3; ++i) conn.send(i);
+  conn.close();
+}
+MULTIRANK_TASK(send_three_and_close);
+
+}  // namespace
+
+TEST_CASE("Queue passes items between processes", "[queue]") {
+  SECTION("first in, first out, from the driver itself") {
+    multirank::Queue<std::string> q;
+    q.put("a");
+    q.put("b");
+    CHECK(q.qsize() == 2);
+    CHECK_FALSE(q.empty());
+    CHECK(q.get() == "a");
+    CHECK(q.get() == "b");
+    CHECK(q.empty());
+  }
+
+  SECTION("get and put time out with Empty and Full; nowait does not wait") {
+    multirank::Queue<int> q(1);
+    CHECK_THROWS_AS(q.get(50ms), multirank::Empty);
+    CHECK_THROWS_AS(q.get_nowait(), multirank::Empty);
+    CHECK_THROWS_AS(q.get(false), multirank::Empty);
+    q.put(1);
+    CHECK(q.full());
+    CHECK_THROWS_AS(q.put(2, 50ms), multirank::Full);
+    CHECK_THROWS_AS(q.put_nowait(2), multirank::Full);
+    CHECK(q.get() == 1);
+  }
+
+  SECTION("maxsize holds a producer back until items are taken") {
+    multirank::Queue<int> q(2);
+    multirank::Event done;
+    multirank::Process producer(put_all_then_set, q, 6, done);
+    producer.start();
+    // The producer cannot finish before we take items, whatever the timing.
+    CHECK_FALSE(done.wait(300ms));
+    CHECK(q.qsize() <= 2);
+    for (int i = 0; i < 6; ++i) CHECK(q.get(30s) == i);
+    CHECK(done.wait(30s));
+    producer.join();
+  }
+
+  SECTION("the sentinel pattern: a consumer stops at nullopt") {
+    Items q;
+    Totals totals;
+    multirank::Process consumer(consume_until_sentinel, q, totals);
+    consumer.start();
+    for (std::int64_t i = 0; i < 10; ++i) q.put(i);
+    q.put(std::nullopt);
+    const auto [count, checksum] = totals.get(30s);
+    CHECK(count == 10);
+    CHECK(checksum == 285);  // 0^2 + ... + 9^2
+    consumer.join();
+  }
+
+  SECTION("100 000 items between 4 producers and 3 consumers: none lost, none twice") {
+    constexpr int producers = 4;
+    constexpr int consumers = 3;
+    constexpr std::int64_t per_producer = 25'000;
+    Items q(1000);
+    Totals totals;
+    std::vector<multirank::Process> started;
+    for (int c = 0; c < consumers; ++c) started.emplace_back(consume_until_sentinel, q, totals).start();
+    std::vector<multirank::Process> producing;
+    for (int p = 0; p < producers; ++p) {
+      producing.emplace_back(produce_range, q, p * per_producer, per_producer).start();
+    }
+    for (auto& p : producing) {
+      p.join();
+      CHECK(p.exitcode() == 0);
+    }
+    for (int c = 0; c < consumers; ++c) q.put(std::nullopt);
+    std::int64_t count = 0;
+    std::int64_t checksum = 0;
+    for (int c = 0; c < consumers; ++c) {
+      const auto [n, sum] = totals.get(120s);
+      count += n;
+      checksum += sum;
+    }
+    std::int64_t expected = 0;
+    for (std::int64_t i = 0; i < producers * per_producer; ++i) expected += i * i % 1000003;
+    CHECK(count == producers * per_producer);
+    CHECK(checksum == expected);
+    for (auto& c : started) c.join();
+  }
+
+  SECTION("close() ends this handle; another handle on the queue still works") {
+    multirank::Queue<int> q;
+    multirank::Queue<int> out;
+    multirank::Process reader(get_one, q, out);
+    reader.start();
+    q.put(7);
+    q.close();
+    CHECK_THROWS_AS(q.put(8), multirank::StateError);
+    CHECK_THROWS_WITH(q.get_nowait(), Catch::Contains("after close()"));
+    CHECK(out.get(30s) == 7);  // the process's own handle was not closed
+    reader.join();
+  }
+}
+
+TEST_CASE("JoinableQueue waits until every item is done", "[queue]") {
+  SECTION("join returns once consumers marked every item done") {
+    multirank::JoinableQueue<int> q;
+    for (int i = 0; i < 5; ++i) q.put(i);
+    CHECK_THROWS_AS(q.join(50ms), multirank::TimeoutError);
+    multirank::Process worker(work_and_mark_done, q, 5);
+    worker.start();
+    CHECK_NOTHROW(q.join(60s));
+    worker.join();
+  }
+
+  SECTION("task_done more often than items were put is an error") {
+    multirank::JoinableQueue<int> q;
+    q.put(1);
+    q.get();
+    q.task_done();
+    CHECK_THROWS_AS(q.task_done(), multirank::StateError);
+  }
+}
+
+TEST_CASE("Pipe connects two ends", "[pipe]") {
+  SECTION("messages go both ways on a duplex pipe") {
+    auto [mine, theirs] = multirank::Pipe<std::string>();
+    multirank::Process echo(shout_back, theirs);
+    echo.start();
+    mine.send("hello");
+    CHECK(mine.recv(30s) == "HELLO");
+    mine.send("again");
+    CHECK(mine.recv(30s) == "AGAIN");
+    mine.close();  // the echo process sees end of file and returns
+    CHECK(echo.join(30s));
+    CHECK(echo.exitcode() == 0);
+  }
+
+  SECTION("poll says whether recv would wait") {
+    auto [a, b] = multirank::Pipe<int>();
+    CHECK_FALSE(a.poll());
+    CHECK_FALSE(a.poll(50ms));
+    b.send(5);
+    CHECK(a.poll(30s));
+    CHECK(a.recv() == 5);
+  }
+
+  SECTION("recv raises EOFError once the peer closed and all it sent was received") {
+    auto [a, b] = multirank::Pipe<int>();
+    multirank::Process sender(send_three_and_close, b);
+    sender.start();
+    CHECK(a.recv(30s) == 1);
+    CHECK(a.recv(30s) == 2);
+    CHECK(a.recv(30s) == 3);
+    CHECK_THROWS_AS(a.recv(30s), multirank::EOFError);
+    CHECK(a.poll());  // end of file counts as readable, as in Python
+    sender.join();
+  }
+
+  SECTION("sending to a closed peer raises BrokenPipeError") {
+    auto [a, b] = multirank::Pipe<int>();
+    b.close();
+    CHECK_THROWS_AS(a.send(1), multirank::BrokenPipeError);
+  }
+
+  SECTION("recv with a timeout raises TimeoutError") {
+    auto [a, b] = multirank::Pipe<int>();
+    CHECK_THROWS_AS(a.recv(50ms), multirank::TimeoutError);
+  }
+
+  SECTION("a one-way pipe's first end only receives, its second only sends") {
+    auto [reader, writer] = multirank::Pipe<int>(false);
+    CHECK_THROWS_AS(reader.send(1), multirank::StateError);
+    CHECK_THROWS_AS(writer.recv(50ms), multirank::StateError);
+    writer.send(2);
+    CHECK(reader.recv() == 2);
+  }
+
+  SECTION("an end used after close() is an error") {
+    auto [a, b] = multirank::Pipe<int>();
+    a.close();
+    CHECK_THROWS_AS(a.send(1), multirank::StateError);
+    CHECK_THROWS_WITH(a.recv(), Catch::Contains("is closed"));
+    CHECK_NOTHROW(a.close());  // closing twice is harmless, as in Python
+  }
+}

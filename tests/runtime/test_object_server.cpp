@@ -1,0 +1,169 @@
+// The driver's shared-object table on its own, without MPI: parking, timeouts, ownership and
+// the diagnostics, driven call by call with a clock the test controls.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <string>
+
+#include "multirank/detail/object_server.hpp"
+
+using namespace multirank::detail;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// Records every reply by request id.
+struct RecordingSink : ReplySink {
+  struct Reply {
+    int rank;
+    ReplyStatus status;
+    std::int64_t value;
+    std::string payload;
+  };
+  std::map<std::uint64_t, Reply> replies;
+  void deliver(int rank, const ObjectReplyHeader& header, std::span<const char> payload) override {
+    replies[header.request_id] = Reply{rank, static_cast<ReplyStatus>(header.status), header.value,
+                                       std::string(payload.begin(), payload.end())};
+  }
+};
+
+struct Harness {
+  RecordingSink sink;
+  ObjectServer server{sink};
+  std::uint64_t next_request = 1;
+  ObjectClock::time_point now = ObjectClock::time_point{} + 1h;
+
+  /// Sends one call; returns its request id.
+  std::uint64_t call(std::uint64_t client, std::uint64_t object, ObjectOp op, std::uint32_t arg = 0,
+                     std::int64_t value = 0, std::int64_t timeout_ns = -1, std::string payload = {},
+                     int rank = 1) {
+    ObjectCall c;
+    c.rank = rank;
+    c.header.request_id = next_request++;
+    c.header.client = client;
+    c.header.object = object;
+    c.header.op = static_cast<std::uint16_t>(op);
+    c.header.arg = arg;
+    c.header.value = value;
+    c.header.timeout_ns = timeout_ns;
+    c.payload.assign(payload.begin(), payload.end());
+    c.since = now;
+    if (timeout_ns > 0) c.deadline = now + std::chrono::nanoseconds(timeout_ns);
+    server.handle(std::move(c));
+    return c.header.request_id;
+  }
+  std::uint64_t create(ObjectKind kind, std::int64_t parameter = 0, std::uint32_t flags = 0) {
+    const auto id = call(1, 0, ObjectOp::create, static_cast<std::uint32_t>(kind) | (flags << 8),
+                         parameter);
+    REQUIRE(sink.replies.at(id).status == ReplyStatus::ok);
+    return static_cast<std::uint64_t>(sink.replies.at(id).value);
+  }
+  bool answered(std::uint64_t request) const { return sink.replies.count(request) > 0; }
+  const RecordingSink::Reply& reply(std::uint64_t request) const { return sink.replies.at(request); }
+  void advance(ObjectClock::duration by) {
+    now += by;
+    server.expire_due(now);
+  }
+};
+
+constexpr std::int64_t ms = 1'000'000;
+
+}  // namespace
+
+TEST_CASE("ObjectServer parks calls and answers them when it can", "[objects]") {
+  Harness h;
+
+  SECTION("a get waits for the next put, and gets that item") {
+    const auto q = h.create(ObjectKind::queue);
+    const auto get = h.call(2, q, ObjectOp::queue_get);
+    CHECK_FALSE(h.answered(get));
+    h.call(3, q, ObjectOp::queue_put, 0, 0, -1, "item");
+    REQUIRE(h.answered(get));
+    CHECK(h.reply(get).payload == "item");
+    CHECK(h.reply(get).rank == 1);
+  }
+
+  SECTION("a timed get is answered timed_out at its deadline and loses nothing") {
+    const auto q = h.create(ObjectKind::queue);
+    const auto get = h.call(2, q, ObjectOp::queue_get, 0, 0, 100 * ms);
+    h.advance(50ms);
+    CHECK_FALSE(h.answered(get));
+    h.advance(60ms);
+    CHECK(h.reply(get).status == ReplyStatus::timed_out);
+    h.call(3, q, ObjectOp::queue_put, 0, 0, -1, "later");
+    const auto second = h.call(2, q, ObjectOp::queue_get);
+    CHECK(h.reply(second).payload == "later");
+  }
+
+  SECTION("a full queue parks the put with its item until a get makes room") {
+    const auto q = h.create(ObjectKind::queue, 1);
+    h.call(2, q, ObjectOp::queue_put, 0, 0, -1, "a");
+    const auto blocked = h.call(2, q, ObjectOp::queue_put, 0, 0, -1, "b");
+    CHECK_FALSE(h.answered(blocked));
+    CHECK(h.reply(h.call(3, q, ObjectOp::queue_get)).payload == "a");
+    CHECK(h.answered(blocked));
+    CHECK(h.reply(h.call(3, q, ObjectOp::queue_get)).payload == "b");
+  }
+
+  SECTION("a lock is granted in arrival order and only its owner may release it") {
+    const auto lock = h.create(ObjectKind::lock);
+    CHECK(h.reply(h.call(10, lock, ObjectOp::lock_acquire)).status == ReplyStatus::ok);
+    const auto second = h.call(11, lock, ObjectOp::lock_acquire);
+    const auto third = h.call(12, lock, ObjectOp::lock_acquire);
+    const auto wrong = h.call(11, lock, ObjectOp::lock_release);
+    CHECK(h.reply(wrong).status == ReplyStatus::state_error);
+    h.call(10, lock, ObjectOp::lock_release);
+    CHECK(h.answered(second));
+    CHECK_FALSE(h.answered(third));
+  }
+
+  SECTION("a condition waiter that times out takes the lock back before it returns") {
+    const auto lock = h.create(ObjectKind::lock);
+    const auto condition = h.create(ObjectKind::condition, static_cast<std::int64_t>(lock));
+    h.call(10, lock, ObjectOp::lock_acquire);
+    const auto wait = h.call(10, condition, ObjectOp::condition_wait, 0, 0, 100 * ms);
+    // While it waits the lock is free: another client takes it.
+    CHECK(h.reply(h.call(11, lock, ObjectOp::lock_acquire)).status == ReplyStatus::ok);
+    h.advance(200ms);
+    CHECK_FALSE(h.answered(wait));  // timed out, but the lock is held by client 11
+    h.call(11, lock, ObjectOp::lock_release);
+    REQUIRE(h.answered(wait));
+    CHECK(h.reply(wait).value == 0);  // not notified
+    CHECK(h.reply(h.call(10, lock, ObjectOp::lock_release)).status == ReplyStatus::ok);
+  }
+
+  SECTION("a barrier party that times out breaks the barrier for everyone waiting") {
+    const auto barrier = h.create(ObjectKind::barrier, 3);
+    const auto first = h.call(10, barrier, ObjectOp::barrier_wait);
+    const auto second = h.call(11, barrier, ObjectOp::barrier_wait, 0, 0, 100 * ms);
+    h.advance(200ms);
+    CHECK(h.reply(first).status == ReplyStatus::broken_barrier);
+    CHECK(h.reply(second).status == ReplyStatus::broken_barrier);
+  }
+
+  SECTION("the diagnostics name every blocked call, and a deadlock is recognised") {
+    const auto q = h.create(ObjectKind::queue);
+    h.server.set_process_name(7, "Process-1");
+    h.server.set_live_processes(1);
+    h.call(7, q, ObjectOp::queue_get);
+    h.call(thread_client_id(0, 1), q, ObjectOp::queue_get, 0, 0, -1, {}, 0);
+    h.now += 5s;
+    const auto lines = h.server.blocked_calls(h.now);
+    REQUIRE(lines.size() == 2);
+    CHECK_THAT(lines[0], Catch::Contains("Process-1 on rank 1 waits in get() on Queue"));
+    CHECK_THAT(lines[1], Catch::Contains("the driver's main thread on rank 0"));
+    CHECK(h.server.deadlocked(h.now, 2s));
+    CHECK_FALSE(h.server.deadlocked(h.now, 10s));
+  }
+
+  SECTION("a call on an unknown object is an error, not a crash") {
+    CHECK(h.reply(h.call(1, 999, ObjectOp::queue_get)).status == ReplyStatus::state_error);
+  }
+
+  SECTION("shutting down answers every parked call") {
+    const auto event = h.create(ObjectKind::event);
+    const auto wait = h.call(2, event, ObjectOp::event_wait);
+    h.server.shut_down();
+    CHECK(h.reply(wait).status == ReplyStatus::shutting_down);
+  }
+}
