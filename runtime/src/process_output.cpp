@@ -44,10 +44,9 @@ ProcessOutput::Buffer::int_type ProcessOutput::Buffer::overflow(int_type c) {
 }
 
 int ProcessOutput::Buffer::sync() {
-  if (current_process_context() != nullptr) {
-    flush_pending();
-    return 0;
-  }
+  // A process's partial line waits for its newline (std::cerr flushes after every <<, which
+  // would cut lines into pieces); what is left goes out when the process ends.
+  if (current_process_context() != nullptr) return 0;
   std::lock_guard lock(owner_.mutex_);
   return original_->pubsync();
 }

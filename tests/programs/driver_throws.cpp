@@ -1,5 +1,5 @@
 // A driver that throws out of main while workers are busy: the job must end at once with the
-// message, not hang (checked by tests/support/expect_failure.sh under a timeout).
+// message, not hang (checked by tests/support/expect_exit.sh under a timeout).
 #include <chrono>
 #include <stdexcept>
 #include <thread>

@@ -15,7 +15,7 @@ namespace multirank::detail {
 
 class ProcessOutput {
  public:
-  /// Receives one process's text: whole lines, or what was left when it flushed.
+  /// Receives one process's text: whole lines, or what was left without a newline at its end.
   using Sink = std::function<void(std::uint64_t process, int stream, std::string_view text)>;
 
   explicit ProcessOutput(Sink sink);
