@@ -58,7 +58,7 @@ void ProcessRunner::run(const std::shared_ptr<State>& state, Running& process,
     ByteReader in(args);
     std::vector<char> ignored;
     ByteWriter result(ignored);
-    entry->invoke(entry->function, in, result);
+    entry->invoke(entry->function, in, result, nullptr);
   } catch (const JobEnding&) {
     // A daemon process stopped because the job ends: Python's terminate() exit code, no report.
     exitcode = -15;

@@ -13,6 +13,7 @@
 #include "multirank/detail/communicator.hpp"
 #include "multirank/detail/driver_engine.hpp"
 #include "multirank/detail/object_host.hpp"
+#include "multirank/detail/profile_session.hpp"
 #include "multirank/detail/registry.hpp"
 #include "multirank/detail/worker_loop.hpp"
 #include "multirank/error.hpp"
@@ -25,6 +26,8 @@ std::atomic<Runtime*> current_runtime{nullptr};
 // Written once at start-up, read by the terminate handler, which can rely on nothing else.
 int terminate_rank = -1;
 char terminate_host[256] = "?";
+// The driver's profile, saved by the terminate handler if the job dies.
+std::atomic<detail::ProfileSession*> fatal_error_profile{nullptr};
 
 [[noreturn]] void abort_job() {
   int initialized = 0;
@@ -53,6 +56,7 @@ char terminate_host[256] = "?";
                  terminate_host);
   }
   std::fflush(stderr);
+  if (auto* profile = fatal_error_profile.exchange(nullptr)) profile->save_on_fatal_error();
   abort_job();
 }
 
@@ -94,12 +98,16 @@ void Runtime::start(int* argc, char*** argv) {
   std::set_terminate(on_terminate);
 
   check_registries();
+  profile_ = detail::ProfileSession::start_if_enabled(*comm_, options_);
+  detail::ProfileRecorder* recorder = profile_ ? &profile_->recorder() : nullptr;
 
   if (comm_->rank() != 0) {
     // A worker never returns to main, so it finalises MPI here even when the program
     // initialised it itself.
     bool processes_left_running = false;
-    const int status = detail::serve_tasks(*comm_, options_, processes_left_running);
+    const int status = detail::serve_tasks(*comm_, options_, recorder, processes_left_running);
+    if (profile_) profile_->finish();
+    profile_.reset();
     comm_.reset();
     MPI_Finalize();
     if (processes_left_running) {
@@ -110,7 +118,11 @@ void Runtime::start(int* argc, char*** argv) {
     }
     std::exit(status);
   }
-  engine_ = std::make_unique<detail::DriverEngine>(*comm_, options_);
+  engine_ = std::make_unique<detail::DriverEngine>(*comm_, options_, recorder);
+  if (profile_) {
+    profile_->set_driver_runs_tasks(engine_->worker_slots() > comm_->size() - 1);
+    fatal_error_profile.store(profile_.get());
+  }
   objects_ = std::make_unique<detail::ObjectHost>(*comm_, *engine_, options_);
   channel_ = objects_.get();
   detail::current_client();  // the driver's main thread is thread 1 in diagnostics
@@ -171,6 +183,9 @@ Runtime::~Runtime() {
   channel_ = nullptr;
   objects_.reset();
   engine_.reset();
+  fatal_error_profile.store(nullptr);
+  if (profile_) profile_->finish();  // gathers every rank's log; rank 0 writes the reports
+  profile_.reset();
   comm_.reset();
   if (owns_mpi_) MPI_Finalize();
   current_runtime.store(nullptr);

@@ -28,8 +28,11 @@ constexpr std::uint32_t flush_after_records = 64;
 
 class WorkerLoop {
  public:
-  WorkerLoop(WorkerPort& port, const RuntimeOptions& options)
-      : port_(port), backoff_(WaitPolicy::of(options)) {}
+  WorkerLoop(WorkerPort& port, const RuntimeOptions& options, ProfileRecorder* recorder)
+      : port_(port), backoff_(WaitPolicy::of(options)) {
+    port_.record_to(recorder);
+    context_.recorder = recorder;
+  }
 
   int run() {
     while (!port_.stop_requested()) {
@@ -105,11 +108,11 @@ class WorkerLoop {
 
 }  // namespace
 
-int serve_tasks(const Communicator& comm, const RuntimeOptions& options,
+int serve_tasks(const Communicator& comm, const RuntimeOptions& options, ProfileRecorder* recorder,
                 bool& processes_left_running) {
   auto port = std::make_unique<WorkerPort>(comm, options);
   Runtime::current().set_object_channel(port.get());
-  const int status = WorkerLoop(*port, options).run();
+  const int status = WorkerLoop(*port, options, recorder).run();
   processes_left_running = port->close() > 0;
   Runtime::current().set_object_channel(nullptr);
   // Daemon processes still running keep using the port until the rank exits, which follows at

@@ -9,6 +9,7 @@
 #include "multirank/pipe.hpp"
 #include "multirank/pool.hpp"
 #include "multirank/process.hpp"
+#include "multirank/profile.hpp"
 #include "multirank/progress.hpp"
 #include "multirank/queue.hpp"
 #include "multirank/runtime.hpp"

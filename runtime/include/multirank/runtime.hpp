@@ -16,6 +16,7 @@ class Communicator;
 class DriverEngine;
 class ObjectChannel;
 class ObjectHost;
+class ProfileSession;
 }  // namespace detail
 
 /// Starts multirank on every rank. On rank 0 the constructor returns and the program goes on as
@@ -68,6 +69,7 @@ class Runtime {
   RuntimeOptions options_;
   bool owns_mpi_ = false;
   std::unique_ptr<detail::Communicator> comm_;
+  std::unique_ptr<detail::ProfileSession> profile_;  // null unless profiling (MULTIRANK_PROFILE)
   std::unique_ptr<detail::DriverEngine> engine_;
   std::unique_ptr<detail::ObjectHost> objects_;
   detail::ObjectChannel* channel_ = nullptr;

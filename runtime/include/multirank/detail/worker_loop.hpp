@@ -7,10 +7,12 @@
 
 namespace multirank::detail {
 
-/// Serves tasks (and hosts processes) until the driver says stop. Returns the rank's exit status;
-/// sets `processes_left_running` when daemon processes still run, so the rank must exit without
-/// running static destructors under them.
-int serve_tasks(const Communicator& comm, const RuntimeOptions& options,
+class ProfileRecorder;
+
+/// Serves tasks (and hosts processes) until the driver says stop, logging to `recorder` when
+/// profiling. Returns the rank's exit status; sets `processes_left_running` when daemon
+/// processes still run, so the rank must exit without running static destructors under them.
+int serve_tasks(const Communicator& comm, const RuntimeOptions& options, ProfileRecorder* recorder,
                 bool& processes_left_running);
 
 }  // namespace multirank::detail

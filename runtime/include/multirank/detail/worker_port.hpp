@@ -27,6 +27,11 @@ class WorkerPort final : public ObjectChannel {
   WorkerPort(const Communicator& comm, const RuntimeOptions& options);
   ~WorkerPort() override;
 
+  /// Logs the port's messages to `recorder` (profiling); nullptr logs nothing.
+  void record_to(ProfileRecorder* recorder) {
+    std::lock_guard lock(mutex_);
+    transport_.record_to(recorder);
+  }
   /// Posts a message to `dest` now.
   void send(int dest, std::vector<char> message);
   /// Sends and receives what it can, unless another thread is doing it; true if anything moved.
