@@ -23,7 +23,18 @@ Communicator::Communicator(MPI_Comm base) {
   check_mpi(MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node),
             "MPI_Comm_split_type");
   check_mpi(MPI_Comm_size(node, &ranks_on_node_), "MPI_Comm_size");
+  // Each rank's process id and its node's lowest rank: the driver checks its node-mates'
+  // processes directly when one falls silent.
+  int leader = rank_;
+  check_mpi(MPI_Allreduce(&rank_, &leader, 1, MPI_INT, MPI_MIN, node), "MPI_Allreduce");
   MPI_Comm_free(&node);
+  const int mine[2] = {static_cast<int>(getpid()), leader};
+  std::vector<int> gathered(2 * static_cast<std::size_t>(size_));
+  check_mpi(MPI_Allgather(mine, 2, MPI_INT, gathered.data(), 2, MPI_INT, comm_), "MPI_Allgather");
+  for (int r = 0; r < size_; ++r) {
+    pids_.push_back(gathered[2 * static_cast<std::size_t>(r)]);
+    node_leaders_.push_back(gathered[2 * static_cast<std::size_t>(r) + 1]);
+  }
 
   char name[HOST_NAME_MAX + 1] = {};
   gethostname(name, sizeof(name) - 1);

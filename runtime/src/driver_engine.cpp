@@ -6,7 +6,11 @@
 
 #include <time.h>
 
+#include <fmt/format.h>
+#include <signal.h>
+
 #include <algorithm>
+#include <fstream>
 
 #include "multirank/detail/profile_recorder.hpp"
 #include "multirank/detail/task_execution.hpp"
@@ -58,6 +62,8 @@ DriverEngine::DriverEngine(const Communicator& comm, const RuntimeOptions& optio
   const bool works = comm.size() == 1 || options.driver_works == DriverWorks::always ||
                      (options.driver_works == DriverWorks::automatic && core_per_rank);
   last_activity_ = Clock::now().time_since_epoch().count();
+  last_heard_.assign(static_cast<std::size_t>(comm.size()), Clock::now());
+  live_remote_.store(comm.size() - 1);
   if (works) {
     local_slot_ = static_cast<int>(slots_.size());
     slots_.push_back(WorkerSlot{0, {}, {}});
@@ -187,6 +193,7 @@ bool DriverEngine::progress() {
   if (!engine.owns_lock()) return false;
   bool progressed = transport_.progress_sends();
   progressed |= receive_messages();
+  watch_workers();
   if (local_results_ready_.exchange(false, std::memory_order_acq_rel)) {
     std::vector<LocalResult> results;
     {
@@ -241,6 +248,8 @@ bool DriverEngine::receive_messages() {
     auto message = transport_.poll();
     if (!message) break;
     received = true;
+    last_heard_[static_cast<std::size_t>(message->source)] = Clock::now();
+    if (message->kind == MessageKind::heartbeat) continue;
     if (message->kind == MessageKind::results) {
       handle_results(*message);
     } else if (auto* extension = extension_.load(std::memory_order_acquire);
@@ -255,6 +264,7 @@ bool DriverEngine::receive_messages() {
 
 void DriverEngine::handle_results(const Message& message) {
   WorkerSlot& slot = slots_.at(static_cast<std::size_t>(message.source - 1));
+  if (slot.lost) return;  // taken for lost and its work given to others: late results are moot
   ByteReader in(message.body());
   for (std::uint32_t i = 0; i < message.record_count; ++i) {
     const auto [header, item_bytes] = read_result_record(in);
@@ -338,7 +348,7 @@ bool DriverEngine::dispatch(bool queue_ahead) {
     for (std::size_t k = 0; k < remote; ++k) {
       const std::size_t index = prefetch ? (dispatch_cursor_ + k) % remote : k;
       WorkerSlot& slot = slots_[index];
-      if (!prefetch && slot.load.records > 0) continue;
+      if (slot.lost || (!prefetch && slot.load.records > 0)) continue;
       MessageBuilder& builder = *outboxes_[index];
       const Window window = prefetch ? Window{target_ns, 2} : Window{0, 1};
       while (take_records_for(static_cast<int>(index), slot.load, window, taken)) {
@@ -347,7 +357,9 @@ bool DriverEngine::dispatch(bool queue_ahead) {
           builder.count_record();
           const double estimate = std::max(0.0, estimate_ns(record));
           slot.in_flight.push_back(InFlight{record.id, record.item_count, std::move(record.state),
-                                            std::move(record.queue), record.entry, estimate});
+                                            std::move(record.queue), record.entry, estimate,
+                                            std::move(record.items), record.initializer,
+                                            record.attempts, std::move(record.lost_with)});
         }
         taken.clear();
       }
@@ -377,7 +389,8 @@ bool DriverEngine::take_records_for(int slot, Load& load, const Window& window,
       TaskRecord record = std::move(queue->pending_.front());
       queue->pending_.pop_front();
       pending_records_.fetch_sub(1, std::memory_order_acq_rel);
-      if (!record.state->try_start()) {  // cancelled while it waited
+      // A record run again after its rank was lost has started already.
+      if (record.attempts == 0 && !record.state->try_start()) {  // cancelled while it waited
         settle(*queue, 1);
         continue;
       }
@@ -486,7 +499,12 @@ void DriverEngine::shutdown() {
   if (background_.joinable()) background_.join();
   if (local_worker_.joinable()) local_worker_.join();
   std::lock_guard engine(engine_mutex_);
-  for (int rank = 1; rank < comm_.size(); ++rank) transport_.send_signal(rank, MessageKind::stop);
+  for (std::size_t index = 0; index + 1 < static_cast<std::size_t>(comm_.size()); ++index) {
+    if (!slots_[index].lost) {
+      transport_.send_signal(slots_[index].rank,
+                             lost_workers() > 0 ? MessageKind::stop_after_loss : MessageKind::stop);
+    }
+  }
   Backoff backoff(wait_policy_);
   while (transport_.sends_pending()) {
     if (transport_.progress_sends()) {
@@ -495,6 +513,137 @@ void DriverEngine::shutdown() {
       backoff.pause();
     }
   }
+}
+
+namespace {
+
+/// Whether process `pid` on this node has ended (gone, or a zombie not yet reaped).
+bool process_gone(int pid) {
+  if (::kill(pid, 0) != 0 && errno == ESRCH) return true;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string pid_field;
+  std::string name;
+  char state = '?';
+  if (!(stat >> pid_field >> name >> state)) return false;  // no /proc: rely on kill alone
+  return state == 'Z' || state == 'X';
+}
+
+}  // namespace
+
+void DriverEngine::watch_workers() {
+  const std::size_t remote = static_cast<std::size_t>(comm_.size()) - 1;
+  if (remote == 0) return;
+  const auto now = Clock::now();
+  const auto timeout = options_.worker_timeout;
+  if (timeout.count() > 0 && now >= next_heartbeat_) {
+    // Workers watch the driver the same way.
+    next_heartbeat_ = now + std::max<Clock::duration>(std::chrono::milliseconds(100), timeout / 5);
+    for (std::size_t index = 0; index < remote; ++index) {
+      if (!slots_[index].lost) transport_.send_signal(slots_[index].rank, MessageKind::heartbeat);
+    }
+  }
+  if (now < next_liveness_check_) return;
+  next_liveness_check_ = now + std::chrono::milliseconds(100);
+  for (std::size_t index = 0; index < remote; ++index) {
+    const int rank = slots_[index].rank;
+    if (slots_[index].lost) continue;
+    if (comm_.on_my_node(rank) && process_gone(comm_.pids()[static_cast<std::size_t>(rank)])) {
+      lose_worker(index, fmt::format("its process {} is gone", comm_.pids()[static_cast<std::size_t>(rank)]));
+    } else if (timeout.count() > 0 && now - last_heard_[static_cast<std::size_t>(rank)] > timeout) {
+      lose_worker(index, fmt::format("nothing heard from it for {} s (MULTIRANK_WORKER_TIMEOUT_S)",
+                                     timeout.count()));
+    }
+  }
+}
+
+void DriverEngine::lose_worker(std::size_t index, const std::string& reason) {
+  WorkerSlot& slot = slots_[index];
+  slot.lost = true;
+  transport_.abandon(slot.rank);
+  std::size_t again = 0;
+  std::size_t failed = 0;
+  {
+    std::lock_guard lock(submit_mutex_);
+    // Oldest first back to the front of their queues, so they run next, in their order.
+    for (auto it = slot.in_flight.rbegin(); it != slot.in_flight.rend(); ++it) {
+      InFlight& record = *it;
+      record.lost_with.push_back(slot.rank);
+      if (record.initializer || record.state->done()) {  // nothing waits on it any more
+        settle(*record.queue, 1);
+        continue;
+      }
+      const int configured = record.queue->retries();
+      const auto retries = static_cast<std::uint32_t>(configured < 0 ? options_.retries : configured);
+      if (record.attempts < retries && !record.queue->broken()) {
+        TaskRecord retry;
+        retry.id = record.id;
+        retry.entry = record.entry;
+        retry.item_count = record.item_count;
+        retry.items = std::move(record.items);
+        retry.state = record.state;
+        retry.queue = record.queue;
+        retry.attempts = record.attempts + 1;
+        retry.lost_with = std::move(record.lost_with);
+        record.queue->pending_.push_front(std::move(retry));
+        pending_records_.fetch_add(1, std::memory_order_release);
+        ++again;
+        continue;
+      }
+      std::string ranks;
+      for (int lost : record.lost_with) {
+        ranks += fmt::format("{}{} ({})", ranks.empty() ? "" : ", ", lost, host_of(lost));
+      }
+      const auto error = std::make_exception_ptr(WorkerLost(fmt::format(
+          "task {} ('{}' on {} item(s), arguments ({}) in {} bytes) was lost with rank(s) {} "
+          "and is not run again (retries = {})",
+          record.id, record.entry->name, record.item_count,
+          record.entry->signature.substr(record.entry->signature.find('(') + 1,
+                                         record.entry->signature.size() -
+                                             record.entry->signature.find('(') - 2),
+          record.items.size(), ranks, retries)));
+      if (record.state->fail(error)) {
+        completed_.emplace_back(record.state, record.queue);
+      } else {
+        settle(*record.queue, 1);
+      }
+      ++failed;
+    }
+  }
+  slot.in_flight.clear();
+  slot.load = Load{};
+  spdlog::error("multirank: worker rank {} ({}) is lost: {}; {} task(s) run again elsewhere, {} failed",
+                slot.rank, host_of(slot.rank), reason, again, failed);
+  if (auto* extension = extension_.load(std::memory_order_acquire)) extension->on_rank_lost(slot.rank);
+
+  live_remote_.fetch_sub(1, std::memory_order_acq_rel);
+  const bool any_left = local_slot_ >= 0 || std::any_of(slots_.begin(), slots_.end(),
+                                                         [](const WorkerSlot& s) { return !s.lost; });
+  if (any_left) return;
+  if (options_.driver_works != DriverWorks::never) {
+    // The driver is the last rank standing: it runs the rest itself, on a worker thread.
+    spdlog::error("multirank: every worker rank is lost; the driver runs the remaining tasks");
+    local_slot_ = static_cast<int>(slots_.size());
+    slots_.push_back(WorkerSlot{0, {}, {}});
+    {
+      std::lock_guard lock(submit_mutex_);
+      for (auto& queue : queues_) queue->initialized_slots_.resize(slots_.size(), false);
+    }
+    local_worker_ = std::thread([this] { local_worker_main(); });
+    return;
+  }
+  // Nobody can run the rest: every queue is broken and what waits in it fails now.
+  const auto error = std::make_exception_ptr(
+      BrokenPool("every worker rank is lost (the last: rank " + std::to_string(slot.rank) + ", " +
+                 reason + "); nothing can run"));
+  std::lock_guard lock(submit_mutex_);
+  for (auto& queue : queues_) {
+    queue->break_with(error);
+    auto failed_states = drain_pending(*queue, [&](TaskState& s) { return s.fail(error); });
+    // drain_pending counted them settled; they are, once their hooks have run.
+    queue->outstanding_.fetch_add(failed_states.size(), std::memory_order_acq_rel);
+    for (auto& state : failed_states) failed_before_dispatch_.emplace_back(state, queue);
+  }
+  has_failed_before_dispatch_.store(true, std::memory_order_release);
 }
 
 }  // namespace multirank::detail

@@ -27,7 +27,7 @@ void DriverEngine::local_worker_main() {
       Window window = plenty_pending() ? Window{local_batch_ns, 1} : Window{0, 1};
       // Records of tiny tasks are left to the worker ranks: running them here would take the
       // driver thread's core, and feeding the ranks is then what limits throughput.
-      const bool has_worker_ranks = comm_.size() > 1;
+      const bool has_worker_ranks = live_remote_.load(std::memory_order_acquire) > 0;
       if (has_worker_ranks) window.min_estimate_ns = local_min_record_ns;
       while (pending_records_.load(std::memory_order_acquire) > 0 &&
              take_records_for(local_slot_, load, window, batch)) {

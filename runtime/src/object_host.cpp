@@ -41,7 +41,8 @@ ObjectHost::ObjectHost(const Communicator& comm, DriverEngine& engine,
       engine_(engine),
       options_(options),
       server_(*this),
-      live_per_rank_(static_cast<std::size_t>(comm.size()), 0) {
+      live_per_rank_(static_cast<std::size_t>(comm.size()), 0),
+      lost_ranks_(static_cast<std::size_t>(comm.size()), false) {
   engine_.attach(this);
 }
 
@@ -165,6 +166,29 @@ bool ObjectHost::poll(Transport& transport) {
   return progressed;
 }
 
+void ObjectHost::on_rank_lost(int rank) {
+  std::vector<std::string> lost;
+  {
+    std::lock_guard lock(mutex_);
+    server_.drop_calls_from(rank);
+    lost_ranks_[static_cast<std::size_t>(rank)] = true;
+    for (auto& [id, record] : processes_) {
+      if (record.rank != rank || record.exited) continue;
+      lost.push_back(record.name);
+      process_exited(id, -9);  // as if SIGKILLed, which is most often what happened
+    }
+  }
+  for (const auto& name : lost) {
+    const std::string text = "Process " + name + ": lost with rank " + std::to_string(rank) +
+                             " (" + comm_.hosts()[static_cast<std::size_t>(rank)] + ")\n";
+    if (output_) {
+      output_->write(2, text);
+    } else {
+      std::fputs(text.c_str(), stderr);
+    }
+  }
+}
+
 ObjectHost::StartedProcess ObjectHost::start_process(const TaskEntry& target,
                                                      std::vector<char> args, std::string name,
                                                      bool daemon) {
@@ -182,9 +206,11 @@ ObjectHost::StartedProcess ObjectHost::start_process(const TaskEntry& target,
         [&](std::uint64_t id) { return std::make_unique<ProcessObject>(id, name); });
     // Fewest live processes first, so processes spread over the worker ranks; the driver's own
     // threads run them only in a single-rank job.
-    started.rank = comm_.size() == 1 ? 0 : 1;
+    // (When every worker rank is lost, the driver's threads run them.)
+    started.rank = 0;
     for (int rank = 1; rank < comm_.size(); ++rank) {
-      if (live_per_rank_[rank] < live_per_rank_[started.rank]) started.rank = rank;
+      if (lost_ranks_[static_cast<std::size_t>(rank)]) continue;
+      if (started.rank == 0 || live_per_rank_[rank] < live_per_rank_[started.rank]) started.rank = rank;
     }
     ++live_per_rank_[started.rank];
     processes_.emplace(started.id, ProcessRecord{name, started.rank, daemon});

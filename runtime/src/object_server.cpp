@@ -213,6 +213,14 @@ bool ObjectServer::deadlocked(ObjectClock::time_point now,
   return driver_thread_blocked && blocked_processes.size() >= live_processes_;
 }
 
+void ObjectServer::drop_calls_from(int rank) {
+  for (auto& [id, object] : objects_) {
+    for (ParkedCalls* list : object->parked_lists()) {
+      std::erase_if(*list, [rank](const ObjectCall& call) { return call.rank == rank; });
+    }
+  }
+}
+
 void ObjectServer::shut_down() {
   for (auto& [id, object] : objects_) {
     for (ParkedCalls* list : object->parked_lists()) {

@@ -61,6 +61,10 @@ RuntimeOptions RuntimeOptions::from_env() {
   if (const char* v = variable("MULTIRANK_SPIN_YIELD")) {
     options.spin_yield = flag("MULTIRANK_SPIN_YIELD", v, "1 or 0");
   }
+  if (const char* v = variable("MULTIRANK_WORKER_TIMEOUT_S"))
+    options.worker_timeout = std::chrono::seconds(positive_integer("MULTIRANK_WORKER_TIMEOUT_S", v, 0));
+  if (const char* v = variable("MULTIRANK_RETRIES"))
+    options.retries = static_cast<int>(positive_integer("MULTIRANK_RETRIES", v, 0));
   if (const char* v = variable("MULTIRANK_WATCHDOG_S"))
     options.watchdog = std::chrono::seconds(positive_integer("MULTIRANK_WATCHDOG_S", v, 0));
   if (const char* v = variable("MULTIRANK_TAG_OUTPUT")) {

@@ -5,6 +5,10 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -60,6 +64,31 @@ std::atomic<detail::ProfileSession*> fatal_error_profile{nullptr};
   abort_job();
 }
 
+/// MPI_Finalize, which can wait for ever for a rank that died: after `limit` the process ends
+/// with `status` instead (the job's work is done by then).
+void finalize_within(std::chrono::seconds limit, int status) {
+  std::mutex mutex;
+  std::condition_variable finished;
+  bool done = false;
+  std::thread guard([&] {
+    std::unique_lock lock(mutex);
+    if (finished.wait_for(lock, limit, [&] { return done; })) return;
+    std::fprintf(stderr,
+                 "multirank: rank %d: MPI_Finalize did not return within %lld s after ranks were "
+                 "lost; ending this rank\n",
+                 terminate_rank, static_cast<long long>(limit.count()));
+    std::fflush(nullptr);
+    std::_Exit(status);
+  });
+  MPI_Finalize();
+  {
+    std::lock_guard lock(mutex);
+    done = true;
+  }
+  finished.notify_all();
+  guard.join();
+}
+
 std::string join_lines(const std::vector<std::string>& lines) {
   std::string text;
   for (const auto& line : lines) text += line + "\n";
@@ -104,19 +133,19 @@ void Runtime::start(int* argc, char*** argv) {
   if (comm_->rank() != 0) {
     // A worker never returns to main, so it finalises MPI here even when the program
     // initialised it itself.
-    bool processes_left_running = false;
-    const int status = detail::serve_tasks(*comm_, options_, recorder, processes_left_running);
-    if (profile_) profile_->finish();
+    const auto outcome = detail::serve_tasks(*comm_, options_, recorder);
+    if (profile_ && !outcome.ranks_lost) profile_->finish();
     profile_.reset();
     comm_.reset();
-    MPI_Finalize();
-    if (processes_left_running) {
+    if (outcome.ranks_lost) finalize_within(std::chrono::seconds(5), outcome.status);
+    else MPI_Finalize();
+    if (outcome.processes_left_running || outcome.ranks_lost) {
       // Daemon processes still run on this rank's threads: end them with the rank, without
       // destroying statics they may be using.
       std::fflush(nullptr);
-      std::_Exit(status);
+      std::_Exit(outcome.status);
     }
-    std::exit(status);
+    std::exit(outcome.status);
   }
   engine_ = std::make_unique<detail::DriverEngine>(*comm_, options_, recorder);
   if (profile_) {
@@ -180,14 +209,23 @@ Runtime::~Runtime() {
     }
   }
   if (engine_) engine_->shutdown();  // waits for outstanding work, then stops the worker ranks
+  const bool ranks_lost = engine_ && engine_->lost_workers() > 0;
   channel_ = nullptr;
   objects_.reset();
   engine_.reset();
   fatal_error_profile.store(nullptr);
-  if (profile_) profile_->finish();  // gathers every rank's log; rank 0 writes the reports
+  if (profile_ && ranks_lost) {
+    profile_->save_on_fatal_error();  // the lost ranks' logs are gone: rank 0's own, marked so
+  } else if (profile_) {
+    profile_->finish();  // gathers every rank's log; rank 0 writes the reports
+  }
   profile_.reset();
   comm_.reset();
-  if (owns_mpi_) MPI_Finalize();
+  if (owns_mpi_ && ranks_lost) {
+    finalize_within(std::chrono::seconds(5), 0);
+  } else if (owns_mpi_) {
+    MPI_Finalize();
+  }
   current_runtime.store(nullptr);
 }
 

@@ -43,8 +43,11 @@ Transport::~Transport() {
 }
 
 void Transport::send(int dest, std::vector<char> message) {
+  if (!abandoned_.empty() && std::find(abandoned_.begin(), abandoned_.end(), dest) != abandoned_.end()) {
+    return;
+  }
   const std::int64_t started = recorder_ != nullptr ? recorder_->now() : 0;
-  Outgoing outgoing{std::move(message), {}};
+  Outgoing outgoing{dest, std::move(message), {}};
   const std::size_t total = outgoing.bytes.size();
   const std::size_t parts = (total + max_message_bytes_ - 1) / max_message_bytes_;
   auto* header = reinterpret_cast<MessageHeader*>(outgoing.bytes.data());
@@ -64,6 +67,18 @@ void Transport::send(int dest, std::vector<char> message) {
                               recorder_->now() - started);
   }
   outgoing_.push_back(std::move(outgoing));
+}
+
+void Transport::abandon(int dest) {
+  abandoned_.push_back(dest);
+  for (auto it = outgoing_.begin(); it != outgoing_.end();) {
+    if (it->dest == dest) {
+      new std::vector<char>(std::move(it->bytes));  // deliberately leaked, see above
+      it = outgoing_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 void Transport::send_signal(int dest, MessageKind kind) {

@@ -108,17 +108,19 @@ class WorkerLoop {
 
 }  // namespace
 
-int serve_tasks(const Communicator& comm, const RuntimeOptions& options, ProfileRecorder* recorder,
-                bool& processes_left_running) {
+ServeOutcome serve_tasks(const Communicator& comm, const RuntimeOptions& options,
+                         ProfileRecorder* recorder) {
+  ServeOutcome outcome;
   auto port = std::make_unique<WorkerPort>(comm, options);
   Runtime::current().set_object_channel(port.get());
-  const int status = WorkerLoop(*port, options, recorder).run();
-  processes_left_running = port->close() > 0;
+  outcome.status = WorkerLoop(*port, options, recorder).run();
+  outcome.ranks_lost = port->ranks_lost();
+  outcome.processes_left_running = port->close() > 0;
   Runtime::current().set_object_channel(nullptr);
   // Daemon processes still running keep using the port until the rank exits, which follows at
   // once: it is left to them rather than freed under their feet.
-  if (processes_left_running) port.release();
-  return status;
+  if (outcome.processes_left_running) port.release();
+  return outcome;
 }
 
 }  // namespace multirank::detail

@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace multirank::detail {
@@ -19,10 +21,46 @@ Header read_header(const Message& message, ByteReader& in) {
 }
 }  // namespace
 
+namespace {
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
 WorkerPort::WorkerPort(const Communicator& comm, const RuntimeOptions& options)
     : comm_(comm),
       wait_policy_(WaitPolicy::of(options)),
-      transport_(comm.get(), options.max_message_bytes) {}
+      transport_(comm.get(), options.max_message_bytes),
+      driver_timeout_(options.worker_timeout),
+      last_from_driver_ns_(steady_ns()) {
+  if (driver_timeout_.count() > 0) heartbeat_ = std::thread([this] { heartbeat_main(); });
+}
+
+void WorkerPort::heartbeat_main() {
+  const auto interval =
+      std::max<std::chrono::steady_clock::duration>(std::chrono::milliseconds(100), driver_timeout_ / 5);
+  std::unique_lock lock(heartbeat_mutex_);
+  while (!heartbeat_stop_.wait_for(lock, interval, [this] { return heartbeat_stopping_; })) {
+    try {
+      MessageBuilder builder;
+      send(0, builder.finish(MessageKind::heartbeat));
+    } catch (const std::exception&) {
+      return;  // closed: the rank is ending
+    }
+    const auto silent = std::chrono::nanoseconds(steady_ns() - last_from_driver_ns_.load());
+    if (silent > driver_timeout_) {
+      spdlog::critical("rank {} ({}): nothing heard from the driver (rank 0 on {}) for {} s; it is "
+                       "taken for lost and this rank ends",
+                       comm_.rank(), comm_.hosts()[static_cast<std::size_t>(comm_.rank())],
+                       comm_.hosts()[0],
+                       std::chrono::duration_cast<std::chrono::seconds>(silent).count());
+      std::fflush(nullptr);
+      std::_Exit(1);
+    }
+  }
+}
 
 WorkerPort::~WorkerPort() { close(); }
 
@@ -46,10 +84,17 @@ bool WorkerPort::pump() {
 }
 
 void WorkerPort::route(Message message) {
+  if (message.source == 0) last_from_driver_ns_.store(steady_ns(), std::memory_order_relaxed);
   switch (message.kind) {
+    case MessageKind::heartbeat:
+      return;
     case MessageKind::tasks:
       task_messages_.push_back(std::make_shared<const Message>(std::move(message)));
       has_task_messages_.store(true, std::memory_order_release);
+      return;
+    case MessageKind::stop_after_loss:
+      ranks_lost_.store(true, std::memory_order_release);
+      stop_requested_.store(true, std::memory_order_release);
       return;
     case MessageKind::stop:
       stop_requested_.store(true, std::memory_order_release);
@@ -119,6 +164,14 @@ std::deque<std::shared_ptr<const Message>> WorkerPort::take_task_messages() {
 }
 
 std::size_t WorkerPort::close() {
+  if (heartbeat_.joinable()) {
+    {
+      std::lock_guard lock(heartbeat_mutex_);
+      heartbeat_stopping_ = true;
+    }
+    heartbeat_stop_.notify_all();
+    heartbeat_.join();
+  }
   {
     std::unique_lock lock(mutex_);
     if (closed_) return 0;

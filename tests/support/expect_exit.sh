@@ -12,7 +12,10 @@ status=$?
 elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 printf '%s\n' "$output"
 echo "--- exit status $status after ${elapsed_ms} ms"
-if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then echo "FAIL: the command hung past ${limit}s"; exit 1; fi
+# timeout says 124 (or 137 once it had to SIGKILL); a job whose rank was SIGKILLed may say 137 too.
+if [ "$status" -eq 124 ] || { [ "$status" -eq 137 ] && [ "$elapsed_ms" -ge $((limit * 1000)) ]; }; then
+  echo "FAIL: the command hung past ${limit}s"; exit 1
+fi
 if [ "$expect" = fails ] && [ "$status" -eq 0 ]; then echo "FAIL: the command succeeded"; exit 1; fi
 if [ "$expect" = succeeds ] && [ "$status" -ne 0 ]; then echo "FAIL: the command failed"; exit 1; fi
 if ! grep -Ezq -- "$pattern" <<<"$output"; then echo "FAIL: output does not match /$pattern/"; exit 1; fi

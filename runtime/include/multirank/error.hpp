@@ -49,6 +49,13 @@ class BrokenPool : public Error {
   using Error::Error;
 };
 
+/// A task was lost with the worker rank running it (the rank died or fell silent) as many times
+/// as its executor's `retries` allow. Names the task, its arguments' types and the ranks lost.
+class WorkerLost : public BrokenPool {
+ public:
+  using BrokenPool::BrokenPool;
+};
+
 /// A blocking call ran past its timeout.
 class TimeoutError : public Error {
  public:

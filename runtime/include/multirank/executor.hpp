@@ -33,6 +33,9 @@ class Executor {
   explicit Executor(int max_workers = 0) : Executor(Runtime::current(), max_workers) {}
   Executor(Runtime& runtime, int max_workers)
       : engine_(&runtime.engine()), queue_(engine_->open_queue(max_workers)), max_workers_(max_workers) {}
+  /// A task lost with its worker rank runs again on another rank up to `retries` times, then
+  /// fails with WorkerLost (default: RuntimeOptions::retries, MULTIRANK_RETRIES).
+  void set_retries(int retries) { queue_->set_retries(retries); }
   ~Executor() {
     if (!shut_down_) shutdown(true, false);
   }

@@ -82,6 +82,9 @@ class Pool {
     engine_->set_initializer(*queue_, detail::make_record<typename decltype(ref)::result_type>(
                                           *engine_, ref.entry(), queue_, std::move(items), 1));
   }
+  /// A task lost with its worker rank runs again on another rank up to `retries` times, then
+  /// fails with WorkerLost (default: RuntimeOptions::retries, MULTIRANK_RETRIES).
+  void set_retries(int retries) { queue_->set_retries(retries); }
   ~Pool() {
     if (!closed_) close();
     join();

@@ -26,6 +26,10 @@ class Communicator {
   int ranks_on_node() const noexcept { return ranks_on_node_; }
   /// Host name of every rank, indexed by rank.
   const std::vector<std::string>& hosts() const noexcept { return hosts_; }
+  /// Process id of every rank (meaningful on its own node).
+  const std::vector<int>& pids() const noexcept { return pids_; }
+  /// Whether `rank` shares this rank's node (and so its process table).
+  bool on_my_node(int rank) const { return node_leaders_.at(rank) == node_leaders_.at(rank_); }
 
  private:
   MPI_Comm comm_ = MPI_COMM_NULL;
@@ -33,6 +37,8 @@ class Communicator {
   int size_ = 1;
   int ranks_on_node_ = 1;
   std::vector<std::string> hosts_;
+  std::vector<int> pids_;
+  std::vector<int> node_leaders_;
 };
 
 }  // namespace multirank::detail

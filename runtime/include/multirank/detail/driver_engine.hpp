@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -43,6 +44,8 @@ class EngineExtension {
   virtual bool on_message(Message& message, Transport& transport) = 0;
   /// Called on every progress round; true if it did anything.
   virtual bool poll(Transport& transport) = 0;
+  /// Worker rank `rank` is gone: what ran there (processes) ended with it.
+  virtual void on_rank_lost(int rank) = 0;
 };
 
 /// One scheduled unit of work on the driver: a task applied to `item_count` argument tuples.
@@ -54,6 +57,8 @@ struct TaskRecord {
   std::shared_ptr<TaskState> state;
   std::shared_ptr<SubmissionQueue> queue;
   bool initializer = false;  // runs before the queue's first task on a slot
+  std::uint32_t attempts = 0;  // runs lost with their rank so far
+  std::vector<int> lost_with;  // those ranks
 };
 
 /// The engine of the process's Runtime (an Error if there is none).
@@ -84,6 +89,10 @@ class SubmissionQueue {
     std::lock_guard lock(broken_mutex_);
     if (!broken_) broken_ = std::move(error);
   }
+  /// How many times a task lost with its rank runs again elsewhere (negative: the Runtime's
+  /// default, RuntimeOptions::retries).
+  void set_retries(int retries) noexcept { retries_.store(retries, std::memory_order_release); }
+  int retries() const noexcept { return retries_.load(std::memory_order_acquire); }
 
  private:
   friend class DriverEngine;
@@ -97,6 +106,7 @@ class SubmissionQueue {
   std::atomic<std::size_t> outstanding_{0};
   mutable std::mutex broken_mutex_;
   std::exception_ptr broken_;
+  std::atomic<int> retries_{-1};
 };
 
 class DriverEngine {
@@ -135,6 +145,11 @@ class DriverEngine {
   /// Worker slots: remote worker ranks, plus the driver's own worker thread when it has one.
   int worker_slots() const noexcept { return static_cast<int>(slots_.size()); }
   const std::string& host_of(int rank) const { return comm_.hosts().at(rank); }
+  /// Worker ranks taken for lost so far.
+  std::size_t lost_workers() const {
+    return static_cast<std::size_t>(
+        std::count_if(slots_.begin(), slots_.end(), [](const WorkerSlot& s) { return s.lost; }));
+  }
 
   /// Waits for all outstanding work, then stops every worker rank and the engine's threads.
   void shutdown();
@@ -147,6 +162,10 @@ class DriverEngine {
     std::shared_ptr<SubmissionQueue> queue;
     const TaskEntry* entry;
     double estimate_ns;  // expected run time when it was handed out
+    std::vector<char> items;  // kept to run it again elsewhere if the rank is lost
+    bool initializer;
+    std::uint32_t attempts;
+    std::vector<int> lost_with;
   };
   /// Work handed to a slot and not yet reported back.
   struct Load {
@@ -158,6 +177,7 @@ class DriverEngine {
     int rank;  // the rank that runs the slot's tasks (0 for the local worker)
     std::deque<InFlight> in_flight;
     Load load;
+    bool lost = false;  // the rank died or fell silent: nothing more goes there
   };
   struct LocalResult {
     InFlight record;
@@ -203,6 +223,12 @@ class DriverEngine {
   static void settle(SubmissionQueue& queue, std::size_t records);
   /// Runs the hooks of completed states, then counts their records as settled.
   static void finish_completed(Completed& completed);
+  /// Heartbeats to the worker ranks, and the check that each is still there. Caller holds
+  /// engine_mutex_.
+  void watch_workers();
+  /// Takes rank `slot`'s worker for lost: its tasks run again elsewhere (or fail with
+  /// WorkerLost once out of retries). Caller holds engine_mutex_.
+  void lose_worker(std::size_t slot, const std::string& reason);
   void local_worker_main();
   void background_main();
   bool all_idle();
@@ -235,6 +261,10 @@ class DriverEngine {
   std::vector<std::pair<std::uint64_t, double>> measured_;  // not yet folded; engine_mutex_
 
   std::atomic<EngineExtension*> extension_{nullptr};
+  std::vector<Clock::time_point> last_heard_;  // per rank; engine_mutex_
+  std::atomic<int> live_remote_{0};             // worker ranks not lost
+  Clock::time_point next_liveness_check_{};     // engine_mutex_
+  Clock::time_point next_heartbeat_{};          // engine_mutex_
   std::atomic<int> waiters_{0};
   std::atomic<Clock::rep> last_activity_{0};
   std::atomic<std::int64_t> last_submit_{0};  // coarse clock

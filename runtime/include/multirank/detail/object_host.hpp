@@ -32,6 +32,7 @@ class ObjectHost final : public ObjectChannel, public EngineExtension, private R
   ObjectReply call(ObjectRequestHeader header, std::span<const char> payload) override;
   bool on_message(Message& message, Transport& transport) override;
   bool poll(Transport& transport) override;
+  void on_rank_lost(int rank) override;
 
   struct StartedProcess {
     std::uint64_t id;
@@ -81,6 +82,7 @@ class ObjectHost final : public ObjectChannel, public EngineExtension, private R
   std::vector<std::pair<int, std::vector<char>>> outbox_;
   std::unordered_map<std::uint64_t, ProcessRecord> processes_;
   std::vector<int> live_per_rank_;
+  std::vector<bool> lost_ranks_;
   std::unique_ptr<ProcessOutput> output_;        // made with the first process
   std::unique_ptr<ProcessRunner> local_runner_;  // single-rank jobs
   std::atomic<bool> outbox_ready_{false};

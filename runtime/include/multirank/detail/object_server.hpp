@@ -106,6 +106,8 @@ class ObjectServer {
   /// Whether every live process, and the driver's main thread, has been parked for at least
   /// `for_at_least`: nothing can wake them but each other, so the job is deadlocked.
   bool deadlocked(ObjectClock::time_point now, ObjectClock::duration for_at_least) const;
+  /// Forgets the parked calls of `rank`, which is gone.
+  void drop_calls_from(int rank);
   /// Answers every parked call with shutting_down.
   void shut_down();
 

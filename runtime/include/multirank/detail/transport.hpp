@@ -88,11 +88,15 @@ class Transport {
   /// Tests posted sends and frees finished buffers; true if any finished.
   bool progress_sends();
   bool sends_pending() const noexcept { return !outgoing_.empty(); }
+  /// Gives up on `dest`, a rank that is gone: its pending sends would never complete (their
+  /// buffers are leaked, since MPI may still hold them) and later sends to it are dropped.
+  void abandon(int dest);
   /// From now on, every message sent or received is logged to `recorder` (profiling).
   void record_to(ProfileRecorder* recorder) noexcept { recorder_ = recorder; }
 
  private:
   struct Outgoing {
+    int dest;
     std::vector<char> bytes;
     std::vector<MPI_Request> requests;
   };
@@ -100,6 +104,7 @@ class Transport {
   MPI_Comm comm_;
   std::size_t max_message_bytes_;
   std::deque<Outgoing> outgoing_;
+  std::vector<int> abandoned_;
   ProfileRecorder* recorder_ = nullptr;
 };
 

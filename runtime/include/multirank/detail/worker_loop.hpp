@@ -9,10 +9,19 @@ namespace multirank::detail {
 
 class ProfileRecorder;
 
+/// How a worker rank's service ended.
+struct ServeOutcome {
+  int status = 0;
+  /// Daemon processes still run: the rank must exit without static destructors under them.
+  bool processes_left_running = false;
+  /// Ranks of the job were lost: steps that need every rank (the profile gather, a clean
+  /// MPI_Finalize) cannot complete.
+  bool ranks_lost = false;
+};
+
 /// Serves tasks (and hosts processes) until the driver says stop, logging to `recorder` when
-/// profiling. Returns the rank's exit status; sets `processes_left_running` when daemon
-/// processes still run, so the rank must exit without running static destructors under them.
-int serve_tasks(const Communicator& comm, const RuntimeOptions& options, ProfileRecorder* recorder,
-                bool& processes_left_running);
+/// profiling.
+ServeOutcome serve_tasks(const Communicator& comm, const RuntimeOptions& options,
+                         ProfileRecorder* recorder);
 
 }  // namespace multirank::detail

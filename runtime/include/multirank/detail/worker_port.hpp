@@ -5,11 +5,14 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -39,6 +42,8 @@ class WorkerPort final : public ObjectChannel {
   /// Task messages received since the last call, oldest first.
   std::deque<std::shared_ptr<const Message>> take_task_messages();
   bool stop_requested() const noexcept { return stop_requested_.load(std::memory_order_acquire); }
+  /// The driver said, stopping us, that other ranks were lost.
+  bool ranks_lost() const noexcept { return ranks_lost_.load(std::memory_order_acquire); }
   /// Finishes the posted sends and refuses further calls: blocked process calls end with
   /// JobEnding. Returns how many processes are still running here (daemons).
   std::size_t close();
@@ -47,6 +52,9 @@ class WorkerPort final : public ObjectChannel {
 
  private:
   void route(Message message);  // caller holds mutex_
+  /// Sends heartbeats to the driver, and ends this rank if the driver falls silent (it sends
+  /// heartbeats too): a worker never outlives its driver.
+  void heartbeat_main();
   void start_process(const Message& message);
 
   const Communicator& comm_;
@@ -58,8 +66,15 @@ class WorkerPort final : public ObjectChannel {
   std::uint64_t next_request_id_ = 1;
   bool closed_ = false;
   std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> ranks_lost_{false};
   std::atomic<bool> has_task_messages_{false};
   std::unique_ptr<ProcessRunner> processes_;  // made when the first process starts here
+  std::chrono::seconds driver_timeout_;
+  std::atomic<std::int64_t> last_from_driver_ns_;
+  std::mutex heartbeat_mutex_;
+  std::condition_variable heartbeat_stop_;
+  bool heartbeat_stopping_ = false;  // guarded by heartbeat_mutex_
+  std::thread heartbeat_;
 };
 
 }  // namespace multirank::detail
