@@ -182,10 +182,9 @@ code {{ background: #f4f4f4; padding: 1px 4px; }}
                      "chrome://tracing; <code>tasks.csv</code> has a row per task; <code>summary.txt</code> is this page "
                      "as text; <code>rank-&lt;r&gt;.jsonl</code> are the ranks' raw logs, from which "
                      "<code>multirank-report</code> re-renders everything.</p>\n");
-  if (!s.slurm_job_id.empty()) {
-    fmt::format_to(it, "<p>Slurm job {}{}: cross-check with <code>sacct -j {}{} --format=JobID,Elapsed,TotalCPU,CPUTime,MaxRSS,State</code></p>\n",
-                   html_escape(s.slurm_job_id), s.slurm_step_id.empty() ? "" : " step " + html_escape(s.slurm_step_id),
-                   html_escape(s.slurm_job_id), s.slurm_step_id.empty() ? "" : "." + html_escape(s.slurm_step_id));
+  const std::string sacct = sacct_command(s);
+  if (!sacct.empty()) {
+    fmt::format_to(it, "<p>Slurm: cross-check with <code>{}</code></p>\n", html_escape(sacct));
   }
   fmt::format_to(it, "</body></html>\n");
   out.write(b.data(), static_cast<std::streamsize>(b.size()));

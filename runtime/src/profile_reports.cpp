@@ -51,6 +51,16 @@ std::string human_duration(double seconds) {
   return fmt::format("{:.3f} s", seconds);
 }
 
+std::string sacct_command(const RunSummary& summary, const std::string& job_id) {
+  std::string id = job_id;
+  if (id.empty() && !summary.slurm_job_id.empty()) {
+    id = summary.slurm_job_id;
+    if (!summary.slurm_step_id.empty()) id += "." + summary.slurm_step_id;
+  }
+  if (id.empty()) return "";
+  return "sacct -j " + id + " --format=JobID,JobName,NodeList,NTasks,Elapsed,TotalCPU,CPUTime,MaxRSS,State";
+}
+
 std::string human_bytes(double bytes) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   int unit = 0;

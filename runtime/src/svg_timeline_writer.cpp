@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "multirank/detail/profile_reports.hpp"
 
@@ -198,6 +199,9 @@ std::string render_timeline_svg(const ProfileRun& run, const RunSummary& summary
         }
       }
     }
+    // One path per (function, shade) in the lane: a rectangle is "Mx,yh..v..h..z", a fraction
+    // of a <rect> element's size, which matters at 256 lanes.
+    std::map<std::pair<std::uint64_t, double>, std::string> paths;
     std::size_t c = 0;
     while (c < columns) {
       if (busy[c] <= 0) {
@@ -209,9 +213,12 @@ std::string render_timeline_svg(const ProfileRun& run, const RunSummary& summary
       const std::size_t start = c;
       const double level = shade(c);
       while (c < columns && busy[c] > 0 && function[c] == function[start] && shade(c) == level) ++c;
-      fmt::format_to(it, R"(<rect x="{:.1f}" y="{:.2f}" width="{}" height="{:.2f}" fill="{}" fill-opacity="{:.2f}"/>)" "\n",
-                     left + static_cast<double>(start), y, c - start, h,
-                     function_colour(run.function_name(function[start])), level);
+      fmt::format_to(std::back_inserter(paths[{function[start], level}]), "M{:.0f},{:.2f}h{}v{:.2f}h-{}z",
+                     left + static_cast<double>(start), y, c - start, h, c - start);
+    }
+    for (const auto& [key, d] : paths) {
+      fmt::format_to(it, R"(<path fill="{}" fill-opacity="{:.2f}" d="{}"/>)" "\n",
+                     function_colour(run.function_name(key.first)), key.second, d);
     }
   }
   fmt::format_to(it, "</g>\n");

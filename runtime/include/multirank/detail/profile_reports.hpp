@@ -35,6 +35,10 @@ std::string function_colour(const std::string& name);
 
 /// A time span for people: "850 ns", "12.3 µs", "4.56 ms", "7.89 s".
 std::string human_duration(double seconds);
+/// The sacct command that cross-checks the run's Slurm job (job.step), or for `job_id` when given;
+/// empty outside Slurm.
+std::string sacct_command(const RunSummary& summary, const std::string& job_id = "");
+
 /// A byte count for people: "512 B", "3.4 KiB", ...
 std::string human_bytes(double bytes);
 
