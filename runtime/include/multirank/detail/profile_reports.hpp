@@ -30,8 +30,9 @@ void write_report_html(const ProfileRun& run, const RunSummary& summary, std::os
 /// Several runs side by side: wall time, tasks, utilisation, balance, and per-function totals.
 void write_comparison(const std::vector<ProfileRun>& runs, std::ostream& out);
 
-/// A colour per function name, the same in every report of every run.
-std::string function_colour(const std::string& name);
+/// A colour per function: distinct colours from a qualitative palette for the first functions
+/// by name (so runs of the same program get the same colours), hues from the name's hash beyond.
+std::string function_colour(const ProfileRun& run, const std::string& name);
 
 /// A time span for people: "850 ns", "12.3 µs", "4.56 ms", "7.89 s".
 std::string human_duration(double seconds);
