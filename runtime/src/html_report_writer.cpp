@@ -137,7 +137,7 @@ code {{ background: #f4f4f4; padding: 1px 4px; }}
                      "<span class=\"swatch wait\"></span>wait <span class=\"swatch idle\"></span>idle</th></tr>\n");
   for (const auto& r : s.ranks) {
     if (!r.runs_tasks) {
-      fmt::format_to(it, "<tr><td>{}</td><td class=\"l\">{}</td><td>-</td><td>-</td><td>-</td><td>{:.4f}</td><td>-</td>"
+      fmt::format_to(it, "<tr><td>{}</td><td class=\"l\">{}</td><td>-</td><td>-</td><td>-</td><td>{:.6f}</td><td>-</td>"
                          "<td>-</td><td>-</td><td>{}</td><td>{}</td><td class=\"l\">driver only</td></tr>\n",
                      r.rank, html_escape(r.host), r.comm_s, human_duration(r.clock_offset_s), human_duration(r.clock_error_s));
       continue;
@@ -145,8 +145,8 @@ code {{ background: #f4f4f4; padding: 1px 4px; }}
     const double wall = std::max(1e-12, s.wall_s);
     auto pct = [&](double v) { return std::clamp(100.0 * v / wall, 0.0, 100.0); };
     const bool own_thread = r.rank == 0;
-    fmt::format_to(it, "<tr><td>{}</td><td class=\"l\">{}</td><td>{}</td><td>{:.4f}</td><td>{:.4f}</td><td>{:.4f}</td>"
-                       "<td>{:.4f}</td><td>{:.4f}</td><td>{:.1f}</td><td>{}</td><td>{}</td><td class=\"l\"><div class=\"split\">"
+    fmt::format_to(it, "<tr><td>{}</td><td class=\"l\">{}</td><td>{}</td><td>{:.6f}</td><td>{:.6f}</td><td>{:.6f}</td>"
+                       "<td>{:.6f}</td><td>{:.6f}</td><td>{:.1f}</td><td>{}</td><td>{}</td><td class=\"l\"><div class=\"split\">"
                        "<span class=\"busy\" style=\"width:{:.1f}%\"></span><span class=\"comm\" style=\"width:{:.1f}%\"></span>"
                        "<span class=\"wait\" style=\"width:{:.1f}%\"></span><span class=\"idle\" style=\"width:{:.1f}%\"></span>"
                        "</div></td></tr>\n",

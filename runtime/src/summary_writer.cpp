@@ -32,12 +32,12 @@ void write_summary(const ProfileRun& run, const RunSummary& s, std::ostream& out
                  "tasks", "busy", "serialise", "comm", "wait", "idle", "util%", "clock err");
   for (const auto& r : s.ranks) {
     if (!r.runs_tasks) {
-      fmt::format_to(it, "{:>5} {:<20} {:>8} {:>10} {:>10} {:>10.4f} {:>10} {:>10} {:>7} {:>10}  (driver only)\n",
+      fmt::format_to(it, "{:>5} {:<20} {:>8} {:>10} {:>10} {:>10.6f} {:>10} {:>10} {:>7} {:>10}  (driver only)\n",
                      r.rank, r.host.substr(0, 20), "-", "-", "-", r.comm_s, "-", "-", "-",
                      human_duration(r.clock_error_s));
       continue;
     }
-    fmt::format_to(it, "{:>5} {:<20} {:>8} {:>10.4f} {:>10.4f} {:>10.4f} {:>10.4f} {:>10.4f} {:>7.1f} {:>10}{}\n",
+    fmt::format_to(it, "{:>5} {:<20} {:>8} {:>10.6f} {:>10.6f} {:>10.6f} {:>10.6f} {:>10.6f} {:>7.1f} {:>10}{}\n",
                    r.rank, r.host.substr(0, 20), r.tasks, r.busy_s, r.serialise_s, r.comm_s, r.wait_s, r.idle_s,
                    100.0 * r.utilisation, human_duration(r.clock_error_s),
                    r.rank == 0 ? "  (driver's worker thread; comm on the driver thread)" : "");
