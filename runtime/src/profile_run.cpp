@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <numeric>
 #include <regex>
@@ -34,9 +35,16 @@ std::int64_t to_rank0_clock(const RankLogHeader& header, std::int64_t local_ns) 
   const ClockSample& a = header.clock_start;
   const ClockSample& b = header.clock_end;
   double offset = static_cast<double>(a.offset_ns);
-  // The end estimate exists only for a run that finished; between the two, the offset moves
-  // linearly (the clocks' rates differ by a constant drift), and beyond them it is extrapolated.
-  if (header.complete && b.local_ns > a.local_ns) {
+  // The end estimate exists only for a run that finished. When the two estimates differ by more
+  // than their errors, the clocks drift: the offset moves linearly between them (extrapolated
+  // beyond). Otherwise the difference is noise, and a slope drawn from it would stretch every
+  // duration (on a loaded node, errors of a millisecond over a one-second run would make a 50 ms
+  // task 0.2 ms short): the better of the two estimates is used throughout.
+  const bool drift_resolved =
+      header.complete && b.local_ns > a.local_ns &&
+      std::llabs(b.offset_ns - a.offset_ns) > a.error_ns + b.error_ns;
+  if (header.complete && !drift_resolved && b.error_ns < a.error_ns) offset = static_cast<double>(b.offset_ns);
+  if (drift_resolved) {
     const double slope = static_cast<double>(b.offset_ns - a.offset_ns) /
                          static_cast<double>(b.local_ns - a.local_ns);
     offset += slope * static_cast<double>(local_ns - a.local_ns);

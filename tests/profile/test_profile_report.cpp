@@ -126,6 +126,18 @@ TEST_CASE("multirank-report renders runs from their rank logs", "[profile]") {
     CHECK(csv.find(",\"load, \"\"quoted\"\" <name>\",2,") != std::string::npos);
   }
 
+  SECTION("a difference between the clock estimates within their errors is not taken for drift") {
+    multirank::detail::RankLogHeader header;
+    header.clock_start = {1'000'000'000, 5'000'000, 2'000'000};  // offset 5 ms, +-2 ms
+    header.clock_end = {2'000'000'000, 6'500'000, 1'000'000};    // 6.5 ms, +-1 ms: not resolved
+    const auto start = multirank::detail::to_rank0_clock(header, 1'400'000'000);
+    const auto end = multirank::detail::to_rank0_clock(header, 1'450'000'000);
+    CHECK(end - start == 50'000'000);                 // durations are not stretched
+    CHECK(start == 1'400'000'000 - 6'500'000);        // the better estimate is used
+    header.clock_end.offset_ns = 9'000'000;           // 4 ms apart: drift, corrected linearly
+    CHECK(multirank::detail::to_rank0_clock(header, 1'500'000'000) == 1'500'000'000 - 7'000'000);
+  }
+
   SECTION("several runs are compared side by side") {
     auto slower = two_rank_run();
     slower[1] = make_log(1, 3, 0, 0, {{1.0, 4.0}, {5.0, 2.0}});
