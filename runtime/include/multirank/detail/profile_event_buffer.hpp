@@ -1,7 +1,7 @@
-// Storage for the events a rank records: blocks of 2 MiB mapped with MAP_POPULATE, so recording
-// never copies a growing vector and never takes a page fault per 4 KiB page (on a VM, faulting in
-// fresh pages one by one made recording 10^5 tiny tasks about 40 % slower; a populated block costs
-// one system call).
+// Storage for the events a rank records: 2 MiB blocks, each faulted in at once when it is added
+// (one transparent huge page where the kernel allows it), so recording never copies a growing
+// vector and never stops for a page fault per 4 KiB page (on a VM, faulting fresh pages in one by
+// one made recording 10^5 tiny tasks about 40 % slower).
 #pragma once
 
 #include <sys/mman.h>
