@@ -7,21 +7,6 @@
 
 namespace multirank::detail {
 
-namespace {
-
-std::string sacct_command(const RunSummary& summary) {
-  const std::string fields = "--format=JobID,JobName,NodeList,NTasks,Elapsed,TotalCPU,CPUTime,MaxRSS,State";
-  if (summary.slurm_job_id.empty()) {
-    return "not run under Slurm (no SLURM_JOB_ID); for a Slurm job, cross-check with:\n  sacct -j <jobid> " +
-           fields;
-  }
-  const std::string id =
-      summary.slurm_step_id.empty() ? summary.slurm_job_id : summary.slurm_job_id + "." + summary.slurm_step_id;
-  return "cross-check with Slurm's accounting:\n  sacct -j " + id + " " + fields;
-}
-
-}  // namespace
-
 void write_summary(const ProfileRun& run, const RunSummary& s, std::ostream& out) {
   fmt::memory_buffer b;
   auto it = std::back_inserter(b);
@@ -47,12 +32,12 @@ void write_summary(const ProfileRun& run, const RunSummary& s, std::ostream& out
                  "tasks", "busy", "serialise", "comm", "wait", "idle", "util%", "clock err");
   for (const auto& r : s.ranks) {
     if (!r.runs_tasks) {
-      fmt::format_to(it, "{:>5} {:<20} {:>8} {:>10} {:>10} {:>10.4f} {:>10} {:>10} {:>7} {:>10}  (driver only)\n",
+      fmt::format_to(it, "{:>5} {:<20} {:>8} {:>10} {:>10} {:>10.6f} {:>10} {:>10} {:>7} {:>10}  (driver only)\n",
                      r.rank, r.host.substr(0, 20), "-", "-", "-", r.comm_s, "-", "-", "-",
                      human_duration(r.clock_error_s));
       continue;
     }
-    fmt::format_to(it, "{:>5} {:<20} {:>8} {:>10.4f} {:>10.4f} {:>10.4f} {:>10.4f} {:>10.4f} {:>7.1f} {:>10}{}\n",
+    fmt::format_to(it, "{:>5} {:<20} {:>8} {:>10.6f} {:>10.6f} {:>10.6f} {:>10.6f} {:>10.6f} {:>7.1f} {:>10}{}\n",
                    r.rank, r.host.substr(0, 20), r.tasks, r.busy_s, r.serialise_s, r.comm_s, r.wait_s, r.idle_s,
                    100.0 * r.utilisation, human_duration(r.clock_error_s),
                    r.rank == 0 ? "  (driver's worker thread; comm on the driver thread)" : "");
@@ -81,7 +66,13 @@ void write_summary(const ProfileRun& run, const RunSummary& s, std::ostream& out
     fmt::format_to(it, "{:>10} {:>6} {:>12.6f} {:>12}  {}\n", t.task_id, t.rank, t.start_s,
                    human_duration(t.duration_s), t.function);
   }
-  fmt::format_to(it, "\nSlurm: {}\n", sacct_command(s));
+  const std::string sacct = sacct_command(s);
+  if (sacct.empty()) {
+    fmt::format_to(it, "\nSlurm: not run under Slurm (no SLURM_JOB_ID); for a Slurm job, cross-check with:\n  {}\n",
+                   sacct_command(s, "<jobid>"));
+  } else {
+    fmt::format_to(it, "\nSlurm: cross-check with Slurm's accounting:\n  {}\n", sacct);
+  }
   out.write(b.data(), static_cast<std::streamsize>(b.size()));
 }
 
