@@ -43,11 +43,11 @@ struct Decoded {
 };
 
 Decoded decode(const std::vector<std::uint8_t>& input, ImageFormat format) {
-  // JPEG: IMREAD_GRAYSCALE takes libjpeg's luma path (CMYK is converted by OpenCV). Others:
-  // keep channels and depth so alpha and 16-bit samples are seen. Neither flag is
-  // IMREAD_UNCHANGED, so OpenCV applies the EXIF orientation.
-  const int flags = format == ImageFormat::jpeg ? cv::IMREAD_GRAYSCALE
-                                                : cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR;
+  // JPEG: IMREAD_GRAYSCALE takes libjpeg's luma path (CMYK, inverted Adobe CMYK included, is
+  // converted by OpenCV) and applies the EXIF orientation. The others: IMREAD_UNCHANGED, the one
+  // flag that keeps alpha and 16-bit samples; OpenCV 4.6 reads EXIF orientation from JPEG only,
+  // so nothing is lost by it skipping the orientation step.
+  const int flags = format == ImageFormat::jpeg ? cv::IMREAD_GRAYSCALE : cv::IMREAD_UNCHANGED;
   cv::Mat image;
   try {
     image = cv::imdecode(cv::_InputArray(input), flags);
@@ -59,6 +59,10 @@ Decoded decode(const std::vector<std::uint8_t>& input, ImageFormat format) {
   Decoded decoded;
   switch (image.channels()) {
     case 1: decoded.gray = image; break;
+    case 2:
+      cv::extractChannel(image, decoded.gray, 0);
+      cv::extractChannel(image, decoded.alpha, 1);
+      break;
     case 3: cv::cvtColor(image, decoded.gray, cv::COLOR_BGR2GRAY); break;
     case 4:
       cv::cvtColor(image, decoded.gray, cv::COLOR_BGRA2GRAY);
