@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what apps/bench/grayscale_side_by_side.sh needs beyond launch/install-deps.sh: real
-# photographs (Debian's mate-backgrounds: 16 JPEG photos, 1.3 to 17.9 MP), GNU parallel,
-# ImageMagick and vips as peers. Kept apart: the build and the tests need none of it.
+# photographs (Debian's mate-backgrounds: 12 JPEG photos of 1.3 to 4.9 MP in its nature folder),
+# GNU parallel, ImageMagick and vips as peers, bc. Kept apart: the build and tests need none of it.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 
