@@ -33,7 +33,7 @@ write_config() {
   while [[ $slurmd_port == "$ctld_port" ]]; do slurmd_port=$(free_port); done
   cpus=$(nproc)
   mkdir -p "$dir/state" "$dir/spool" "$dir/log" "$dir/munge"
-  chmod o+x "$dir"   # munged (user munge) must reach its files inside
+  chmod a+x "$dir"   # munged (user munge) must reach its files inside
   cat >"$conf" <<EOF
 # Written by launch/slurm/local-cluster.sh: one node, loopback only, everything under $dir.
 ClusterName=multirank
