@@ -1,0 +1,54 @@
+// CLI11 definitions of grayscale's options. Checks that need the filesystem (does INPUT_DIR
+// exist) are made on the driver only, in the job, because workers may not see it.
+#include "command_line.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <map>
+
+namespace grayscale {
+
+ParsedCommandLine parse_command_line(int argc, char** argv, bool speaks) {
+  CommandLine options;
+  CLI::App app{"Convert every image under INPUT_DIR to grayscale (ITU-R 601-2 luma, as PIL's "
+               "convert('L')), written at the same relative path under OUTPUT_DIR.\n"
+               "Run as: mpirun -np N grayscale INPUT_DIR OUTPUT_DIR [options]",
+               "grayscale"};
+  app.add_option("INPUT_DIR", options.input_dir, "Tree of images (.jpg .jpeg .png .tif .tiff .bmp .webp, any case)")
+      ->required();
+  app.add_option("OUTPUT_DIR", options.output_dir, "Where the outputs go (created if missing)")->required();
+  app.add_option("-q,--quality", options.quality, "JPEG and WebP output quality")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  app.add_option("--prefix", options.prefix, "Prepended to each output file name (the article: grayscale_)");
+  app.add_option("--max-pixels", options.max_pixels, "Refuse images whose header claims more pixels")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  const std::map<std::string, IoMode> io_modes{
+      {"auto", IoMode::automatic}, {"shared", IoMode::shared}, {"ship", IoMode::ship}};
+  app.add_option("--io", options.io,
+                 "shared: workers read and write the files; ship: the driver sends input bytes and "
+                 "writes outputs; auto: shared where a worker sees both directories, else ship")
+      ->transform(CLI::CheckedTransformer(io_modes, CLI::ignore_case))
+      ->default_str("auto");
+  app.add_flag("--resume", options.resume, "Skip images whose output already exists (outputs are complete by construction)");
+  app.add_option("--profile", options.profile_dir, "Write per-rank timing logs and a report into this directory");
+  app.add_option("--progress-interval", options.progress_interval_s,
+                 "Seconds between progress lines when stderr is not a terminal")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_flag("--quiet", options.quiet, "No progress display");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    if (speaks) std::cout << app.help();
+    return {std::nullopt, 0};
+  } catch (const CLI::ParseError& e) {
+    if (speaks) std::cerr << "grayscale: " << e.what() << "\nRun with --help for usage.\n";
+    return {std::nullopt, 2};
+  }
+  return {options, 0};
+}
+
+}  // namespace grayscale

@@ -1,0 +1,193 @@
+// Scheduling is the runtime's: Pool::imap_unordered with one image per task hands images to idle
+// slots (the driver rank's worker thread included) with a window per worker, in the order given,
+// which is largest first. Results are consumed as they complete, so shipped output bytes are
+// written and dropped at once instead of waiting for input order.
+#include "conversion_job.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <ranges>
+#include <system_error>
+
+#include "failure_report.hpp"
+#include "image_tree.hpp"
+#include "io_probe.hpp"
+#include "multirank/pool.hpp"
+#include "output_files.hpp"
+#include "progress_display.hpp"
+
+namespace grayscale {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct WorkItem {
+  fs::path relative;
+  fs::path input;
+  fs::path output;
+  std::uint64_t size = 0;
+};
+
+struct Totals {
+  std::size_t converted = 0;
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+  std::uint64_t pixels = 0;
+};
+
+int usage_error(const std::string& message) {
+  std::cerr << "grayscale: " << message << "\n";
+  return 2;
+}
+
+class ConversionRun {
+ public:
+  ConversionRun(const CommandLine& options, std::vector<WorkItem> items, std::uint64_t total_bytes,
+                const IoProbe* probe)
+      : options_(options),
+        items_(std::move(items)),
+        probe_(probe),
+        progress_(items_.size(), total_bytes, std::chrono::duration<double>(options.progress_interval_s),
+                  !options.quiet) {}
+
+  /// Converts every item; in automatic mode those whose worker did not see the files go round
+  /// again, shipped.
+  void run() {
+    std::vector<std::size_t> all(items_.size());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    multirank::Pool pool;
+    const std::vector<std::size_t> unseen = run_pass(pool, all, options_.io);
+    if (!unseen.empty()) run_pass(pool, unseen, IoMode::ship);
+    progress_.finish();
+  }
+
+  void add_failure(fs::path relative, std::string reason) {
+    progress_.print_line("grayscale: failed: " + relative.string() + ": " + reason);
+    failures_.push_back({std::move(relative), std::move(reason)});
+  }
+
+  const Totals& totals() const { return totals_; }
+  const std::vector<Failure>& failures() const { return failures_; }
+
+ private:
+  ConversionRequest request_for(std::size_t index, IoMode mode) const {
+    const WorkItem& item = items_[index];
+    ConversionRequest request;
+    request.index = index;
+    request.mode = mode;
+    request.input_path = item.input.string();
+    request.input_size = item.size;
+    request.output_path = item.output.string();
+    request.quality = options_.quality;
+    request.max_pixels = options_.max_pixels;
+    if (mode == IoMode::automatic) {
+      request.probe_path = probe_->path().string();
+      request.probe_token = probe_->token();
+    }
+    if (mode == IoMode::ship) {
+      try {
+        request.input_bytes = read_file(item.input);
+      } catch (const std::system_error& e) {
+        request.read_error = e.what();
+      }
+    }
+    return request;
+  }
+
+  std::vector<std::size_t> run_pass(multirank::Pool& pool, const std::vector<std::size_t>& indices, IoMode mode) {
+    std::vector<std::size_t> unseen;
+    // Lazy: in ship mode a file is read only when its request is about to be sent.
+    auto requests = indices | std::views::transform([this, mode](std::size_t i) { return request_for(i, mode); });
+    for (auto&& outcome : pool.imap_unordered(convert_image, requests)) {
+      const WorkItem& item = items_[outcome.index];
+      if (outcome.status == ConversionStatus::not_visible) {
+        unseen.push_back(outcome.index);
+        continue;
+      }
+      if (outcome.status == ConversionStatus::converted && mode == IoMode::ship) {
+        try {
+          write_file_atomically(item.output, outcome.output_bytes);
+        } catch (const std::system_error& e) {
+          outcome.status = ConversionStatus::failed;
+          outcome.reason = e.what();
+        }
+      }
+      if (outcome.status == ConversionStatus::converted) {
+        ++totals_.converted;
+        totals_.bytes_in += item.size;
+        totals_.bytes_out += outcome.output_size;
+        totals_.pixels += outcome.pixels;
+      } else {
+        add_failure(item.relative, outcome.reason);
+      }
+      progress_.file_done(item.size);
+    }
+    return unseen;
+  }
+
+  const CommandLine& options_;
+  std::vector<WorkItem> items_;
+  const IoProbe* probe_;
+  ProgressDisplay progress_;
+  Totals totals_;
+  std::vector<Failure> failures_;
+};
+
+}  // namespace
+
+int run_conversion_job(const CommandLine& options) {
+  const auto start = std::chrono::steady_clock::now();
+  std::error_code error;
+  if (!fs::is_directory(options.input_dir, error)) {
+    return usage_error("INPUT_DIR " + options.input_dir.string() + " is not a readable directory" +
+                       (error ? " (" + error.message() + ")" : ""));
+  }
+  fs::create_directories(options.output_dir, error);
+  if (error) return usage_error("cannot create OUTPUT_DIR " + options.output_dir.string() + ": " + error.message());
+  const fs::path input = fs::canonical(options.input_dir);
+  const fs::path output = fs::canonical(options.output_dir);
+  if (input == output) {
+    return usage_error("OUTPUT_DIR must differ from INPUT_DIR: outputs keep the input names");
+  }
+  remove_stale_partials(output);
+
+  ImageTree tree = list_images(input, output);
+  std::vector<WorkItem> items;
+  std::size_t skipped = 0;
+  std::uint64_t total_bytes = 0;
+  for (const ImageFile& image : tree.images) {
+    fs::path target = output / image.relative.parent_path() / (options.prefix + image.relative.filename().string());
+    if (options.resume && is_complete_output(target)) {
+      ++skipped;
+      continue;
+    }
+    total_bytes += image.size;
+    items.push_back({image.relative, input / image.relative, std::move(target), image.size});
+  }
+
+  std::optional<IoProbe> probe;
+  if (options.io == IoMode::automatic) probe.emplace(output);
+  ConversionRun run(options, std::move(items), total_bytes, probe ? &*probe : nullptr);
+  for (auto& [directory, reason] : tree.unreadable) {
+    run.add_failure(directory, "unreadable directory: " + reason);
+  }
+  run.run();
+  write_failure_report(output, run.failures());
+
+  const Totals& totals = run.totals();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("grayscale: %zu converted, %zu skipped, %zu failed; %.1f MB read, %.1f MB written; "
+              "%.2f s, %.1f images/s, %.1f MP/s\n",
+              totals.converted, skipped, run.failures().size(), static_cast<double>(totals.bytes_in) / 1e6,
+              static_cast<double>(totals.bytes_out) / 1e6, seconds, static_cast<double>(totals.converted) / seconds,
+              static_cast<double>(totals.pixels) / 1e6 / seconds);
+  if (!run.failures().empty()) {
+    std::printf("grayscale: failures listed in %s\n", (output / failure_report_name).c_str());
+  }
+  std::fflush(stdout);
+  return run.failures().empty() ? 0 : 1;
+}
+
+}  // namespace grayscale

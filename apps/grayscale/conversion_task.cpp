@@ -1,0 +1,74 @@
+// The task body and its registration. Shared and shipped images go through the same
+// convert_to_gray call, so the mode never changes an output byte.
+#include "conversion_task.hpp"
+
+#include <filesystem>
+#include <system_error>
+
+#include "multirank/task.hpp"
+#include "output_files.hpp"
+
+namespace grayscale {
+namespace fs = std::filesystem;
+
+namespace {
+ConversionOutcome failure(std::uint64_t index, std::string reason) {
+  ConversionOutcome outcome;
+  outcome.index = index;
+  outcome.status = ConversionStatus::failed;
+  outcome.reason = std::move(reason);
+  return outcome;
+}
+
+// Whether this rank sees the driver's output directory (the token file with the token in it)
+// and the input as the driver saw it. Checked per image, not cached, because it costs one small
+// read and holds no state across tasks.
+bool sees_driver_files(const ConversionRequest& request) {
+  try {
+    const auto token = read_file(request.probe_path);
+    if (std::string(token.begin(), token.end()) != request.probe_token) return false;
+  } catch (const std::system_error&) {
+    return false;
+  }
+  std::error_code error;
+  return fs::file_size(request.input_path, error) == request.input_size && !error;
+}
+}  // namespace
+
+ConversionOutcome convert_image(ConversionRequest request) {
+  if (!request.read_error.empty()) return failure(request.index, request.read_error);
+  if (request.mode == IoMode::automatic && !sees_driver_files(request)) {
+    ConversionOutcome outcome;
+    outcome.index = request.index;
+    outcome.status = ConversionStatus::not_visible;
+    return outcome;
+  }
+  const ConversionSettings settings{request.quality, request.max_pixels};
+  const fs::path output(request.output_path);
+  try {
+    if (request.mode != IoMode::ship) request.input_bytes = read_file(request.input_path);
+    GrayImage gray = convert_to_gray(request.input_bytes, output.extension().string(), settings);
+    ConversionOutcome outcome;
+    outcome.index = request.index;
+    outcome.status = ConversionStatus::converted;
+    outcome.pixels = gray.pixels;
+    outcome.output_size = gray.encoded.size();
+    if (request.mode == IoMode::ship) {
+      outcome.output_bytes = std::move(gray.encoded);
+    } else {
+      write_file_atomically(output, gray.encoded);
+    }
+    return outcome;
+  } catch (const ConversionError& e) {
+    return failure(request.index, e.what());
+  } catch (const std::system_error& e) {
+    return failure(request.index, e.what());
+  } catch (const std::exception& e) {
+    return failure(request.index, std::string("unexpected error: ") + e.what());
+  }
+}
+
+// Inside the namespace: the macro builds a variable name from the function's name.
+MULTIRANK_TASK(convert_image);
+
+}  // namespace grayscale

@@ -1,0 +1,133 @@
+// Decode, convert, encode. JPEG is decoded straight to luma (libjpeg skips the chroma planes and
+// the colour conversion), the other formats in their own channels and depth, then reduced to
+// 8-bit gray with OpenCV's ITU-R 601-2 weights, as PIL's convert('L').
+#include "gray_conversion.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "image_header.hpp"
+#include "png_gray_alpha.hpp"
+
+namespace grayscale {
+namespace {
+
+// Alpha survives only where the output format stores it; PNG gets a real gray+alpha image,
+// WebP and TIFF (no 2-channel writer in OpenCV) a BGRA image whose three colours are the gray.
+std::string lower_case(std::string text) {
+  std::ranges::transform(text, text.begin(),
+                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+bool keeps_alpha(const std::string& extension) {
+  return extension == ".png" || extension == ".webp" || extension == ".tif" || extension == ".tiff";
+}
+
+cv::Mat to_8bit(const cv::Mat& image) {
+  if (image.depth() == CV_8U) return image;
+  cv::Mat out;
+  switch (image.depth()) {
+    case CV_16U: image.convertTo(out, CV_8U, 1.0 / 257.0); break;
+    case CV_32F: image.convertTo(out, CV_8U, 255.0); break;  // float TIFF is 0..1
+    default: image.convertTo(out, CV_8U); break;
+  }
+  return out;
+}
+
+struct Decoded {
+  cv::Mat gray;   // CV_8UC1
+  cv::Mat alpha;  // CV_8UC1 or empty
+};
+
+Decoded decode(const std::vector<std::uint8_t>& input, ImageFormat format) {
+  // JPEG: IMREAD_GRAYSCALE takes libjpeg's luma path (CMYK, inverted Adobe CMYK included, is
+  // converted by OpenCV) and applies the EXIF orientation. The others: IMREAD_UNCHANGED, the one
+  // flag that keeps alpha and 16-bit samples; OpenCV 4.6 reads EXIF orientation from JPEG only,
+  // so nothing is lost by it skipping the orientation step.
+  const int flags = format == ImageFormat::jpeg ? cv::IMREAD_GRAYSCALE : cv::IMREAD_UNCHANGED;
+  cv::Mat image;
+  try {
+    image = cv::imdecode(cv::_InputArray(input), flags);
+  } catch (const cv::Exception& e) {
+    throw ConversionError("corrupt " + format_name(format) + " data (" + e.err + ")");
+  }
+  if (image.empty()) throw ConversionError("truncated or corrupt " + format_name(format) + " data");
+  image = to_8bit(image);
+  Decoded decoded;
+  switch (image.channels()) {
+    case 1: decoded.gray = image; break;
+    case 2:
+      cv::extractChannel(image, decoded.gray, 0);
+      cv::extractChannel(image, decoded.alpha, 1);
+      break;
+    case 3: cv::cvtColor(image, decoded.gray, cv::COLOR_BGR2GRAY); break;
+    case 4:
+      cv::cvtColor(image, decoded.gray, cv::COLOR_BGRA2GRAY);
+      cv::extractChannel(image, decoded.alpha, 3);
+      break;
+    default:
+      throw ConversionError(format_name(format) + " image with " + std::to_string(image.channels()) +
+                            " channels is not supported");
+  }
+  return decoded;
+}
+
+std::vector<std::uint8_t> encode(const Decoded& decoded, const std::string& extension,
+                                 const ConversionSettings& settings) {
+  const bool with_alpha = !decoded.alpha.empty() && keeps_alpha(extension);
+  if (with_alpha && extension == ".png") {
+    cv::Mat gray_alpha;
+    cv::merge(std::vector<cv::Mat>{decoded.gray, decoded.alpha}, gray_alpha);
+    return encode_png_gray_alpha(gray_alpha);
+  }
+  cv::Mat image = decoded.gray;
+  if (with_alpha) {
+    cv::merge(std::vector<cv::Mat>{decoded.gray, decoded.gray, decoded.gray, decoded.alpha}, image);
+  }
+  std::vector<int> params;
+  if (extension == ".jpg" || extension == ".jpeg") params = {cv::IMWRITE_JPEG_QUALITY, settings.quality};
+  if (extension == ".webp") params = {cv::IMWRITE_WEBP_QUALITY, settings.quality};
+  std::vector<std::uint8_t> out;
+  bool written = false;
+  try {
+    written = cv::imencode(extension, image, out, params);
+  } catch (const cv::Exception& e) {
+    throw ConversionError("cannot encode as " + extension + ": " + e.err);
+  }
+  if (!written) throw ConversionError("cannot encode as " + extension);
+  return out;
+}
+
+}  // namespace
+
+bool is_image_extension(const std::string& extension) {
+  static constexpr const char* known[] = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp"};
+  return std::ranges::find(known, extension) != std::end(known);
+}
+
+GrayImage convert_to_gray(const std::vector<std::uint8_t>& input,
+                          const std::string& output_extension, const ConversionSettings& settings) {
+  if (input.empty()) throw ConversionError("empty file");
+  const ImageHeader header = read_image_header(input);
+  if (header.format == ImageFormat::unknown) throw ConversionError("not an image (unrecognised content)");
+  if (header.dimensions && header.dimensions->pixels() > settings.max_pixels) {
+    throw ConversionError("too large: header claims " + std::to_string(header.dimensions->width) + "x" +
+                          std::to_string(header.dimensions->height) + " = " +
+                          std::to_string(header.dimensions->pixels()) + " pixels, over --max-pixels " +
+                          std::to_string(settings.max_pixels));
+  }
+  if (!header.complete) {
+    throw ConversionError("truncated " + format_name(header.format) + " data (no end-of-image marker)");
+  }
+  const std::string extension = lower_case(output_extension);
+  const Decoded decoded = decode(input, header.format);
+  GrayImage result;
+  result.pixels = static_cast<std::uint64_t>(decoded.gray.total());
+  result.encoded = encode(decoded, extension, settings);
+  return result;
+}
+
+}  // namespace grayscale

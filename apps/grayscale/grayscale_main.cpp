@@ -1,0 +1,35 @@
+// grayscale: mpirun -np N grayscale INPUT_DIR OUTPUT_DIR [options]. Every rank parses the
+// command line and sets the process-wide settings before the Runtime starts; the driver then
+// runs the job while the other ranks serve conversion tasks.
+#include <cstdlib>
+#include <opencv2/core.hpp>
+#include <string>
+
+#include "command_line.hpp"
+#include "conversion_job.hpp"
+#include "multirank/runtime.hpp"
+
+namespace {
+// Before MPI starts, the launcher's environment tells the rank; without one, this is rank 0.
+bool is_first_rank() {
+  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"}) {
+    if (const char* value = std::getenv(name)) return std::string(value) == "0";
+  }
+  return true;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  const auto parsed = grayscale::parse_command_line(argc, argv, is_first_rank());
+  if (!parsed.command_line) return parsed.exit_status;
+  const grayscale::CommandLine& options = *parsed.command_line;
+  // The profiling contract: the Runtime reads MULTIRANK_PROFILE on every rank.
+  if (!options.profile_dir.empty()) ::setenv("MULTIRANK_PROFILE", options.profile_dir.c_str(), 1);
+  // OpenCV's own pixel limit backs ours up for headers grayscale cannot read (it is read once,
+  // at the first decode).
+  ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(options.max_pixels).c_str(), 1);
+  // One rank per core: OpenCV's own threads would only compete with the other ranks.
+  cv::setNumThreads(1);
+  multirank::Runtime runtime(argc, argv);
+  return grayscale::run_conversion_job(options);
+}

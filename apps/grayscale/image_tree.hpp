@@ -1,0 +1,27 @@
+// Finding the images under INPUT_DIR: recursive, symlinks followed once (loops skipped), the
+// output tree left out so outputs are never taken as inputs.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace grayscale {
+
+struct ImageFile {
+  std::filesystem::path relative;  // under INPUT_DIR
+  std::uint64_t size = 0;
+};
+
+struct ImageTree {
+  std::vector<ImageFile> images;  // largest first
+  /// Directories that could not be read, with the reason; their images are missing from `images`.
+  std::vector<std::pair<std::filesystem::path, std::string>> unreadable;
+};
+
+/// Every regular file (or link to one) under `root` whose extension is an image extension, in
+/// any letter case, except under `excluded` (the output directory, if it lies inside `root`).
+ImageTree list_images(const std::filesystem::path& root, const std::filesystem::path& excluded);
+
+}  // namespace grayscale
