@@ -107,14 +107,11 @@ down() {
     [[ -s $pidfile ]] || continue
     pid=$(<"$pidfile")
     # A namespace lives as long as any process in it: whatever still runs on that host (a rank
-    # of an interrupted run) goes with it.
-    ns=$(readlink "/proc/$pid/ns/net" 2>/dev/null) || ns=
-    if [[ -n $ns ]]; then
-      for other in /proc/[0-9]*; do
-        other=${other#/proc/}
-        if [[ $other != "$pid" && $(readlink "/proc/$other/ns/net" 2>/dev/null) == "$ns" ]]; then
-          kill -9 "$other" 2>/dev/null || true
-        fi
+    # of an interrupted run) goes with it. One stat call lists every process's namespace.
+    if ns=$(stat -L -c %i "/proc/$pid/ns/net" 2>/dev/null); then
+      for other in $(stat -L -c '%i %n' /proc/[0-9]*/ns/net 2>/dev/null |
+                     awk -v ns="$ns" -v self="$pid" '$1 == ns { split($2, p, "/"); if (p[3] != self) print p[3] }'); do
+        kill -9 "$other" 2>/dev/null || true
       done
     fi
     stop_holder "$pidfile"

@@ -34,6 +34,8 @@ write_config() {
   cpus=$(nproc)
   mkdir -p "$dir/state" "$dir/spool" "$dir/log" "$dir/munge"
   chmod a+x "$dir"   # munged (user munge) must reach its files inside
+  runuser -u munge -- test -x "$dir" ||
+    { log "user munge cannot reach $dir: a parent directory is private (pick one under /tmp)"; exit 1; }
   cat >"$conf" <<EOF
 # Written by launch/slurm/local-cluster.sh: one node, loopback only, everything under $dir.
 ClusterName=multirank
