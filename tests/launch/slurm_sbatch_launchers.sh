@@ -17,7 +17,8 @@ for launcher in srun mpirun; do
   state=$(wait_for_job "$job" 120)
   echo "--- $launcher: job $job $state, exit code $(job_field "$job" ExitCode)"
   jobdir=$work/grayscale-$job
-  cat "$jobdir/job.out" || fail "$launcher: no job.out in the job directory $jobdir"
+  cat "$work/grayscale-$job.out" || true
+  [[ -f $jobdir/job.out ]] || fail "$launcher: no job.out in the job directory $jobdir"
   [[ $state == COMPLETED && $(job_field "$job" ExitCode) == 0:0 ]] || fail "$launcher: job $job ended $state"
   for rank in 0 1; do
     grep -q "rank $rank of 2 on $host" "$jobdir/job.out" || fail "$launcher: rank $rank of 2 did not report"

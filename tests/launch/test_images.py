@@ -4,7 +4,8 @@
   test_images.py make DIR COUNT       COUNT images (JPEG and PNG, a few sizes, nested folders)
   test_images.py check IN OUT         every input has a complete, correct output; nothing else
   test_images.py check IN OUT --partial   outputs may be missing (an interrupted run); the ones
-                                      present must be complete and correct
+                                      present must be complete and correct; grayscale's own
+                                      temporaries and token files may remain
 """
 import argparse
 import hashlib
@@ -17,6 +18,7 @@ from PIL import Image, ImageChops, ImageStat
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp"}
 PARTIAL_SUFFIX = ".grayscale-partial"   # grayscale's temporaries, renamed when complete
+IO_PROBE_PREFIX = ".grayscale-io-probe-"  # --io auto's token file, removed at the end of a run
 FAILURE_REPORT = "grayscale-failures.tsv"
 MAX_MEAN_DIFFERENCE = 1.5               # grey levels, against PIL's convert('L') (issue 4)
 
@@ -59,12 +61,14 @@ def inputs_of(root):
 
 def check(input_root, output_root, partial):
     expected = set(inputs_of(input_root))
-    present, temporaries, strays = set(), [], []
+    present, temporaries, probes, strays = set(), [], [], []
     for folder, _, files in os.walk(output_root):
         for name in files:
             relative = os.path.relpath(os.path.join(folder, name), output_root)
             if name.startswith(".") and name.endswith(PARTIAL_SUFFIX):
                 temporaries.append(relative)
+            elif name.startswith(IO_PROBE_PREFIX):
+                probes.append(relative)
             elif relative in expected:
                 present.add(relative)
             elif relative != FAILURE_REPORT:
@@ -76,6 +80,7 @@ def check(input_root, output_root, partial):
     if not partial:
         problems += [f"missing output: {path}" for path in sorted(expected - present)]
         problems += [f"temporary left behind: {path}" for path in sorted(temporaries)]
+        problems += [f"--io auto token file left behind: {path}" for path in sorted(probes)]
     reference = {}   # input content hash -> PIL's grey image (the inputs are copies of a few originals)
     for relative in sorted(present):
         source_path = os.path.join(input_root, relative)
@@ -97,7 +102,7 @@ def check(input_root, output_root, partial):
         if difference > MAX_MEAN_DIFFERENCE:
             problems.append(f"{relative}: mean difference {difference:.2f} from PIL's convert('L')")
     print(f"outputs: {len(present)} complete of {len(expected)} inputs, "
-          f"{len(temporaries)} temporaries, {len(strays)} other files")
+          f"{len(temporaries)} temporaries, {len(probes)} io-probe files, {len(strays)} other files")
     for problem in problems[:20]:
         print(f"  {problem}")
     if len(problems) > 20:

@@ -2,16 +2,33 @@
 """Check a profile directory written by a multirank run (MULTIRANK_PROFILE=DIR) from the outside:
 one rank-<r>.jsonl log per rank whose header names that rank, its host, and (under Slurm) the job.
 
-  test_profile.py DIR --ranks N [--hosts K] [--slurm-job ID] [--clocks-aligned]
+  test_profile.py DIR --ranks N [--hosts K] [--slurm-job ID] [--clocks-aligned] [--tasks-on HOST,...]
+--tasks-on: tasks.csv shows tasks run on each of these hosts.
 --clocks-aligned: the ranks share one physical clock (namespace hosts), so each rank's estimated
 offset to rank 0 must be zero within the error the estimate itself states.
 """
 import argparse
+import csv
 import json
 import os
 import sys
 
 CLOCK_SLACK_NS = 100_000   # rounding between the two samples a bound is made of
+
+
+def check_task_hosts(path, wanted):
+    try:
+        with open(path, newline="", encoding="utf-8") as table:
+            rows = list(csv.DictReader(table))
+    except OSError as error:
+        return [f"no task table: {error}"]
+    if rows and "host" not in rows[0]:
+        return [f"{path} has no host column"]
+    counts = {}
+    for row in rows:
+        counts[row["host"]] = counts.get(row["host"], 0) + 1
+    print("tasks per host: " + ", ".join(f"{host}:{count}" for host, count in sorted(counts.items())))
+    return [f"no task ran on {host}" for host in wanted if not counts.get(host)]
 
 
 def main():
@@ -21,8 +38,12 @@ def main():
     parser.add_argument("--hosts", type=int)
     parser.add_argument("--slurm-job")
     parser.add_argument("--clocks-aligned", action="store_true")
+    parser.add_argument("--tasks-on", default="")
     arguments = parser.parse_args()
 
+    if not os.path.isdir(arguments.directory):
+        print(f"  no profile directory {arguments.directory}")
+        return 1
     problems, hosts = [], {}
     for rank in range(arguments.ranks):
         path = os.path.join(arguments.directory, f"rank-{rank}.jsonl")
@@ -55,6 +76,8 @@ def main():
     print("ranks on hosts: " + ", ".join(f"{rank}:{host}" for rank, host in sorted(hosts.items())))
     if arguments.hosts is not None and len(set(hosts.values())) != arguments.hosts:
         problems.append(f"ranks on {len(set(hosts.values()))} distinct hosts, expected {arguments.hosts}")
+    if arguments.tasks_on:
+        problems += check_task_hosts(os.path.join(arguments.directory, "tasks.csv"), arguments.tasks_on.split(","))
     for problem in problems:
         print(f"  {problem}")
     return 1 if problems else 0
