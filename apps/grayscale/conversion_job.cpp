@@ -152,6 +152,7 @@ int run_conversion_job(const CommandLine& options) {
     return usage_error("OUTPUT_DIR must differ from INPUT_DIR: outputs keep the input names");
   }
   remove_stale_partials(output);
+  IoProbe::remove_stale(output);
 
   ImageTree tree = list_images(input, output);
   std::vector<WorkItem> items;

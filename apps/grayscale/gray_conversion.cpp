@@ -105,7 +105,7 @@ std::vector<std::uint8_t> encode(const Decoded& decoded, const std::string& exte
 
 bool is_image_extension(const std::string& extension) {
   static constexpr const char* known[] = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp"};
-  return std::ranges::find(known, extension) != std::end(known);
+  return std::ranges::find(known, lower_case(extension)) != std::end(known);
 }
 
 GrayImage convert_to_gray(const std::vector<std::uint8_t>& input,

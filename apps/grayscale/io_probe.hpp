@@ -16,6 +16,9 @@ class IoProbe {
   IoProbe(const IoProbe&) = delete;
   IoProbe& operator=(const IoProbe&) = delete;
 
+  /// Removes probe files left in `output_dir` by killed runs (one run per OUTPUT_DIR at a time).
+  static void remove_stale(const std::filesystem::path& output_dir);
+
   const std::filesystem::path& path() const { return path_; }
   const std::string& token() const { return token_; }
 
