@@ -1,22 +1,27 @@
 # multirank_add_mpi_test(<name> SOURCES <files...> NP <n...> [LABELS <labels...>] [TIMEOUT <s>]
-#                        [ENV <VAR=value...>] [ARGS <args...>] [VARIANT <.suffix>])
+#                        [ENV <VAR=value...>] [ARGS <args...>] [VARIANT <.suffix>] [OWN_MAIN])
 # Builds one test binary and registers it once per rank count as <name>.np<N>, each under
 # `mpirun -np N --oversubscribe --bind-to none` (root-safe), with a timeout so a hang is a
 # failure. NP 0 registers <name>.singleton, run without mpirun. VARIANT registers the same binary
-# again under <name><VARIANT>.npN, with other ENV or ARGS.
+# again under <name><VARIANT>.npN, with other ENV or ARGS. OWN_MAIN: the test brings its own main
+# (one that checks what a whole Runtime's lifetime leaves behind) instead of the shared one.
 find_package(Catch2 2 REQUIRED)
 
 add_library(multirank_test_main STATIC ${CMAKE_CURRENT_LIST_DIR}/../tests/support/mpi_test_main.cpp)
 target_link_libraries(multirank_test_main PUBLIC multirank::multirank Catch2::Catch2)
 
 function(multirank_add_mpi_test name)
-  cmake_parse_arguments(ARG "" "TIMEOUT;VARIANT" "SOURCES;NP;LABELS;ENV;ARGS" ${ARGN})
+  cmake_parse_arguments(ARG "OWN_MAIN" "TIMEOUT;VARIANT" "SOURCES;NP;LABELS;ENV;ARGS" ${ARGN})
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 120)
   endif()
   if(NOT TARGET ${name})
     add_executable(${name} ${ARG_SOURCES})
-    target_link_libraries(${name} PRIVATE multirank_test_main multirank_warnings)
+    if(ARG_OWN_MAIN)
+      target_link_libraries(${name} PRIVATE multirank::multirank Catch2::Catch2 multirank_warnings)
+    else()
+      target_link_libraries(${name} PRIVATE multirank_test_main multirank_warnings)
+    endif()
   endif()
   set(env "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;${ARG_ENV}")
   foreach(np IN LISTS ARG_NP)

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "multirank/detail/profile_recorder.hpp"
 #include "multirank/detail/task_execution.hpp"
 
 namespace multirank::detail {
@@ -40,11 +41,14 @@ void append_task_record(ByteWriter& out, const TaskRecord& record) {
   out.write(record.items.data(), record.items.size());
 }
 
-DriverEngine::DriverEngine(const Communicator& comm, const RuntimeOptions& options)
+DriverEngine::DriverEngine(const Communicator& comm, const RuntimeOptions& options,
+                           ProfileRecorder* recorder)
     : comm_(comm),
       options_(options),
       wait_policy_(WaitPolicy::of(options)),
-      transport_(comm.get(), options.max_message_bytes) {
+      transport_(comm.get(), options.max_message_bytes),
+      recorder_(recorder) {
+  transport_.record_to(recorder);
   for (int rank = 1; rank < comm.size(); ++rank) {
     slots_.push_back(WorkerSlot{rank, {}, {}});
     outboxes_.push_back(std::make_unique<MessageBuilder>());
@@ -195,6 +199,17 @@ bool DriverEngine::progress() {
     fold_measurements();
   }
   progressed |= dispatch(true);
+  if (recorder_ != nullptr) {
+    recorder_->sample_queue([this] {
+      std::size_t running = 0;
+      {
+        std::lock_guard lock(submit_mutex_);  // a sample at most every millisecond
+        running = local_running_.size();
+      }
+      for (const auto& slot : slots_) running += slot.in_flight.size();
+      return std::pair{pending_records_.load(std::memory_order_relaxed), running};
+    });
+  }
   Completed completed;
   completed.swap(completed_);
   if (has_failed_before_dispatch_.exchange(false, std::memory_order_acq_rel)) {

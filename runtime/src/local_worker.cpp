@@ -16,6 +16,7 @@ void DriverEngine::local_worker_main() {
   Backoff backoff(wait_policy_);
   std::vector<TaskRecord> batch;
   ExecutionContext context;
+  context.recorder = recorder_;
   while (!stopping_.load(std::memory_order_acquire)) {
     // Long (or unmeasured) tasks are taken one by one, so the rest stay free for whichever worker
     // asks next; without worker ranks, tiny ones a batch at a time to spare the lock. No

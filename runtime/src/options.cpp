@@ -71,6 +71,9 @@ RuntimeOptions RuntimeOptions::from_env() {
                         "' must be one of trace, debug, info, warn, error, critical, off");
     }
   }
+  if (const char* v = variable("MULTIRANK_PROFILE")) options.profile_dir = v;
+  if (const char* v = variable("MULTIRANK_PROFILE_MAX_EVENTS"))
+    options.profile_max_events = positive_integer("MULTIRANK_PROFILE_MAX_EVENTS", v, 1);
   if (options.max_message_bytes > static_cast<std::size_t>(INT32_MAX)) {
     throw ConfigError("MULTIRANK_MAX_MESSAGE_BYTES must fit an MPI count (at most 2147483647)");
   }

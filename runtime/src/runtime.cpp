@@ -12,6 +12,7 @@
 
 #include "multirank/detail/communicator.hpp"
 #include "multirank/detail/driver_engine.hpp"
+#include "multirank/detail/profile_session.hpp"
 #include "multirank/detail/registry.hpp"
 #include "multirank/detail/worker_loop.hpp"
 #include "multirank/error.hpp"
@@ -24,6 +25,8 @@ std::atomic<Runtime*> current_runtime{nullptr};
 // Written once at start-up, read by the terminate handler, which can rely on nothing else.
 int terminate_rank = -1;
 char terminate_host[256] = "?";
+// The driver's profile, saved by the terminate handler if the job dies.
+std::atomic<detail::ProfileSession*> fatal_error_profile{nullptr};
 
 [[noreturn]] void abort_job() {
   int initialized = 0;
@@ -52,6 +55,7 @@ char terminate_host[256] = "?";
                  terminate_host);
   }
   std::fflush(stderr);
+  if (auto* profile = fatal_error_profile.exchange(nullptr)) profile->save_on_fatal_error();
   abort_job();
 }
 
@@ -93,16 +97,24 @@ void Runtime::start(int* argc, char*** argv) {
   std::set_terminate(on_terminate);
 
   check_registries();
+  profile_ = detail::ProfileSession::start_if_enabled(*comm_, options_);
+  detail::ProfileRecorder* recorder = profile_ ? &profile_->recorder() : nullptr;
 
   if (comm_->rank() != 0) {
     // A worker never returns to main, so it finalises MPI here even when the program
     // initialised it itself.
-    const int status = detail::serve_tasks(*comm_, options_);
+    const int status = detail::serve_tasks(*comm_, options_, recorder);
+    if (profile_) profile_->finish();
+    profile_.reset();
     comm_.reset();
     MPI_Finalize();
     std::exit(status);
   }
-  engine_ = std::make_unique<detail::DriverEngine>(*comm_, options_);
+  engine_ = std::make_unique<detail::DriverEngine>(*comm_, options_, recorder);
+  if (profile_) {
+    profile_->set_driver_runs_tasks(engine_->worker_slots() > comm_->size() - 1);
+    fatal_error_profile.store(profile_.get());
+  }
 }
 
 void Runtime::check_registries() {
@@ -149,6 +161,9 @@ void Runtime::check_registries() {
 
 Runtime::~Runtime() {
   engine_.reset();  // waits for outstanding work, then stops the worker ranks
+  fatal_error_profile.store(nullptr);
+  if (profile_) profile_->finish();  // gathers every rank's log; rank 0 writes the reports
+  profile_.reset();
   comm_.reset();
   if (owns_mpi_) MPI_Finalize();
   current_runtime.store(nullptr);

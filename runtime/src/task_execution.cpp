@@ -9,6 +9,7 @@
 #include <typeinfo>
 
 #include "multirank/detail/codec.hpp"
+#include "multirank/detail/profile_recorder.hpp"
 #include "multirank/detail/registry.hpp"
 #include "multirank/detail/wire.hpp"
 
@@ -49,7 +50,7 @@ void write_error_item(ByteWriter& out, const ErrorInfo& info) {
 /// Runs one item; its result or error is appended to `out` as one item. Returns false if the
 /// item failed.
 bool run_item(const TaskEntry* entry, std::uint64_t function_id, std::uint64_t args_signature,
-              std::span<const char> args, ByteWriter& out, ErrorInfo& failure) {
+              std::span<const char> args, ByteWriter& out, ErrorInfo& failure, ItemTiming* timing) {
   if (entry == nullptr) {
     failure = {"multirank::TaskError",
                "no task with id " + std::to_string(function_id) +
@@ -69,7 +70,7 @@ bool run_item(const TaskEntry* entry, std::uint64_t function_id, std::uint64_t a
   const std::size_t length_at = out.reserve(sizeof(std::uint64_t));
   try {
     ByteReader in(args);
-    entry->invoke(entry->function, in, out);
+    entry->invoke(entry->function, in, out, timing);
     out.patch_pod<std::uint64_t>(length_at, out.size() - length_at - sizeof(std::uint64_t));
     return true;
   } catch (...) {
@@ -108,28 +109,50 @@ std::int64_t execute_record(const TaskRecordHeader& task, std::span<const char> 
   const std::size_t header_at = out.reserve(sizeof(ResultRecordHeader));
   const std::size_t items_start = out.size();
   ResultRecordHeader result{task.task_id, steady_now_ns(), 0, task.item_count, 0, 0};
+  ProfileRecorder* const recorder = context.recorder;
+  std::uint32_t failed_items = 0;
+  std::int64_t serialise_ns = 0;
+  std::int64_t item_start = result.start_ns;
   for (std::uint32_t i = 0; i < task.item_count; ++i) {
     std::span<const char> args;
     try {
       args = read_blob(items);
     } catch (const DecodeError& e) {
       write_error_item(out, {"multirank::DecodeError", std::string("task record truncated: ") + e.what()});
+      ++failed_items;
       continue;
     }
     if (broken != context.broken_groups.end()) {
       write_error_item(out, {broken->second.type_name,
                              "the pool's initializer failed on this rank: " + broken->second.message});
+      ++failed_items;
       continue;
     }
     ErrorInfo failure;
-    if (!run_item(entry, task.function_id, task.args_signature, args, out, failure) &&
-        (task.flags & task_flag_initializer) != 0) {
-      context.broken_groups.emplace(task.group, failure);
+    ItemTiming timing;
+    if (!run_item(entry, task.function_id, task.args_signature, args, out, failure,
+                  recorder != nullptr ? &timing : nullptr)) {
+      ++failed_items;
+      if ((task.flags & task_flag_initializer) != 0) context.broken_groups.emplace(task.group, failure);
+    }
+    if (recorder != nullptr) {
+      // Decoding before the call and encoding after it; an item that failed before its call
+      // counts as (de)serialising throughout.
+      const std::int64_t item_end = steady_now_ns();
+      const std::int64_t decoded = timing.decoded_ns != 0 ? timing.decoded_ns : item_end;
+      const std::int64_t returned = timing.returned_ns != 0 ? timing.returned_ns : item_end;
+      serialise_ns += (decoded - item_start) + (item_end - returned);
+      item_start = item_end;
     }
   }
   result.end_ns = steady_now_ns();
   result.items_bytes = out.size() - items_start;
   out.patch_pod(header_at, result);
+  if (recorder != nullptr) {
+    recorder->record_task({task.task_id, task.function_id, recorder->from_steady(result.start_ns),
+                           recorder->from_steady(result.end_ns), serialise_ns, item_bytes.size(),
+                           result.items_bytes, task.item_count, failed_items});
+  }
   return result.end_ns - result.start_ns;
 }
 

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "multirank/detail/communicator.hpp"
+#include "multirank/detail/profile_recorder.hpp"
 #include "multirank/error.hpp"
 
 namespace multirank::detail {
@@ -42,6 +43,7 @@ Transport::~Transport() {
 }
 
 void Transport::send(int dest, std::vector<char> message) {
+  const std::int64_t started = recorder_ != nullptr ? recorder_->now() : 0;
   Outgoing outgoing{std::move(message), {}};
   const std::size_t total = outgoing.bytes.size();
   const std::size_t parts = (total + max_message_bytes_ - 1) / max_message_bytes_;
@@ -56,6 +58,10 @@ void Transport::send(int dest, std::vector<char> message) {
     check_mpi(MPI_Isend(outgoing.bytes.data() + offset, count, MPI_BYTE, dest, tag, comm_,
                         &outgoing.requests[part]),
               "MPI_Isend");
+  }
+  if (recorder_ != nullptr) {
+    recorder_->record_message(MessageDirection::sent, dest, header->kind, total, started,
+                              recorder_->now() - started);
   }
   outgoing_.push_back(std::move(outgoing));
 }
@@ -89,6 +95,7 @@ std::optional<Message> Transport::poll() {
   check_mpi(MPI_Improbe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm_, &flag, &handle, &status),
             "MPI_Improbe");
   if (!flag) return std::nullopt;
+  const std::int64_t started = recorder_ != nullptr ? recorder_->now() : 0;
   int count = 0;
   check_mpi(MPI_Get_count(&status, MPI_BYTE, &count), "MPI_Get_count");
 
@@ -127,6 +134,10 @@ std::optional<Message> Transport::poll() {
   }
   message.kind = static_cast<MessageKind>(header.kind);
   message.record_count = header.record_count;
+  if (recorder_ != nullptr) {
+    recorder_->record_message(MessageDirection::received, message.source, header.kind,
+                              message.bytes.size(), started, recorder_->now() - started);
+  }
   return message;
 }
 

@@ -28,10 +28,13 @@ constexpr std::uint32_t flush_after_records = 64;
 
 class WorkerLoop {
  public:
-  WorkerLoop(const Communicator& comm, const RuntimeOptions& options)
+  WorkerLoop(const Communicator& comm, const RuntimeOptions& options, ProfileRecorder* recorder)
       : comm_(comm),
         transport_(comm.get(), options.max_message_bytes),
-        backoff_(WaitPolicy::of(options)) {}
+        backoff_(WaitPolicy::of(options)) {
+    transport_.record_to(recorder);
+    context_.recorder = recorder;
+  }
 
   int run() {
     while (!stopping_) {
@@ -122,8 +125,8 @@ class WorkerLoop {
 
 }  // namespace
 
-int serve_tasks(const Communicator& comm, const RuntimeOptions& options) {
-  return WorkerLoop(comm, options).run();
+int serve_tasks(const Communicator& comm, const RuntimeOptions& options, ProfileRecorder* recorder) {
+  return WorkerLoop(comm, options, recorder).run();
 }
 
 }  // namespace multirank::detail

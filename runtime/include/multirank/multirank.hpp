@@ -7,6 +7,7 @@
 #include "multirank/map_options.hpp"
 #include "multirank/options.hpp"
 #include "multirank/pool.hpp"
+#include "multirank/profile.hpp"
 #include "multirank/progress.hpp"
 #include "multirank/runtime.hpp"
 #include "multirank/task.hpp"

@@ -34,6 +34,14 @@ struct RuntimeOptions {
   std::size_t max_message_bytes = std::size_t{1} << 30;
   /// spdlog level name: trace, debug, info, warn, error, off (MULTIRANK_LOG_LEVEL).
   std::string log_level = "warn";
+  /// Where rank 0 writes the job's profile (trace.json, tasks.csv, summary.txt, timeline.svg,
+  /// report.html and each rank's log); empty: profiling off, at no cost (MULTIRANK_PROFILE).
+  /// Rank 0's setting decides for every rank. See multirank/profile.hpp.
+  std::string profile_dir;
+  /// Events each rank keeps per kind (tasks, messages, queue samples); past it, per-function
+  /// totals stay exact and the reports say how many slices were dropped
+  /// (MULTIRANK_PROFILE_MAX_EVENTS).
+  std::size_t profile_max_events = 1'000'000;
 
   /// Defaults, overridden by the MULTIRANK_* variables that are set; a malformed value is a
   /// ConfigError naming the variable and the value.

@@ -12,6 +12,7 @@ namespace multirank {
 namespace detail {
 class Communicator;
 class DriverEngine;
+class ProfileSession;
 }  // namespace detail
 
 /// Starts multirank on every rank. On rank 0 the constructor returns and the program goes on as
@@ -56,6 +57,7 @@ class Runtime {
   RuntimeOptions options_;
   bool owns_mpi_ = false;
   std::unique_ptr<detail::Communicator> comm_;
+  std::unique_ptr<detail::ProfileSession> profile_;  // null unless profiling (MULTIRANK_PROFILE)
   std::unique_ptr<detail::DriverEngine> engine_;
 };
 

@@ -2,6 +2,8 @@
 // stable name (hashed on the wire), never by address, because addresses differ between ranks.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -24,8 +26,14 @@ R call_with_decoded(R (*function)(P...), std::tuple<std::decay_t<P>...>& values,
   return function(static_cast<P&&>(std::get<I>(values))...);
 }
 
+inline std::int64_t steady_clock_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 template <class R, class... P>
-void invoke_registered(AnyFunction any, ByteReader& args, ByteWriter& result) {
+void invoke_registered(AnyFunction any, ByteReader& args, ByteWriter& result, ItemTiming* timing) {
   auto function = reinterpret_cast<R (*)(P...)>(any);
   std::tuple<std::decay_t<P>...> values;
   std::apply([&](auto&... value) { (decode(args, value), ...); }, values);
@@ -33,10 +41,13 @@ void invoke_registered(AnyFunction any, ByteReader& args, ByteWriter& result) {
     throw DecodeError(std::to_string(args.remaining()) +
                       " bytes left after the arguments: the sender encoded other types");
   }
+  if (timing != nullptr) timing->decoded_ns = steady_clock_ns();
   if constexpr (std::is_void_v<R>) {
     call_with_decoded(function, values, std::index_sequence_for<P...>{});
+    if (timing != nullptr) timing->returned_ns = steady_clock_ns();
   } else {
     R value = call_with_decoded(function, values, std::index_sequence_for<P...>{});
+    if (timing != nullptr) timing->returned_ns = steady_clock_ns();
     encode(result, value);
   }
 }

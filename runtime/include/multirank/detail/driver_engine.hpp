@@ -32,6 +32,7 @@ using Clock = std::chrono::steady_clock;
 using Deadline = std::optional<Clock::time_point>;
 
 class SubmissionQueue;
+class ProfileRecorder;
 
 /// One scheduled unit of work on the driver: a task applied to `item_count` argument tuples.
 struct TaskRecord {
@@ -89,7 +90,9 @@ class SubmissionQueue {
 
 class DriverEngine {
  public:
-  DriverEngine(const Communicator& comm, const RuntimeOptions& options);
+  /// With a `recorder`, the engine and the driver's worker thread log to it (profiling).
+  DriverEngine(const Communicator& comm, const RuntimeOptions& options,
+               ProfileRecorder* recorder = nullptr);
   ~DriverEngine();
   DriverEngine(const DriverEngine&) = delete;
   DriverEngine& operator=(const DriverEngine&) = delete;
@@ -220,6 +223,7 @@ class DriverEngine {
   std::atomic<bool> stopping_{false};
   std::thread local_worker_;
   std::thread background_;
+  ProfileRecorder* recorder_ = nullptr;
 };
 
 }  // namespace multirank::detail

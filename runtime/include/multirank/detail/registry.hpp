@@ -16,9 +16,17 @@ namespace multirank::detail {
 /// Any function pointer, stored uniformly; converted back to its real type by the entry's invoker.
 using AnyFunction = void (*)();
 
-/// Decodes the arguments from `args`, runs the function and encodes its result into `result`.
-/// Exceptions from decoding, the function or encoding propagate to the caller.
-using Invoker = void (*)(AnyFunction function, ByteReader& args, ByteWriter& result);
+/// When profiling, where an invoker notes the steady-clock times (ns) at which decoding the
+/// arguments ended and the function returned: the rest of the item's time is (de)serialising.
+struct ItemTiming {
+  std::int64_t decoded_ns = 0;
+  std::int64_t returned_ns = 0;
+};
+
+/// Decodes the arguments from `args`, runs the function and encodes its result into `result`;
+/// fills `timing` unless it is null. Exceptions from decoding, the function or encoding propagate
+/// to the caller.
+using Invoker = void (*)(AnyFunction function, ByteReader& args, ByteWriter& result, ItemTiming* timing);
 
 struct TaskEntry {
   std::string name;

@@ -11,10 +11,13 @@
 
 namespace multirank::detail {
 
+class ProfileRecorder;
+
 /// What one executing slot remembers between records: the groups (pools) whose initializer failed
 /// here, whose later records fail with that error instead of running without their set-up.
 struct ExecutionContext {
   std::unordered_map<std::uint64_t, ErrorInfo> broken_groups;
+  ProfileRecorder* recorder = nullptr;  // set when profiling: each record is logged there
 };
 
 /// Reads one task record (header and items) from `in`, runs it and appends its result record to

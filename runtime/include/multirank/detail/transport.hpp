@@ -16,6 +16,8 @@
 
 namespace multirank::detail {
 
+class ProfileRecorder;
+
 /// Leaves elements default-initialised, so a receive buffer is not zero-filled before MPI
 /// overwrites it (a measurable cost for payloads of gigabytes).
 template <class T>
@@ -86,6 +88,8 @@ class Transport {
   /// Tests posted sends and frees finished buffers; true if any finished.
   bool progress_sends();
   bool sends_pending() const noexcept { return !outgoing_.empty(); }
+  /// From now on, every message sent or received is logged to `recorder` (profiling).
+  void record_to(ProfileRecorder* recorder) noexcept { recorder_ = recorder; }
 
  private:
   struct Outgoing {
@@ -96,6 +100,7 @@ class Transport {
   MPI_Comm comm_;
   std::size_t max_message_bytes_;
   std::deque<Outgoing> outgoing_;
+  ProfileRecorder* recorder_ = nullptr;
 };
 
 }  // namespace multirank::detail

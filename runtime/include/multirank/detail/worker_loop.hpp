@@ -7,7 +7,11 @@
 
 namespace multirank::detail {
 
-/// Serves tasks until the driver says stop. Returns the rank's exit status.
-int serve_tasks(const Communicator& comm, const RuntimeOptions& options);
+class ProfileRecorder;
+
+/// Serves tasks until the driver says stop, logging to `recorder` when profiling. Returns the
+/// rank's exit status.
+int serve_tasks(const Communicator& comm, const RuntimeOptions& options,
+                ProfileRecorder* recorder = nullptr);
 
 }  // namespace multirank::detail

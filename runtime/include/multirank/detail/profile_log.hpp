@@ -1,0 +1,95 @@
+// One rank's profile log: what the rank recorded during a run (tasks, messages, the driver's queue
+// depth) and the header that places it (rank, host, clock offsets). Each rank formats its log as
+// JSON lines; rank 0 writes them as DIR/rank-<r>.jsonl and every report is rendered from them.
+#pragma once
+
+#include <cstdint>
+#include <istream>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace multirank::detail {
+
+/// One task record executed on a rank (a plain submit, or one chunk of a map).
+struct TaskEvent {
+  std::uint64_t task_id = 0;
+  std::uint64_t function_id = 0;
+  std::int64_t start_ns = 0;      // the rank's clock
+  std::int64_t end_ns = 0;
+  std::int64_t serialise_ns = 0;  // decoding arguments and encoding results, within the task
+  std::uint64_t bytes_in = 0;     // encoded arguments
+  std::uint64_t bytes_out = 0;    // encoded results (or errors)
+  std::uint32_t items = 0;
+  std::uint32_t failed_items = 0;
+};
+
+enum class MessageDirection : std::uint8_t { sent = 0, received = 1 };
+
+/// One whole multirank message sent or received by the rank (continuations included).
+struct MessageEvent {
+  std::int64_t time_ns = 0;
+  MessageDirection direction = MessageDirection::sent;
+  std::int32_t peer = 0;
+  std::uint16_t kind = 0;
+  std::uint64_t bytes = 0;
+};
+
+/// The driver's queue at one moment: records waiting to be handed out, and handed out but not done.
+struct QueueSample {
+  std::int64_t time_ns = 0;
+  std::uint64_t pending = 0;
+  std::uint64_t running = 0;
+};
+
+/// The rank's clock against rank 0's, estimated by ping-pong: rank 0 time = local - offset.
+struct ClockSample {
+  std::int64_t local_ns = 0;   // the rank's clock when the estimate was made
+  std::int64_t offset_ns = 0;
+  std::int64_t error_ns = 0;   // half the best round trip: the offset is within +- this
+};
+
+/// Totals of the tasks that did not fit the bounded buffer, per function.
+struct OverflowTotals {
+  std::uint64_t calls = 0;
+  std::int64_t total_ns = 0;
+  std::int64_t serialise_ns = 0;
+  std::int64_t max_ns = 0;
+};
+
+struct RankLogHeader {
+  int rank = 0;
+  int size = 1;
+  std::string host;
+  long pid = 0;
+  std::string slurm_job_id;   // empty outside Slurm
+  std::string slurm_step_id;
+  bool runs_tasks = true;               // worker ranks, and rank 0 when it has a worker thread
+  bool comm_on_own_thread = false;      // rank 0: the engine's MPI calls overlap its tasks
+  ClockSample clock_start;
+  ClockSample clock_end;
+  std::int64_t window_start_ns = 0;     // what the profile covers, on the rank's clock
+  std::int64_t window_end_ns = 0;
+  std::int64_t comm_ns = 0;             // time inside MPI calls that moved a message
+  std::uint64_t dropped_tasks = 0;      // beyond the bounded buffer (counted in `overflow`)
+  std::uint64_t dropped_messages = 0;
+  std::uint64_t dropped_queue_samples = 0;
+  bool complete = true;                 // false: saved on a fatal error, the run did not finish
+  std::map<std::uint64_t, std::string> functions;  // function id -> task name
+  std::map<std::uint64_t, OverflowTotals> overflow;
+};
+
+struct RankLog {
+  RankLogHeader header;
+  std::vector<TaskEvent> tasks;
+  std::vector<MessageEvent> messages;
+  std::vector<QueueSample> queue;
+};
+
+/// The log as JSON lines: a header object, then one compact array per event.
+std::string format_rank_log(const RankLog& log);
+/// Reads a log written by format_rank_log; a DecodeError naming `source` and the line if it is
+/// not one.
+RankLog parse_rank_log(std::istream& in, const std::string& source);
+
+}  // namespace multirank::detail

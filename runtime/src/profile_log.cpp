@@ -1,0 +1,160 @@
+// Formatting and reading a rank's profile log. Events are written as compact arrays with fmt (a
+// million of them must format quickly at shutdown); the header and every string go through
+// nlohmann-json, so names are always escaped correctly.
+#include "multirank/detail/profile_log.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "multirank/error.hpp"
+
+namespace multirank::detail {
+
+namespace {
+
+constexpr const char* log_format_name = "multirank-profile-log";
+constexpr int log_format_version = 1;
+
+nlohmann::json clock_json(const ClockSample& sample) {
+  return {{"local_ns", sample.local_ns}, {"offset_ns", sample.offset_ns}, {"error_ns", sample.error_ns}};
+}
+
+ClockSample clock_of(const nlohmann::json& j) {
+  return {j.at("local_ns").get<std::int64_t>(), j.at("offset_ns").get<std::int64_t>(),
+          j.at("error_ns").get<std::int64_t>()};
+}
+
+nlohmann::json header_json(const RankLogHeader& h) {
+  nlohmann::json functions = nlohmann::json::object();
+  for (const auto& [id, name] : h.functions) functions[std::to_string(id)] = name;
+  nlohmann::json overflow = nlohmann::json::object();
+  for (const auto& [id, totals] : h.overflow) {
+    overflow[std::to_string(id)] = {{"calls", totals.calls},
+                                    {"total_ns", totals.total_ns},
+                                    {"serialise_ns", totals.serialise_ns},
+                                    {"max_ns", totals.max_ns}};
+  }
+  return {{"format", log_format_name},
+          {"version", log_format_version},
+          {"rank", h.rank},
+          {"size", h.size},
+          {"host", h.host},
+          {"pid", h.pid},
+          {"slurm_job_id", h.slurm_job_id},
+          {"slurm_step_id", h.slurm_step_id},
+          {"runs_tasks", h.runs_tasks},
+          {"comm_on_own_thread", h.comm_on_own_thread},
+          {"clock_start", clock_json(h.clock_start)},
+          {"clock_end", clock_json(h.clock_end)},
+          {"window_start_ns", h.window_start_ns},
+          {"window_end_ns", h.window_end_ns},
+          {"comm_ns", h.comm_ns},
+          {"dropped_tasks", h.dropped_tasks},
+          {"dropped_messages", h.dropped_messages},
+          {"dropped_queue_samples", h.dropped_queue_samples},
+          {"complete", h.complete},
+          {"functions", functions},
+          {"overflow", overflow}};
+}
+
+RankLogHeader header_of(const nlohmann::json& j) {
+  if (j.value("format", std::string()) != log_format_name) {
+    throw DecodeError("the first line is not a multirank profile log header");
+  }
+  if (j.at("version").get<int>() != log_format_version) {
+    throw DecodeError("profile log version " + j.at("version").dump() + " is not supported (expected " +
+                      std::to_string(log_format_version) + ")");
+  }
+  RankLogHeader h;
+  h.rank = j.at("rank").get<int>();
+  h.size = j.at("size").get<int>();
+  h.host = j.at("host").get<std::string>();
+  h.pid = j.at("pid").get<long>();
+  h.slurm_job_id = j.at("slurm_job_id").get<std::string>();
+  h.slurm_step_id = j.at("slurm_step_id").get<std::string>();
+  h.runs_tasks = j.at("runs_tasks").get<bool>();
+  h.comm_on_own_thread = j.at("comm_on_own_thread").get<bool>();
+  h.clock_start = clock_of(j.at("clock_start"));
+  h.clock_end = clock_of(j.at("clock_end"));
+  h.window_start_ns = j.at("window_start_ns").get<std::int64_t>();
+  h.window_end_ns = j.at("window_end_ns").get<std::int64_t>();
+  h.comm_ns = j.at("comm_ns").get<std::int64_t>();
+  h.dropped_tasks = j.at("dropped_tasks").get<std::uint64_t>();
+  h.dropped_messages = j.at("dropped_messages").get<std::uint64_t>();
+  h.dropped_queue_samples = j.at("dropped_queue_samples").get<std::uint64_t>();
+  h.complete = j.at("complete").get<bool>();
+  for (const auto& [id, name] : j.at("functions").items()) {
+    h.functions[std::stoull(id)] = name.get<std::string>();
+  }
+  for (const auto& [id, totals] : j.at("overflow").items()) {
+    h.overflow[std::stoull(id)] = {totals.at("calls").get<std::uint64_t>(),
+                                   totals.at("total_ns").get<std::int64_t>(),
+                                   totals.at("serialise_ns").get<std::int64_t>(),
+                                   totals.at("max_ns").get<std::int64_t>()};
+  }
+  return h;
+}
+
+}  // namespace
+
+std::string format_rank_log(const RankLog& log) {
+  fmt::memory_buffer out;
+  const std::string header = header_json(log.header).dump();
+  out.append(header.data(), header.data() + header.size());
+  out.push_back('\n');
+  for (const auto& t : log.tasks) {
+    fmt::format_to(std::back_inserter(out), "[\"t\",{},{},{},{},{},{},{},{},{}]\n", t.task_id,
+                   t.function_id, t.start_ns, t.end_ns, t.serialise_ns, t.bytes_in, t.bytes_out,
+                   t.items, t.failed_items);
+  }
+  for (const auto& m : log.messages) {
+    fmt::format_to(std::back_inserter(out), "[\"m\",{},{},{},{},{}]\n", m.time_ns,
+                   static_cast<int>(m.direction), m.peer, m.kind, m.bytes);
+  }
+  for (const auto& q : log.queue) {
+    fmt::format_to(std::back_inserter(out), "[\"q\",{},{},{}]\n", q.time_ns, q.pending, q.running);
+  }
+  return fmt::to_string(out);
+}
+
+RankLog parse_rank_log(std::istream& in, const std::string& source) {
+  RankLog log;
+  std::string line;
+  std::size_t number = 0;
+  try {
+    if (!std::getline(in, line)) throw DecodeError("the file is empty");
+    number = 1;
+    log.header = header_of(nlohmann::json::parse(line));
+    while (std::getline(in, line)) {
+      ++number;
+      if (line.empty()) continue;
+      const auto event = nlohmann::json::parse(line);
+      const auto& type = event.at(0).get_ref<const std::string&>();
+      if (type == "t" && event.size() == 10) {
+        log.tasks.push_back({event[1].get<std::uint64_t>(), event[2].get<std::uint64_t>(),
+                             event[3].get<std::int64_t>(), event[4].get<std::int64_t>(),
+                             event[5].get<std::int64_t>(), event[6].get<std::uint64_t>(),
+                             event[7].get<std::uint64_t>(), event[8].get<std::uint32_t>(),
+                             event[9].get<std::uint32_t>()});
+      } else if (type == "m" && event.size() == 6) {
+        log.messages.push_back({event[1].get<std::int64_t>(),
+                                static_cast<MessageDirection>(event[2].get<int>()),
+                                event[3].get<std::int32_t>(), event[4].get<std::uint16_t>(),
+                                event[5].get<std::uint64_t>()});
+      } else if (type == "q" && event.size() == 4) {
+        log.queue.push_back({event[1].get<std::int64_t>(), event[2].get<std::uint64_t>(),
+                             event[3].get<std::uint64_t>()});
+      } else {
+        throw DecodeError("unknown event " + line.substr(0, 80));
+      }
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw DecodeError(source + " line " + std::to_string(number) + ": not a profile log line: " + e.what());
+  } catch (const DecodeError& e) {
+    throw DecodeError(source + " line " + std::to_string(number) + ": " + e.what());
+  }
+  return log;
+}
+
+}  // namespace multirank::detail

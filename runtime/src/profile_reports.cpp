@@ -1,0 +1,64 @@
+// Writing every report of a run into its directory, and the small formatting rules they share.
+#include "multirank/detail/profile_reports.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "multirank/detail/type_name.hpp"
+#include "multirank/error.hpp"
+
+namespace multirank::detail {
+
+namespace {
+
+template <class Write>
+void write_file(const std::filesystem::path& path, Write write) {
+  std::ofstream out(path, std::ios::binary);
+  if (!out) throw Error(path.string() + ": cannot be created");
+  write(out);
+  out.flush();
+  if (!out) throw Error(path.string() + ": writing failed");
+}
+
+}  // namespace
+
+void write_reports(const ProfileRun& run, const std::filesystem::path& dir) {
+  const RunSummary summary = summarise(run);
+  write_file(dir / "trace.json", [&](std::ostream& out) { write_trace_json(run, out); });
+  write_file(dir / "tasks.csv", [&](std::ostream& out) { write_tasks_csv(run, out); });
+  write_file(dir / "summary.txt", [&](std::ostream& out) { write_summary(run, summary, out); });
+  write_file(dir / "timeline.svg", [&](std::ostream& out) { out << render_timeline_svg(run, summary); });
+  write_file(dir / "report.html", [&](std::ostream& out) { write_report_html(run, summary, out); });
+}
+
+std::string function_colour(const std::string& name) {
+  // Hues spread by the golden angle from the name's hash: stable across runs, distinct for the
+  // handful of functions a job usually has.
+  const std::uint64_t hash = fnv1a(name);
+  const double hue = std::fmod(static_cast<double>(hash % 1000) * 137.508, 360.0);
+  const int lightness = 42 + static_cast<int>((hash >> 20) % 3) * 8;
+  return fmt::format("hsl({:.0f},62%,{}%)", hue, lightness);
+}
+
+std::string human_duration(double seconds) {
+  const double magnitude = std::fabs(seconds);
+  if (magnitude == 0) return "0 s";
+  if (magnitude < 1e-6) return fmt::format("{:.0f} ns", seconds * 1e9);
+  if (magnitude < 1e-3) return fmt::format("{:.3g} µs", seconds * 1e6);
+  if (magnitude < 1) return fmt::format("{:.3g} ms", seconds * 1e3);
+  return fmt::format("{:.3f} s", seconds);
+}
+
+std::string human_bytes(double bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int unit = 0;
+  while (bytes >= 1024 && unit < 4) {
+    bytes /= 1024;
+    ++unit;
+  }
+  return unit == 0 ? fmt::format("{:.0f} B", bytes) : fmt::format("{:.1f} {}", bytes, units[unit]);
+}
+
+}  // namespace multirank::detail

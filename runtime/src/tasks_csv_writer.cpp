@@ -1,0 +1,62 @@
+// tasks.csv: one row per task record, in start order, like GNU parallel's --joblog. Times are
+// seconds since the run started, on rank 0's clock.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "multirank/detail/profile_reports.hpp"
+
+namespace multirank::detail {
+
+namespace {
+
+/// A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break.
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+}  // namespace
+
+void write_tasks_csv(const ProfileRun& run, std::ostream& out) {
+  struct Row {
+    const TaskEvent* task;
+    const RankTimeline* lane;
+  };
+  std::vector<Row> rows;
+  for (const auto& lane : run.ranks) {
+    for (const auto& task : lane.tasks) rows.push_back({&task, &lane});
+  }
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const Row& a, const Row& b) { return a.task->start_ns < b.task->start_ns; });
+  std::map<std::uint64_t, std::string> names;
+  for (const auto& [id, name] : run.functions) names[id] = csv_field(name);
+  std::vector<std::string> hosts;
+  for (const auto& node : run.nodes) hosts.push_back(csv_field(node));
+
+  fmt::memory_buffer buffer;
+  fmt::format_to(std::back_inserter(buffer),
+                 "task_id,function,rank,host,start_s,duration_s,serialise_s,items,bytes_in,bytes_out,status\n");
+  for (const auto& row : rows) {
+    const TaskEvent& t = *row.task;
+    auto name = names.find(t.function_id);
+    fmt::format_to(std::back_inserter(buffer), "{},{},{},{},{:.9f},{:.9f},{:.9f},{},{},{},{}\n", t.task_id,
+                   name == names.end() ? "(unknown task)" : name->second, row.lane->header.rank,
+                   hosts[static_cast<std::size_t>(row.lane->node)], static_cast<double>(t.start_ns) * 1e-9,
+                   static_cast<double>(t.end_ns - t.start_ns) * 1e-9, static_cast<double>(t.serialise_ns) * 1e-9,
+                   t.items, t.bytes_in, t.bytes_out,
+                   t.failed_items == 0 ? std::string("ok") : fmt::format("failed {}/{}", t.failed_items, t.items));
+    if (buffer.size() > (1 << 20)) {
+      out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+      buffer.clear();
+    }
+  }
+  out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+}
+
+}  // namespace multirank::detail

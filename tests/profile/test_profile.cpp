@@ -1,0 +1,256 @@
+// Profiling a real job: sleep tasks of known lengths on every rank, then the files rank 0 wrote
+// are checked against what is known about the tasks. The job runs before Catch2 starts (the
+// reports appear when the Runtime ends), so this test has its own main; the worker ranks leave
+// inside the Runtime's constructor as usual.
+#define CATCH_CONFIG_RUNNER
+#include <catch2/catch.hpp>
+#include <mpi.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "multirank/detail/profile_run.hpp"
+#include "multirank/detail/profile_session.hpp"
+#include "multirank/multirank.hpp"
+
+namespace {
+
+int sleep_on_rank(int milliseconds) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(milliseconds));
+  return multirank::Runtime::current().rank();
+}
+MULTIRANK_TASK(sleep_on_rank);
+
+int nap_on_rank(int milliseconds) { return sleep_on_rank(milliseconds); }
+MULTIRANK_TASK(nap_on_rank);
+
+/// What the job did, as the driver saw it.
+struct Job {
+  std::filesystem::path dir;
+  bool profiled = true;
+  int ranks = 1;
+  std::vector<int> requested_ms;                 // every task's sleep
+  std::map<int, std::vector<int>> ms_by_rank;    // the sleeps each rank ran
+};
+Job job;
+
+constexpr double slack_s = 0.1;  // a sleeping task may wake this much late on a busy machine
+
+void run_job(int& argc, char**& argv) {
+  multirank::RuntimeOptions options = multirank::RuntimeOptions::from_env();
+  options.profile_dir = job.profiled ? job.dir.string() : std::string();
+  multirank::Runtime runtime(argc, argv, options);  // worker ranks serve and leave here
+  job.ranks = runtime.size();
+  multirank::Executor executor;
+  std::vector<multirank::Future<int>> futures;
+  for (int i = 0; i < 6 * job.ranks; ++i) {
+    const int ms = 20 + 10 * (i % 4);
+    job.requested_ms.push_back(ms);
+    futures.push_back(executor.submit(sleep_on_rank, ms));
+  }
+  for (int i = 0; i < 2 * job.ranks; ++i) {
+    job.requested_ms.push_back(15);
+    futures.push_back(executor.submit(nap_on_rank, 15));
+  }
+  for (std::size_t i = 0; i < futures.size(); ++i) {
+    job.ms_by_rank[futures[i].result()].push_back(job.requested_ms[i]);
+  }
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  REQUIRE(in.good());
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::vector<std::vector<std::string>> read_csv(const std::filesystem::path& path) {
+  std::istringstream in(read_file(path));
+  std::vector<std::vector<std::string>> rows;
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> fields;
+    std::istringstream cells(line);
+    for (std::string cell; std::getline(cells, cell, ',');) fields.push_back(cell);
+    rows.push_back(fields);
+  }
+  return rows;
+}
+
+double total_ms(const std::vector<int>& values) {
+  double sum = 0;
+  for (int v : values) sum += v;
+  return sum;
+}
+
+}  // namespace
+
+TEST_CASE("a profiled job's reports match its tasks", "[on]") {
+  const auto run = multirank::detail::load_run(job.dir);
+  const auto summary = multirank::detail::summarise(run);
+  const std::size_t task_count = job.requested_ms.size();
+
+  SECTION("every task appears exactly once in trace.json and tasks.csv") {
+    const auto trace = nlohmann::json::parse(read_file(job.dir / "trace.json"));
+    std::multiset<std::uint64_t> trace_ids;
+    for (const auto& event : trace.at("traceEvents")) {
+      if (event.value("cat", "") == "task") trace_ids.insert(event.at("args").at("task").get<std::uint64_t>());
+    }
+    const auto rows = read_csv(job.dir / "tasks.csv");
+    REQUIRE(rows.at(0).at(0) == "task_id");
+    std::multiset<std::uint64_t> csv_ids;
+    std::vector<double> durations;
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+      csv_ids.insert(std::stoull(rows[i].at(0)));
+      durations.push_back(std::stod(rows[i].at(5)));
+    }
+    CHECK(trace_ids.size() == task_count);
+    CHECK(csv_ids.size() == task_count);
+    CHECK(std::set<std::uint64_t>(csv_ids.begin(), csv_ids.end()).size() == task_count);
+    CHECK(csv_ids == trace_ids);
+    // Matched longest to longest, each duration is its task's sleep, give or take a late wake-up.
+    std::vector<int> requested = job.requested_ms;
+    std::sort(requested.begin(), requested.end());
+    std::sort(durations.begin(), durations.end());
+    REQUIRE(durations.size() == requested.size());
+    for (std::size_t i = 0; i < requested.size(); ++i) {
+      CHECK(durations[i] >= requested[i] * 1e-3 - 1e-4);
+      CHECK(durations[i] <= requested[i] * 1e-3 + slack_s);
+    }
+  }
+
+  SECTION("each rank's busy time is the sum of the sleeps it ran") {
+    REQUIRE(summary.ranks.size() == static_cast<std::size_t>(job.ranks));
+    for (const auto& rank : summary.ranks) {
+      INFO("rank " << rank.rank);
+      const auto& mine = job.ms_by_rank[rank.rank];
+      CHECK(rank.tasks == mine.size());
+      CHECK(rank.busy_s >= total_ms(mine) * 1e-3 - 1e-4);
+      CHECK(rank.busy_s <= total_ms(mine) * 1e-3 + slack_s * static_cast<double>(mine.size()));
+      CHECK(rank.serialise_s <= rank.busy_s);
+    }
+  }
+
+  SECTION("utilisation and load balance follow from the busy times") {
+    double sum = 0;
+    double most = 0;
+    int working = 0;
+    for (const auto& rank : summary.ranks) {
+      CHECK(rank.utilisation == Approx(rank.busy_s / summary.wall_s));
+      CHECK(rank.utilisation <= 1.0);
+      if (!rank.runs_tasks) continue;
+      // The time split of a worker rank adds up to the wall time.
+      if (rank.rank != 0) {
+        CHECK(rank.busy_s + rank.comm_s + rank.wait_s + rank.idle_s == Approx(summary.wall_s).epsilon(0.01));
+      }
+      sum += rank.busy_s;
+      most = std::max(most, rank.busy_s);
+      ++working;
+    }
+    REQUIRE(working > 0);
+    CHECK(summary.mean_busy_s == Approx(sum / working));
+    CHECK(summary.balance_efficiency == Approx(sum / working / most));
+    CHECK(summary.imbalance_factor == Approx(most / (sum / working)));
+    CHECK(summary.balance_efficiency <= 1.0);
+    const std::string text = read_file(job.dir / "summary.txt");
+    CHECK(text.find("sleep_on_rank") != std::string::npos);
+    CHECK(text.find("nap_on_rank") != std::string::npos);
+    CHECK(text.find("imbalance factor") != std::string::npos);
+    CHECK(text.find("sacct") != std::string::npos);
+  }
+
+  SECTION("trace.json parses and has one named row per rank") {
+    const auto trace = nlohmann::json::parse(read_file(job.dir / "trace.json"));
+    std::map<int, std::string> rows;
+    for (const auto& event : trace.at("traceEvents")) {
+      if (event.at("ph") == "M" && event.at("name") == "thread_name" && event.at("tid").get<int>() > 0) {
+        rows[event.at("tid").get<int>() - 1] = event.at("args").at("name").get<std::string>();
+      }
+    }
+    REQUIRE(rows.size() == static_cast<std::size_t>(job.ranks));
+    for (const auto& [rank, name] : rows) CHECK(name.rfind("rank " + std::to_string(rank), 0) == 0);
+  }
+
+  SECTION("clock offsets are estimated and removed") {
+    // The ranks share one host's clock, so the true offset is exactly what the test injected.
+    const char* injected = std::getenv("MULTIRANK_PROFILE_TEST_CLOCK_OFFSET_NS");
+    for (const auto& lane : run.ranks) {
+      const std::int64_t expected = multirank::detail::test_clock_offset_ns(injected, lane.header.rank);
+      INFO("rank " << lane.header.rank << " injected " << expected << " ns");
+      for (const auto& sample : {lane.header.clock_start, lane.header.clock_end}) {
+        CHECK(std::llabs(sample.offset_ns - expected) <= sample.error_ns + 1000);
+      }
+      // Once corrected, every task lies inside the run, as the driver saw it.
+      for (const auto& task : lane.tasks) {
+        CHECK(task.start_ns >= 0);
+        CHECK(task.end_ns <= run.duration_ns);
+      }
+    }
+  }
+
+  SECTION("timeline.svg is well-formed XML with one lane per rank") {
+    const std::string command = std::string("python3 ") + MULTIRANK_CHECK_SVG + " " +
+                                (job.dir / "timeline.svg").string() + " " + std::to_string(job.ranks);
+    CHECK(std::system(command.c_str()) == 0);
+  }
+
+  SECTION("report.html is one self-contained page") {
+    const std::string html = read_file(job.dir / "report.html");
+    CHECK(html.find("<svg") != std::string::npos);
+    CHECK(html.find("sleep_on_rank") != std::string::npos);
+    CHECK(html.find("<script") == std::string::npos);
+    CHECK(html.find("<link") == std::string::npos);
+    CHECK(html.find("https://") == std::string::npos);
+    std::string without_namespace = html;
+    for (std::size_t at; (at = without_namespace.find("http://www.w3.org/2000/svg")) != std::string::npos;) {
+      without_namespace.erase(at, 26);
+    }
+    CHECK(without_namespace.find("http://") == std::string::npos);
+  }
+
+  SECTION("each rank's raw log is written by rank 0 with its header") {
+    for (int rank = 0; rank < job.ranks; ++rank) {
+      std::istringstream first_line(read_file(job.dir / ("rank-" + std::to_string(rank) + ".jsonl")));
+      std::string line;
+      std::getline(first_line, line);
+      const auto header = nlohmann::json::parse(line);
+      CHECK(header.at("rank") == rank);
+      CHECK(header.at("pid").get<long>() > 0);
+      CHECK(!header.at("host").get<std::string>().empty());
+      CHECK(header.contains("slurm_job_id"));
+      CHECK(header.at("complete") == true);
+    }
+  }
+}
+
+TEST_CASE("profiling off writes nothing", "[off]") {
+  CHECK(job.requested_ms.size() > 0);
+  CHECK_FALSE(std::filesystem::exists(job.dir));
+}
+
+int main(int argc, char** argv) {
+  int provided = 0;
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided);
+  // --profile-off runs the same job without profiling; the rest goes to Catch2.
+  std::vector<char*> args(argv, argv + argc);
+  auto off = std::find_if(args.begin(), args.end(), [](char* a) { return std::string(a) == "--profile-off"; });
+  job.profiled = off == args.end();
+  if (!job.profiled) args.erase(off);
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  job.dir = std::filesystem::temp_directory_path() / ("multirank-test-profile-" + std::to_string(getpid()));
+  if (rank == 0) std::filesystem::remove_all(job.dir);
+  int count = static_cast<int>(args.size());
+  char** values = args.data();
+  run_job(count, values);
+  const int failed = Catch::Session().run(count, values);
+  if (failed == 0) std::filesystem::remove_all(job.dir);
+  MPI_Finalize();
+  return failed;
+}
