@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # launch/slurm/grayscale.sbatch starts every rank of its allocation under both launchers, srun
-# --mpi=pmix and mpirun, on a real single-node Slurm: the program is rank_hosts, which reports
-# where each rank runs. Usage: slurm_sbatch_launchers.sh SOURCE_DIR BIN_DIR
+# --mpi=pmix and mpirun, on a real single-node Slurm (the program: rank_hosts, which reports where
+# each rank runs); launch/mpirun.sh in an allocation runs its task count. Usage: SCRIPT SOURCE_DIR BIN_DIR
 set -euo pipefail
 REPO=$1 BIN=$2
 # shellcheck source=tests/launch/test_environments.sh
@@ -26,4 +26,14 @@ for launcher in srun mpirun; do
   grep -q "^launcher   $launcher" "$jobdir/job.txt" || fail "$launcher: job.txt does not name the launcher"
   grep -q "exit status 0" "$jobdir/job.txt" || fail "$launcher: job.txt has no exit status"
 done
-pass "grayscale.sbatch ran 2 ranks under srun --mpi=pmix and under mpirun"
+
+# launch/mpirun.sh inside an allocation takes the task count from Slurm, not from the cores.
+job=$(submit --ntasks=1 --output="$work/wrapper-%j.out" --wrap "$REPO/launch/mpirun.sh $BIN/rank_hosts")
+state=$(wait_for_job "$job" 120)
+echo "--- launch/mpirun.sh in a 1-task allocation: job $job $state"
+cat "$work/wrapper-$job.out"
+[[ $state == COMPLETED ]] || fail "launch/mpirun.sh in an allocation: job $job ended $state"
+if [[ $(grep -c '^rank' "$work/wrapper-$job.out") != 1 ]] || ! grep -q "rank 0 of 1 on $host" "$work/wrapper-$job.out"; then
+  fail "launch/mpirun.sh did not run exactly the allocation's 1 task"
+fi
+pass "grayscale.sbatch ran 2 ranks under srun --mpi=pmix and under mpirun; launch/mpirun.sh followed a 1-task allocation"
