@@ -104,6 +104,8 @@ up() {
   for tool in munged slurmctld slurmd sbatch sinfo runuser ss; do
     command -v "$tool" >/dev/null || unavailable "$tool not installed (launch/install-deps.sh installs it)"
   done
+  # slurmd 22.05 starts its cgroup plugin whatever ProctrackType says, and refuses to run without it.
+  mountpoint -q /sys/fs/cgroup || unavailable "no cgroup filesystem at /sys/fs/cgroup (slurmd needs one)"
   [[ -f $conf ]] && { log "$dir already holds a cluster; run down first"; exit 1; }
   write_config
   start_munge || { log "munged failed"; down; exit 1; }
