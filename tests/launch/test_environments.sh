@@ -4,8 +4,21 @@
 # counts as skipped) when this machine cannot run them, with the reason.
 # Needs REPO (source tree) and BIN (build/bin) set by the caller.
 
+# A test killed outright (CTest's timeout sends SIGKILL) cannot tear down: the next run does it
+# for any scratch directory whose test process is gone. Live ones (a run beside this) stay.
+for stale in "${TMPDIR:-/tmp}"/multirank-launch-test.*; do
+  if [[ ! -s $stale/owner ]] || [[ -e $stale/kept ]] || kill -0 "$(<"$stale/owner")" 2>/dev/null; then
+    continue
+  fi
+  echo "tearing down what a killed test left in $stale"
+  [[ ! -d $stale/slurm ]] || "$REPO/launch/slurm/local-cluster.sh" down "$stale/slurm" || true
+  [[ ! -d $stale/hosts ]] || "$REPO/launch/hosts/netns-hosts.sh" down "$stale/hosts" || true
+  rm -rf --one-file-system "$stale"
+done
+
 work=$(mktemp -d "${TMPDIR:-/tmp}/multirank-launch-test.XXXXXX")
 chmod 755 "$work"   # daemons running as other users (munge) must reach their files inside
+echo $$ >"$work/owner"
 cluster_dir='' hosts_dir='' test_passed=0
 
 skip() { echo "SKIPPED: $*"; exit 77; }
@@ -26,6 +39,7 @@ tear_down() {
   if ((test_passed)) || ((status == 77)) || [[ -z ${KEEP_FAILED_TEST_DIR-} ]]; then
     rm -rf --one-file-system "$work"
   else
+    touch "$work/kept"
     echo "--- kept $work"
   fi
   exit "$status"
