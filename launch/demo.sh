@@ -5,10 +5,19 @@ set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 
 # ---- main job --------------------------------------------------------------------------------
-# For now the Pool example, which prints [1, 4, 9, 16, 25].
-# TODO: swap for the grayscale app once it lands in apps/ (e.g. launch/mpirun.sh grayscale ...).
+# grayscale over a generated, deterministic set of 36 images (mixed sizes, formats and folders),
+# with the per-rank profile written to build/grayscale-demo/profile. Extra arguments go to
+# grayscale (e.g. --io ship, --quality 75).
 main_job() {
-  launch/mpirun.sh build/bin/example_pool "$@"
+  local demo=build/grayscale-demo
+  if [[ ! -e $demo/input/.complete ]]; then
+    rm -rf "$demo/input"
+    /usr/bin/python3 apps/grayscale/make_sample_images.py "$demo/input"
+    touch "$demo/input/.complete"
+  fi
+  rm -rf "$demo/output"
+  launch/mpirun.sh build/bin/grayscale "$demo/input" "$demo/output" --profile "$demo/profile" "$@"
+  echo "demo: outputs in $demo/output, profile in $demo/profile"
 }
 # -----------------------------------------------------------------------------------------------
 

@@ -59,6 +59,7 @@ class ConversionRun {
     for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
     multirank::Pool pool;
     const std::vector<std::size_t> unseen = run_pass(pool, all, options_.io);
+    shipped_after_probe_ = unseen.size();
     if (!unseen.empty()) run_pass(pool, unseen, IoMode::ship);
     progress_.finish();
   }
@@ -69,6 +70,8 @@ class ConversionRun {
   }
 
   const Totals& totals() const { return totals_; }
+  /// --io auto: images handed back by workers that did not see the files, then shipped.
+  std::size_t shipped_after_probe() const { return shipped_after_probe_; }
   const std::vector<Failure>& failures() const { return failures_; }
 
  private:
@@ -133,6 +136,7 @@ class ConversionRun {
   ProgressDisplay progress_;
   Totals totals_;
   std::vector<Failure> failures_;
+  std::size_t shipped_after_probe_ = 0;
 };
 
 }  // namespace
@@ -184,6 +188,10 @@ int run_conversion_job(const CommandLine& options) {
               totals.converted, skipped, run.failures().size(), static_cast<double>(totals.bytes_in) / 1e6,
               static_cast<double>(totals.bytes_out) / 1e6, seconds, static_cast<double>(totals.converted) / seconds,
               static_cast<double>(totals.pixels) / 1e6 / seconds);
+  if (run.shipped_after_probe() > 0) {
+    std::printf("grayscale: %zu images shipped: some workers do not see INPUT_DIR and OUTPUT_DIR\n",
+                run.shipped_after_probe());
+  }
   if (!run.failures().empty()) {
     std::printf("grayscale: failures listed in %s\n", (output / failure_report_name).c_str());
   }

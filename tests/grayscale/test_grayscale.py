@@ -167,6 +167,41 @@ class Conversion(unittest.TestCase):
         self.assertEqual(read_report(outputs["ship"]), read_report(outputs["shared"]))
 
 
+def can_hide_directories():
+    """Whether this user may give a process a private mount namespace (root, or user namespaces)."""
+    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True)
+    return probe.returncode == 0
+
+
+class IoAuto(unittest.TestCase):
+    """--io auto on a worker that does not see INPUT_DIR and OUTPUT_DIR: the last rank runs in a
+    private mount namespace with empty file systems mounted over both, as a node without the
+    shared file system would be."""
+
+    @unittest.skipUnless(can_hide_directories(), "needs unshare -m (root): not run")
+    def test_workers_that_do_not_see_the_files_get_them_shipped(self):
+        fixture = Fixture.get()
+        source = os.path.join(fixture.root, "in")
+        shared = os.path.join(fixture.root, "io-shared")
+        auto = os.path.join(fixture.root, "io-hidden")
+        self.assertEqual(run(source, shared, "--io", "shared").returncode, 1)
+        os.makedirs(auto)
+        arguments = [source, auto, "--quiet"]
+        hide = f"mount -t tmpfs none '{source}' && mount -t tmpfs none '{auto}' && exec \"$0\" \"$@\""
+        result = subprocess.run(
+            [MPIEXEC, "--oversubscribe", "--bind-to", "none", "-np", str(int(NP) - 1), GRAYSCALE, *arguments,
+             ":", "-np", "1", "unshare", "-m", "sh", "-c", hide, GRAYSCALE, *arguments],
+            capture_output=True, text=True, timeout=TIMEOUT)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        shipped = re.search(r"grayscale: (\d+) images shipped: some workers do not see", result.stdout)
+        self.assertIsNotNone(shipped, result.stdout)
+        self.assertGreater(int(shipped.group(1)), 0)
+        for relative in Fixture.expected:
+            with open(os.path.join(shared, relative), "rb") as f, open(os.path.join(auto, relative), "rb") as g:
+                self.assertEqual(f.read(), g.read(), relative)
+        self.assertEqual(read_report(auto), read_report(shared))
+
+
 class Options(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# The grayscale job side by side on the same photographs and the same cores: grayscale
+# (mpirun -np 2), the single-process C++ loop grayscale-serial, the article's Python program,
+# mpi4py.futures, GNU parallel with ImageMagick and with vips; all at JPEG quality 75. Each tool
+# runs REPEATS times, round-robin (so a noisy spell hits all alike); ImageMagick and vips, an
+# order of magnitude slower, run SLOW_REPEATS times (default 1) to keep the whole run short. The
+# table shows medians of the whole command's wall time (start-up included), images/s, MP/s and
+# ratios.
+# Usage: apps/bench/grayscale_side_by_side.sh [--repeats N] [--slow-repeats N] [--copies K]
+#        [--workers W] [--seed DIR]
+# Needs launch/install-bench-deps.sh (photographs from Debian's mate-backgrounds, parallel,
+# imagemagick, libvips-tools) and a build (launch/build.sh).
+set -euo pipefail
+cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.."
+repo=$PWD
+
+repeats=5 slow_repeats=1 copies=40 workers=$(nproc) seed=../shared/seed
+while (($#)); do
+  case $1 in
+    --repeats) repeats=$2; shift 2 ;;
+    --slow-repeats) slow_repeats=$2; shift 2 ;;
+    --copies) copies=$2; shift 2 ;;
+    --workers) workers=$2; shift 2 ;;
+    --seed) seed=$2; shift 2 ;;
+    *) echo "usage: $0 [--repeats N] [--slow-repeats N] [--copies K] [--workers W] [--seed DIR]" >&2; exit 2 ;;
+  esac
+done
+seed=$(readlink -f "$seed")
+# The nature folder holds the package's photographs (the other folders: artwork and logos).
+photos=/usr/share/backgrounds/mate/nature
+for need in build/bin/grayscale build/bin/grayscale-serial "$seed/seed_grayscale.py" "$seed/mpi4py_grayscale.py" \
+            /usr/bin/parallel /usr/bin/convert-im6.q16 /usr/bin/vips "$photos"; do
+  [[ -e $need ]] || { echo "missing $need: run launch/build.sh and launch/install-bench-deps.sh" >&2; exit 2; }
+done
+if ((EUID == 0)); then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
+
+work=$(mktemp -d /tmp/grayscale-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+# A flat directory of .jpg files, because the article's program reads only that.
+mkdir -p "$work/images"
+for ((c = 1; c <= copies; c++)); do
+  while IFS= read -r -d '' photo; do
+    cp "$photo" "$work/images/c${c}_$(basename "$photo")"
+  done < <(find "$photos" -name '*.jpg' -print0)
+done
+read -r count megapixels megabytes < <(/usr/bin/python3 - "$work/images" <<'EOF'
+import os, sys
+from PIL import Image
+d = sys.argv[1]
+px = size = 0
+for name in os.listdir(d):
+    with Image.open(os.path.join(d, name)) as im:
+        px += im.width * im.height
+    size += os.path.getsize(os.path.join(d, name))
+print(len(os.listdir(d)), px / 1e6, size / 1e6)
+EOF
+)
+echo "image set: $count JPEG photographs ($copies copies of the $((count / copies)) in Debian's mate-backgrounds nature/), $megapixels MP, $megabytes MB; $workers workers on $(nproc) cores; $repeats repeats ($slow_repeats for ImageMagick and vips)"
+
+# One rank per core, one thread per process, for every tool.
+export VIPS_CONCURRENCY=1 MAGICK_THREAD_LIMIT=1 OMP_NUM_THREADS=1
+mpirun=(mpirun --oversubscribe --bind-to none)
+tools=(grayscale serial seed mpi4py imagemagick vips)
+run_tool() {  # $1 tool, $2 output dir (empty, exists)
+  local in=$work/images out=$2
+  case $1 in
+    grayscale) "${mpirun[@]}" -np "$workers" "$repo/build/bin/grayscale" "$in" "$out" --quality 75 --quiet ;;
+    serial) "$repo/build/bin/grayscale-serial" "$in" "$out" --quality 75 ;;
+    seed) (cd "$out" && /usr/bin/python3 "$seed/seed_grayscale.py" "$in" "$workers") ;;
+    mpi4py) (cd "$out" && "${mpirun[@]}" -np $((workers + 1)) /usr/bin/python3 -m mpi4py.futures \
+               "$seed/mpi4py_grayscale.py" "$in") ;;
+    # mogrify converts many files per process (-X fills each command line): faster than one
+    # convert per file.
+    imagemagick) find "$in" -name '*.jpg' | parallel -j"$workers" -X \
+                   /usr/bin/mogrify-im6.q16 -path "$out" -grayscale Rec601Luma -quality 75 ;;
+    vips) find "$in" -name '*.jpg' | parallel -j"$workers" /usr/bin/vips colourspace {} "'$out/{/}[Q=75]'" b-w ;;
+  esac
+}
+
+results=$work/times.txt
+: >"$results"
+for ((r = 1; r <= repeats; r++)); do
+  for tool in "${tools[@]}"; do
+    [[ ($tool == imagemagick || $tool == vips) ]] && ((r > slow_repeats)) && continue
+    out=$work/out-$tool
+    rm -rf "$out" && mkdir -p "$out"
+    start=$(date +%s.%N)
+    run_tool "$tool" "$out" >"$work/$tool.log" 2>&1 || { echo "$tool failed:" >&2; tail "$work/$tool.log" >&2; exit 1; }
+    end=$(date +%s.%N)
+    made=$(find "$out" -name '*.jpg' | wc -l)
+    ((made == count)) || { echo "$tool wrote $made of $count outputs" >&2; exit 1; }
+    echo "$tool $(echo "$end - $start" | bc)" >>"$results"
+  done
+  echo "repeat $r/$repeats done" >&2
+done
+
+# Fidelity: grayscale's output against PIL's convert('L') saved at the same quality (the seed's).
+/usr/bin/python3 - "$work" "$count" "$megapixels" "$results" "$workers" <<'EOF'
+import os, statistics, sys
+from PIL import Image, ImageChops, ImageStat
+work, count, mp, results, workers = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+labels = {
+    "grayscale": f"grayscale, mpirun -np {workers}", "serial": "grayscale-serial (1 process)",
+    "seed": f"article's Python, {workers} processes", "mpi4py": f"mpi4py.futures, mpirun -np {workers + 1}",
+    "imagemagick": f"parallel -j{workers} -X ImageMagick mogrify", "vips": f"parallel -j{workers} vips"}
+times = {}
+for line in open(results):
+    tool, seconds = line.split()
+    times.setdefault(tool, []).append(float(seconds))
+median = {tool: statistics.median(t) for tool, t in times.items()}
+print("wall times, s: " + "; ".join(f"{tool} " + " ".join(f"{t:.2f}" for t in times[tool]) for tool in labels))
+print(f"| tool | median s (min-max) | images/s | MP/s | vs article's Python | grayscale's advantage |")
+print("|---|---|---|---|---|---|")
+for tool in labels:
+    m = median[tool]
+    print(f"| {labels[tool]} | {m:.2f} ({min(times[tool]):.2f}-{max(times[tool]):.2f}) | {count / m:.1f} | "
+          f"{mp / m:.1f} | {median['seed'] / m:.2f}x | {m / median['grayscale']:.2f}x |")
+g, s = median["grayscale"], median["serial"]
+print(f"grayscale np {workers} vs {workers} x grayscale-serial: {s / g / workers:.2f} "
+      f"(speed-up {s / g:.2f} on {workers} workers)")
+worst = 0.0
+for name in os.listdir(os.path.join(work, "out-grayscale")):
+    ours = Image.open(os.path.join(work, "out-grayscale", name))
+    pil = Image.open(os.path.join(work, "out-seed", "grayscale_" + name))
+    worst = max(worst, ImageStat.Stat(ImageChops.difference(ours, pil)).mean[0])
+print(f"fidelity: largest mean |grayscale - PIL convert('L')| over the images, both at quality 75: {worst:.3f} gray levels")
+EOF
