@@ -29,7 +29,7 @@ std::string html_escape(const std::string& text) {
 }
 
 /// Call durations of one function in log-spaced bins (durations span orders of magnitude).
-std::string histogram_svg(const FunctionStats& f) {
+std::string histogram_svg(const ProfileRun& run, const FunctionStats& f) {
   const double width = 360;
   const double height = 120;
   const double bottom = 96;
@@ -55,7 +55,7 @@ std::string histogram_svg(const FunctionStats& f) {
     const double from = std::pow(10.0, log_lo + log_span * i / bins);
     const double to = std::pow(10.0, log_lo + log_span * (i + 1) / bins);
     fmt::format_to(it, R"(<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="{}"><title>{} to {}: {} calls</title></rect>)",
-                   10 + bar * i, bottom - h, std::max(1.0, bar - 1), h, function_colour(f.name),
+                   10 + bar * i, bottom - h, std::max(1.0, bar - 1), h, function_colour(run, f.name),
                    human_duration(from), human_duration(to), counts[static_cast<std::size_t>(i)]);
   }
   fmt::format_to(it, R"(<line x1="10" y1="{0}" x2="{1}" y2="{0}" stroke="#888"/>)", bottom, width - 10);
@@ -163,14 +163,14 @@ code {{ background: #f4f4f4; padding: 1px 4px; }}
   for (const auto& f : s.functions) {
     fmt::format_to(it, "<tr><td class=\"l\"><span class=\"swatch\" style=\"background:{}\"></span>{}</td><td>{}</td><td>{}</td>"
                        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                   function_colour(f.name), html_escape(f.name), f.calls, human_duration(f.total_s), human_duration(f.mean_s),
+                   function_colour(run, f.name), html_escape(f.name), f.calls, human_duration(f.total_s), human_duration(f.mean_s),
                    human_duration(f.p50_s), human_duration(f.p95_s), human_duration(f.max_s),
                    human_bytes(static_cast<double>(f.bytes_in)), human_bytes(static_cast<double>(f.bytes_out)), f.failed);
   }
   fmt::format_to(it, "</table>\n<p class=\"note\">Per call: a map chunk's time divided by its items.</p>\n<div class=\"hists\">\n");
   for (std::size_t i = 0; i < std::min(max_histograms, s.functions.size()); ++i) {
     const auto& f = s.functions[i];
-    fmt::format_to(it, "<div class=\"hist\"><h3>{}</h3>{}</div>\n", html_escape(f.name), histogram_svg(f));
+    fmt::format_to(it, "<div class=\"hist\"><h3>{}</h3>{}</div>\n", html_escape(f.name), histogram_svg(run, f));
   }
   fmt::format_to(it, "</div>\n<h2>Slowest task records</h2>\n<table><tr><th>task</th><th class=\"l\">function</th>"
                      "<th>rank</th><th>start (s)</th><th>duration</th></tr>\n");
@@ -182,10 +182,9 @@ code {{ background: #f4f4f4; padding: 1px 4px; }}
                      "chrome://tracing; <code>tasks.csv</code> has a row per task; <code>summary.txt</code> is this page "
                      "as text; <code>rank-&lt;r&gt;.jsonl</code> are the ranks' raw logs, from which "
                      "<code>multirank-report</code> re-renders everything.</p>\n");
-  if (!s.slurm_job_id.empty()) {
-    fmt::format_to(it, "<p>Slurm job {}{}: cross-check with <code>sacct -j {}{} --format=JobID,Elapsed,TotalCPU,CPUTime,MaxRSS,State</code></p>\n",
-                   html_escape(s.slurm_job_id), s.slurm_step_id.empty() ? "" : " step " + html_escape(s.slurm_step_id),
-                   html_escape(s.slurm_job_id), s.slurm_step_id.empty() ? "" : "." + html_escape(s.slurm_step_id));
+  const std::string sacct = sacct_command(s);
+  if (!sacct.empty()) {
+    fmt::format_to(it, "<p>Slurm: cross-check with <code>{}</code></p>\n", html_escape(sacct));
   }
   fmt::format_to(it, "</body></html>\n");
   out.write(b.data(), static_cast<std::streamsize>(b.size()));

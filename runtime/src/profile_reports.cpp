@@ -33,9 +33,15 @@ void write_reports(const ProfileRun& run, const std::filesystem::path& dir) {
   write_file(dir / "report.html", [&](std::ostream& out) { write_report_html(run, summary, out); });
 }
 
-std::string function_colour(const std::string& name) {
-  // Hues spread by the golden angle from the name's hash: stable across runs, distinct for the
-  // handful of functions a job usually has.
+std::string function_colour(const ProfileRun& run, const std::string& name) {
+  // Tableau's palette without its grey (grey is idle time) and its red second-to-last (red is
+  // waiting in the HTML time split).
+  static constexpr const char* palette[] = {"#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2",
+                                            "#edc948", "#ff9da7", "#9c755f", "#e15759"};
+  std::size_t position = 0;
+  for (const auto& [id, other] : run.functions) position += other < name ? 1 : 0;
+  if (position < std::size(palette)) return palette[position];
+  // Beyond the palette: hues spread by the golden angle from the name's hash.
   const std::uint64_t hash = fnv1a(name);
   const double hue = std::fmod(static_cast<double>(hash % 1000) * 137.508, 360.0);
   const int lightness = 42 + static_cast<int>((hash >> 20) % 3) * 8;
@@ -49,6 +55,16 @@ std::string human_duration(double seconds) {
   if (magnitude < 1e-3) return fmt::format("{:.3g} µs", seconds * 1e6);
   if (magnitude < 1) return fmt::format("{:.3g} ms", seconds * 1e3);
   return fmt::format("{:.3f} s", seconds);
+}
+
+std::string sacct_command(const RunSummary& summary, const std::string& job_id) {
+  std::string id = job_id;
+  if (id.empty() && !summary.slurm_job_id.empty()) {
+    id = summary.slurm_job_id;
+    if (!summary.slurm_step_id.empty()) id += "." + summary.slurm_step_id;
+  }
+  if (id.empty()) return "";
+  return "sacct -j " + id + " --format=JobID,JobName,NodeList,NTasks,Elapsed,TotalCPU,CPUTime,MaxRSS,State";
 }
 
 std::string human_bytes(double bytes) {

@@ -95,9 +95,11 @@ ProfileRun load_run(const std::filesystem::path& dir) {
   std::vector<RankLog> logs;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     if (!std::regex_match(entry.path().filename().string(), log_name)) continue;
-    std::ifstream in(entry.path());
+    std::ifstream in(entry.path(), std::ios::binary);
     if (!in) throw DecodeError(entry.path().string() + ": cannot be opened");
-    logs.push_back(parse_rank_log(in, entry.path().string()));
+    std::string text(static_cast<std::size_t>(std::filesystem::file_size(entry.path())), '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    logs.push_back(parse_rank_log(text, entry.path().string()));
   }
   return assemble_run(std::move(logs), dir.string());
 }
@@ -106,7 +108,12 @@ RunSummary summarise(const ProfileRun& run, std::size_t slowest) {
   RunSummary summary;
   summary.wall_s = seconds(run.duration_ns);
   std::map<std::uint64_t, FunctionStats> functions;
-  std::vector<SlowTask> all_slow;
+  struct Candidate {
+    std::int64_t took;
+    const TaskEvent* task;
+    int rank;
+  };
+  std::vector<Candidate> slow_candidates;
   for (const auto& lane : run.ranks) {
     const auto& h = lane.header;
     RankStats stats;
@@ -134,8 +141,7 @@ RunSummary summarise(const ProfileRun& run, std::size_t slowest) {
       f.bytes_in += task.bytes_in;
       f.bytes_out += task.bytes_out;
       f.call_s.push_back(seconds(took) / std::max<std::uint32_t>(1, task.items));
-      all_slow.push_back({task.task_id, "", h.rank, seconds(task.start_ns), seconds(took)});
-      all_slow.back().function = run.function_name(task.function_id);
+      slow_candidates.push_back({took, &task, h.rank});
     }
     stats.tasks = lane.tasks.size() + h.dropped_tasks;
     for (const auto& [id, totals] : h.overflow) {
@@ -189,11 +195,14 @@ RunSummary summarise(const ProfileRun& run, std::size_t slowest) {
   }
   std::sort(summary.functions.begin(), summary.functions.end(),
             [](const FunctionStats& a, const FunctionStats& b) { return a.total_s > b.total_s; });
-  const std::size_t keep = std::min(slowest, all_slow.size());
-  std::partial_sort(all_slow.begin(), all_slow.begin() + static_cast<std::ptrdiff_t>(keep), all_slow.end(),
-                    [](const SlowTask& a, const SlowTask& b) { return a.duration_s > b.duration_s; });
-  all_slow.resize(keep);
-  summary.slowest = std::move(all_slow);
+  const std::size_t keep = std::min(slowest, slow_candidates.size());
+  std::partial_sort(slow_candidates.begin(), slow_candidates.begin() + static_cast<std::ptrdiff_t>(keep),
+                    slow_candidates.end(), [](const Candidate& a, const Candidate& b) { return a.took > b.took; });
+  for (std::size_t i = 0; i < keep; ++i) {
+    const auto& c = slow_candidates[i];
+    summary.slowest.push_back({c.task->task_id, c.task->function_id, run.function_name(c.task->function_id), c.rank,
+                               seconds(c.task->start_ns), seconds(c.took)});
+  }
   return summary;
 }
 

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -26,6 +28,18 @@ constexpr std::size_t log_chunk_bytes = std::size_t{1} << 30;
 std::string environment(const char* name) {
   const char* value = std::getenv(name);
   return value != nullptr ? value : "";
+}
+
+/// A barrier that sleeps between polls, so the ranks waiting while rank 0 writes the reports
+/// leave it the cores (Open MPI's blocking calls busy-poll).
+void napping_barrier(MPI_Comm comm) {
+  MPI_Request request = MPI_REQUEST_NULL;
+  check_mpi(MPI_Ibarrier(comm, &request), "MPI_Ibarrier");
+  for (int done = 0;;) {
+    check_mpi(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+    if (done) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 std::filesystem::path log_path(const std::filesystem::path& dir, int rank) {
@@ -121,21 +135,30 @@ void ProfileSession::finish() noexcept {
     header_.clock_end = synchronise_clock(comm_, [this] { return recorder_.now(); });
     RankLog log;
     log.header = header_;
-    recorder_.move_into(log);
+    recorder_.copy_into(log);
     logs = gather_logs(format_rank_log(log));
   } catch (const std::exception& e) {
     spdlog::error("multirank: rank {}: gathering the profile failed: {}", rank_, e.what());
     return;
   }
-  if (rank_ != 0) return;
+  if (rank_ == 0) {
+    try {
+      const auto started = std::chrono::steady_clock::now();
+      write_outputs(logs);
+      spdlog::info("multirank: profile of {} ranks written to {} in {:.2f} s", size_, dir_.string(),
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    } catch (const std::exception& e) {
+      spdlog::error("multirank: writing the profile to {} failed: {}", dir_.string(), e.what());
+    }
+  }
   try {
-    write_outputs(logs);
+    napping_barrier(comm_);
   } catch (const std::exception& e) {
-    spdlog::error("multirank: writing the profile to {} failed: {}", dir_.string(), e.what());
+    spdlog::error("multirank: rank {}: waiting for the profile to be written failed: {}", rank_, e.what());
   }
 }
 
-std::vector<std::string> ProfileSession::gather_logs(const std::string& mine) {
+std::vector<std::string> ProfileSession::gather_logs(std::string mine) {
   // Point to point, in chunks: a log may exceed what one MPI count can say.
   std::vector<std::string> logs;
   if (rank_ != 0) {
@@ -147,7 +170,7 @@ std::vector<std::string> ProfileSession::gather_logs(const std::string& mine) {
     }
     return logs;
   }
-  logs.push_back(mine);
+  logs.push_back(std::move(mine));
   for (int peer = 1; peer < size_; ++peer) {
     std::uint64_t size = 0;
     check_mpi(MPI_Recv(&size, 1, MPI_UINT64_T, peer, log_size_tag, comm_, MPI_STATUS_IGNORE), "MPI_Recv");
@@ -169,8 +192,7 @@ void ProfileSession::write_outputs(const std::vector<std::string>& logs) const {
     std::ofstream out(path, std::ios::binary);
     out << logs[rank];
     if (!out) throw Error(path.string() + ": cannot be written");
-    std::istringstream in(logs[rank]);
-    parsed.push_back(parse_rank_log(in, path.string()));
+    parsed.push_back(parse_rank_log(logs[rank], path.string()));
   }
   write_reports(assemble_run(std::move(parsed), dir_.string()), dir_);
 }

@@ -7,21 +7,6 @@
 
 namespace multirank::detail {
 
-namespace {
-
-std::string sacct_command(const RunSummary& summary) {
-  const std::string fields = "--format=JobID,JobName,NodeList,NTasks,Elapsed,TotalCPU,CPUTime,MaxRSS,State";
-  if (summary.slurm_job_id.empty()) {
-    return "not run under Slurm (no SLURM_JOB_ID); for a Slurm job, cross-check with:\n  sacct -j <jobid> " +
-           fields;
-  }
-  const std::string id =
-      summary.slurm_step_id.empty() ? summary.slurm_job_id : summary.slurm_job_id + "." + summary.slurm_step_id;
-  return "cross-check with Slurm's accounting:\n  sacct -j " + id + " " + fields;
-}
-
-}  // namespace
-
 void write_summary(const ProfileRun& run, const RunSummary& s, std::ostream& out) {
   fmt::memory_buffer b;
   auto it = std::back_inserter(b);
@@ -81,7 +66,13 @@ void write_summary(const ProfileRun& run, const RunSummary& s, std::ostream& out
     fmt::format_to(it, "{:>10} {:>6} {:>12.6f} {:>12}  {}\n", t.task_id, t.rank, t.start_s,
                    human_duration(t.duration_s), t.function);
   }
-  fmt::format_to(it, "\nSlurm: {}\n", sacct_command(s));
+  const std::string sacct = sacct_command(s);
+  if (sacct.empty()) {
+    fmt::format_to(it, "\nSlurm: not run under Slurm (no SLURM_JOB_ID); for a Slurm job, cross-check with:\n  {}\n",
+                   sacct_command(s, "<jobid>"));
+  } else {
+    fmt::format_to(it, "\nSlurm: cross-check with Slurm's accounting:\n  {}\n", sacct);
+  }
   out.write(b.data(), static_cast<std::streamsize>(b.size()));
 }
 

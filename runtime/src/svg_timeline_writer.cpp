@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "multirank/detail/profile_reports.hpp"
 
@@ -71,7 +72,7 @@ std::string render_timeline_svg(const ProfileRun& run, const RunSummary& summary
   // Legend: the functions by total time; more than fit are summed up as "others".
   const std::size_t legend_count = std::min<std::size_t>(summary.functions.size(), 12);
   const int legend_columns = 3;
-  const double legend_top = axis_y + 40;
+  const double legend_top = axis_y + 54;
   const double legend_height =
       18.0 * static_cast<double>((legend_count + legend_columns - 1) / legend_columns + 1) + 10;
   const double height = legend_top + legend_height;
@@ -166,7 +167,7 @@ std::string render_timeline_svg(const ProfileRun& run, const RunSummary& summary
         const double x = x_of(task.start_ns);
         const double w = std::max(0.5, static_cast<double>(task.end_ns - task.start_ns) * px_per_ns);
         fmt::format_to(it, R"(<rect x="{:.2f}" y="{:.2f}" width="{:.2f}" height="{:.2f}" fill="{}")", x, y, w, h,
-                       function_colour(name));
+                       function_colour(run, name));
         if (tooltips++ < max_tooltips) {
           fmt::format_to(it, "><title>{} task {} on rank {}: {} from {:.6f} s{}</title></rect>\n", xml_escape(name),
                          task.task_id, r, human_duration(static_cast<double>(task.end_ns - task.start_ns) * 1e-9),
@@ -198,6 +199,9 @@ std::string render_timeline_svg(const ProfileRun& run, const RunSummary& summary
         }
       }
     }
+    // One path per (function, shade) in the lane: a rectangle is "Mx,yh..v..h..z", a fraction
+    // of a <rect> element's size, which matters at 256 lanes.
+    std::map<std::pair<std::uint64_t, double>, std::string> paths;
     std::size_t c = 0;
     while (c < columns) {
       if (busy[c] <= 0) {
@@ -209,9 +213,12 @@ std::string render_timeline_svg(const ProfileRun& run, const RunSummary& summary
       const std::size_t start = c;
       const double level = shade(c);
       while (c < columns && busy[c] > 0 && function[c] == function[start] && shade(c) == level) ++c;
-      fmt::format_to(it, R"(<rect x="{:.1f}" y="{:.2f}" width="{}" height="{:.2f}" fill="{}" fill-opacity="{:.2f}"/>)" "\n",
-                     left + static_cast<double>(start), y, c - start, h,
-                     function_colour(run.function_name(function[start])), level);
+      fmt::format_to(std::back_inserter(paths[{function[start], level}]), "M{:.0f},{:.2f}h{}v{:.2f}h-{}z",
+                     left + static_cast<double>(start), y, c - start, h, c - start);
+    }
+    for (const auto& [key, d] : paths) {
+      fmt::format_to(it, R"(<path fill="{}" fill-opacity="{:.2f}" d="{}"/>)" "\n",
+                     function_colour(run, run.function_name(key.first)), key.second, d);
     }
   }
   fmt::format_to(it, "</g>\n");
@@ -227,7 +234,7 @@ std::string render_timeline_svg(const ProfileRun& run, const RunSummary& summary
     const double x = left + column_width * static_cast<double>(i % legend_columns);
     const double y = legend_top + 8 + 18.0 * static_cast<double>(i / legend_columns);
     fmt::format_to(it, R"(<rect x="{:.1f}" y="{:.1f}" width="12" height="12" fill="{}"/>)", x, y,
-                   function_colour(f.name));
+                   function_colour(run, f.name));
     fmt::format_to(it, R"(<text x="{:.1f}" y="{:.1f}">{} ({} calls, {})</text>)" "\n", x + 16, y + 10,
                    xml_escape(f.name), f.calls, human_duration(f.total_s));
   }

@@ -4,7 +4,7 @@
 #pragma once
 
 #include <cstdint>
-#include <istream>
+#include <string_view>
 #include <map>
 #include <string>
 #include <vector>
@@ -90,6 +90,6 @@ struct RankLog {
 std::string format_rank_log(const RankLog& log);
 /// Reads a log written by format_rank_log; a DecodeError naming `source` and the line if it is
 /// not one.
-RankLog parse_rank_log(std::istream& in, const std::string& source);
+RankLog parse_rank_log(std::string_view text, const std::string& source);
 
 }  // namespace multirank::detail

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "multirank/detail/profile_event_buffer.hpp"
 #include "multirank/detail/profile_log.hpp"
 
 namespace multirank::detail {
@@ -21,7 +22,8 @@ class ProfileRecorder {
   /// `max_events` bounds each buffer; `clock_offset_ns` shifts this rank's clock (tests only).
   ProfileRecorder(std::size_t max_events, std::int64_t clock_offset_ns)
       : max_events_(max_events), clock_offset_ns_(clock_offset_ns) {
-    tasks_.reserve(std::min<std::size_t>(max_events_, 1 << 16));
+    tasks_.prepare();
+    messages_.prepare();
   }
 
   /// The profile's clock: monotonic, plus the test offset.
@@ -74,22 +76,13 @@ class ProfileRecorder {
     }
   }
 
-  /// Moves what was recorded into `log` (the caller fills the rest of the header).
-  void move_into(RankLog& log) {
-    log.tasks = std::move(tasks_);
-    log.messages = std::move(messages_);
-    log.queue = std::move(queue_);
-    log.header.comm_ns = comm_ns_;
-    log.header.dropped_tasks = dropped_tasks_;
-    log.header.dropped_messages = dropped_messages_;
-    log.header.dropped_queue_samples = dropped_queue_samples_;
-    log.header.overflow.insert(overflow_.begin(), overflow_.end());
-  }
-  /// A copy, for saving what there is when the job dies (the writers may still be running).
+  /// Copies what was recorded into `log` (the caller fills the rest of the header): when the run
+  /// ends, or when the job dies, while the threads that record may still be running (the blocks
+  /// never move, so what the copy reads stays valid).
   void copy_into(RankLog& log) const {
-    log.tasks = tasks_;
-    log.messages = messages_;
-    log.queue = queue_;
+    log.tasks = tasks_.to_vector();
+    log.messages = messages_.to_vector();
+    log.queue = queue_.to_vector();
     log.header.comm_ns = comm_ns_;
     log.header.dropped_tasks = dropped_tasks_;
     log.header.dropped_messages = dropped_messages_;
@@ -114,9 +107,9 @@ class ProfileRecorder {
 
   std::size_t max_events_;
   std::int64_t clock_offset_ns_;
-  std::vector<TaskEvent> tasks_;
-  std::vector<MessageEvent> messages_;
-  std::vector<QueueSample> queue_;
+  EventBuffer<TaskEvent> tasks_;
+  EventBuffer<MessageEvent> messages_;
+  EventBuffer<QueueSample> queue_;
   std::unordered_map<std::uint64_t, OverflowTotals> overflow_;
   std::int64_t comm_ns_ = 0;
   std::uint64_t dropped_tasks_ = 0;

@@ -30,11 +30,16 @@ void write_report_html(const ProfileRun& run, const RunSummary& summary, std::os
 /// Several runs side by side: wall time, tasks, utilisation, balance, and per-function totals.
 void write_comparison(const std::vector<ProfileRun>& runs, std::ostream& out);
 
-/// A colour per function name, the same in every report of every run.
-std::string function_colour(const std::string& name);
+/// A colour per function: distinct colours from a qualitative palette for the first functions
+/// by name (so runs of the same program get the same colours), hues from the name's hash beyond.
+std::string function_colour(const ProfileRun& run, const std::string& name);
 
 /// A time span for people: "850 ns", "12.3 µs", "4.56 ms", "7.89 s".
 std::string human_duration(double seconds);
+/// The sacct command that cross-checks the run's Slurm job (job.step), or for `job_id` when given;
+/// empty outside Slurm.
+std::string sacct_command(const RunSummary& summary, const std::string& job_id = "");
+
 /// A byte count for people: "512 B", "3.4 KiB", ...
 std::string human_bytes(double bytes);
 

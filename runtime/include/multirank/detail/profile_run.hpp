@@ -74,7 +74,8 @@ struct FunctionStats {
 
 struct SlowTask {
   std::uint64_t task_id = 0;
-  std::string function;
+  std::uint64_t function_id = 0;
+  std::string function;  // filled for the slowest only
   int rank = 0;
   double start_s = 0;
   double duration_s = 0;

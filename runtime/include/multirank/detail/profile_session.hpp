@@ -40,7 +40,7 @@ class ProfileSession {
  private:
   ProfileSession(const Communicator& comm, const RuntimeOptions& options, std::filesystem::path dir,
                  std::int64_t clock_offset_ns);
-  std::vector<std::string> gather_logs(const std::string& mine);
+  std::vector<std::string> gather_logs(std::string mine);
   void write_outputs(const std::vector<std::string>& logs) const;
 
   MPI_Comm comm_ = MPI_COMM_NULL;  // a duplicate: profiling messages never meet the runtime's

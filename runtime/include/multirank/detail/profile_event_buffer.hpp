@@ -1,0 +1,70 @@
+// Storage for the events a rank records: blocks of 2 MiB mapped with MAP_POPULATE, so recording
+// never copies a growing vector and never takes a page fault per 4 KiB page (on a VM, faulting in
+// fresh pages one by one made recording 10^5 tiny tasks about 40 % slower; a populated block costs
+// one system call).
+#pragma once
+
+#include <sys/mman.h>
+
+#include <cstddef>
+#include <new>
+#include <type_traits>
+#include <vector>
+
+namespace multirank::detail {
+
+template <class T>
+class EventBuffer {
+  static_assert(std::is_trivially_copyable_v<T>, "events are plain records");
+
+ public:
+  static constexpr std::size_t block_bytes = std::size_t{2} << 20;
+  static constexpr std::size_t per_block = block_bytes / sizeof(T);
+
+  EventBuffer() = default;
+  ~EventBuffer() {
+    for (T* block : blocks_) munmap(block, block_bytes);
+  }
+  EventBuffer(const EventBuffer&) = delete;
+  EventBuffer& operator=(const EventBuffer&) = delete;
+
+  std::size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+
+  void push_back(const T& event) {
+    const std::size_t slot = size_ % per_block;
+    if (slot == 0 && size_ / per_block == blocks_.size()) add_block();
+    blocks_[size_ / per_block][slot] = event;
+    ++size_;
+  }
+  const T& back() const { return blocks_[(size_ - 1) / per_block][(size_ - 1) % per_block]; }
+
+  /// The events, in order, as a vector (once, when the run ends).
+  std::vector<T> to_vector() const {
+    std::vector<T> out;
+    out.reserve(size_);
+    for (std::size_t b = 0; b < blocks_.size(); ++b) {
+      const std::size_t count = b + 1 < blocks_.size() ? per_block : size_ - b * per_block;
+      out.insert(out.end(), blocks_[b], blocks_[b] + count);
+    }
+    return out;
+  }
+
+  /// Maps the first block now, so even the first events cost no page faults.
+  void prepare() {
+    if (blocks_.empty()) add_block();
+  }
+
+ private:
+  void add_block() {
+    void* memory = mmap(nullptr, block_bytes, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (memory == MAP_FAILED) throw std::bad_alloc();
+    blocks_.push_back(static_cast<T*>(memory));
+  }
+
+  std::vector<T*> blocks_;
+  std::size_t size_ = 0;
+};
+
+}  // namespace multirank::detail

@@ -1,0 +1,201 @@
+// multirank-report and the report writers on rank logs made up here, so every figure is known:
+// re-rendering, clock offset and drift correction, comparing runs, clear errors on bad logs,
+// aggregation of huge traces, and a timeline of 256 ranks.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <unistd.h>
+
+#include "multirank/detail/profile_log.hpp"
+#include "multirank/detail/profile_reports.hpp"
+#include "multirank/detail/profile_run.hpp"
+
+namespace fs = std::filesystem;
+using multirank::detail::RankLog;
+using multirank::detail::TaskEvent;
+
+namespace {
+
+constexpr std::int64_t second = 1'000'000'000;
+constexpr std::uint64_t work_id = 11;
+constexpr std::uint64_t load_id = 22;
+
+/// A rank whose clock reads rank 0's plus `offset` at the start, drifting by `drift` over the
+/// 10 s run; `tasks` are (start, duration) on rank 0's clock, in seconds.
+RankLog make_log(int rank, int size, std::int64_t offset, std::int64_t drift,
+                 const std::vector<std::pair<double, double>>& tasks, std::uint64_t function = work_id) {
+  const std::int64_t base = 1000 * second;  // rank 0's clock at the start of the run
+  auto local = [&](double t) {
+    const auto rank0 = base + static_cast<std::int64_t>(t * 1e9);
+    return rank0 + offset + static_cast<std::int64_t>(static_cast<double>(drift) * t / 10.0);
+  };
+  RankLog log;
+  auto& h = log.header;
+  h.rank = rank;
+  h.size = size;
+  h.host = rank < size / 2 || size == 1 ? "node-a" : "node-b";
+  h.pid = 100 + rank;
+  h.runs_tasks = rank != 0;
+  h.comm_on_own_thread = rank == 0;
+  h.clock_start = {local(0), offset, 200};
+  h.clock_end = {local(10), offset + drift, 300};
+  h.window_start_ns = local(0);
+  h.window_end_ns = local(10);
+  h.functions = {{work_id, "work"}, {load_id, "load, \"quoted\" <name>"}};
+  std::uint64_t id = static_cast<std::uint64_t>(rank) * 1'000'000;
+  for (const auto& [start, duration] : tasks) {
+    log.tasks.push_back(TaskEvent{++id, function, local(start), local(start + duration), 1000, 16, 8, 1, 0});
+  }
+  return log;
+}
+
+void write_logs(const fs::path& dir, const std::vector<RankLog>& logs) {
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (const auto& log : logs) {
+    std::ofstream out(dir / ("rank-" + std::to_string(log.header.rank) + ".jsonl"));
+    out << multirank::detail::format_rank_log(log);
+  }
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// Runs multirank-report with `args`; its exit status, stdout and stderr in `output`.
+int report(const std::string& args, std::string& output, const fs::path& scratch) {
+  const fs::path captured = scratch / "report-output.txt";
+  const std::string command = std::string(MULTIRANK_REPORT) + " " + args + " > " + captured.string() + " 2>&1";
+  const int status = std::system(command.c_str());
+  output = read_file(captured);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/// Two ranks working; rank 1's clock is 7 s ahead and drifts 2 ms over the run.
+std::vector<RankLog> two_rank_run() {
+  return {make_log(0, 3, 0, 0, {}),
+          make_log(1, 3, 7 * second, 2'000'000, {{1.0, 2.0}, {5.0, 1.0}}),
+          make_log(2, 3, -3 * second, 0, {{1.0, 1.5}}, load_id)};
+}
+
+}  // namespace
+
+TEST_CASE("multirank-report renders runs from their rank logs", "[profile]") {
+  const fs::path scratch = fs::temp_directory_path() / ("multirank-test-report-" + std::to_string(getpid()));
+  fs::remove_all(scratch);
+  fs::create_directories(scratch);
+  const fs::path run_dir = scratch / "run";
+  write_logs(run_dir, two_rank_run());
+  std::string output;
+
+  SECTION("multirank-report DIR re-renders every report from the rank logs") {
+    REQUIRE(report(run_dir.string() + " -o " + (scratch / "out").string(), output, scratch) == 0);
+    for (const char* file : {"summary.txt", "timeline.svg", "report.html", "tasks.csv", "trace.json"}) {
+      CHECK(fs::file_size(scratch / "out" / file) > 0);
+    }
+    const std::string summary = read_file(scratch / "out" / "summary.txt");
+    CHECK(summary.find("3 ranks on 2 node(s), wall 10.000000 s, 3 task records") != std::string::npos);
+    // Busy: rank 1 ran 3 s, rank 2 1.5 s; balance over the two working ranks.
+    CHECK(summary.find("3.0000") != std::string::npos);
+    CHECK(summary.find("1.5000") != std::string::npos);
+    CHECK(summary.find("efficiency (mean/max busy) 0.750, imbalance factor (max/mean busy) 1.333") !=
+          std::string::npos);
+    CHECK(nlohmann::json::parse(read_file(scratch / "out" / "trace.json")).at("traceEvents").size() > 0);
+    const std::string check = std::string("python3 ") + MULTIRANK_CHECK_SVG + " " +
+                              (scratch / "out" / "timeline.svg").string() + " 3";
+    CHECK(std::system(check.c_str()) == 0);
+  }
+
+  SECTION("clock offsets and linear drift are removed") {
+    REQUIRE(report(run_dir.string(), output, scratch) == 0);
+    const std::string csv = read_file(run_dir / "tasks.csv");
+    INFO(csv);
+    // Rank 1's task at 5 s: 7 s + 1 ms of drift ahead on its own clock, at 5 s once corrected.
+    CHECK(csv.find(",work,1,node-b,5.000000000,1.000000000,") != std::string::npos);
+    CHECK(csv.find(",work,1,node-b,1.000000000,2.000000000,") != std::string::npos);
+    CHECK(csv.find(",2,node-b,1.000000000,1.500000000,") != std::string::npos);
+    // A name with a comma and quotes is one CSV field.
+    CHECK(csv.find(",\"load, \"\"quoted\"\" <name>\",2,") != std::string::npos);
+  }
+
+  SECTION("several runs are compared side by side") {
+    auto slower = two_rank_run();
+    slower[1] = make_log(1, 3, 0, 0, {{1.0, 4.0}, {5.0, 2.0}});
+    write_logs(scratch / "slower", slower);
+    REQUIRE(report(run_dir.string() + " " + (scratch / "slower").string() + " -o " + (scratch / "cmp").string(),
+                   output, scratch) == 0);
+    INFO(output);
+    CHECK(output.find("[1] " + run_dir.string()) != std::string::npos);
+    CHECK(output.find("[2] " + (scratch / "slower").string()) != std::string::npos);
+    const auto max_busy = output.substr(output.find("max busy per rank"), 70);
+    CHECK(max_busy.find("3.0000") != std::string::npos);
+    CHECK(max_busy.find("6.0000") != std::string::npos);
+    CHECK(read_file(scratch / "cmp" / "comparison.txt") == output);
+  }
+
+  SECTION("a missing rank log is an error naming the run") {
+    fs::remove(run_dir / "rank-1.jsonl");
+    CHECK(report(run_dir.string(), output, scratch) == 1);
+    CHECK(output.find(run_dir.string()) != std::string::npos);
+    CHECK(output.find("rank 1 of 3 is missing") != std::string::npos);
+  }
+
+  SECTION("a malformed log is an error naming the file and the line") {
+    std::ofstream(run_dir / "rank-2.jsonl", std::ios::app) << "[\"t\",1,2]\n";
+    CHECK(report(run_dir.string(), output, scratch) == 1);
+    CHECK(output.find("rank-2.jsonl line 3") != std::string::npos);
+  }
+
+  SECTION("a directory without logs is an error") {
+    fs::create_directories(scratch / "empty");
+    CHECK(report((scratch / "empty").string(), output, scratch) == 1);
+    CHECK(output.find("no rank logs") != std::string::npos);
+  }
+  fs::remove_all(scratch);
+}
+
+TEST_CASE("huge runs stay readable", "[profile]") {
+  SECTION("above the event limit, trace.json merges slices and still accounts for every task") {
+    std::vector<std::pair<double, double>> tasks;
+    for (int i = 0; i < 1000; ++i) tasks.push_back({0.001 + i * 0.009, 0.008});
+    auto run = multirank::detail::assemble_run({make_log(0, 2, 0, 0, {}), make_log(1, 2, 0, 0, tasks)}, "huge");
+    std::ostringstream out;
+    multirank::detail::write_trace_json(run, out, 50);
+    const auto trace = nlohmann::json::parse(out.str());
+    std::uint64_t slices = 0;
+    std::uint64_t accounted = 0;
+    for (const auto& event : trace.at("traceEvents")) {
+      if (event.value("cat", "") != "task") continue;
+      ++slices;
+      accounted += event.at("args").contains("tasks") ? event.at("args").at("tasks").get<std::uint64_t>() : 1;
+    }
+    CHECK(accounted == 1000);
+    CHECK(slices <= 100);
+    CHECK(trace.at("otherData").at("aggregated") == true);
+    CHECK(trace.at("otherData").at("aggregation").get<std::string>().find("1000 task records") != std::string::npos);
+  }
+
+  SECTION("256 ranks: one lane each, tasks binned per pixel") {
+    std::vector<RankLog> logs{make_log(0, 256, 0, 0, {})};
+    for (int rank = 1; rank < 256; ++rank) {
+      std::vector<std::pair<double, double>> tasks;
+      for (int i = 0; i < 100; ++i) tasks.push_back({0.05 * i + 0.0001 * rank, 0.04 + 0.0001 * (rank % 7)});
+      logs.push_back(make_log(rank, 256, 0, 0, tasks));
+    }
+    const auto run = multirank::detail::assemble_run(std::move(logs), "wide");
+    const auto summary = multirank::detail::summarise(run);
+    const std::string svg = multirank::detail::render_timeline_svg(run, summary);
+    const fs::path file = fs::temp_directory_path() / ("multirank-test-256-" + std::to_string(getpid()) + ".svg");
+    std::ofstream(file) << svg;
+    const std::string check = std::string("python3 ") + MULTIRANK_CHECK_SVG + " " + file.string() + " 256";
+    CHECK(std::system(check.c_str()) == 0);
+    CHECK(svg.size() < 3'000'000);  // 25 500 tasks, binned
+    CHECK(svg.find("binned per pixel") != std::string::npos);
+    fs::remove(file);
+  }
+}
