@@ -24,6 +24,8 @@ output=$(mpirun_on_hosts "$BIN/grayscale" "$scratch/in" "$scratch/out" --io auto
 echo "$output"
 grep -q "grayscale: $images converted, 0 skipped, 0 failed" <<<"$output" ||
   fail "no summary line saying all $images images converted"
+grep -Eq "grayscale: [1-9][0-9]* images shipped" <<<"$output" ||
+  fail "grayscale shipped nothing, yet node2 and node3 cannot see the inputs"
 /usr/bin/python3 "$REPO/tests/launch/test_images.py" check "$on_node1/in" "$on_node1/out" || fail "outputs are wrong"
 for host in node2 node3; do
   left=$(find "$hosts_dir/hosts/$host/scratch" -mindepth 1)
