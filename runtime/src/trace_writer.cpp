@@ -173,6 +173,8 @@ void write_trace_json(const ProfileRun& run, std::ostream& out, std::size_t max_
       if (buffer.size() > (1 << 20)) flush();
     }
     for (const auto& [pair, sends] : sent) {
+      // A run saved on a fatal error has the driver's log only: its peers have no rows.
+      if (static_cast<std::size_t>(std::max(pair.first, pair.second)) >= run.ranks.size()) continue;
       const auto& receives = received[pair];
       const auto& from = run.ranks.at(static_cast<std::size_t>(pair.first));
       const auto& to = run.ranks.at(static_cast<std::size_t>(pair.second));

@@ -13,6 +13,9 @@
 #include "multirank/detail/profile_log.hpp"
 #include "multirank/detail/profile_reports.hpp"
 #include "multirank/detail/profile_run.hpp"
+#include "multirank/detail/profile_session.hpp"
+#include "multirank/error.hpp"
+#include "multirank/options.hpp"
 
 namespace fs = std::filesystem;
 using multirank::detail::RankLog;
@@ -197,5 +200,35 @@ TEST_CASE("huge runs stay readable", "[profile]") {
     CHECK(svg.size() < 3'000'000);  // 25 500 tasks, binned
     CHECK(svg.find("binned per pixel") != std::string::npos);
     fs::remove(file);
+  }
+}
+
+TEST_CASE("profiling settings come from MULTIRANK_PROFILE* variables", "[profile][settings]") {
+  SECTION("off unless MULTIRANK_PROFILE names a directory") {
+    unsetenv("MULTIRANK_PROFILE");
+    CHECK(multirank::RuntimeOptions::from_env().profile_dir.empty());
+    setenv("MULTIRANK_PROFILE", "some/dir", 1);
+    setenv("MULTIRANK_PROFILE_MAX_EVENTS", "5000", 1);
+    const auto options = multirank::RuntimeOptions::from_env();
+    CHECK(options.profile_dir == "some/dir");
+    CHECK(options.profile_max_events == 5000);
+    unsetenv("MULTIRANK_PROFILE");
+    unsetenv("MULTIRANK_PROFILE_MAX_EVENTS");
+  }
+
+  SECTION("a malformed event limit names the variable") {
+    setenv("MULTIRANK_PROFILE_MAX_EVENTS", "lots", 1);
+    CHECK_THROWS_WITH(multirank::RuntimeOptions::from_env(), Catch::Contains("MULTIRANK_PROFILE_MAX_EVENTS='lots'"));
+    unsetenv("MULTIRANK_PROFILE_MAX_EVENTS");
+  }
+
+  SECTION("the tests' clock offset is read per rank, and a malformed one is refused") {
+    using multirank::detail::test_clock_offset_ns;
+    CHECK(test_clock_offset_ns(nullptr, 1) == 0);
+    CHECK(test_clock_offset_ns("1:5000,3:-7", 1) == 5000);
+    CHECK(test_clock_offset_ns("1:5000,3:-7", 3) == -7);
+    CHECK(test_clock_offset_ns("1:5000,3:-7", 2) == 0);
+    CHECK_THROWS_AS(test_clock_offset_ns("1=5000", 1), multirank::ConfigError);
+    CHECK_THROWS_AS(test_clock_offset_ns("1:5x", 1), multirank::ConfigError);
   }
 }

@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <new>
 #include <type_traits>
 #include <vector>
@@ -57,10 +58,20 @@ class EventBuffer {
 
  private:
   void add_block() {
-    void* memory = mmap(nullptr, block_bytes, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    // Twice the size, so a 2 MiB-aligned block fits inside; the kernel then backs it with one
+    // transparent huge page (one fault) where it can, and with populated small pages otherwise.
+    void* memory = mmap(nullptr, 2 * block_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (memory == MAP_FAILED) throw std::bad_alloc();
-    blocks_.push_back(static_cast<T*>(memory));
+    const auto address = reinterpret_cast<std::uintptr_t>(memory);
+    const std::uintptr_t aligned = (address + block_bytes - 1) & ~(block_bytes - 1);
+    if (aligned > address) munmap(memory, aligned - address);
+    const std::uintptr_t tail = address + 2 * block_bytes - (aligned + block_bytes);
+    if (tail > 0) munmap(reinterpret_cast<void*>(aligned + block_bytes), tail);
+    auto* block = reinterpret_cast<char*>(aligned);
+    madvise(block, block_bytes, MADV_HUGEPAGE);
+    madvise(block, block_bytes, MADV_WILLNEED);
+    for (std::size_t page = 0; page < block_bytes; page += 4096) block[page] = 0;
+    blocks_.push_back(reinterpret_cast<T*>(block));
   }
 
   std::vector<T*> blocks_;
