@@ -89,6 +89,13 @@ for m in /proc /sys /dev /dev/pts /dev/shm; do
   mount --bind "$m" "$root$m"
   mounts+=("$root$m")
 done
+# slurmd (the Slurm tests) needs the cgroup hierarchies; rslave, so unmounting ours never
+# unmounts the machine's.
+if mountpoint -q /sys/fs/cgroup; then
+  mount --rbind /sys/fs/cgroup "$root/sys/fs/cgroup"
+  mount --make-rslave "$root/sys/fs/cgroup"
+  mounts+=("$root/sys/fs/cgroup")
+fi
 
 echo "check-fresh-root: running in $root:$dest: $*"
 status=0

@@ -16,6 +16,8 @@ packages=(
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libpng-dev
   # Python peers of the benchmarks
   python3 python3-mpi4py python3-pil
+  # launch tests: a single-node Slurm (slurmctld, slurmd, sbatch/srun, munge) and namespace "hosts"
+  slurmctld slurmd slurm-client munge iproute2 util-linux
 )
 
 # One dpkg-query for all packages (unknown ones are simply not listed).

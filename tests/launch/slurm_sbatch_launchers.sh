@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# launch/slurm/grayscale.sbatch starts every rank of its allocation under both launchers, srun
+# --mpi=pmix and mpirun, on a real single-node Slurm (the program: rank_hosts, which reports where
+# each rank runs); launch/mpirun.sh in an allocation runs its task count. Usage: SCRIPT SOURCE_DIR BIN_DIR
+set -euo pipefail
+REPO=$1 BIN=$2
+# shellcheck source=tests/launch/test_environments.sh
+source "$REPO/tests/launch/test_environments.sh"
+
+require_program rank_hosts
+start_slurm
+cd "$work"
+host=$(hostname -s)
+for launcher in srun mpirun; do
+  job=$(GRAYSCALE=$BIN/rank_hosts submit --ntasks-per-node=2 "$REPO/launch/slurm/grayscale.sbatch" \
+    --launcher "$launcher" in out)
+  state=$(wait_for_job "$job" 120)
+  echo "--- $launcher: job $job $state, exit code $(job_field "$job" ExitCode)"
+  jobdir=$work/grayscale-$job
+  cat "$work/grayscale-$job.out" || true
+  [[ -f $jobdir/job.out ]] || fail "$launcher: no job.out in the job directory $jobdir"
+  [[ $state == COMPLETED && $(job_field "$job" ExitCode) == 0:0 ]] || fail "$launcher: job $job ended $state"
+  for rank in 0 1; do
+    grep -q "rank $rank of 2 on $host" "$jobdir/job.out" || fail "$launcher: rank $rank of 2 did not report"
+  done
+  grep -q "^launcher   $launcher" "$jobdir/job.txt" || fail "$launcher: job.txt does not name the launcher"
+  grep -q "exit status 0" "$jobdir/job.txt" || fail "$launcher: job.txt has no exit status"
+done
+
+# launch/mpirun.sh inside an allocation takes the task count from Slurm, not from the cores.
+job=$(submit --ntasks=1 --output="$work/wrapper-%j.out" --wrap "$REPO/launch/mpirun.sh $BIN/rank_hosts")
+state=$(wait_for_job "$job" 120)
+echo "--- launch/mpirun.sh in a 1-task allocation: job $job $state"
+cat "$work/wrapper-$job.out"
+[[ $state == COMPLETED ]] || fail "launch/mpirun.sh in an allocation: job $job ended $state"
+if [[ $(grep -c '^rank' "$work/wrapper-$job.out") != 1 ]] || ! grep -q "rank 0 of 1 on $host" "$work/wrapper-$job.out"; then
+  fail "launch/mpirun.sh did not run exactly the allocation's 1 task"
+fi
+pass "grayscale.sbatch ran 2 ranks under srun --mpi=pmix and under mpirun; launch/mpirun.sh followed a 1-task allocation"
