@@ -27,7 +27,7 @@ fi
 # A report ends the process with a non-zero status, which fails the test; the log scan below also
 # catches reports in tests that expect a failing job (their exit status alone proves nothing).
 supp=$root/launch/sanitizers
-export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=23:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1"
+export ASAN_OPTIONS="detect_leaks=1:fast_unwind_on_malloc=0:exitcode=23:detect_stack_use_after_return=1:check_initialization_order=1"
 export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=24"
 export TSAN_OPTIONS="suppressions=$supp/tsan.supp:halt_on_error=0:exitcode=66:second_deadlock_stack=1:history_size=4"
