@@ -66,6 +66,6 @@ if [[ $job == asan || $job == all ]]; then
 fi
 if [[ $job == tsan || $job == all ]]; then
   targets=(test_executor test_pool test_process test_channels test_sync)
-  run_job tsan -R '^test_(executor|pool|process|channels|sync)\.(singleton|np1)$' "$@" || failed=1
+  run_job tsan -R '^test_(executor|pool|process|channels|sync)\.(singleton|np1|np2)$' "$@" || failed=1
 fi
 exit "$failed"
