@@ -5,8 +5,9 @@
 #   asan: AddressSanitizer + UndefinedBehaviorSanitizer (preset asan, build-asan/): the unit tests
 #         and every MPI test on 2 and 4 ranks (3 for the registry and deadlock checks).
 #   tsan: ThreadSanitizer (preset tsan, build-tsan/): the executor, pool, process, channel and sync
-#         tests as a singleton and on 1 rank, where the driver's engine, its local worker thread,
-#         the background thread and the process threads all share one address space.
+#         tests as a singleton and on 1 and 2 ranks: on 1 the driver's engine, its local worker
+#         thread, the background thread and the process threads share one address space; 2 adds
+#         a worker rank's threads.
 # The huge-payload tests (label large) and those needing Slurm or several nodes are left out.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
