@@ -89,6 +89,9 @@ std::shared_ptr<SubmissionQueue> DriverEngine::open_queue(int max_workers) {
 }
 
 void DriverEngine::set_initializer(SubmissionQueue& queue, TaskRecord initializer) {
+  // The queue keeps this record: holding the queue in it too would be a cycle that never frees
+  // either (initializer_record() hands each copy its queue).
+  initializer.queue.reset();
   std::lock_guard lock(submit_mutex_);
   queue.initializer_ = std::move(initializer);
 }

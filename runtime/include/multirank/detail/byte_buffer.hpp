@@ -25,6 +25,8 @@ class ByteWriter {
   ByteWriter& operator=(const ByteWriter&) = delete;
 
   void write(const void* data, std::size_t size) {
+    // An empty span may carry a null pointer, which memcpy must not see even for 0 bytes.
+    if (size == 0) return;
     const auto* p = static_cast<const char*>(data);
     if (size <= small_write) {
       // Small writes (headers, numbers) grow and copy; vector::insert here trips GCC 12's

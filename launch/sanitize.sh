@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Build multirank under sanitizers and run the tests where each one matters; exits non-zero if a
+# test fails or any process printed a sanitizer report. `launch/sanitize.sh [asan|tsan|all]`
+# (default all); extra arguments go to ctest, e.g. `launch/sanitize.sh tsan -R pool`.
+#   asan: AddressSanitizer + UndefinedBehaviorSanitizer (preset asan, build-asan/): the unit tests
+#         and every MPI test on 2 and 4 ranks (3 for the registry and deadlock checks).
+#   tsan: ThreadSanitizer (preset tsan, build-tsan/): the executor, pool, process, channel and sync
+#         tests as a singleton and on 1 and 2 ranks: on 1 the driver's engine, its local worker
+#         thread, the background thread and the process threads share one address space; 2 adds
+#         a worker rank's threads.
+# The huge-payload tests (label large) and those needing Slurm or several nodes are left out.
+set -euo pipefail
+cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
+root=$PWD
+job=${1:-all}
+[[ $# -gt 0 ]] && shift
+case $job in
+  asan | tsan | all) ;;
+  *) echo "usage: launch/sanitize.sh [asan|tsan|all] [ctest arguments...]" >&2; exit 2 ;;
+esac
+
+launch/install-deps.sh
+if ((EUID == 0)); then
+  # Open MPI refuses to start as root without these.
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+fi
+# Local ranks inherit mpirun's environment, so these reach every rank (remote nodes would need -x).
+# A report ends the process with a non-zero status, which fails the test; the log scan below also
+# catches reports in tests that expect a failing job (their exit status alone proves nothing).
+supp=$root/launch/sanitizers
+export ASAN_OPTIONS="detect_leaks=1:fast_unwind_on_malloc=0:exitcode=23:detect_stack_use_after_return=1:check_initialization_order=1"
+export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=24"
+export TSAN_OPTIONS="suppressions=$supp/tsan.supp:halt_on_error=0:exitcode=66:second_deadlock_stack=1:history_size=4"
+report_pattern='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|WARNING: ThreadSanitizer|ThreadSanitizer: reported'
+excluded_labels='large|slurm|multinode|install'
+
+# run_job PRESET SECONDS_LABEL CTEST_ARGS...: configure, build, test, scan every test's output.
+run_job() {
+  local preset=$1
+  shift
+  local dir=build-$preset start=$SECONDS
+  echo "=== sanitize: $preset: configure and build"
+  cmake --preset "$preset" >/dev/null
+  cmake --build "$dir" -j"$(nproc)" --target "${targets[@]}"
+  local built=$SECONDS
+  echo "=== sanitize: $preset: test"
+  local status=0
+  ctest --test-dir "$dir" --output-on-failure -LE "$excluded_labels" "$@" || status=$?
+  local log=$dir/Testing/Temporary/LastTest.log
+  if grep -Eq "$report_pattern" "$log"; then
+    echo "=== sanitize: $preset: sanitizer reports in $log:"
+    grep -En "$report_pattern" "$log" | head -40
+    status=1
+  fi
+  echo "=== sanitize: $preset: build $((built - start)) s, tests $((SECONDS - built)) s, status $status"
+  return "$status"
+}
+
+failed=0
+if [[ $job == asan || $job == all ]]; then
+  targets=(test_settings test_object_server test_executor test_pool test_process test_channels
+           test_sync test_profile driver_throws registry_a registry_b deadlock process_lifecycle
+           example_process example_queue example_pipe example_pool example_executor_map
+           example_executor_callback example_lock)
+  run_job asan -R '^test_(settings|object_server)$|\.np[234]$' "$@" || failed=1
+fi
+if [[ $job == tsan || $job == all ]]; then
+  targets=(test_executor test_pool test_process test_channels test_sync)
+  run_job tsan -R '^test_(executor|pool|process|channels|sync)\.(singleton|np1|np2)$' "$@" || failed=1
+fi
+exit "$failed"
