@@ -20,14 +20,6 @@ std::atomic<int> received_signal{0};
 
 extern "C" void record_signal(int signal) { received_signal.store(signal); }
 
-template <class Header>
-Header read_header(const Message& message, ByteReader& in) {
-  if (message.body().size() < sizeof(Header)) {
-    throw DecodeError("a message of kind " + std::to_string(static_cast<int>(message.kind)) +
-                      " from rank " + std::to_string(message.source) + " is truncated");
-  }
-  return in.read_pod<Header>();
-}
 
 std::int64_t ns_since_epoch(ObjectClock::time_point t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
@@ -115,7 +107,7 @@ bool ObjectHost::on_message(Message& message, Transport&) {
   ByteReader in(message.body());
   switch (message.kind) {
     case MessageKind::object_request: {
-      const auto header = read_header<ObjectRequestHeader>(message, in);
+      const auto header = read_message_header<ObjectRequestHeader>(message, in);
       const auto payload = in.take(header.payload_bytes);
       ObjectCall call{message.source, header, std::vector<char>(payload.begin(), payload.end()),
                       ObjectClock::now(), std::nullopt};
@@ -128,13 +120,13 @@ bool ObjectHost::on_message(Message& message, Transport&) {
       return true;
     }
     case MessageKind::process_exit: {
-      const auto header = read_header<ProcessExitHeader>(message, in);
+      const auto header = read_message_header<ProcessExitHeader>(message, in);
       std::lock_guard lock(mutex_);
       process_exited(header.process_id, header.exitcode);
       return true;
     }
     case MessageKind::process_output: {
-      const auto header = read_header<ProcessOutputHeader>(message, in);
+      const auto header = read_message_header<ProcessOutputHeader>(message, in);
       const auto text = in.take(header.bytes);
       print_process_output(header.process_id, static_cast<int>(header.stream),
                            std::string_view(text.data(), text.size()));

@@ -132,6 +132,14 @@ void ObjectServer::park(ParkedCalls& list, ObjectCall&& call) {
   list.push_back(std::move(call));
 }
 
+void ObjectServer::park_or_time_out(ParkedCalls& list, ObjectCall&& call) {
+  if (call.header.timeout_ns == 0) {
+    reply(call, ReplyStatus::timed_out);
+  } else {
+    park(list, std::move(call));
+  }
+}
+
 void ObjectServer::park_without_deadline(ParkedCalls& list, ObjectCall&& call) {
   call.deadline.reset();
   list.push_back(std::move(call));

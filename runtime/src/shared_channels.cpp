@@ -6,10 +6,6 @@
 
 namespace multirank::detail {
 
-namespace {
-bool may_wait(const ObjectCall& call) { return call.header.timeout_ns != 0; }
-}  // namespace
-
 QueueObject::QueueObject(std::uint64_t id, std::size_t maxsize, bool joinable)
     : SharedObject(id, fmt::format("{} {}", joinable ? "JoinableQueue" : "Queue", id)),
       maxsize_(maxsize),
@@ -23,10 +19,8 @@ void QueueObject::handle(ObjectCall& call, ObjectServer& server) {
         ++unfinished_;
         server.reply(call, ReplyStatus::ok);
         balance(server);
-      } else if (may_wait(call)) {
-        server.park(putters_, std::move(call));
       } else {
-        server.reply(call, ReplyStatus::timed_out);
+        server.park_or_time_out(putters_, std::move(call));
       }
       return;
     case ObjectOp::queue_get:
@@ -35,10 +29,8 @@ void QueueObject::handle(ObjectCall& call, ObjectServer& server) {
         items_.pop_front();
         server.reply(call, ReplyStatus::ok, 0, item);
         balance(server);
-      } else if (may_wait(call)) {
-        server.park(getters_, std::move(call));
       } else {
-        server.reply(call, ReplyStatus::timed_out);
+        server.park_or_time_out(getters_, std::move(call));
       }
       return;
     case ObjectOp::queue_size:
@@ -65,10 +57,8 @@ void QueueObject::handle(ObjectCall& call, ObjectServer& server) {
         server.reply_error(call, ReplyStatus::state_error, name() + ": join() needs a JoinableQueue");
       } else if (unfinished_ == 0) {
         server.reply(call, ReplyStatus::ok);
-      } else if (may_wait(call)) {
-        server.park(joiners_, std::move(call));
       } else {
-        server.reply(call, ReplyStatus::timed_out);
+        server.park_or_time_out(joiners_, std::move(call));
       }
       return;
     default:
@@ -162,7 +152,7 @@ void PipeObject::handle(ObjectCall& call, ObjectServer& server) {
   if (op == ObjectOp::pipe_poll) {
     if (ready) {
       server.reply(call, ReplyStatus::ok, 1);
-    } else if (may_wait(call)) {
+    } else if (call.header.timeout_ns != 0) {
       server.park(pollers_[end], std::move(call));
     } else {
       server.reply(call, ReplyStatus::ok, 0);
@@ -170,11 +160,7 @@ void PipeObject::handle(ObjectCall& call, ObjectServer& server) {
     return;
   }
   if (!ready) {
-    if (may_wait(call)) {
-      server.park(receivers_[end], std::move(call));
-    } else {
-      server.reply(call, ReplyStatus::timed_out);
-    }
+    server.park_or_time_out(receivers_[end], std::move(call));
     return;
   }
   wake(static_cast<int>(end), server);  // nobody waits before us, so this call is served next

@@ -7,8 +7,6 @@
 namespace multirank::detail {
 
 namespace {
-bool may_wait(const ObjectCall& call) { return call.header.timeout_ns != 0; }
-
 void no_such_operation(const ObjectCall& call, const SharedObject& object, ObjectServer& server) {
   server.reply_error(call, ReplyStatus::state_error,
                      fmt::format("{} has no operation {}", object.name(), call.header.op));
@@ -34,12 +32,10 @@ void LockObject::handle(ObjectCall& call, ObjectServer& server) {
         owner_ = client;
         levels_ = 1;
         server.reply(call, ReplyStatus::ok, 1);
-      } else if (may_wait(call)) {
+      } else {
         call.header.arg = one_level;
         call.header.value = 1;
-        server.park(waiters_, std::move(call));
-      } else {
-        server.reply(call, ReplyStatus::timed_out);
+        server.park_or_time_out(waiters_, std::move(call));
       }
       return;
     case ObjectOp::lock_release:
@@ -97,10 +93,8 @@ void SemaphoreObject::handle(ObjectCall& call, ObjectServer& server) {
       if (value_ > 0 && waiters_.empty()) {
         --value_;
         server.reply(call, ReplyStatus::ok, 1);
-      } else if (may_wait(call)) {
-        server.park(waiters_, std::move(call));
       } else {
-        server.reply(call, ReplyStatus::timed_out);
+        server.park_or_time_out(waiters_, std::move(call));
       }
       return;
     case ObjectOp::semaphore_release: {
@@ -150,10 +144,8 @@ void EventObject::handle(ObjectCall& call, ObjectServer& server) {
     case ObjectOp::event_wait:
       if (set_) {
         server.reply(call, ReplyStatus::ok, 1);
-      } else if (may_wait(call)) {
-        server.park(waiters_, std::move(call));
       } else {
-        server.reply(call, ReplyStatus::timed_out);
+        server.park_or_time_out(waiters_, std::move(call));
       }
       return;
     default:
@@ -275,10 +267,8 @@ void ProcessObject::handle(ObjectCall& call, ObjectServer& server) {
     case ObjectOp::process_join:
       if (exitcode_) {
         server.reply(call, ReplyStatus::ok, *exitcode_);
-      } else if (may_wait(call)) {
-        server.park(joiners_, std::move(call));
       } else {
-        server.reply(call, ReplyStatus::timed_out);
+        server.park_or_time_out(joiners_, std::move(call));
       }
       return;
     case ObjectOp::process_state:

@@ -11,17 +11,6 @@
 namespace multirank::detail {
 
 namespace {
-template <class Header>
-Header read_header(const Message& message, ByteReader& in) {
-  if (message.body().size() < sizeof(Header)) {
-    throw DecodeError("a message of kind " + std::to_string(static_cast<int>(message.kind)) +
-                      " from rank " + std::to_string(message.source) + " is truncated");
-  }
-  return in.read_pod<Header>();
-}
-}  // namespace
-
-namespace {
 std::int64_t steady_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -101,7 +90,7 @@ void WorkerPort::route(Message message) {
       return;
     case MessageKind::object_reply: {
       ByteReader in(message.body());
-      const auto header = read_header<ObjectReplyHeader>(message, in);
+      const auto header = read_message_header<ObjectReplyHeader>(message, in);
       const auto payload = in.take(header.payload_bytes);
       replies_[header.request_id] = ObjectReply{static_cast<ReplyStatus>(header.status),
                                                 header.value,
@@ -119,7 +108,7 @@ void WorkerPort::route(Message message) {
 
 void WorkerPort::start_process(const Message& message) {
   ByteReader in(message.body());
-  const auto header = read_header<ProcessStartHeader>(message, in);
+  const auto header = read_message_header<ProcessStartHeader>(message, in);
   const auto name = in.take(header.name_bytes);
   const auto args = in.take(header.args_bytes);
   if (!processes_) {

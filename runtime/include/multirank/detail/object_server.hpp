@@ -86,6 +86,8 @@ class ObjectServer {
   void reply_error(const ObjectCall& call, ReplyStatus status, const std::string& reason);
   /// Keeps `call` in `list` until the object answers it or its deadline passes.
   void park(ParkedCalls& list, ObjectCall&& call);
+  /// Parks `call` in `list` if it may wait (its timeout is not zero), else answers timed_out.
+  void park_or_time_out(ParkedCalls& list, ObjectCall&& call);
   /// Re-parks a call that moves to another object (a condition's waiter queuing for its lock),
   /// without a deadline: it waits until granted.
   void park_without_deadline(ParkedCalls& list, ObjectCall&& call);

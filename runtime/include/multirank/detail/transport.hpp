@@ -9,10 +9,12 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "multirank/detail/wire.hpp"
+#include "multirank/error.hpp"
 
 namespace multirank::detail {
 
@@ -46,6 +48,17 @@ struct Message {
     return std::span<const char>(bytes).subspan(sizeof(MessageHeader));
   }
 };
+
+/// The fixed-size header at the start of `message`'s body, read from `in`; a DecodeError naming
+/// the sender when the message is too short to hold one.
+template <class Header>
+Header read_message_header(const Message& message, ByteReader& in) {
+  if (message.body().size() < sizeof(Header)) {
+    throw DecodeError("a message of kind " + std::to_string(static_cast<int>(message.kind)) +
+                      " from rank " + std::to_string(message.source) + " is truncated");
+  }
+  return in.read_pod<Header>();
+}
 
 /// Builds a message in place: header space first, records appended after.
 class MessageBuilder {
