@@ -14,20 +14,6 @@ namespace {
 
 constexpr std::size_t max_histograms = 12;
 
-std::string html_escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 /// Call durations of one function in log-spaced bins (durations span orders of magnitude).
 std::string histogram_svg(const ProfileRun& run, const FunctionStats& f) {
   const double width = 360;
@@ -101,9 +87,9 @@ th {{ background: #f2f2f2; }} td.l, th.l {{ text-align: left; }}
 code {{ background: #f4f4f4; padding: 1px 4px; }}
 </style></head><body>
 )",
-                 html_escape(run.label));
+                 markup_escape(run.label));
   fmt::format_to(it, "<h1>multirank profile</h1><p class=\"sub\">{}: {} ranks on {} node(s)</p>\n",
-                 html_escape(run.label), run.ranks.size(), run.nodes.size());
+                 markup_escape(run.label), run.ranks.size(), run.nodes.size());
   if (!run.complete) {
     fmt::format_to(it, "<p class=\"warn\">Incomplete: saved by the driver on a fatal error; only its own log was saved.</p>\n");
   }
@@ -139,7 +125,7 @@ code {{ background: #f4f4f4; padding: 1px 4px; }}
     if (!r.runs_tasks) {
       fmt::format_to(it, "<tr><td>{}</td><td class=\"l\">{}</td><td>-</td><td>-</td><td>-</td><td>{:.6f}</td><td>-</td>"
                          "<td>-</td><td>-</td><td>{}</td><td>{}</td><td class=\"l\">driver only</td></tr>\n",
-                     r.rank, html_escape(r.host), r.comm_s, human_duration(r.clock_offset_s), human_duration(r.clock_error_s));
+                     r.rank, markup_escape(r.host), r.comm_s, human_duration(r.clock_offset_s), human_duration(r.clock_error_s));
       continue;
     }
     const double wall = std::max(1e-12, s.wall_s);
@@ -150,7 +136,7 @@ code {{ background: #f4f4f4; padding: 1px 4px; }}
                        "<span class=\"busy\" style=\"width:{:.1f}%\"></span><span class=\"comm\" style=\"width:{:.1f}%\"></span>"
                        "<span class=\"wait\" style=\"width:{:.1f}%\"></span><span class=\"idle\" style=\"width:{:.1f}%\"></span>"
                        "</div></td></tr>\n",
-                   r.rank, html_escape(r.host), r.tasks, r.busy_s, r.serialise_s, r.comm_s, r.wait_s, r.idle_s,
+                   r.rank, markup_escape(r.host), r.tasks, r.busy_s, r.serialise_s, r.comm_s, r.wait_s, r.idle_s,
                    100 * r.utilisation, human_duration(r.clock_offset_s), human_duration(r.clock_error_s), pct(r.busy_s),
                    own_thread ? 0.0 : pct(r.comm_s), pct(r.wait_s), pct(r.idle_s));
   }
@@ -163,20 +149,20 @@ code {{ background: #f4f4f4; padding: 1px 4px; }}
   for (const auto& f : s.functions) {
     fmt::format_to(it, "<tr><td class=\"l\"><span class=\"swatch\" style=\"background:{}\"></span>{}</td><td>{}</td><td>{}</td>"
                        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                   function_colour(run, f.name), html_escape(f.name), f.calls, human_duration(f.total_s), human_duration(f.mean_s),
+                   function_colour(run, f.name), markup_escape(f.name), f.calls, human_duration(f.total_s), human_duration(f.mean_s),
                    human_duration(f.p50_s), human_duration(f.p95_s), human_duration(f.max_s),
                    human_bytes(static_cast<double>(f.bytes_in)), human_bytes(static_cast<double>(f.bytes_out)), f.failed);
   }
   fmt::format_to(it, "</table>\n<p class=\"note\">Per call: a map chunk's time divided by its items.</p>\n<div class=\"hists\">\n");
   for (std::size_t i = 0; i < std::min(max_histograms, s.functions.size()); ++i) {
     const auto& f = s.functions[i];
-    fmt::format_to(it, "<div class=\"hist\"><h3>{}</h3>{}</div>\n", html_escape(f.name), histogram_svg(run, f));
+    fmt::format_to(it, "<div class=\"hist\"><h3>{}</h3>{}</div>\n", markup_escape(f.name), histogram_svg(run, f));
   }
   fmt::format_to(it, "</div>\n<h2>Slowest task records</h2>\n<table><tr><th>task</th><th class=\"l\">function</th>"
                      "<th>rank</th><th>start (s)</th><th>duration</th></tr>\n");
   for (const auto& t : s.slowest) {
     fmt::format_to(it, "<tr><td>{}</td><td class=\"l\">{}</td><td>{}</td><td>{:.6f}</td><td>{}</td></tr>\n", t.task_id,
-                   html_escape(t.function), t.rank, t.start_s, human_duration(t.duration_s));
+                   markup_escape(t.function), t.rank, t.start_s, human_duration(t.duration_s));
   }
   fmt::format_to(it, "</table>\n<h2>Files</h2>\n<p class=\"note\"><code>trace.json</code> opens in ui.perfetto.dev or "
                      "chrome://tracing; <code>tasks.csv</code> has a row per task; <code>summary.txt</code> is this page "
@@ -184,7 +170,7 @@ code {{ background: #f4f4f4; padding: 1px 4px; }}
                      "<code>multirank-report</code> re-renders everything.</p>\n");
   const std::string sacct = sacct_command(s);
   if (!sacct.empty()) {
-    fmt::format_to(it, "<p>Slurm: cross-check with <code>{}</code></p>\n", html_escape(sacct));
+    fmt::format_to(it, "<p>Slurm: cross-check with <code>{}</code></p>\n", markup_escape(sacct));
   }
   fmt::format_to(it, "</body></html>\n");
   out.write(b.data(), static_cast<std::streamsize>(b.size()));

@@ -48,6 +48,22 @@ std::string function_colour(const ProfileRun& run, const std::string& name) {
   return fmt::format("hsl({:.0f},62%,{}%)", hue, lightness);
 }
 
+std::string markup_escape(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
 std::string human_duration(double seconds) {
   const double magnitude = std::fabs(seconds);
   if (magnitude == 0) return "0 s";

@@ -18,21 +18,6 @@ namespace {
 constexpr std::size_t max_exact_tasks = 20'000;
 constexpr std::size_t max_tooltips = 5'000;
 
-std::string xml_escape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 /// 1, 2 or 5 times a power of ten, so that about `target` ticks cover `span`.
 double tick_step(double span, int target) {
@@ -169,7 +154,7 @@ std::string render_timeline_svg(const ProfileRun& run, const RunSummary& summary
         fmt::format_to(it, R"(<rect x="{:.2f}" y="{:.2f}" width="{:.2f}" height="{:.2f}" fill="{}")", x, y, w, h,
                        function_colour(run, name));
         if (tooltips++ < max_tooltips) {
-          fmt::format_to(it, "><title>{} task {} on rank {}: {} from {:.6f} s{}</title></rect>\n", xml_escape(name),
+          fmt::format_to(it, "><title>{} task {} on rank {}: {} from {:.6f} s{}</title></rect>\n", markup_escape(name),
                          task.task_id, r, human_duration(static_cast<double>(task.end_ns - task.start_ns) * 1e-9),
                          static_cast<double>(task.start_ns) * 1e-9, task.failed_items ? " (failed)" : "");
         } else {
@@ -236,7 +221,7 @@ std::string render_timeline_svg(const ProfileRun& run, const RunSummary& summary
     fmt::format_to(it, R"(<rect x="{:.1f}" y="{:.1f}" width="12" height="12" fill="{}"/>)", x, y,
                    function_colour(run, f.name));
     fmt::format_to(it, R"(<text x="{:.1f}" y="{:.1f}">{} ({} calls, {})</text>)" "\n", x + 16, y + 10,
-                   xml_escape(f.name), f.calls, human_duration(f.total_s));
+                   markup_escape(f.name), f.calls, human_duration(f.total_s));
   }
   if (summary.functions.size() > legend_count) {
     fmt::format_to(it, R"(<text x="{}" y="{:.1f}" fill="#777">and {} more functions (see summary.txt)</text>)" "\n",

@@ -36,6 +36,8 @@ std::string function_colour(const ProfileRun& run, const std::string& name);
 
 /// A time span for people: "850 ns", "12.3 µs", "4.56 ms", "7.89 s".
 std::string human_duration(double seconds);
+/// `text` with &, <, >, " and ' escaped, for SVG and HTML alike.
+std::string markup_escape(const std::string& text);
 /// The sacct command that cross-checks the run's Slurm job (job.step), or for `job_id` when given;
 /// empty outside Slurm.
 std::string sacct_command(const RunSummary& summary, const std::string& job_id = "");
