@@ -1,7 +1,12 @@
 // Owned communicators and the MPI error check.
 #include "multirank/detail/communicator.hpp"
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+#include <string>
 
 #include <climits>
 
@@ -42,6 +47,18 @@ Communicator::Communicator(MPI_Comm base) {
   check_mpi(MPI_Allgather(name, sizeof(name), MPI_CHAR, all.data(), sizeof(name), MPI_CHAR, comm_),
             "MPI_Allgather");
   for (int r = 0; r < size_; ++r) hosts_.emplace_back(all.data() + r * sizeof(name));
+}
+
+bool Communicator::process_gone(int rank) const {
+  if (!on_my_node(rank)) return false;
+  const int pid = pids_.at(static_cast<std::size_t>(rank));
+  if (::kill(pid, 0) != 0 && errno == ESRCH) return true;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string pid_field;
+  std::string name;
+  char state = '?';
+  if (!(stat >> pid_field >> name >> state)) return false;  // no /proc: kill alone decides
+  return state == 'Z' || state == 'X';
 }
 
 Communicator::~Communicator() {

@@ -10,7 +10,6 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <fstream>
 
 #include "multirank/detail/profile_recorder.hpp"
 #include "multirank/detail/task_execution.hpp"
@@ -518,20 +517,6 @@ void DriverEngine::shutdown() {
   }
 }
 
-namespace {
-
-/// Whether process `pid` on this node has ended (gone, or a zombie not yet reaped).
-bool process_gone(int pid) {
-  if (::kill(pid, 0) != 0 && errno == ESRCH) return true;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string pid_field;
-  std::string name;
-  char state = '?';
-  if (!(stat >> pid_field >> name >> state)) return false;  // no /proc: rely on kill alone
-  return state == 'Z' || state == 'X';
-}
-
-}  // namespace
 
 void DriverEngine::watch_workers() {
   const std::size_t remote = static_cast<std::size_t>(comm_.size()) - 1;
@@ -546,13 +531,19 @@ void DriverEngine::watch_workers() {
     }
   }
   if (now < next_liveness_check_) return;
+  if (next_liveness_check_ != Clock::time_point{} && now - next_liveness_check_ > timeout / 2) {
+    // This rank was busy elsewhere (a long send or receive) and heard nobody meanwhile: silence
+    // counts from now.
+    std::fill(last_heard_.begin(), last_heard_.end(), now);
+  }
   next_liveness_check_ = now + std::chrono::milliseconds(100);
   for (std::size_t index = 0; index < remote; ++index) {
     const int rank = slots_[index].rank;
     if (slots_[index].lost) continue;
-    if (comm_.on_my_node(rank) && process_gone(comm_.pids()[static_cast<std::size_t>(rank)])) {
+    if (comm_.process_gone(rank)) {
       lose_worker(index, fmt::format("its process {} is gone", comm_.pids()[static_cast<std::size_t>(rank)]));
-    } else if (timeout.count() > 0 && now - last_heard_[static_cast<std::size_t>(rank)] > timeout) {
+    } else if (timeout.count() > 0 && now - last_heard_[static_cast<std::size_t>(rank)] > timeout &&
+               !transport_.sending_to(rank)) {  // a long transfer to it is a sign of life
       lose_worker(index, fmt::format("nothing heard from it for {} s (MULTIRANK_WORKER_TIMEOUT_S)",
                                      timeout.count()));
     }

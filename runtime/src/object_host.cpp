@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <thread>
 
 #include "multirank/detail/shared_objects.hpp"
 
@@ -64,6 +65,15 @@ void ObjectHost::note_next_deadline() {
 }
 
 ObjectReply ObjectHost::call(ObjectRequestHeader header, std::span<const char> payload) {
+  struct InFlight {
+    std::atomic<int>& count;
+    explicit InFlight(std::atomic<int>& c) : count(c) { count.fetch_add(1); }
+    ~InFlight() { count.fetch_sub(1); }
+  } in_flight(calls_in_flight_);
+  if (shut_down_.load(std::memory_order_acquire)) {
+    const std::string reason = "the job is ending: shared objects are gone";
+    return ObjectReply{ReplyStatus::shutting_down, 0, {reason.begin(), reason.end()}};
+  }
   watch_signals();
   auto reply = std::make_shared<LocalReply>();
   {
@@ -292,11 +302,17 @@ void ObjectHost::join_processes() {
 }
 
 void ObjectHost::shut_down() {
+  shut_down_.store(true, std::memory_order_release);
   {
     std::lock_guard lock(mutex_);
     server_.shut_down();
   }
   engine_.poke();
+  // Threads answered just now (daemon processes on the driver) leave their wait within a nap.
+  const auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (calls_in_flight_.load() > 0 && std::chrono::steady_clock::now() < limit) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 std::vector<std::string> ObjectHost::blocked_calls() {

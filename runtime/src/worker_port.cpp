@@ -32,19 +32,32 @@ void WorkerPort::heartbeat_main() {
       std::max<std::chrono::steady_clock::duration>(std::chrono::milliseconds(100), driver_timeout_ / 5);
   std::unique_lock lock(heartbeat_mutex_);
   while (!heartbeat_stop_.wait_for(lock, interval, [this] { return heartbeat_stopping_; })) {
-    try {
+    {
+      // A port busy for long (a large message on its way) is talking to the driver: that is
+      // news of it too, and the heartbeat can wait.
+      std::unique_lock port(mutex_, std::try_to_lock);
+      if (!port.owns_lock()) {
+        last_from_driver_ns_.store(steady_ns());
+        continue;
+      }
+      if (closed_) return;  // the rank is ending
       MessageBuilder builder;
-      send(0, builder.finish(MessageKind::heartbeat));
-    } catch (const std::exception&) {
-      return;  // closed: the rank is ending
+      transport_.send(0, builder.finish(MessageKind::heartbeat));
+      transport_.progress_sends();
     }
+    // A driver on this node is watched directly; one elsewhere by its heartbeats, with a wide
+    // margin (a silent driver may only be busy), since ending a live job's rank is worse.
     const auto silent = std::chrono::nanoseconds(steady_ns() - last_from_driver_ns_.load());
-    if (silent > driver_timeout_) {
-      spdlog::critical("rank {} ({}): nothing heard from the driver (rank 0 on {}) for {} s; it is "
-                       "taken for lost and this rank ends",
+    const bool gone = comm_.on_my_node(0) ? comm_.process_gone(0) : silent > 3 * driver_timeout_;
+    if (gone) {
+      spdlog::critical("rank {} ({}): the driver (rank 0 on {}) is lost ({}); this rank ends",
                        comm_.rank(), comm_.hosts()[static_cast<std::size_t>(comm_.rank())],
                        comm_.hosts()[0],
-                       std::chrono::duration_cast<std::chrono::seconds>(silent).count());
+                       comm_.on_my_node(0)
+                           ? std::string("its process is gone")
+                           : "nothing heard from it for " +
+                                 std::to_string(std::chrono::duration_cast<std::chrono::seconds>(silent).count()) +
+                                 " s");
       std::fflush(nullptr);
       std::_Exit(1);
     }

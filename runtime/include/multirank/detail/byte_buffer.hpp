@@ -36,9 +36,11 @@ class ByteWriter {
       std::memcpy(bytes_->data() + offset, p, size);
     } else {
       // Large writes copy once, without zero-filling first. GCC 12 misreads the inlined insert
-      // into a vector that has just grown (-Warray-bounds false positive, GCC bug 107852).
+      // into a vector that has just grown (-Warray-bounds and -Wstringop-overread false
+      // positives, GCC bug 107852).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Warray-bounds"
+#pragma GCC diagnostic ignored "-Wstringop-overread"
       bytes_->insert(bytes_->end(), p, p + size);
 #pragma GCC diagnostic pop
     }

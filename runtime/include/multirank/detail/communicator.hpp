@@ -30,6 +30,9 @@ class Communicator {
   const std::vector<int>& pids() const noexcept { return pids_; }
   /// Whether `rank` shares this rank's node (and so its process table).
   bool on_my_node(int rank) const { return node_leaders_.at(rank) == node_leaders_.at(rank_); }
+  /// Whether `rank` shares this node and its process has ended (gone, or a zombie not yet
+  /// reaped). False for ranks elsewhere: nothing can be told from here.
+  bool process_gone(int rank) const;
 
  private:
   MPI_Comm comm_ = MPI_COMM_NULL;

@@ -46,7 +46,9 @@ class ObjectHost final : public ObjectChannel, public EngineExtension, private R
   std::string next_process_name() { return "Process-" + std::to_string(++process_count_); }
   /// Waits for every started non-daemon process (as Python does at exit).
   void join_processes();
-  /// Answers every waiting call with JobEnding: daemon processes stop at their next call.
+  /// Answers every waiting call with JobEnding, and every later one at once: daemon processes
+  /// stop at their next call. Returns once no driver thread is inside a call (or after a
+  /// second), so the engine can go.
   void shut_down();
   /// The parked calls, one line each, for a person looking at a hung job.
   std::vector<std::string> blocked_calls();
@@ -86,6 +88,8 @@ class ObjectHost final : public ObjectChannel, public EngineExtension, private R
   std::unique_ptr<ProcessOutput> output_;        // made with the first process
   std::unique_ptr<ProcessRunner> local_runner_;  // single-rank jobs
   std::atomic<bool> outbox_ready_{false};
+  std::atomic<bool> shut_down_{false};
+  std::atomic<int> calls_in_flight_{0};  // driver threads inside call()
   std::atomic<std::int64_t> next_deadline_ns_{INT64_MAX};
   std::atomic<std::uint32_t> process_count_{0};
   std::chrono::steady_clock::time_point next_watch_{};

@@ -101,6 +101,13 @@ class Transport {
   /// Tests posted sends and frees finished buffers; true if any finished.
   bool progress_sends();
   bool sends_pending() const noexcept { return !outgoing_.empty(); }
+  /// Whether a send to `dest` is still in progress.
+  bool sending_to(int dest) const noexcept {
+    for (const auto& outgoing : outgoing_) {
+      if (outgoing.dest == dest) return true;
+    }
+    return false;
+  }
   /// Gives up on `dest`, a rank that is gone: its pending sends would never complete (their
   /// buffers are leaked, since MPI may still hold them) and later sends to it are dropped.
   void abandon(int dest);
