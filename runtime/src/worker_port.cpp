@@ -8,22 +8,16 @@
 #include <cstdlib>
 #include <cstring>
 
-namespace multirank::detail {
+#include "multirank/detail/task_execution.hpp"
 
-namespace {
-std::int64_t steady_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-}  // namespace
+namespace multirank::detail {
 
 WorkerPort::WorkerPort(const Communicator& comm, const RuntimeOptions& options)
     : comm_(comm),
       wait_policy_(WaitPolicy::of(options)),
       transport_(comm.get(), options.max_message_bytes),
       driver_timeout_(options.worker_timeout),
-      last_from_driver_ns_(steady_ns()) {
+      last_from_driver_ns_(steady_now_ns()) {
   if (driver_timeout_.count() > 0) heartbeat_ = std::thread([this] { heartbeat_main(); });
 }
 
@@ -37,7 +31,7 @@ void WorkerPort::heartbeat_main() {
       // news of it too, and the heartbeat can wait.
       std::unique_lock port(mutex_, std::try_to_lock);
       if (!port.owns_lock()) {
-        last_from_driver_ns_.store(steady_ns());
+        last_from_driver_ns_.store(steady_now_ns());
         continue;
       }
       if (closed_) return;  // the rank is ending
@@ -47,7 +41,7 @@ void WorkerPort::heartbeat_main() {
     }
     // A driver on this node is watched directly; one elsewhere by its heartbeats, with a wide
     // margin (a silent driver may only be busy), since ending a live job's rank is worse.
-    const auto silent = std::chrono::nanoseconds(steady_ns() - last_from_driver_ns_.load());
+    const auto silent = std::chrono::nanoseconds(steady_now_ns() - last_from_driver_ns_.load());
     const bool gone = comm_.on_my_node(0) ? comm_.process_gone(0) : silent > 3 * driver_timeout_;
     if (gone) {
       spdlog::critical("rank {} ({}): the driver (rank 0 on {}) is lost ({}); this rank ends",
@@ -86,7 +80,7 @@ bool WorkerPort::pump() {
 }
 
 void WorkerPort::route(Message message) {
-  if (message.source == 0) last_from_driver_ns_.store(steady_ns(), std::memory_order_relaxed);
+  if (message.source == 0) last_from_driver_ns_.store(steady_now_ns(), std::memory_order_relaxed);
   switch (message.kind) {
     case MessageKind::heartbeat:
       return;
