@@ -542,8 +542,12 @@ void DriverEngine::watch_workers() {
     if (slots_[index].lost) continue;
     if (comm_.process_gone(rank)) {
       lose_worker(index, fmt::format("its process {} is gone", comm_.pids()[static_cast<std::size_t>(rank)]));
-    } else if (timeout.count() > 0 && now - last_heard_[static_cast<std::size_t>(rank)] > timeout &&
-               !transport_.sending_to(rank)) {  // a long transfer to it is a sign of life
+    } else if (!comm_.on_my_node(rank) && timeout.count() > 0 &&
+               now - last_heard_[static_cast<std::size_t>(rank)] > timeout &&
+               !transport_.sending_to(rank)) {
+      // Silence only counts against ranks on other nodes, whose processes cannot be looked at:
+      // a node-mate that is alive but silent is starved of CPU by an overloaded node (seen here
+      // at a load of 12 on 2 cores), not dead. A long transfer to it is a sign of life too.
       lose_worker(index, fmt::format("nothing heard from it for {} s (MULTIRANK_WORKER_TIMEOUT_S)",
                                      timeout.count()));
     }
