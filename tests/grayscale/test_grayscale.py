@@ -556,8 +556,31 @@ def rank_pid(mpirun_pid, rank):
     return None
 
 
+def stop_while_writing(pid, deadline):
+    """Stops `pid` again and again (SIGSTOP, a look at its open files, SIGCONT) until it is caught
+    with an output temporary open, and leaves it stopped there; returns that temporary's path, or
+    None at the deadline (the process then runs on)."""
+    while time.monotonic() < deadline:
+        os.kill(pid, signal.SIGSTOP)
+        while True:  # SIGSTOP is asynchronous: look only once the process is stopped
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "T":
+                    break
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target.endswith(".grayscale-partial"):
+                return target
+        os.kill(pid, signal.SIGCONT)
+        time.sleep(0.001)
+    return None
+
+
 class WorkerKilled(unittest.TestCase):
-    """Worker rank 1 is SIGKILLed once a few outputs exist, in a run of 60 slow images."""
+    """Worker rank 1 is SIGKILLed in the middle of writing an output (so it leaves a temporary),
+    once a few outputs exist, in a run of 60 slow images on 3 ranks."""
 
     @classmethod
     def setUpClass(cls):
@@ -578,11 +601,13 @@ class WorkerKilled(unittest.TestCase):
                                    start_new_session=True)
         try:
             self.assertTrue(wait_for_outputs(process, out, 3), "the run ended before a worker could be killed")
-            done = len(finished_outputs(out))
-            self.assertLess(done, 60, "the run finished before a worker could be killed: make the set larger")
             victim = rank_pid(process.pid, 1)
             self.assertIsNotNone(victim, "rank 1's process not found among mpirun's children")
+            temporary = stop_while_writing(victim, time.monotonic() + 30)
+            self.assertIsNotNone(temporary, "rank 1 was never caught writing an output")
+            self.assertLess(len(finished_outputs(out)), 60, "too late: the run is over")
             os.kill(victim, signal.SIGKILL)
+            self.assertTrue(os.path.exists(temporary), "the killed rank left no temporary to clean")
             stdout, stderr = process.communicate(timeout=TIMEOUT)
         finally:
             kill_session(process.pid)
