@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     // Per-image problems never get here; what does (the io probe on a full disk, say) stops
     // the run with its reason instead of an abort.
-    std::cerr << "grayscale: " << e.what() << std::endl;
+    std::cerr << "grayscale: stopped: " << e.what() << std::endl;
     return 1;
   }
 }

@@ -4,6 +4,7 @@
 # Images are generated here (image_cases.py); every output's pixels are compared with PIL's
 # convert('L') of its input.
 import ctypes
+import errno
 import os
 import re
 import shutil
@@ -476,9 +477,20 @@ def private_mount_namespace():
     subprocess.run(["mount", "--make-rprivate", "/"], check=True)
 
 
+def fill_disk(directory):
+    """Writes a filler file into `directory` until its file system has no space left."""
+    with open(os.path.join(directory, "filler"), "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"\0" * 4096)
+        except OSError as e:
+            if e.errno != errno.ENOSPC:
+                raise
+
+
 class DiskFull(unittest.TestCase):
     """OUTPUT_DIR is a 1 MiB tmpfs that holds about 5 of the 12 outputs (180 kB each); then it grows to
-    64 MiB and the run is resumed."""
+    64 MiB and the run is resumed. Then OUTPUT_DIR is a disk that is full before the run starts."""
 
     @classmethod
     def setUpClass(cls):
@@ -499,6 +511,9 @@ class DiskFull(unittest.TestCase):
             subprocess.run(["mount", "-o", "remount,size=64m", cls.out], check=True)
             cls.resumed = run(source, cls.out, "--resume")
             cls.after_resume = stamps(cls.out)
+            fill_disk(cls.out)
+            cls.no_room = {mode: run(source, os.path.join(cls.out, mode), "--io", mode) for mode in ("shared", "auto")}
+            cls.after_no_room = {f for f in output_files(cls.out) if f.startswith(("shared/", "auto/"))}
         finally:
             subprocess.run(["umount", cls.out], check=True)
 
@@ -535,6 +550,25 @@ class DiskFull(unittest.TestCase):
                 self.assertEqual(data, f.read(), relative)
             if relative in written:
                 self.assertEqual((inode, mtime), self.after_full[relative][:2], f"{relative} was rewritten")
+
+
+    def test_full_disk_from_the_start_fails_each_image_and_says_the_report_is_not_written(self):
+        result = self.no_room["shared"]  # the workers write: nothing is written before the first image
+        self.assertEqual(result.returncode, 1, result.stderr)
+        for relative in output_files(self.reference):
+            self.assertEqual(len(re.findall(rf"failed: {re.escape(relative)}: .*: No space left on device",
+                                            result.stderr)), 1, result.stderr)
+        self.assertRegex(result.stderr, r"grayscale: cannot write the failure report: .*: No space left on device")
+        self.assertIn("0 converted, 0 skipped, 12 failed", result.stdout)
+        self.assertNotIn("failures listed in", result.stdout)
+        self.assertEqual(self.after_no_room, set())
+
+    def test_full_disk_from_the_start_stops_an_auto_run_with_one_message(self):
+        result = self.no_room["auto"]  # its first write is the probe
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertRegex(result.stderr, r"(?m)^grayscale: stopped: cannot write \S+/auto/\.grayscale-io-probe-"
+                                        r"[0-9a-f]+: No space left on device$")
+        self.assertEqual(result.stderr.count("grayscale:"), 1, result.stderr)
 
 
 def rank_pid(mpirun_pid, rank):
