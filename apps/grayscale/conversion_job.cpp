@@ -155,15 +155,15 @@ int run_conversion_job(const CommandLine& options) {
   }
   fs::create_directories(options.output_dir, error);
   if (error) return usage_error("cannot create OUTPUT_DIR " + options.output_dir.string() + ": " + error.message());
-  try {
-    check_writable_directory(options.output_dir);
-  } catch (const std::system_error& e) {
-    return usage_error(std::string("OUTPUT_DIR is not writable: ") + e.what());
-  }
   const fs::path input = fs::canonical(options.input_dir);
   const fs::path output = fs::canonical(options.output_dir);
   if (input == output) {
     return usage_error("OUTPUT_DIR must differ from INPUT_DIR: outputs keep the input names");
+  }
+  try {
+    check_writable_directory(output);
+  } catch (const std::system_error& e) {
+    return usage_error(std::string("OUTPUT_DIR is not writable: ") + e.what());
   }
   remove_stale_partials(output);
   IoProbe::remove_stale(output);

@@ -420,6 +420,8 @@ class OutputNotWritable(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
+        for directory, _, _ in os.walk(cls.root):
+            os.chmod(directory, 0o755)
         shutil.rmtree(cls.root)
 
     def assert_usage_error(self, result, pattern):
@@ -439,7 +441,8 @@ class OutputNotWritable(unittest.TestCase):
 
     def test_output_dir_under_a_read_only_place_is_a_usage_error(self):
         locked = os.path.join(self.root, "locked-parent")
-        os.makedirs(locked)  # root's, mode 755: nobody may not create in it
+        os.makedirs(locked)
+        os.chmod(locked, 0o555)
         target = os.path.join(locked, "out")
         result = run_unprivileged(self.source, target)
         self.assert_usage_error(result, f"grayscale: cannot create OUTPUT_DIR {re.escape(target)}: Permission denied")
@@ -447,8 +450,9 @@ class OutputNotWritable(unittest.TestCase):
 
     def test_read_only_output_dir_is_refused_up_front_and_its_files_kept(self):
         out = os.path.join(self.root, "read-only-out")
-        self.assertEqual(run(self.source, out).returncode, 0)  # root's, mode 755
+        self.assertEqual(run(self.source, out).returncode, 0)
         os.remove(os.path.join(out, "q.png"))
+        os.chmod(out, 0o555)
         before = stamps(out)
         result = run_unprivileged(self.source, out, "--resume")
         self.assert_usage_error(result, f"grayscale: OUTPUT_DIR is not writable: cannot create files in "
@@ -457,7 +461,8 @@ class OutputNotWritable(unittest.TestCase):
 
     def test_read_only_subdirectory_fails_its_images_only(self):
         out = os.path.join(self.root, "part-read-only-out")
-        os.makedirs(os.path.join(out, "x"))  # x is root's: nobody may not create in it
+        os.makedirs(os.path.join(out, "x"))
+        os.chmod(os.path.join(out, "x"), 0o555)
         give_to_nobody(out)
         result = run_unprivileged(self.source, out)
         self.assertEqual(result.returncode, 1, result.stderr)
