@@ -672,7 +672,7 @@ class WorkerKilled(unittest.TestCase):
         out = os.path.join(self.root, "out-no-recovery")
         status, _, stderr = self.start_and_kill_rank_1(out)
         self.assertNotEqual(status, 0, stderr)
-        done = {f for f in finished_outputs(out)}
+        done = finished_outputs(out)
         self.assertLess(len(done), 60, "the job went on without the killed rank")
         for relative in done:
             with open(os.path.join(out, relative), "rb") as f, open(os.path.join(self.reference, relative), "rb") as g:
