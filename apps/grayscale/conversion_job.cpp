@@ -148,12 +148,22 @@ int run_conversion_job(const CommandLine& options) {
     return usage_error("INPUT_DIR " + options.input_dir.string() + " is not a readable directory" +
                        (error ? " (" + error.message() + ")" : ""));
   }
+  // OUTPUT_DIR problems are found here, before any work, and are usage errors: one message
+  // instead of one failure per image, and nothing in OUTPUT_DIR touched.
+  if (fs::exists(options.output_dir, error) && !fs::is_directory(options.output_dir, error)) {
+    return usage_error("OUTPUT_DIR " + options.output_dir.string() + " exists and is not a directory");
+  }
   fs::create_directories(options.output_dir, error);
   if (error) return usage_error("cannot create OUTPUT_DIR " + options.output_dir.string() + ": " + error.message());
   const fs::path input = fs::canonical(options.input_dir);
   const fs::path output = fs::canonical(options.output_dir);
   if (input == output) {
     return usage_error("OUTPUT_DIR must differ from INPUT_DIR: outputs keep the input names");
+  }
+  try {
+    check_writable_directory(output);
+  } catch (const std::system_error& e) {
+    return usage_error(std::string("OUTPUT_DIR is not writable: ") + e.what());
   }
   remove_stale_partials(output);
   IoProbe::remove_stale(output);
@@ -179,7 +189,17 @@ int run_conversion_job(const CommandLine& options) {
     run.add_failure(directory, "unreadable directory: " + reason);
   }
   run.run();
-  write_failure_report(output, run.failures());
+  // Temporaries of workers lost during the run (their tasks ran again elsewhere): every task is
+  // over now, so any left are stale.
+  remove_stale_partials(output);
+  bool report_written = true;
+  try {
+    write_failure_report(output, run.failures());
+  } catch (const std::system_error& e) {
+    // A full disk must not hide the failures: they were printed, one line each, as they came.
+    std::cerr << "grayscale: cannot write the failure report: " << e.what() << "\n";
+    report_written = false;
+  }
 
   const Totals& totals = run.totals();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -192,7 +212,7 @@ int run_conversion_job(const CommandLine& options) {
     std::printf("grayscale: %zu images shipped: some workers do not see INPUT_DIR and OUTPUT_DIR\n",
                 run.shipped_after_probe());
   }
-  if (!run.failures().empty()) {
+  if (!run.failures().empty() && report_written) {
     std::printf("grayscale: failures listed in %s\n", (output / failure_report_name).c_str());
   }
   std::fflush(stdout);

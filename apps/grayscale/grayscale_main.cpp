@@ -3,6 +3,8 @@
 // runs the job while the other ranks serve conversion tasks.
 #include <chrono>
 #include <cstdlib>
+#include <exception>
+#include <iostream>
 #include <opencv2/core.hpp>
 #include <string>
 
@@ -39,5 +41,12 @@ int main(int argc, char** argv) {
   auto runtime_options = multirank::RuntimeOptions::from_env();
   if (std::getenv("MULTIRANK_WINDOW_US") == nullptr) runtime_options.window_target = std::chrono::milliseconds(250);
   multirank::Runtime runtime(argc, argv, runtime_options);
-  return grayscale::run_conversion_job(options);
+  try {
+    return grayscale::run_conversion_job(options);
+  } catch (const std::exception& e) {
+    // Per-image problems never get here; what does (the io probe on a full disk, say) stops
+    // the run with its reason instead of an abort.
+    std::cerr << "grayscale: stopped: " << e.what() << std::endl;
+    return 1;
+  }
 }

@@ -104,6 +104,13 @@ void write_file_atomically(const fs::path& path, std::span<const std::uint8_t> b
   if (::rename(temporary.c_str(), path.c_str()) != 0) fail("cannot rename into");
 }
 
+void check_writable_directory(const fs::path& directory) {
+  const fs::path temporary = temporary_beside(directory / "write-test");
+  FileDescriptor file(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (file.get() < 0) throw_errno("cannot create files in", directory);
+  ::unlink(temporary.c_str());
+}
+
 bool is_complete_output(const fs::path& path) {
   std::error_code error;
   return fs::is_regular_file(path, error) && fs::file_size(path, error) > 0 && !error;

@@ -18,6 +18,11 @@ std::vector<std::uint8_t> read_file(const std::filesystem::path& path);
 /// std::system_error naming the path is thrown.
 void write_file_atomically(const std::filesystem::path& path, std::span<const std::uint8_t> bytes);
 
+/// Creates and removes a temporary in `directory`: the one test of "may I write here" that
+/// permission bits, ACLs, read-only mounts and root squashing all answer truthfully.
+/// std::system_error naming the directory and the reason if it fails.
+void check_writable_directory(const std::filesystem::path& directory);
+
 /// Whether `path` holds a finished output (a non-empty regular file: only the rename puts one
 /// there; the size test also covers a file left empty by a power cut before its data hit disk).
 bool is_complete_output(const std::filesystem::path& path);

@@ -3,6 +3,8 @@
 # Usage: test_grayscale.py GRAYSCALE GRAYSCALE_SERIAL MPIEXEC NP [unittest names...]
 # Images are generated here (image_cases.py); every output's pixels are compared with PIL's
 # convert('L') of its input.
+import ctypes
+import errno
 import os
 import re
 import shutil
@@ -262,30 +264,49 @@ class Options(unittest.TestCase):
                 self.assertRegex(result.stderr, "grayscale: ")
 
 
+def write_noise_images(source, count, width=900, height=700):
+    """Noise decodes and encodes slowly, and compresses badly: a run over these lasts long enough
+    to be interrupted in the middle, and its outputs fill a small disk."""
+    os.makedirs(source)
+    for i in range(count):
+        noise = Image.frombytes("RGB", (width, height), os.urandom(width * height * 3))
+        noise.save(os.path.join(source, f"noise_{i:02d}.jpg"), quality=90)
+
+
+def serial_reference(source, reference):
+    subprocess.run([GRAYSCALE_SERIAL, source, reference], check=True, capture_output=True, timeout=TIMEOUT)
+
+
+def finished_outputs(out):
+    """Outputs at their final names (temporaries start with a dot)."""
+    if not os.path.isdir(out):
+        return set()
+    return {f for f in output_files(out) if not os.path.basename(f).startswith(".")}
+
+
+def wait_for_outputs(process, out, count):
+    """Waits until `count` outputs are finished, or the run ends; returns whether it still runs."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if len({f for f in finished_outputs(out) if f.endswith(".jpg")}) >= count:
+            return True
+        time.sleep(0.002)
+    return process.poll() is None
+
+
 class Resume(unittest.TestCase):
     """Kills a run midway with SIGKILL (every rank at once, as a crash), then resumes it."""
 
     def test_resume_after_kill_finishes_only_the_rest_with_no_partial_file(self):
         root = tempfile.mkdtemp(prefix="grayscale-resume-")
         source = os.path.join(root, "in")
-        os.makedirs(source)
-        # Noise decodes and encodes slowly: the run lasts long enough to be killed in the middle.
-        for i in range(60):
-            noise = Image.frombytes("RGB", (900, 700), os.urandom(900 * 700 * 3))
-            noise.save(os.path.join(source, f"noise_{i:02d}.jpg"), quality=90)
+        write_noise_images(source, 60)
         reference = os.path.join(root, "reference")
-        subprocess.run([GRAYSCALE_SERIAL, source, reference], check=True, capture_output=True, timeout=TIMEOUT)
+        serial_reference(source, reference)
         out = os.path.join(root, "out")
         process = subprocess.Popen(command(source, out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                    start_new_session=True)
-        deadline = time.monotonic() + 60
-        finals = set()
-        while time.monotonic() < deadline and process.poll() is None:
-            finals = {f for f in output_files(out) if f.endswith(".jpg") and not f.startswith(".")} \
-                if os.path.isdir(out) else set()
-            if len(finals) >= 3:
-                break
-            time.sleep(0.002)
+        wait_for_outputs(process, out, 3)
         kill_session(process.pid)
         process.wait()
         done = {f for f in output_files(out) if not f.startswith(".")}
@@ -311,6 +332,355 @@ class Resume(unittest.TestCase):
             with open(os.path.join(out, relative), "rb") as f, open(os.path.join(reference, relative), "rb") as g:
                 self.assertEqual(f.read(), g.read(), relative)
         shutil.rmtree(root)
+
+
+NOBODY = 65534
+
+
+def unprivileged(argv):
+    """argv run as nobody when the tests run as root, for whom permission bits do not apply."""
+    if os.geteuid() != 0:
+        return argv
+    return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *argv]
+
+
+def run_unprivileged(input_dir, output_dir, *options):
+    return subprocess.run(unprivileged(command(input_dir, output_dir, *options)), capture_output=True, text=True,
+                          timeout=TIMEOUT)
+
+
+def give_to_nobody(path):
+    if os.geteuid() == 0:
+        os.chown(path, NOBODY, NOBODY)
+
+
+def stamps(root):
+    """Every file under root with its inode, mtime and bytes: what "nothing lost or rewritten" compares."""
+    found = {}
+    for relative in output_files(root):
+        path = os.path.join(root, relative)
+        info = os.stat(path)
+        with open(path, "rb") as f:
+            found[relative] = (info.st_ino, info.st_mtime_ns, f.read())
+    return found
+
+
+def small_tree(root):
+    """Three small images (x/p.jpg, y/p.jpg, q.png) under root/in, readable by everybody."""
+    fixture = Fixture.get()
+    source = os.path.join(root, "in")
+    for relative, model in (("x/p.jpg", "sizes/photo_333x211.jpg"), ("y/p.jpg", "sizes/photo_333x211.jpg"),
+                            ("q.png", "formats/scene.png")):
+        os.makedirs(os.path.dirname(os.path.join(source, relative)), exist_ok=True)
+        shutil.copy(os.path.join(fixture.root, "in", model), os.path.join(source, relative))
+    return source
+
+
+def private_directory(prefix):
+    """A fresh directory that an unprivileged run can walk into."""
+    root = tempfile.mkdtemp(prefix=prefix)
+    os.chmod(root, 0o755)
+    return root
+
+
+class Unreadable(unittest.TestCase):
+    """An input file its user may not read (mode 000, run as nobody)."""
+
+    def test_unreadable_file_fails_alone_with_its_path_and_reason(self):
+        root = private_directory("grayscale-unreadable-")
+        source = small_tree(root)
+        locked = os.path.join(source, "locked.jpg")
+        shutil.copy(os.path.join(source, "x/p.jpg"), locked)
+        os.chmod(locked, 0)
+        # The workers read it (shared), the driver reads it (ship), or the worker does after its probe (auto).
+        for mode in ("shared", "ship", "auto"):
+            with self.subTest(mode):
+                out = os.path.join(root, "out-" + mode)
+                os.makedirs(out)
+                give_to_nobody(out)
+                result = run_unprivileged(source, out, "--io", mode)
+                self.assertEqual(result.returncode, 1, result.stderr)
+                message = f"grayscale: failed: locked.jpg: cannot open {locked}: Permission denied"
+                self.assertEqual(result.stderr.count("failed:"), 1, result.stderr)
+                self.assertIn(message, result.stderr)
+                self.assertIn("3 converted, 0 skipped, 1 failed", result.stdout)
+                self.assertEqual(finished_outputs(out), {"x/p.jpg", "y/p.jpg", "q.png", "grayscale-failures.tsv"})
+                self.assertIn("Permission denied", read_report(out)["locked.jpg"])
+        shutil.rmtree(root)
+
+
+class OutputNotWritable(unittest.TestCase):
+    """OUTPUT_DIR that cannot be written is found before any work: one message, exit status 2,
+    nothing in it touched. A part of OUTPUT_DIR that cannot be written fails its own images."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.root = private_directory("grayscale-unwritable-")
+        cls.source = small_tree(cls.root)
+
+    @classmethod
+    def tearDownClass(cls):
+        for directory, _, _ in os.walk(cls.root):
+            os.chmod(directory, 0o755)
+        shutil.rmtree(cls.root)
+
+    def assert_usage_error(self, result, pattern):
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertRegex(result.stderr, pattern)
+        self.assertEqual(result.stderr.count("grayscale:"), 1, result.stderr)
+        self.assertNotIn("converted", result.stdout)
+
+    def test_output_dir_that_is_a_regular_file_is_a_usage_error(self):
+        target = os.path.join(self.root, "a-file")
+        with open(target, "wb") as f:
+            f.write(b"keep me")
+        result = run(self.source, target)
+        self.assert_usage_error(result, f"grayscale: OUTPUT_DIR {re.escape(target)} exists and is not a directory")
+        with open(target, "rb") as f:
+            self.assertEqual(f.read(), b"keep me")
+
+    def test_output_dir_under_a_read_only_place_is_a_usage_error(self):
+        locked = os.path.join(self.root, "locked-parent")
+        os.makedirs(locked)
+        os.chmod(locked, 0o555)
+        target = os.path.join(locked, "out")
+        result = run_unprivileged(self.source, target)
+        self.assert_usage_error(result, f"grayscale: cannot create OUTPUT_DIR {re.escape(target)}: Permission denied")
+        self.assertEqual(os.listdir(locked), [])
+
+    def test_read_only_output_dir_is_refused_up_front_and_its_files_kept(self):
+        out = os.path.join(self.root, "read-only-out")
+        self.assertEqual(run(self.source, out).returncode, 0)
+        os.remove(os.path.join(out, "q.png"))
+        os.chmod(out, 0o555)
+        before = stamps(out)
+        result = run_unprivileged(self.source, out, "--resume")
+        self.assert_usage_error(result, f"grayscale: OUTPUT_DIR is not writable: cannot create files in "
+                                        f"{re.escape(out)}: Permission denied")
+        self.assertEqual(stamps(out), before)
+
+    def test_read_only_subdirectory_fails_its_images_only(self):
+        out = os.path.join(self.root, "part-read-only-out")
+        os.makedirs(os.path.join(out, "x"))
+        os.chmod(os.path.join(out, "x"), 0o555)
+        give_to_nobody(out)
+        result = run_unprivileged(self.source, out)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertEqual(result.stderr.count("failed:"), 1, result.stderr)
+        self.assertRegex(result.stderr, r"grayscale: failed: x/p.jpg: cannot create \S*/x/\.p\.jpg\.[0-9a-f]+"
+                                        r"\.grayscale-partial: Permission denied")
+        self.assertIn("2 converted, 0 skipped, 1 failed", result.stdout)
+        self.assertEqual(output_files(out), {"y/p.jpg", "q.png", "grayscale-failures.tsv"})
+
+
+def private_mount_namespace():
+    """Moves this test process (and so every process it starts) into a mount namespace of its own,
+    with no propagation to the host, so the small disks it mounts are seen by no one else."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(0x00020000) != 0:  # CLONE_NEWNS
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS)")
+    subprocess.run(["mount", "--make-rprivate", "/"], check=True)
+
+
+def fill_disk(directory):
+    """Writes a filler file into `directory` until its file system has no space left."""
+    with open(os.path.join(directory, "filler"), "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"\0" * 4096)
+        except OSError as e:
+            if e.errno != errno.ENOSPC:
+                raise
+
+
+class DiskFull(unittest.TestCase):
+    """OUTPUT_DIR is a 1 MiB tmpfs that holds about 5 of the 12 outputs (180 kB each); then it grows to
+    64 MiB and the run is resumed. Then OUTPUT_DIR is a disk that is full before the run starts."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not can_hide_directories():
+            raise unittest.SkipTest("needs unshare -m (root): not run")
+        cls.root = tempfile.mkdtemp(prefix="grayscale-disk-full-")
+        source = os.path.join(cls.root, "in")
+        write_noise_images(source, 12, 500, 400)
+        cls.reference = os.path.join(cls.root, "reference")
+        serial_reference(source, cls.reference)
+        cls.out = os.path.join(cls.root, "out")
+        os.makedirs(cls.out)
+        private_mount_namespace()
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "grayscale-test", cls.out], check=True)
+        try:
+            cls.full = run(source, cls.out)
+            cls.after_full = stamps(cls.out)
+            subprocess.run(["mount", "-o", "remount,size=64m", cls.out], check=True)
+            cls.resumed = run(source, cls.out, "--resume")
+            cls.after_resume = stamps(cls.out)
+            fill_disk(cls.out)
+            cls.no_room = {mode: run(source, os.path.join(cls.out, mode), "--io", mode) for mode in ("shared", "auto")}
+            cls.after_no_room = {f for f in output_files(cls.out) if f.startswith(("shared/", "auto/"))}
+        finally:
+            subprocess.run(["umount", cls.out], check=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.root)
+
+    def test_outputs_that_fit_are_complete_the_others_fail_once_each_with_no_space_left(self):
+        self.assertEqual(self.full.returncode, 1, self.full.stderr)
+        written = {f for f in self.after_full if f.endswith(".jpg")}
+        self.assertGreater(len(written), 0, "nothing fitted: make the disk larger")
+        for relative in written:
+            with open(os.path.join(self.reference, relative), "rb") as f:
+                self.assertEqual(self.after_full[relative][2], f.read(), f"{relative} is not complete")
+        missing = output_files(self.reference) - written
+        self.assertGreater(len(missing), 0, "everything fitted: make the disk smaller")
+        for relative in missing:
+            self.assertEqual(len(re.findall(rf"failed: {re.escape(relative)}: .*: No space left on device",
+                                            self.full.stderr)), 1, self.full.stderr)
+        self.assertEqual(self.full.stderr.count("failed:"), len(missing), self.full.stderr)
+        self.assertIn(f"{len(written)} converted, 0 skipped, {len(missing)} failed", self.full.stdout)
+
+    def test_full_disk_leaves_no_temporary(self):
+        self.assertEqual({f for f in self.after_full if os.path.basename(f).startswith(".")}, set())
+
+    def test_resume_on_a_larger_disk_converts_exactly_the_rest(self):
+        written = {f for f in self.after_full if f.endswith(".jpg")}
+        total = len(output_files(self.reference))
+        self.assertEqual(self.resumed.returncode, 0, self.resumed.stderr)
+        self.assertIn(f"{total - len(written)} converted, {len(written)} skipped, 0 failed", self.resumed.stdout)
+        self.assertEqual(set(self.after_resume), output_files(self.reference), "missing outputs or temporaries")
+        for relative, (inode, mtime, data) in self.after_resume.items():
+            with open(os.path.join(self.reference, relative), "rb") as f:
+                self.assertEqual(data, f.read(), relative)
+            if relative in written:
+                self.assertEqual((inode, mtime), self.after_full[relative][:2], f"{relative} was rewritten")
+
+
+    def test_full_disk_from_the_start_fails_each_image_and_says_the_report_is_not_written(self):
+        result = self.no_room["shared"]  # the workers write: nothing is written before the first image
+        self.assertEqual(result.returncode, 1, result.stderr)
+        for relative in output_files(self.reference):
+            self.assertEqual(len(re.findall(rf"failed: {re.escape(relative)}: .*: No space left on device",
+                                            result.stderr)), 1, result.stderr)
+        self.assertRegex(result.stderr, r"grayscale: cannot write the failure report: .*: No space left on device")
+        self.assertIn("0 converted, 0 skipped, 12 failed", result.stdout)
+        self.assertNotIn("failures listed in", result.stdout)
+        self.assertEqual(self.after_no_room, set())
+
+    def test_full_disk_from_the_start_stops_an_auto_run_with_one_message(self):
+        result = self.no_room["auto"]  # its first write is the probe
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertRegex(result.stderr, r"(?m)^grayscale: stopped: cannot write \S+/auto/\.grayscale-io-probe-"
+                                        r"[0-9a-f]+: No space left on device$")
+        self.assertEqual(result.stderr.count("grayscale:"), 1, result.stderr)
+
+
+def rank_pid(mpirun_pid, rank):
+    """The pid of a rank among mpirun's children, by the rank number Open MPI puts in its environment."""
+    wanted = f"OMPI_COMM_WORLD_RANK={rank}".encode()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                parent = int(f.read().rsplit(")", 1)[1].split()[1])
+            if parent != mpirun_pid:
+                continue
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                if wanted in f.read().split(b"\0"):
+                    return int(entry)
+        except (OSError, ValueError, IndexError):
+            continue
+    return None
+
+
+def stop_while_writing(pid, deadline):
+    """Stops `pid` again and again (SIGSTOP, a look at its open files, SIGCONT) until it is caught
+    with an output temporary open, and leaves it stopped there; returns that temporary's path, or
+    None at the deadline (the process then runs on)."""
+    while time.monotonic() < deadline:
+        os.kill(pid, signal.SIGSTOP)
+        while True:  # SIGSTOP is asynchronous: look only once the process is stopped
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "T":
+                    break
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target.endswith(".grayscale-partial"):
+                return target
+        os.kill(pid, signal.SIGCONT)
+        time.sleep(0.001)
+    return None
+
+
+class WorkerKilled(unittest.TestCase):
+    """Worker rank 1 is SIGKILLed in the middle of writing an output (so it leaves a temporary),
+    once a few outputs exist, in a run of 60 slow images on 3 ranks."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.root = tempfile.mkdtemp(prefix="grayscale-worker-killed-")
+        cls.source = os.path.join(cls.root, "in")
+        write_noise_images(cls.source, 60)
+        cls.reference = os.path.join(cls.root, "reference")
+        serial_reference(cls.source, cls.reference)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.root)
+
+    def start_and_kill_rank_1(self, out, *mpirun_options):
+        argv = command(self.source, out)
+        argv[1:1] = mpirun_options
+        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   start_new_session=True)
+        try:
+            self.assertTrue(wait_for_outputs(process, out, 3), "the run ended before a worker could be killed")
+            victim = rank_pid(process.pid, 1)
+            self.assertIsNotNone(victim, "rank 1's process not found among mpirun's children")
+            temporary = stop_while_writing(victim, time.monotonic() + 30)
+            self.assertIsNotNone(temporary, "rank 1 was never caught writing an output")
+            self.assertLess(len(finished_outputs(out)), 60, "too late: the run is over")
+            os.kill(victim, signal.SIGKILL)
+            self.assertTrue(os.path.exists(temporary), "the killed rank left no temporary to clean")
+            stdout, stderr = process.communicate(timeout=TIMEOUT)
+        finally:
+            kill_session(process.pid)
+            process.wait()
+        return process.returncode, stdout, stderr
+
+    def assert_all_converted_and_no_temporary(self, out):
+        self.assertEqual(output_files(out), output_files(self.reference), "missing outputs or temporaries left")
+        for relative in output_files(self.reference):
+            with open(os.path.join(out, relative), "rb") as f, open(os.path.join(self.reference, relative), "rb") as g:
+                self.assertEqual(f.read(), g.read(), relative)
+
+    def test_with_recovery_the_survivors_convert_every_image(self):
+        out = os.path.join(self.root, "out-recovery")
+        status, stdout, stderr = self.start_and_kill_rank_1(out, "--enable-recovery")
+        self.assertEqual(status, 0, stderr)
+        # The runtime's log (spdlog's default logger) goes to stdout.
+        self.assertRegex(stdout, r"worker rank 1 \([^)]+\) is lost: its process [0-9]+ is gone")
+        self.assertIn("60 converted, 0 skipped, 0 failed", stdout)
+        self.assert_all_converted_and_no_temporary(out)
+
+    def test_without_recovery_a_resume_converts_exactly_the_rest(self):
+        out = os.path.join(self.root, "out-no-recovery")
+        status, _, stderr = self.start_and_kill_rank_1(out)
+        self.assertNotEqual(status, 0, stderr)
+        done = finished_outputs(out)
+        self.assertLess(len(done), 60, "the job went on without the killed rank")
+        for relative in done:
+            with open(os.path.join(out, relative), "rb") as f, open(os.path.join(self.reference, relative), "rb") as g:
+                self.assertEqual(f.read(), g.read(), f"{relative} is not complete after the kill")
+        result = run(self.source, out, "--resume")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn(f"{60 - len(done)} converted, {len(done)} skipped, 0 failed", result.stdout)
+        self.assert_all_converted_and_no_temporary(out)
 
 
 if __name__ == "__main__":
