@@ -42,6 +42,13 @@ int usage_error(const std::string& message) {
   return 2;
 }
 
+/// OUTPUT_DIR named right but unusable (permissions, a full or read-only disk): a failure of the
+/// run (exit status 1) rather than of its command line, found before any work.
+int output_dir_failure(const std::string& message) {
+  std::cerr << "grayscale: " << message << "\n";
+  return 1;
+}
+
 class ConversionRun {
  public:
   ConversionRun(const CommandLine& options, std::vector<WorkItem> items, std::uint64_t total_bytes,
@@ -148,13 +155,14 @@ int run_conversion_job(const CommandLine& options) {
     return usage_error("INPUT_DIR " + options.input_dir.string() + " is not a readable directory" +
                        (error ? " (" + error.message() + ")" : ""));
   }
-  // OUTPUT_DIR problems are found here, before any work, and are usage errors: one message
-  // instead of one failure per image, and nothing in OUTPUT_DIR touched.
+  // OUTPUT_DIR problems are found here, before any work: one message instead of one failure per
+  // image, and nothing in OUTPUT_DIR touched. Naming a file is a usage error; a directory that
+  // cannot be created or written fails the run.
   if (fs::exists(options.output_dir, error) && !fs::is_directory(options.output_dir, error)) {
     return usage_error("OUTPUT_DIR " + options.output_dir.string() + " exists and is not a directory");
   }
   fs::create_directories(options.output_dir, error);
-  if (error) return usage_error("cannot create OUTPUT_DIR " + options.output_dir.string() + ": " + error.message());
+  if (error) return output_dir_failure("cannot create OUTPUT_DIR " + options.output_dir.string() + ": " + error.message());
   const fs::path input = fs::canonical(options.input_dir);
   const fs::path output = fs::canonical(options.output_dir);
   if (input == output) {
@@ -163,7 +171,7 @@ int run_conversion_job(const CommandLine& options) {
   try {
     check_writable_directory(output);
   } catch (const std::system_error& e) {
-    return usage_error(std::string("OUTPUT_DIR is not writable: ") + e.what());
+    return output_dir_failure(std::string("OUTPUT_DIR is not writable: ") + e.what());
   }
   remove_stale_partials(output);
   IoProbe::remove_stale(output);

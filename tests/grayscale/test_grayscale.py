@@ -410,8 +410,9 @@ class Unreadable(unittest.TestCase):
 
 
 class OutputNotWritable(unittest.TestCase):
-    """OUTPUT_DIR that cannot be written is found before any work: one message, exit status 2,
-    nothing in it touched. A part of OUTPUT_DIR that cannot be written fails its own images."""
+    """OUTPUT_DIR that cannot be used is found before any work: one message, nothing in it
+    touched; exit status 2 when it names a file (a usage error), 1 when it cannot be created or
+    written. A part of OUTPUT_DIR that cannot be written fails its own images."""
 
     @classmethod
     def setUpClass(cls):
@@ -424,8 +425,8 @@ class OutputNotWritable(unittest.TestCase):
             os.chmod(directory, 0o755)
         shutil.rmtree(cls.root)
 
-    def assert_usage_error(self, result, pattern):
-        self.assertEqual(result.returncode, 2, result.stderr)
+    def assert_refused(self, result, pattern, status):
+        self.assertEqual(result.returncode, status, result.stderr)
         self.assertRegex(result.stderr, pattern)
         self.assertEqual(result.stderr.count("grayscale:"), 1, result.stderr)
         self.assertNotIn("converted", result.stdout)
@@ -435,17 +436,17 @@ class OutputNotWritable(unittest.TestCase):
         with open(target, "wb") as f:
             f.write(b"keep me")
         result = run(self.source, target)
-        self.assert_usage_error(result, f"grayscale: OUTPUT_DIR {re.escape(target)} exists and is not a directory")
+        self.assert_refused(result, f"grayscale: OUTPUT_DIR {re.escape(target)} exists and is not a directory", 2)
         with open(target, "rb") as f:
             self.assertEqual(f.read(), b"keep me")
 
-    def test_output_dir_under_a_read_only_place_is_a_usage_error(self):
+    def test_output_dir_under_a_read_only_place_fails_the_run(self):
         locked = os.path.join(self.root, "locked-parent")
         os.makedirs(locked)
         os.chmod(locked, 0o555)
         target = os.path.join(locked, "out")
         result = run_unprivileged(self.source, target)
-        self.assert_usage_error(result, f"grayscale: cannot create OUTPUT_DIR {re.escape(target)}: Permission denied")
+        self.assert_refused(result, f"grayscale: cannot create OUTPUT_DIR {re.escape(target)}: Permission denied", 1)
         self.assertEqual(os.listdir(locked), [])
 
     def test_read_only_output_dir_is_refused_up_front_and_its_files_kept(self):
@@ -455,8 +456,8 @@ class OutputNotWritable(unittest.TestCase):
         os.chmod(out, 0o555)
         before = stamps(out)
         result = run_unprivileged(self.source, out, "--resume")
-        self.assert_usage_error(result, f"grayscale: OUTPUT_DIR is not writable: cannot create files in "
-                                        f"{re.escape(out)}: Permission denied")
+        self.assert_refused(result, f"grayscale: OUTPUT_DIR is not writable: cannot create files in "
+                                    f"{re.escape(out)}: Permission denied", 1)
         self.assertEqual(stamps(out), before)
 
     def test_read_only_subdirectory_fails_its_images_only(self):
