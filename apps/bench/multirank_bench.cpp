@@ -130,6 +130,7 @@ int main(int argc, char** argv) {
   cli.add_option("--idle-seconds", idle_seconds, "length of the idle CPU measurement")->check(CLI::PositiveNumber);
 
   int provided = 0;
+  multirank::prepare_mpi_environment();  // MPI is initialised here, before the Runtime
   MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided);
   int rank = 0;
   int size = 1;

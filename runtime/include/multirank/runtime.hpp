@@ -19,6 +19,11 @@ class ObjectHost;
 class ProfileSession;
 }  // namespace detail
 
+/// Sets what MPI reads at initialisation for multirank's wait loops (Open MPI's
+/// mpi_yield_when_idle off: they spin and nap themselves). The Runtime calls it; a program that
+/// calls MPI_Init itself before creating the Runtime calls it first.
+void prepare_mpi_environment();
+
 /// Starts multirank on every rank. On rank 0 the constructor returns and the program goes on as
 /// the driver; on every other rank it serves tasks until the driver's Runtime is destroyed, then
 /// finalises MPI and exits the process, so code after it runs on the driver only. Run without
