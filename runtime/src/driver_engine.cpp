@@ -196,6 +196,7 @@ bool DriverEngine::progress() {
   bool progressed = transport_.progress_sends();
   progressed |= receive_messages();
   watch_workers();
+  auto interrupted = check_interrupt();
   if (local_results_ready_.exchange(false, std::memory_order_acq_rel)) {
     std::vector<LocalResult> results;
     {
@@ -240,6 +241,7 @@ bool DriverEngine::progress() {
   engine.unlock();
   if (progressed) last_activity_.store(Clock::now().time_since_epoch().count());
   finish_completed(completed);
+  for (auto& state : interrupted) state->run_hooks();
   return progressed;
 }
 
@@ -626,18 +628,24 @@ void DriverEngine::lose_worker(std::size_t index, const std::string& reason) {
     return;
   }
   // Nobody can run the rest: every queue is broken and what waits in it fails now.
-  const auto error = std::make_exception_ptr(
-      BrokenPool("every worker rank is lost (the last: rank " + std::to_string(slot.rank) + ", " +
-                 reason + "); nothing can run"));
   std::lock_guard lock(submit_mutex_);
+  break_all_queues(std::make_exception_ptr(
+      BrokenPool("every worker rank is lost (the last: rank " + std::to_string(slot.rank) + ", " +
+                 reason + "); nothing can run")));
+}
+
+std::size_t DriverEngine::break_all_queues(const std::exception_ptr& error) {
+  std::size_t count = 0;
   for (auto& queue : queues_) {
     queue->break_with(error);
     auto failed_states = drain_pending(*queue, [&](TaskState& s) { return s.fail(error); });
     // drain_pending counted them settled; they are, once their hooks have run.
     queue->outstanding_.fetch_add(failed_states.size(), std::memory_order_acq_rel);
+    count += failed_states.size();
     for (auto& state : failed_states) failed_before_dispatch_.emplace_back(state, queue);
   }
   has_failed_before_dispatch_.store(true, std::memory_order_release);
+  return count;
 }
 
 }  // namespace multirank::detail

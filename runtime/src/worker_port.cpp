@@ -95,6 +95,9 @@ void WorkerPort::route(Message message) {
     case MessageKind::stop:
       stop_requested_.store(true, std::memory_order_release);
       return;
+    case MessageKind::interrupt:
+      interrupted_.store(true, std::memory_order_release);
+      return;
     case MessageKind::object_reply: {
       ByteReader in(message.body());
       const auto header = read_message_header<ObjectReplyHeader>(message, in);

@@ -46,6 +46,8 @@ class EngineExtension {
   virtual bool poll(Transport& transport) = 0;
   /// Worker rank `rank` is gone: what ran there (processes) ended with it.
   virtual void on_rank_lost(int rank) = 0;
+  /// The job was interrupted by `signal`, before the engine stops its work.
+  virtual void on_interrupt(int /*signal*/) {}
 };
 
 /// One scheduled unit of work on the driver: a task applied to `item_count` argument tuples.
@@ -154,6 +156,11 @@ class DriverEngine {
   /// Waits for all outstanding work, then stops every worker rank and the engine's threads.
   void shutdown();
 
+  /// The signal (SIGINT, SIGTERM) that interrupted the job, or 0. From then on nothing new is
+  /// dispatched, what was not started fails with Interrupted, and running tasks have
+  /// RuntimeOptions::grace to finish before the job ends without them (driver_interruption.cpp).
+  int interrupted_by() const noexcept { return interrupted_by_.load(std::memory_order_acquire); }
+
  private:
   struct InFlight {
     std::uint64_t id;
@@ -229,6 +236,15 @@ class DriverEngine {
   /// Takes rank `slot`'s worker for lost: its tasks run again elsewhere (or fail with
   /// WorkerLost once out of retries). Caller holds engine_mutex_.
   void lose_worker(std::size_t slot, const std::string& reason);
+  /// Breaks every queue with `error` and fails their pending records with it (hooks run on the
+  /// next progress round); returns how many. Caller holds submit_mutex_.
+  std::size_t break_all_queues(const std::exception_ptr& error);
+  /// Notices a received SIGINT/SIGTERM and, once the grace is over, ends the job if tasks still
+  /// run. Returns the states it failed, whose hooks the caller runs outside the lock. Caller
+  /// holds engine_mutex_.
+  std::vector<std::shared_ptr<TaskState>> check_interrupt();
+  std::vector<std::shared_ptr<TaskState>> begin_interrupt(int signal);
+  [[noreturn]] void abandon_running(int signal);
   void local_worker_main();
   void background_main();
   bool all_idle();
@@ -269,6 +285,9 @@ class DriverEngine {
   std::atomic<Clock::rep> last_activity_{0};
   std::atomic<std::int64_t> last_submit_{0};  // coarse clock
   std::atomic<bool> stopping_{false};
+  std::atomic<int> interrupted_by_{0};
+  std::exception_ptr interrupt_error_;  // written once, before interrupted_by_
+  Clock::time_point grace_end_{};       // engine_mutex_
   std::thread local_worker_;
   std::thread background_;
   ProfileRecorder* recorder_ = nullptr;
