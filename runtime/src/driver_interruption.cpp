@@ -17,8 +17,9 @@ std::vector<std::shared_ptr<TaskState>> DriverEngine::check_interrupt() {
     return received == 0 ? std::vector<std::shared_ptr<TaskState>>{} : begin_interrupt(received);
   }
   if (Clock::now() < grace_end_) return {};
+  // A remote task past its task_timeout still runs too, and would hold up the workers' stop.
   bool running = std::any_of(slots_.begin(), slots_.end(), [](const WorkerSlot& slot) {
-    return !slot.lost && !slot.in_flight.empty();
+    return !slot.lost && (!slot.in_flight.empty() || (slot.rank != 0 && slot.stuck_task != 0));
   });
   {
     std::lock_guard lock(submit_mutex_);
@@ -76,7 +77,12 @@ std::vector<std::shared_ptr<TaskState>> DriverEngine::begin_interrupt(int signal
 void DriverEngine::abandon_running(int signal) {
   std::string running;
   for (const auto& slot : slots_) {
-    if (slot.lost || slot.in_flight.empty()) continue;
+    if (slot.lost) continue;
+    if (slot.rank != 0 && slot.stuck_task != 0) {
+      running += fmt::format("\n  task {} (past its task_timeout) on rank {} ({})", slot.stuck_task,
+                             slot.rank, host_of(slot.rank));
+    }
+    if (slot.in_flight.empty()) continue;
     const InFlight& record = slot.in_flight.front();
     running += fmt::format("\n  task {} ('{}') on rank {} ({})", record.id, record.entry->name,
                            slot.rank, host_of(slot.rank));

@@ -56,6 +56,7 @@ class WorkerLoop {
 
  private:
   bool receive() {
+    if (port_.take_drop_request()) queue_.clear();
     auto messages = port_.take_task_messages();
     for (auto& message : messages) enqueue(std::move(message));
     return !messages.empty();
