@@ -81,6 +81,10 @@ fi
 if ((EUID == 0)); then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
+# On Ctrl-C mpirun sends the ranks SIGTERM and SIGKILLs them after this many seconds (Open MPI's
+# default: 1). multirank gives running tasks MULTIRANK_GRACE_S (default 5) to finish, then writes
+# the profile: the kill waits for both.
+export OMPI_MCA_odls_base_sigkill_timeout=${OMPI_MCA_odls_base_sigkill_timeout:-$((${MULTIRANK_GRACE_S:-5} + 5))}
 while IFS= read -r var; do
   cmd+=(-x "$var")
 done < <(compgen -e | grep '^MULTIRANK_' || true)

@@ -1,10 +1,13 @@
 // Scheduling is the runtime's: Pool::imap_unordered with one image per task hands images to idle
 // slots (the driver rank's worker thread included) with a window per worker, in the order given,
 // which is largest first. Results are consumed as they complete, so shipped output bytes are
-// written and dropped at once instead of waiting for input order.
+// written and dropped at once instead of waiting for input order. On SIGINT/SIGTERM the runtime
+// fails what has not started (multirank::Interrupted): the run stops there, reports what it did,
+// and exits 128 + signal; every output is written atomically, so --resume finishes the rest.
 #include "conversion_job.hpp"
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -60,14 +63,18 @@ class ConversionRun {
                   !options.quiet) {}
 
   /// Converts every item; in automatic mode those whose worker did not see the files go round
-  /// again, shipped.
+  /// again, shipped. Stops early when the job is interrupted.
   void run() {
     std::vector<std::size_t> all(items_.size());
     for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
     multirank::Pool pool;
-    const std::vector<std::size_t> unseen = run_pass(pool, all, options_.io);
-    shipped_after_probe_ = unseen.size();
-    if (!unseen.empty()) run_pass(pool, unseen, IoMode::ship);
+    try {
+      const std::vector<std::size_t> unseen = run_pass(pool, all, options_.io);
+      shipped_after_probe_ = unseen.size();
+      if (!unseen.empty()) run_pass(pool, unseen, IoMode::ship);
+    } catch (const multirank::Interrupted& e) {
+      interrupted_by_ = e.signal();
+    }
     progress_.finish();
   }
 
@@ -80,6 +87,8 @@ class ConversionRun {
   /// --io auto: images handed back by workers that did not see the files, then shipped.
   std::size_t shipped_after_probe() const { return shipped_after_probe_; }
   const std::vector<Failure>& failures() const { return failures_; }
+  /// The signal that interrupted the run (SIGINT, SIGTERM), or 0.
+  int interrupted_by() const { return interrupted_by_; }
 
  private:
   ConversionRequest request_for(std::size_t index, IoMode mode) const {
@@ -144,6 +153,7 @@ class ConversionRun {
   Totals totals_;
   std::vector<Failure> failures_;
   std::size_t shipped_after_probe_ = 0;
+  int interrupted_by_ = 0;
 };
 
 }  // namespace
@@ -190,6 +200,7 @@ int run_conversion_job(const CommandLine& options) {
     items.push_back({image.relative, input / image.relative, std::move(target), image.size});
   }
 
+  const std::size_t images_to_do = items.size();
   std::optional<IoProbe> probe;
   if (options.io == IoMode::automatic) probe.emplace(output);
   ConversionRun run(options, std::move(items), total_bytes, probe ? &*probe : nullptr);
@@ -223,7 +234,17 @@ int run_conversion_job(const CommandLine& options) {
   if (!run.failures().empty() && report_written) {
     std::printf("grayscale: failures listed in %s\n", (output / failure_report_name).c_str());
   }
+  if (run.interrupted_by() != 0) {
+    // Failures also list unreadable directories, which are not images.
+    const std::size_t failed_images = run.failures().size() - tree.unreadable.size();
+    const std::size_t left = images_to_do - totals.converted - failed_images;
+    std::printf("grayscale: interrupted by %s; %zu images not converted (or finished while the job "
+                "stopped): rerun with --resume to convert the rest\n",
+                run.interrupted_by() == SIGINT ? "SIGINT" : run.interrupted_by() == SIGTERM ? "SIGTERM" : "a signal",
+                left);
+  }
   std::fflush(stdout);
+  if (run.interrupted_by() != 0) return 128 + run.interrupted_by();
   return run.failures().empty() ? 0 : 1;
 }
 

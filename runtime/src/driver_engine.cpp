@@ -62,6 +62,7 @@ DriverEngine::DriverEngine(const Communicator& comm, const RuntimeOptions& optio
                      (options.driver_works == DriverWorks::automatic && core_per_rank);
   last_activity_ = Clock::now().time_since_epoch().count();
   last_heard_.assign(static_cast<std::size_t>(comm.size()), Clock::now());
+  task_timeouts_used_.store(options.task_timeout.count() > 0);
   live_remote_.store(comm.size() - 1);
   if (works) {
     local_slot_ = static_cast<int>(slots_.size());
@@ -196,6 +197,8 @@ bool DriverEngine::progress() {
   bool progressed = transport_.progress_sends();
   progressed |= receive_messages();
   watch_workers();
+  auto failed_in_flight = check_interrupt();
+  watch_task_timeouts(failed_in_flight);
   if (local_results_ready_.exchange(false, std::memory_order_acq_rel)) {
     std::vector<LocalResult> results;
     {
@@ -240,6 +243,7 @@ bool DriverEngine::progress() {
   engine.unlock();
   if (progressed) last_activity_.store(Clock::now().time_since_epoch().count());
   finish_completed(completed);
+  for (auto& state : failed_in_flight) state->run_hooks();
   return progressed;
 }
 
@@ -275,6 +279,7 @@ void DriverEngine::handle_results(const Message& message) {
     auto it = std::find_if(slot.in_flight.begin(), slot.in_flight.end(),
                            [&](const InFlight& record) { return record.id == header.task_id; });
     if (it == slot.in_flight.end()) {
+      if (rejoin_after_timeout(slot, header.task_id)) continue;
       spdlog::error("multirank driver: rank {} returned task {} which it was not running",
                     message.source, header.task_id);
       continue;
@@ -350,7 +355,7 @@ bool DriverEngine::dispatch(bool queue_ahead) {
     for (std::size_t k = 0; k < remote; ++k) {
       const std::size_t index = prefetch ? (dispatch_cursor_ + k) % remote : k;
       WorkerSlot& slot = slots_[index];
-      if (slot.lost || (!prefetch && slot.load.records > 0)) continue;
+      if (slot.lost || slot.stuck_task != 0 || (!prefetch && slot.load.records > 0)) continue;
       MessageBuilder& builder = *outboxes_[index];
       const Window window = prefetch ? Window{target_ns, 2} : Window{0, 1};
       while (take_records_for(static_cast<int>(index), slot.load, window, taken)) {
@@ -630,18 +635,24 @@ void DriverEngine::lose_worker(std::size_t index, const std::string& reason) {
     return;
   }
   // Nobody can run the rest: every queue is broken and what waits in it fails now.
-  const auto error = std::make_exception_ptr(
-      BrokenPool("every worker rank is lost (the last: rank " + std::to_string(slot.rank) + ", " +
-                 reason + "); nothing can run"));
   std::lock_guard lock(submit_mutex_);
+  break_all_queues(std::make_exception_ptr(
+      BrokenPool("every worker rank is lost (the last: rank " + std::to_string(slot.rank) + ", " +
+                 reason + "); nothing can run")));
+}
+
+std::size_t DriverEngine::break_all_queues(const std::exception_ptr& error) {
+  std::size_t count = 0;
   for (auto& queue : queues_) {
     queue->break_with(error);
     auto failed_states = drain_pending(*queue, [&](TaskState& s) { return s.fail(error); });
     // drain_pending counted them settled; they are, once their hooks have run.
     queue->outstanding_.fetch_add(failed_states.size(), std::memory_order_acq_rel);
+    count += failed_states.size();
     for (auto& state : failed_states) failed_before_dispatch_.emplace_back(state, queue);
   }
   has_failed_before_dispatch_.store(true, std::memory_order_release);
+  return count;
 }
 
 }  // namespace multirank::detail

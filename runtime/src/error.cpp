@@ -18,6 +18,8 @@ std::string mpi_error_text(const std::string& call, int code) {
 MpiError::MpiError(const std::string& call, int code)
     : Error(mpi_error_text(call, code)), code_(code) {}
 
+Interrupted::Interrupted(int signal, const std::string& what) : Error(what), signal_(signal) {}
+
 RemoteError::RemoteError(std::string type_name, std::string message, int rank, std::string host,
                          std::string task_name)
     : Error("task '" + task_name + "' raised " + type_name + " on rank " + std::to_string(rank) +

@@ -43,6 +43,10 @@ void DriverEngine::local_worker_main() {
       continue;
     }
     for (auto& record : batch) {
+      if (!context.skip_with && interrupted_by() != 0) {
+        context.skip_with = ErrorInfo{"multirank::Interrupted",
+                                      "the job was interrupted before this task started on the driver"};
+      }
       std::vector<char> result;
       ByteWriter result_out(result);
       execute_record(task_header(record), record.items, result_out, context);

@@ -9,18 +9,12 @@
 #include <iostream>
 #include <thread>
 
+#include "multirank/detail/interruption.hpp"
 #include "multirank/detail/shared_objects.hpp"
 
 namespace multirank::detail {
 
 namespace {
-
-// Signal handlers can only touch lock-free atomics: this records the signal, and the engine's
-// next progress round (at most a nap away) prints the diagnostics.
-std::atomic<int> received_signal{0};
-
-extern "C" void record_signal(int signal) { received_signal.store(signal); }
-
 
 std::int64_t ns_since_epoch(ObjectClock::time_point t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
@@ -41,10 +35,6 @@ ObjectHost::ObjectHost(const Communicator& comm, DriverEngine& engine,
 
 ObjectHost::~ObjectHost() {
   engine_.attach(nullptr);
-  if (watching_signals_) {
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
-  }
   local_runner_.reset();
   output_.reset();
 }
@@ -52,11 +42,12 @@ ObjectHost::~ObjectHost() {
 void ObjectHost::watch_signals() {
   // Only programs that use processes and shared objects change how Ctrl-C acts: interrupting
   // them prints who waits for what before the job ends.
-  std::call_once(signals_once_, [this] {
-    std::signal(SIGINT, record_signal);
-    std::signal(SIGTERM, record_signal);
-    watching_signals_ = true;
-  });
+  reports_on_interrupt_.store(true, std::memory_order_release);
+}
+
+void ObjectHost::on_interrupt(int signal) {
+  if (!reports_on_interrupt_.load(std::memory_order_acquire)) return;
+  report_and_abort("interrupted by " + signal_name(signal), 128 + signal);
 }
 
 void ObjectHost::note_next_deadline() {
@@ -164,7 +155,7 @@ bool ObjectHost::poll(Transport& transport) {
     for (auto& [rank, message] : outgoing) transport.send(rank, std::move(message));
     progressed = !outgoing.empty();
   }
-  check_signals_and_watchdog();
+  check_watchdog();
   return progressed;
 }
 
@@ -320,11 +311,7 @@ std::vector<std::string> ObjectHost::blocked_calls() {
   return server_.blocked_calls(ObjectClock::now());
 }
 
-void ObjectHost::check_signals_and_watchdog() {
-  if (const int signal = received_signal.exchange(0)) {
-    report_and_abort(std::string("interrupted by ") + (signal == SIGINT ? "SIGINT" : "SIGTERM"),
-                     128 + signal);
-  }
+void ObjectHost::check_watchdog() {
   if (options_.watchdog.count() == 0) return;
   const auto now = ObjectClock::now();
   if (now < next_watch_) return;
@@ -358,8 +345,7 @@ void ObjectHost::report_and_abort(const std::string& reason, int status) {
   std::fputs(report.c_str(), stderr);
   std::fflush(stderr);
   std::cout.flush();
-  MPI_Abort(MPI_COMM_WORLD, status);
-  std::_Exit(status);
+  end_job_now(status);
 }
 
 }  // namespace multirank::detail

@@ -67,6 +67,10 @@ RuntimeOptions RuntimeOptions::from_env() {
     options.retries = static_cast<int>(positive_integer("MULTIRANK_RETRIES", v, 0));
   if (const char* v = variable("MULTIRANK_WATCHDOG_S"))
     options.watchdog = std::chrono::seconds(positive_integer("MULTIRANK_WATCHDOG_S", v, 0));
+  if (const char* v = variable("MULTIRANK_GRACE_S"))
+    options.grace = std::chrono::seconds(positive_integer("MULTIRANK_GRACE_S", v, 0));
+  if (const char* v = variable("MULTIRANK_TASK_TIMEOUT_S"))
+    options.task_timeout = std::chrono::seconds(positive_integer("MULTIRANK_TASK_TIMEOUT_S", v, 0));
   if (const char* v = variable("MULTIRANK_TAG_OUTPUT")) {
     options.tag_output = flag("MULTIRANK_TAG_OUTPUT", v, "1 or 0");
   }

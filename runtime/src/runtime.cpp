@@ -16,6 +16,7 @@
 
 #include "multirank/detail/communicator.hpp"
 #include "multirank/detail/driver_engine.hpp"
+#include "multirank/detail/interruption.hpp"
 #include "multirank/detail/object_host.hpp"
 #include "multirank/detail/profile_session.hpp"
 #include "multirank/detail/registry.hpp"
@@ -43,11 +44,20 @@ std::atomic<detail::ProfileSession*> fatal_error_profile{nullptr};
 }
 
 /// Any exception escaping main ends the whole job with its message instead of leaving the other
-/// ranks waiting for a driver that is gone.
+/// ranks waiting for a driver that is gone. An uncaught Interrupted ends it as cleanly as a
+/// caught one: running tasks get their grace, the profile is written, the status is 128 + signal.
 [[noreturn]] void on_terminate() {
   if (auto error = std::current_exception()) {
     try {
       std::rethrow_exception(error);
+    } catch (const Interrupted& e) {
+      std::fprintf(stderr, "multirank: rank %d (%s): %s\n", terminate_rank, terminate_host, e.what());
+      std::fflush(stderr);
+      Runtime* runtime = current_runtime.load();
+      int signal = e.signal();
+      if (runtime != nullptr && terminate_rank == 0) signal = detail::close_runtime(*runtime);
+      std::fflush(nullptr);
+      std::_Exit(128 + (signal != 0 ? signal : e.signal()));
     } catch (const std::exception& e) {
       std::fprintf(stderr, "multirank: rank %d (%s): uncaught exception: %s\n", terminate_rank,
                    terminate_host, e.what());
@@ -130,6 +140,8 @@ void Runtime::start(int* argc, char*** argv) {
       throw MpiError("MPI_Init_thread (MPI_THREAD_SERIALIZED not provided)", MPI_ERR_OTHER);
     }
   }
+  // From here a SIGINT or SIGTERM is only recorded, on every rank: the driver leads the stop.
+  signals_ = std::make_unique<detail::InterruptSignals>();
   comm_ = std::make_unique<detail::Communicator>(MPI_COMM_WORLD);
   terminate_rank = comm_->rank();
   std::snprintf(terminate_host, sizeof(terminate_host), "%s", comm_->hosts()[comm_->rank()].c_str());
@@ -209,6 +221,15 @@ void Runtime::check_registries() {
 }
 
 Runtime::~Runtime() {
+  if (const int signal = close()) {
+    // The job was interrupted: its status says so, whatever main returns.
+    std::fflush(nullptr);
+    std::exit(128 + signal);
+  }
+}
+
+int Runtime::close() noexcept {
+  if (comm_ == nullptr) return 0;
   if (objects_) {
     try {
       objects_->join_processes();  // non-daemon processes are waited for, as in Python
@@ -217,8 +238,13 @@ Runtime::~Runtime() {
       spdlog::error("multirank: ending the processes failed: {}", e.what());
     }
   }
-  if (engine_) engine_->shutdown();  // waits for outstanding work, then stops the worker ranks
+  try {
+    if (engine_) engine_->shutdown();  // waits for outstanding work, then stops the worker ranks
+  } catch (const std::exception& e) {
+    spdlog::error("multirank: stopping the engine failed: {}", e.what());
+  }
   const bool ranks_lost = engine_ && engine_->lost_workers() > 0;
+  const int signal = engine_ ? engine_->interrupted_by() : 0;
   channel_ = nullptr;
   objects_.reset();
   engine_.reset();
@@ -235,7 +261,9 @@ Runtime::~Runtime() {
   } else if (owns_mpi_) {
     MPI_Finalize();
   }
+  signals_.reset();
   current_runtime.store(nullptr);
+  return signal;
 }
 
 int Runtime::rank() const noexcept { return comm_->rank(); }
@@ -267,4 +295,17 @@ detail::ObjectHost& Runtime::object_host() {
 
 namespace multirank::detail {
 DriverEngine& driver_engine_of_runtime() { return Runtime::current().engine(); }
+
+int close_runtime(Runtime& runtime) noexcept { return runtime.close(); }
+
+void end_job_now(int status) {
+  std::fflush(nullptr);
+  if (auto* profile = fatal_error_profile.exchange(nullptr)) profile->save_on_fatal_error();
+  int initialized = 0;
+  int finalized = 0;
+  MPI_Initialized(&initialized);
+  MPI_Finalized(&finalized);
+  if (initialized && !finalized) MPI_Abort(MPI_COMM_WORLD, status);
+  std::_Exit(status);
+}
 }  // namespace multirank::detail

@@ -123,6 +123,11 @@ std::int64_t execute_record(const TaskRecordHeader& task, std::span<const char> 
       ++failed_items;
       continue;
     }
+    if (context.skip_with) {
+      write_error_item(out, *context.skip_with);
+      ++failed_items;
+      continue;
+    }
     if (broken != context.broken_groups.end()) {
       write_error_item(out, {broken->second.type_name,
                              "the pool's initializer failed on this rank: " + broken->second.message});

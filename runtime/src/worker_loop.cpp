@@ -56,6 +56,7 @@ class WorkerLoop {
 
  private:
   bool receive() {
+    if (port_.take_drop_request()) queue_.clear();
     auto messages = port_.take_task_messages();
     for (auto& message : messages) enqueue(std::move(message));
     return !messages.empty();
@@ -74,6 +75,11 @@ class WorkerLoop {
   void run_next() {
     QueuedRecord record = std::move(queue_.front());
     queue_.pop_front();
+    if (!context_.skip_with && port_.interrupted()) {
+      context_.skip_with = ErrorInfo{"multirank::Interrupted",
+                                     "the job was interrupted before this task started on rank " +
+                                         std::to_string(port_.rank())};
+    }
     ByteReader in(record.bytes);
     const auto header = ByteReader(record.bytes).read_pod<TaskRecordHeader>();
     // Results held back for batching must not wait behind a task that may take long.

@@ -95,6 +95,14 @@ void WorkerPort::route(Message message) {
     case MessageKind::stop:
       stop_requested_.store(true, std::memory_order_release);
       return;
+    case MessageKind::interrupt:
+      interrupted_.store(true, std::memory_order_release);
+      return;
+    case MessageKind::drop_queued:
+      task_messages_.clear();
+      has_task_messages_.store(false, std::memory_order_release);
+      drop_queued_.store(true, std::memory_order_release);
+      return;
     case MessageKind::object_reply: {
       ByteReader in(message.body());
       const auto header = read_message_header<ObjectReplyHeader>(message, in);

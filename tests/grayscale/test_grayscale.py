@@ -295,20 +295,43 @@ def wait_for_outputs(process, out, count):
 
 
 class Resume(unittest.TestCase):
-    """Kills a run midway with SIGKILL (every rank at once, as a crash), then resumes it."""
+    """Stops a run midway, by SIGKILL to every rank at once (as a crash) or by SIGTERM to every rank
+    (as Slurm's scancel), then resumes it."""
 
-    def test_resume_after_kill_finishes_only_the_rest_with_no_partial_file(self):
+    def start_and_stop(self, stop):
+        """Starts a run of 60 noise images, calls stop(process) once 3 outputs exist; returns the
+        directory, the inputs, the serial reference, the outputs and the process."""
         root = tempfile.mkdtemp(prefix="grayscale-resume-")
         source = os.path.join(root, "in")
         write_noise_images(source, 60)
         reference = os.path.join(root, "reference")
         serial_reference(source, reference)
         out = os.path.join(root, "out")
-        process = subprocess.Popen(command(source, out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                   start_new_session=True)
+        process = subprocess.Popen(command(source, out), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   text=True, start_new_session=True)
         wait_for_outputs(process, out, 3)
-        kill_session(process.pid)
-        process.wait()
+        stop(process)
+        return root, source, reference, out, process
+
+    def test_resume_after_kill_finishes_only_the_rest_with_no_partial_file(self):
+        root, source, reference, out, process = self.start_and_stop(lambda p: kill_session(p.pid))
+        process.communicate(timeout=TIMEOUT)
+        self.check_then_resume(root, source, reference, out)
+
+    def test_sigterm_to_every_rank_stops_cleanly_and_resume_finishes(self):
+        def terminate_ranks(process):
+            with open(f"/proc/{process.pid}/task/{process.pid}/children") as f:
+                for child in f.read().split():
+                    os.kill(int(child), signal.SIGTERM)
+        root, source, reference, out, process = self.start_and_stop(terminate_ranks)
+        output, _ = process.communicate(timeout=TIMEOUT)
+        self.assertEqual(process.returncode, 128 + signal.SIGTERM, output)
+        self.assertRegex(output, r"grayscale: \d+ converted, 0 skipped, 0 failed")
+        self.assertRegex(output, r"grayscale: interrupted by SIGTERM; \d+ images not converted .*"
+                                 r"rerun with --resume")
+        self.check_then_resume(root, source, reference, out)
+
+    def check_then_resume(self, root, source, reference, out):
         done = {f for f in output_files(out) if not f.startswith(".")}
         self.assertLess(len(done), 60, "the run finished before it could be killed: make the set larger")
         self.assertGreater(len(done), 0)

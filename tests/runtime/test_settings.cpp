@@ -39,6 +39,21 @@ TEST_CASE("settings come from MULTIRANK_* variables", "[settings]") {
     ScopedEnv bad("MULTIRANK_DRIVER_WORKS", "maybe");
     CHECK_THROWS_AS(multirank::RuntimeOptions::from_env(), multirank::ConfigError);
   }
+  SECTION("interruption grace and task_timeout: 5 s and none by default, in seconds") {
+    auto defaults = multirank::RuntimeOptions::from_env();
+    CHECK(defaults.grace == std::chrono::seconds(5));
+    CHECK(defaults.task_timeout == std::chrono::seconds(0));
+    ScopedEnv grace("MULTIRANK_GRACE_S", "12");
+    ScopedEnv timeout("MULTIRANK_TASK_TIMEOUT_S", "30");
+    auto options = multirank::RuntimeOptions::from_env();
+    CHECK(options.grace == std::chrono::seconds(12));
+    CHECK(options.task_timeout == std::chrono::seconds(30));
+  }
+  SECTION("a negative task_timeout is refused, naming the variable") {
+    ScopedEnv bad("MULTIRANK_TASK_TIMEOUT_S", "-1");
+    CHECK_THROWS_WITH(multirank::RuntimeOptions::from_env(),
+                      Catch::Contains("MULTIRANK_TASK_TIMEOUT_S='-1'"));
+  }
 }
 
 TEST_CASE("the codec round-trips plain data and refuses corrupted bytes", "[codec]") {

@@ -62,6 +62,25 @@ class TimeoutError : public Error {
   using Error::Error;
 };
 
+/// The job was interrupted (SIGINT, SIGTERM): the task never started, or was still running when
+/// the grace period (MULTIRANK_GRACE_S) ended. The message names the signal.
+class Interrupted : public Error {
+ public:
+  Interrupted(int signal, const std::string& what);
+  /// The signal number (SIGINT = 2, SIGTERM = 15); the job exits with 128 + it.
+  int signal() const noexcept { return signal_; }
+
+ private:
+  int signal_;
+};
+
+/// A task ran longer than its executor's or pool's task_timeout (MULTIRANK_TASK_TIMEOUT_S).
+/// The job goes on; the task's late result, if it ever comes, is dropped.
+class TaskTimeout : public TimeoutError {
+ public:
+  using TimeoutError::TimeoutError;
+};
+
 /// The future was cancelled before it ran.
 class CancelledError : public Error {
  public:

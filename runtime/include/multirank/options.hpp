@@ -42,6 +42,13 @@ struct RuntimeOptions {
   /// When every process (and the driver's main thread) has been blocked on shared objects this
   /// long, the job prints who waits for what and ends; 0 = never (MULTIRANK_WATCHDOG_S).
   std::chrono::seconds watchdog{0};
+  /// After SIGINT or SIGTERM, how long tasks already running may take to finish before the job
+  /// ends without them (exit status 128 + signal either way) (MULTIRANK_GRACE_S).
+  std::chrono::seconds grace{5};
+  /// A task running longer than this fails with TaskTimeout naming it and its rank; the job goes
+  /// on without that rank until the task returns. 0 = no limit; Executor and Pool can set their
+  /// own (MULTIRANK_TASK_TIMEOUT_S).
+  std::chrono::seconds task_timeout{0};
   /// Prefix each line a process prints with "[name rank r@host] " (MULTIRANK_TAG_OUTPUT = 0 | 1).
   bool tag_output = false;
   /// spdlog level name: trace, debug, info, warn, error, off (MULTIRANK_LOG_LEVEL).

@@ -85,6 +85,11 @@ class Pool {
   /// A task lost with its worker rank runs again on another rank up to `retries` times, then
   /// fails with WorkerLost (default: RuntimeOptions::retries, MULTIRANK_RETRIES).
   void set_retries(int retries) { queue_->set_retries(retries); }
+  /// A task running longer than `timeout` fails with TaskTimeout (naming the task and its rank,
+  /// and passed to error callbacks); the job goes on: the rank's queued tasks move to other
+  /// ranks, and it rejoins when the task returns, its result dropped. 0: no limit (default:
+  /// RuntimeOptions::task_timeout, MULTIRANK_TASK_TIMEOUT_S).
+  void set_task_timeout(std::chrono::milliseconds timeout) { engine_->set_task_timeout(*queue_, timeout); }
   ~Pool() {
     if (!closed_) close();
     join();

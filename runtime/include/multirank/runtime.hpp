@@ -11,9 +11,14 @@
 
 namespace multirank {
 
+class Runtime;
+
 namespace detail {
+/// Runtime::close, for the terminate handler of an uncaught Interrupted.
+int close_runtime(Runtime& runtime) noexcept;
 class Communicator;
 class DriverEngine;
+class InterruptSignals;
 class ObjectChannel;
 class ObjectHost;
 class ProfileSession;
@@ -37,7 +42,9 @@ void prepare_mpi_environment();
 ///   }
 /// @endcode
 /// An exception that escapes main on the driver ends the whole job at once (MPI_Abort) with its
-/// type and message, so no rank is left waiting. One Runtime per process, as MPI allows one
+/// type and message, so no rank is left waiting. SIGINT and SIGTERM stop the job cleanly
+/// (Interrupted, see README "Interruption"): the process then exits with 128 + signal, whether
+/// or not the program caught the error. One Runtime per process, as MPI allows one
 /// initialisation; it is not copyable. Thread safety: its accessors may be called from any thread.
 class Runtime {
  public:
@@ -70,9 +77,14 @@ class Runtime {
  private:
   void start(int* argc, char*** argv);
   void check_registries();
+  /// Stops processes, the engine and the worker ranks, writes the profile, finalises MPI.
+  /// Returns the signal that interrupted the job, or 0.
+  int close() noexcept;
+  friend int detail::close_runtime(Runtime& runtime) noexcept;
 
   RuntimeOptions options_;
   bool owns_mpi_ = false;
+  std::unique_ptr<detail::InterruptSignals> signals_;
   std::unique_ptr<detail::Communicator> comm_;
   std::unique_ptr<detail::ProfileSession> profile_;  // null unless profiling (MULTIRANK_PROFILE)
   std::unique_ptr<detail::DriverEngine> engine_;

@@ -46,6 +46,8 @@ class EngineExtension {
   virtual bool poll(Transport& transport) = 0;
   /// Worker rank `rank` is gone: what ran there (processes) ended with it.
   virtual void on_rank_lost(int rank) = 0;
+  /// The job was interrupted by `signal`, before the engine stops its work.
+  virtual void on_interrupt(int /*signal*/) {}
 };
 
 /// One scheduled unit of work on the driver: a task applied to `item_count` argument tuples.
@@ -93,6 +95,14 @@ class SubmissionQueue {
   /// default, RuntimeOptions::retries).
   void set_retries(int retries) noexcept { retries_.store(retries, std::memory_order_release); }
   int retries() const noexcept { return retries_.load(std::memory_order_acquire); }
+  /// A task running longer fails with TaskTimeout (negative: RuntimeOptions::task_timeout;
+  /// 0: no limit). See driver_task_timeouts.cpp.
+  void set_task_timeout(std::chrono::milliseconds timeout) noexcept {
+    task_timeout_ms_.store(timeout.count(), std::memory_order_release);
+  }
+  std::chrono::milliseconds task_timeout() const noexcept {
+    return std::chrono::milliseconds(task_timeout_ms_.load(std::memory_order_acquire));
+  }
 
  private:
   friend class DriverEngine;
@@ -107,6 +117,7 @@ class SubmissionQueue {
   mutable std::mutex broken_mutex_;
   std::exception_ptr broken_;
   std::atomic<int> retries_{-1};
+  std::atomic<std::int64_t> task_timeout_ms_{-1};
 };
 
 class DriverEngine {
@@ -120,6 +131,11 @@ class DriverEngine {
 
   /// A queue whose tasks may use the first `max_workers` worker slots (0: all of them).
   std::shared_ptr<SubmissionQueue> open_queue(int max_workers);
+  /// Sets `queue`'s task_timeout (see SubmissionQueue::set_task_timeout).
+  void set_task_timeout(SubmissionQueue& queue, std::chrono::milliseconds timeout) {
+    queue.set_task_timeout(timeout);
+    if (timeout.count() > 0) task_timeouts_used_.store(true, std::memory_order_release);
+  }
   /// Runs `initializer` on each worker slot before the first task of `queue` runs there.
   void set_initializer(SubmissionQueue& queue, TaskRecord initializer);
   /// Queues a record and hands it out at once if a worker has room. Throws the queue's broken
@@ -154,6 +170,11 @@ class DriverEngine {
   /// Waits for all outstanding work, then stops every worker rank and the engine's threads.
   void shutdown();
 
+  /// The signal (SIGINT, SIGTERM) that interrupted the job, or 0. From then on nothing new is
+  /// dispatched, what was not started fails with Interrupted, and running tasks have
+  /// RuntimeOptions::grace to finish before the job ends without them (driver_interruption.cpp).
+  int interrupted_by() const noexcept { return interrupted_by_.load(std::memory_order_acquire); }
+
  private:
   struct InFlight {
     std::uint64_t id;
@@ -178,6 +199,11 @@ class DriverEngine {
     std::deque<InFlight> in_flight;
     Load load;
     bool lost = false;  // the rank died or fell silent: nothing more goes there
+    // Task timeouts (driver_task_timeouts.cpp): the record at the front of in_flight runs, since
+    // about front_since; a timed-out one still running keeps the slot out of dispatch.
+    std::uint64_t front_id = 0;
+    Clock::time_point front_since{};
+    std::uint64_t stuck_task = 0;
   };
   struct LocalResult {
     InFlight record;
@@ -229,6 +255,22 @@ class DriverEngine {
   /// Takes rank `slot`'s worker for lost: its tasks run again elsewhere (or fail with
   /// WorkerLost once out of retries). Caller holds engine_mutex_.
   void lose_worker(std::size_t slot, const std::string& reason);
+  /// Breaks every queue with `error` and fails their pending records with it (hooks run on the
+  /// next progress round); returns how many. Caller holds submit_mutex_.
+  std::size_t break_all_queues(const std::exception_ptr& error);
+  /// Notices a received SIGINT/SIGTERM and, once the grace is over, ends the job if tasks still
+  /// run. Returns the states it failed, whose hooks the caller runs outside the lock. Caller
+  /// holds engine_mutex_.
+  std::vector<std::shared_ptr<TaskState>> check_interrupt();
+  std::vector<std::shared_ptr<TaskState>> begin_interrupt(int signal);
+  [[noreturn]] void abandon_running(int signal);
+  /// Fails tasks that run past their queue's task_timeout with TaskTimeout, moves the rest of
+  /// that slot's window to other slots, and keeps the slot out until the task returns. Appends
+  /// the states to run hooks for (settled when their late result comes) to `failed`. Caller holds
+  /// engine_mutex_.
+  void watch_task_timeouts(std::vector<std::shared_ptr<TaskState>>& failed);
+  /// A result of a task that timed out on `slot`: the slot takes work again. True if it was one.
+  bool rejoin_after_timeout(WorkerSlot& slot, std::uint64_t task_id);
   void local_worker_main();
   void background_main();
   bool all_idle();
@@ -269,6 +311,10 @@ class DriverEngine {
   std::atomic<Clock::rep> last_activity_{0};
   std::atomic<std::int64_t> last_submit_{0};  // coarse clock
   std::atomic<bool> stopping_{false};
+  std::atomic<int> interrupted_by_{0};
+  std::atomic<bool> task_timeouts_used_{false};  // some queue (or the Runtime) sets a limit
+  std::exception_ptr interrupt_error_;  // written once, before interrupted_by_
+  Clock::time_point grace_end_{};       // engine_mutex_
   std::thread local_worker_;
   std::thread background_;
   ProfileRecorder* recorder_ = nullptr;

@@ -33,6 +33,9 @@ class ObjectHost final : public ObjectChannel, public EngineExtension, private R
   bool on_message(Message& message, Transport& transport) override;
   bool poll(Transport& transport) override;
   void on_rank_lost(int rank) override;
+  /// Once the program has used shared objects or processes: prints the blocked calls and ends
+  /// the job (status 128 + signal), since its processes cannot be stopped one by one.
+  void on_interrupt(int signal) override;
 
   struct StartedProcess {
     std::uint64_t id;
@@ -59,7 +62,8 @@ class ObjectHost final : public ObjectChannel, public EngineExtension, private R
   void print_process_output(std::uint64_t process, int stream, std::string_view text);
   /// Prints the blocked calls with `reason`, then ends the job with `status`.
   [[noreturn]] void report_and_abort(const std::string& reason, int status);
-  void check_signals_and_watchdog();
+  void check_watchdog();
+  /// Marks the program as one that gets the blocked-call report on interruption.
   void watch_signals();
   void note_next_deadline();  // caller holds mutex_
 
@@ -93,8 +97,7 @@ class ObjectHost final : public ObjectChannel, public EngineExtension, private R
   std::atomic<std::int64_t> next_deadline_ns_{INT64_MAX};
   std::atomic<std::uint32_t> process_count_{0};
   std::chrono::steady_clock::time_point next_watch_{};
-  std::once_flag signals_once_;
-  bool watching_signals_ = false;
+  std::atomic<bool> reports_on_interrupt_{false};
 };
 
 }  // namespace multirank::detail

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -19,6 +20,8 @@ class ProfileRecorder;
 struct ExecutionContext {
   std::unordered_map<std::uint64_t, ErrorInfo> broken_groups;
   ProfileRecorder* recorder = nullptr;  // set when profiling: each record is logged there
+  /// Once set (the job was interrupted), records are answered with this error instead of running.
+  std::optional<ErrorInfo> skip_with;
 };
 
 /// Reads one task record (header and items) from `in`, runs it and appends its result record to

@@ -24,6 +24,8 @@ enum class MessageKind : std::uint16_t {
   process_output = 9,  // worker -> driver: text a process wrote to std::cout or std::cerr
   heartbeat = 10,      // either way: I am alive (a rank silent for too long is taken for lost)
   stop_after_loss = 11,  // driver -> worker: stop; ranks were lost, so skip what needs them all
+  interrupt = 12,        // driver -> worker: the job was interrupted; answer queued tasks unrun
+  drop_queued = 13,      // driver -> worker: forget the tasks queued so far (they run elsewhere)
 };
 
 inline constexpr std::uint32_t wire_magic = 0x4d524b31;  // "MRK1"

@@ -44,6 +44,12 @@ class WorkerPort final : public ObjectChannel {
   bool stop_requested() const noexcept { return stop_requested_.load(std::memory_order_acquire); }
   /// The driver said, stopping us, that other ranks were lost.
   bool ranks_lost() const noexcept { return ranks_lost_.load(std::memory_order_acquire); }
+  /// The driver said the job was interrupted: queued tasks are answered unrun.
+  bool interrupted() const noexcept { return interrupted_.load(std::memory_order_acquire); }
+  int rank() const noexcept { return comm_.rank(); }
+  /// Whether the driver asked, since the last call, to forget the tasks received before (they
+  /// timed out behind a long task and run elsewhere); those not yet taken are gone already.
+  bool take_drop_request() noexcept { return drop_queued_.exchange(false, std::memory_order_acq_rel); }
   /// Finishes the posted sends and refuses further calls: blocked process calls end with
   /// JobEnding. Returns how many processes are still running here (daemons).
   std::size_t close();
@@ -67,6 +73,8 @@ class WorkerPort final : public ObjectChannel {
   bool closed_ = false;
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> ranks_lost_{false};
+  std::atomic<bool> interrupted_{false};
+  std::atomic<bool> drop_queued_{false};
   std::atomic<bool> has_task_messages_{false};
   std::unique_ptr<ProcessRunner> processes_;  // made when the first process starts here
   std::chrono::seconds driver_timeout_;
