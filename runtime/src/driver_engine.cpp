@@ -263,8 +263,9 @@ bool DriverEngine::receive_messages() {
       }
     } catch (const DecodeError& e) {
       // What names a task has failed that task already; this is what names none.
-      spdlog::error("multirank driver: dropped the rest of a garbled message of kind {} from rank {}: {}",
-                    static_cast<int>(message->kind), message->source, e.what());
+      spdlog::error(
+          "multirank driver: dropped the rest of a garbled message of kind {} from rank {}: {}",
+          static_cast<int>(message->kind), message->source, e.what());
     }
   }
   return received;

@@ -121,7 +121,8 @@ std::int64_t fail_record(const TaskRecordHeader& task, std::size_t item_bytes, B
   const std::size_t header_at = out.reserve(sizeof(ResultRecordHeader));
   const std::size_t items_start = out.size();
   write_error_item(out, failure);
-  out.patch_pod(header_at, ResultRecordHeader{task.task_id, now, now, 1, 0, out.size() - items_start});
+  out.patch_pod(header_at,
+                ResultRecordHeader{task.task_id, now, now, 1, 0, out.size() - items_start});
   if ((task.flags & task_flag_initializer) != 0) context.broken_groups.emplace(task.group, failure);
   return 0;
 }

@@ -94,10 +94,9 @@ std::exception_ptr record_failure(ByteReader& items, std::uint32_t count, const 
     } catch (const DecodeError&) {
     }
   }
-  return std::make_exception_ptr(
-      DecodeError("result record of task '" + origin.task_name + "' from rank " +
-                  std::to_string(origin.rank) + " has " + std::to_string(count) +
-                  " items, expected " + std::to_string(expected)));
+  return std::make_exception_ptr(DecodeError(
+      "result record of task '" + origin.task_name + "' from rank " + std::to_string(origin.rank) +
+      " has " + std::to_string(count) + " items, expected " + std::to_string(expected)));
 }
 
 }  // namespace multirank::detail

@@ -45,8 +45,9 @@ std::string header_problem(const MessageHeader& header, int tag, std::size_t arr
   if (header.total_bytes <= arrived ||
       (header.total_bytes - 1) / arrived != header.continuation_count) {
     return "it claims " + std::to_string(header.total_bytes) + " bytes in " +
-           std::to_string(header.continuation_count) + " continuation part(s) after a first part of " +
-           std::to_string(arrived) + " bytes, which does not add up";
+           std::to_string(header.continuation_count) +
+           " continuation part(s) after a first part of " + std::to_string(arrived) +
+           " bytes, which does not add up";
   }
   return {};
 }
@@ -213,15 +214,17 @@ std::string Transport::receive_continuations(Message& message, const MessageHead
   for (std::uint32_t part = 0; part < header.continuation_count; ++part) {
     MPI_Message handle = MPI_MESSAGE_NULL;
     MPI_Status status;
-    check_mpi(MPI_Mprobe(message.source, tag_of(MessageKind::continuation), comm_, &handle, &status),
-              "MPI_Mprobe");
+    check_mpi(
+        MPI_Mprobe(message.source, tag_of(MessageKind::continuation), comm_, &handle, &status),
+        "MPI_Mprobe");
     int count = 0;
     check_mpi(MPI_Get_count(&status, MPI_BYTE, &count), "MPI_Get_count");
     const std::size_t expected = std::min(part_bytes, message.bytes.size() - offset);
     if (static_cast<std::size_t>(count) != expected) {
       // Taken off the wire all the same, so it is not mistaken for the start of a message.
       std::vector<char, UninitializedAllocator<char>> discarded(static_cast<std::size_t>(count));
-      check_mpi(MPI_Mrecv(discarded.data(), count, MPI_BYTE, &handle, MPI_STATUS_IGNORE), "MPI_Mrecv");
+      check_mpi(MPI_Mrecv(discarded.data(), count, MPI_BYTE, &handle, MPI_STATUS_IGNORE),
+                "MPI_Mrecv");
       return "continuation part " + std::to_string(part + 1) + " of " +
              std::to_string(header.continuation_count) + " has " + std::to_string(count) +
              " bytes, expected " + std::to_string(expected);

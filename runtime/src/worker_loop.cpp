@@ -64,9 +64,10 @@ class WorkerLoop {
   }
 
   void enqueue(std::shared_ptr<const Message> message) {
-    const std::string problem =
-        split_task_records(message->body(), message->record_count,
-                           [&](std::span<const char> record) { queue_.push_back({message, record}); });
+    const std::string problem = split_task_records(message->body(), message->record_count,
+                                                   [&](std::span<const char> record) {
+                                                     queue_.push_back({message, record});
+                                                   });
     if (!problem.empty()) {
       // Records that could be found still run; what could not names no task to fail.
       spdlog::error("multirank rank {}: a tasks message from rank {} is garbled: {}", rank_,

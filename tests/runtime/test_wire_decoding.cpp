@@ -1,10 +1,9 @@
 // What a rank does with bytes another rank sent, checked without MPI: every prefix of a valid
 // value, task message or result record, garbled headers and counts, and random bytes are turned
 // into a DecodeError or an error for the task concerned, never a crash or an unbounded allocation.
-#include <catch2/catch.hpp>
-
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <optional>
 #include <random>
@@ -31,7 +30,7 @@ struct Labelled {
   std::vector<std::string> labels;
   template <class Archive>
   void serialize(Archive& archive, unsigned) {
-    archive & x & labels;
+    archive& x& labels;
   }
   bool operator==(const Labelled&) const = default;
 };
@@ -288,8 +287,9 @@ TEST_CASE("task records from the driver are checked on the worker", "[wire]") {
     write_blob(out, encode_to_bytes(std::string("not two ints")));
     const auto outcome = run_one(record_header(1, 1, items.size()), items);
     REQUIRE_FALSE(outcome[0].ok);
-    CHECK_THAT(outcome[0].text,
-               Catch::Contains("arguments or result of task 'wire_add' could not be (de)serialised"));
+    CHECK_THAT(
+        outcome[0].text,
+        Catch::Contains("arguments or result of task 'wire_add' could not be (de)serialised"));
   }
   SECTION("an item count its bytes cannot hold fails the record as a whole") {
     const auto items = items_of_add({{1, 1}});

@@ -3,11 +3,11 @@
 // and every rank keeps serving. Runs with MULTIRANK_WORKER_TIMEOUT_S=0 (no heartbeat thread), so
 // a task on a worker's serve loop is the only thread of its rank making MPI calls, as
 // MPI_THREAD_SERIALIZED requires, and with MULTIRANK_DRIVER_WORKS=0, so records go to workers.
-#include <catch2/catch.hpp>
 #include <mpi.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstring>
 #include <memory>
@@ -86,7 +86,8 @@ std::vector<Garbage> garbage(MessageKind kind, MessageKind truncated_kind) {
   auto bad_magic = header_of(kind, sizeof(MessageHeader));
   bad_magic.magic = 0;
   out.push_back({tag, header_bytes(bad_magic, 0)});
-  out.push_back({99, header_bytes(header_of(static_cast<MessageKind>(99), sizeof(MessageHeader)), 0)});
+  out.push_back(
+      {99, header_bytes(header_of(static_cast<MessageKind>(99), sizeof(MessageHeader)), 0)});
   out.push_back({tag == 1 ? 2 : 1, header_bytes(header_of(kind, sizeof(MessageHeader)), 0)});
   out.push_back({tag, header_bytes(header_of(kind, std::uint64_t{1} << 62), 0)});
   auto uneven = header_of(kind, std::uint64_t{1} << 40);
@@ -116,7 +117,8 @@ std::vector<Garbage> garbage(MessageKind kind, MessageKind truncated_kind) {
     std::vector<char> items;
     ByteWriter item_writer(items);
     append_item<int, int>(item_writer, 1, 2);
-    writer.write_pod(TaskRecordHeader{999999999, entry.id, entry.args_signature, 0, 1, 0, items.size()});
+    writer.write_pod(
+        TaskRecordHeader{999999999, entry.id, entry.args_signature, 0, 1, 0, items.size()});
     writer.write(items.data(), items.size());
   } else {
     writer.write_pod(ResultRecordHeader{999999999, 0, 0, 0, 0, 0});
@@ -130,8 +132,9 @@ std::vector<Garbage> garbage(MessageKind kind, MessageKind truncated_kind) {
 
 void send_all(const std::vector<Garbage>& messages, int dest, MPI_Comm comm) {
   for (const auto& m : messages) {
-    check_mpi(MPI_Send(m.bytes.data(), static_cast<int>(m.bytes.size()), MPI_BYTE, dest, m.tag, comm),
-              "MPI_Send");
+    check_mpi(
+        MPI_Send(m.bytes.data(), static_cast<int>(m.bytes.size()), MPI_BYTE, dest, m.tag, comm),
+        "MPI_Send");
   }
 }
 
@@ -159,7 +162,8 @@ int garble_own_result(std::uint64_t task_id, int how) {
   auto header = header_of(MessageKind::results, message.size());
   header.record_count = 1;
   std::memcpy(message.data(), &header, sizeof(header));
-  send_all({{static_cast<int>(MessageKind::results), message}}, 0, Runtime::current().communicator().get());
+  send_all({{static_cast<int>(MessageKind::results), message}}, 0,
+           Runtime::current().communicator().get());
   return 1;
 }
 MULTIRANK_TASK(garble_own_result);
@@ -173,8 +177,8 @@ MULTIRANK_TASK(rank_log);
 
 /// Submits one record of `entry` with hand-made items; `items_for` gets the record's task id.
 template <class R>
-std::shared_ptr<ResultState<R>> submit_record(const TaskEntry& entry,
-                                              const std::function<std::vector<char>(std::uint64_t)>& items_for) {
+std::shared_ptr<ResultState<R>> submit_record(
+    const TaskEntry& entry, const std::function<std::vector<char>(std::uint64_t)>& items_for) {
   DriverEngine& engine = Runtime::current().engine();
   auto queue = engine.open_queue(0);
   TaskRecord record = make_record<R>(engine, entry, queue, {}, 1);
@@ -229,8 +233,9 @@ TEST_CASE("messages between ranks are checked", "[wire]") {
   }
 
   SECTION("a task unknown on the worker fails its future, naming the task") {
-    const TaskEntry ghost{"ghost_task", "int(int, int)", fnv1a("ghost_task"), add_entry.args_signature,
-                          nullptr, nullptr};
+    const TaskEntry ghost{
+        "ghost_task", "int(int, int)", fnv1a("ghost_task"), add_entry.args_signature,
+        nullptr,      nullptr};
     auto state = submit_record<int>(ghost, [&](std::uint64_t) { return one_item(two_ints); });
     CHECK_THAT(error_of([&] { state->value(0); }),
                Catch::Contains("task 'ghost_task' raised multirank::TaskError on rank") &&
@@ -240,8 +245,9 @@ TEST_CASE("messages between ranks are checked", "[wire]") {
     TaskEntry other = add_entry;
     other.args_signature ^= 1;
     auto state = submit_record<int>(other, [&](std::uint64_t) { return one_item(two_ints); });
-    CHECK_THAT(error_of([&] { state->value(0); }),
-               Catch::Contains("task 'add' expects int(int, int) but was sent other argument types"));
+    CHECK_THAT(
+        error_of([&] { state->value(0); }),
+        Catch::Contains("task 'add' expects int(int, int) but was sent other argument types"));
   }
   SECTION("arguments that do not deserialise as the registered types fail the future") {
     auto state = submit_record<int>(add_entry, [](std::uint64_t) {
@@ -261,7 +267,8 @@ TEST_CASE("messages between ranks are checked", "[wire]") {
                Catch::Contains("task 'add' raised multirank::DecodeError") &&
                    Catch::Contains("truncated"));
   }
-  SECTION("garbled messages to a worker are dropped with a diagnostic; every worker keeps serving") {
+  SECTION(
+      "garbled messages to a worker are dropped with a diagnostic; every worker keeps serving") {
     runtime.engine().with_communicator([&](MPI_Comm comm) {
       for (int rank = 1; rank <= workers; ++rank) {
         send_all(garbage(MessageKind::tasks, MessageKind::object_reply), rank, comm);
@@ -273,26 +280,32 @@ TEST_CASE("messages between ranks are checked", "[wire]") {
     for (const auto& log : logs) {
       INFO(log);
       ranks.insert(log.substr(0, log.find('\n')));
-      CHECK_THAT(log, Catch::Contains("dropped a message of 5 bytes from rank 0: shorter than a multirank header"));
+      CHECK_THAT(log,
+                 Catch::Contains(
+                     "dropped a message of 5 bytes from rank 0: shorter than a multirank header"));
       CHECK_THAT(log, Catch::Contains("from rank 0: not a multirank message (bad magic number)"));
       CHECK_THAT(log, Catch::Contains("from rank 0: unknown message kind 99"));
       CHECK_THAT(log, Catch::Contains("says kind 1 but it came with tag 2"));
       CHECK_THAT(log, Catch::Contains("claims 4611686018427387904 bytes but " +
-                                        std::to_string(sizeof(MessageHeader)) + " arrived"));
+                                      std::to_string(sizeof(MessageHeader)) + " arrived"));
       CHECK_THAT(log, Catch::Contains("which does not add up"));
       CHECK_THAT(log, Catch::Contains("bytes are more than this node's memory"));
       CHECK_THAT(log, Catch::Contains("a continuation part with no message before it"));
-      CHECK_THAT(log, Catch::Contains("a tasks message from rank 0 is garbled: record 1 of 3 is cut off"));
+      CHECK_THAT(
+          log, Catch::Contains("a tasks message from rank 0 is garbled: record 1 of 3 is cut off"));
       CHECK_THAT(log, Catch::Contains("dropped a garbled message of kind 6 from rank 0"));
     }
     CHECK(ranks.size() == static_cast<std::size_t>(workers));
     int right = 0;
-    for (const int sum : executor.starmap(add, std::vector<std::tuple<int, int>>(100, {20, 22}))) right += sum == 42;
+    for (const int sum : executor.starmap(add, std::vector<std::tuple<int, int>>(100, {20, 22})))
+      right += sum == 42;
     CHECK(right == 100);
     // The sound record was run, and its answer for a task the driver never sent was not taken.
-    CHECK_THAT(captured_log().text(), Catch::Contains("returned task 999999999 which it was not running"));
+    CHECK_THAT(captured_log().text(),
+               Catch::Contains("returned task 999999999 which it was not running"));
   }
-  SECTION("garbled messages to the driver are dropped with a diagnostic; the driver keeps serving") {
+  SECTION(
+      "garbled messages to the driver are dropped with a diagnostic; the driver keeps serving") {
     Executor executor;
     CHECK(executor.submit(send_garbage_to_driver, 7).result() == 7);
     const std::string log = captured_log().text();
@@ -308,7 +321,8 @@ TEST_CASE("messages between ranks are checked", "[wire]") {
     CHECK_THAT(log, Catch::Contains("dropped the rest of a garbled message of kind 5 from rank"));
     CHECK_THAT(log, Catch::Contains("returned task 999999999 which it was not running"));
     int right = 0;
-    for (const int sum : executor.starmap(add, std::vector<std::tuple<int, int>>(100, {1, 2}))) right += sum == 3;
+    for (const int sum : executor.starmap(add, std::vector<std::tuple<int, int>>(100, {1, 2})))
+      right += sum == 3;
     CHECK(right == 100);
   }
   SECTION("a garbled result fails its task's future, naming the task and the reason") {
@@ -323,8 +337,8 @@ TEST_CASE("messages between ranks are checked", "[wire]") {
       });
       const std::string error = error_of([&] { state->value(0); });
       INFO(error);
-      CHECK_THAT(error, Catch::Contains("task 'garble_own_result'") &&
-                            Catch::Contains(reasons[how]));
+      CHECK_THAT(error,
+                 Catch::Contains("task 'garble_own_result'") && Catch::Contains(reasons[how]));
     }
     Executor executor;
     CHECK(executor.submit(add, 2, 3).result() == 5);

@@ -6,9 +6,9 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/archive/archive_exception.hpp>
 #include <boost/archive/binary_iarchive.hpp>
 #include <boost/archive/binary_oarchive.hpp>
-#include <boost/archive/archive_exception.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -56,6 +56,21 @@ void encode(ByteWriter& out, const T& value);
 template <class T>
 void decode(ByteReader& in, T& value);
 
+template <class T>
+constexpr std::size_t min_encoded_bytes();
+
+/// The fewest bytes a tuple's or pair's parts take together.
+template <class T>
+struct min_parts_bytes;
+template <class... P>
+struct min_parts_bytes<std::tuple<P...>> {
+  static constexpr std::size_t value = (std::size_t{0} + ... + min_encoded_bytes<P>());
+};
+template <class A, class B>
+struct min_parts_bytes<std::pair<A, B>> {
+  static constexpr std::size_t value = min_encoded_bytes<A>() + min_encoded_bytes<B>();
+};
+
 /// The fewest bytes any value of T takes on the wire: a bound on how many elements the bytes
 /// left in a message can hold, checked before allocating for a count read off the wire.
 template <class T>
@@ -69,9 +84,7 @@ constexpr std::size_t min_encoded_bytes() {
   } else if constexpr (is_std_array<T>::value) {
     return std::tuple_size_v<T> * min_encoded_bytes<typename T::value_type>();
   } else if constexpr (is_tuple_like<T>::value) {
-    return []<std::size_t... I>(std::index_sequence<I...>) {
-      return (std::size_t{0} + ... + min_encoded_bytes<std::tuple_element_t<I, T>>());
-    }(std::make_index_sequence<std::tuple_size_v<T>>{});
+    return min_parts_bytes<T>::value;
   } else {
     return sizeof(std::uint64_t);  // strings, vectors and Boost archives start with a length
   }
@@ -183,8 +196,8 @@ void decode(ByteReader& in, T& value) {
       // A garbled count inside the archive surfaces as std::length_error or std::bad_alloc from
       // the container being loaded, and a type's own load() may throw anything: all are bytes
       // that do not read as a T.
-      throw DecodeError(std::string("Boost.Serialization could not read the value (") +
-                        e.what() + ")");
+      throw DecodeError(std::string("Boost.Serialization could not read the value (") + e.what() +
+                        ")");
     }
   }
 }

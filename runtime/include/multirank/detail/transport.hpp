@@ -62,7 +62,8 @@ Header read_message_header(const Message& message, ByteReader& in) {
 
 /// Why a received message's header cannot be trusted, or an empty string when it is sound. Checked
 /// before anything past the header is read or allocated: `tag` is the MPI tag the message came
-/// with and `arrived` the size of its first part (the sender's part size, when continuations follow).
+/// with and `arrived` the size of its first part (the sender's part size, when continuations
+/// follow).
 std::string header_problem(const MessageHeader& header, int tag, std::size_t arrived);
 
 /// Builds a message in place: header space first, records appended after.

@@ -87,8 +87,8 @@ std::string split_task_records(std::span<const char> body, std::uint32_t record_
     const std::size_t start = in.position();
     if (in.remaining() < sizeof(TaskRecordHeader)) {
       return "record " + std::to_string(i + 1) + " of " + std::to_string(record_count) +
-             " is cut off (" + std::to_string(in.remaining()) + " bytes left, a record header takes " +
-             std::to_string(sizeof(TaskRecordHeader)) + ")";
+             " is cut off (" + std::to_string(in.remaining()) +
+             " bytes left, a record header takes " + std::to_string(sizeof(TaskRecordHeader)) + ")";
     }
     const auto header = in.read_pod<TaskRecordHeader>();
     in.take(std::min<std::uint64_t>(header.items_bytes, in.remaining()));
