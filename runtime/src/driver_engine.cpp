@@ -256,13 +256,20 @@ bool DriverEngine::receive_messages() {
     received = true;
     last_heard_[static_cast<std::size_t>(message->source)] = Clock::now();
     if (message->kind == MessageKind::heartbeat) continue;
-    if (message->kind == MessageKind::results) {
-      handle_results(*message);
-    } else if (auto* extension = extension_.load(std::memory_order_acquire);
-               extension != nullptr && extension->on_message(*message, transport_)) {
-    } else {
-      spdlog::error("multirank driver: unexpected message kind {} from rank {}",
-                    static_cast<int>(message->kind), message->source);
+    try {
+      if (message->kind == MessageKind::results) {
+        handle_results(*message);
+      } else if (auto* extension = extension_.load(std::memory_order_acquire);
+                 extension != nullptr && extension->on_message(*message, transport_)) {
+      } else {
+        spdlog::error("multirank driver: unexpected message kind {} from rank {}",
+                      static_cast<int>(message->kind), message->source);
+      }
+    } catch (const DecodeError& e) {
+      // What names a task has failed that task already; this is what names none.
+      spdlog::error(
+          "multirank driver: dropped the rest of a garbled message of kind {} from rank {}: {}",
+          static_cast<int>(message->kind), message->source, e.what());
     }
   }
   return received;

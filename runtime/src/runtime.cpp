@@ -267,6 +267,7 @@ int Runtime::close() noexcept {
 }
 
 int Runtime::rank() const noexcept { return comm_->rank(); }
+const detail::Communicator& Runtime::communicator() const noexcept { return *comm_; }
 int Runtime::size() const noexcept { return comm_->size(); }
 int Runtime::worker_slots() const noexcept { return engine_->worker_slots(); }
 const std::string& Runtime::host() const { return comm_->hosts()[comm_->rank()]; }

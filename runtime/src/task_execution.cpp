@@ -3,6 +3,7 @@
 
 #include <cxxabi.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <memory>
@@ -96,11 +97,43 @@ std::int64_t steady_now_ns() {
 
 std::int64_t execute_record(ByteReader& in, ByteWriter& out, ExecutionContext& context) {
   const auto task = in.read_pod<TaskRecordHeader>();
-  return execute_record(task, in.take(task.items_bytes), out, context);
+  // Items cut off by the end of the message fail one by one, as unreadable.
+  return execute_record(task, in.take(std::min<std::uint64_t>(task.items_bytes, in.remaining())),
+                        out, context);
 }
+
+namespace {
+
+/// Answers a record whose item count its bytes cannot hold (each item starts with an 8-byte
+/// length): the count is garbled, so it is answered with one error item for the whole record
+/// rather than with as many as the count claims.
+std::int64_t fail_record(const TaskRecordHeader& task, std::size_t item_bytes, ByteWriter& out,
+                         ExecutionContext& context) {
+  const TaskEntry* entry = Registry::instance().find(task.function_id);
+  const ErrorInfo failure{
+      "multirank::DecodeError",
+      "the record of task " +
+          (entry != nullptr ? "'" + entry->name + "'" : "id " + std::to_string(task.function_id)) +
+          " is garbled: it claims " + std::to_string(task.item_count) + " item(s) in " +
+          std::to_string(item_bytes) + " bytes, which hold at most " +
+          std::to_string(item_bytes / sizeof(std::uint64_t))};
+  const std::int64_t now = steady_now_ns();
+  const std::size_t header_at = out.reserve(sizeof(ResultRecordHeader));
+  const std::size_t items_start = out.size();
+  write_error_item(out, failure);
+  out.patch_pod(header_at,
+                ResultRecordHeader{task.task_id, now, now, 1, 0, out.size() - items_start});
+  if ((task.flags & task_flag_initializer) != 0) context.broken_groups.emplace(task.group, failure);
+  return 0;
+}
+
+}  // namespace
 
 std::int64_t execute_record(const TaskRecordHeader& task, std::span<const char> item_bytes,
                             ByteWriter& out, ExecutionContext& context) {
+  if (task.item_count > item_bytes.size() / sizeof(std::uint64_t)) {
+    return fail_record(task, item_bytes.size(), out, context);
+  }
   ByteReader items(item_bytes);
   const TaskEntry* entry = Registry::instance().find(task.function_id);
   const auto broken = context.broken_groups.find(task.group);

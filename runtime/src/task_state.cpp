@@ -84,4 +84,19 @@ ErrorInfo decode_error_info(std::span<const char> bytes) {
   return info;
 }
 
+std::exception_ptr record_failure(ByteReader& items, std::uint32_t count, const Origin& origin,
+                                  std::size_t expected) {
+  if (count == 1) {
+    try {
+      if (read_item_status(items) == ItemStatus::error) {
+        return remote_error(decode_error_info(read_blob(items)), origin);
+      }
+    } catch (const DecodeError&) {
+    }
+  }
+  return std::make_exception_ptr(DecodeError(
+      "result record of task '" + origin.task_name + "' from rank " + std::to_string(origin.rank) +
+      " has " + std::to_string(count) + " items, expected " + std::to_string(expected)));
+}
+
 }  // namespace multirank::detail

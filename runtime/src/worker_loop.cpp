@@ -1,6 +1,8 @@
 // The serve loop of worker ranks.
 #include "multirank/detail/worker_loop.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <deque>
 #include <memory>
 #include <unordered_map>
@@ -28,8 +30,8 @@ constexpr std::uint32_t flush_after_records = 64;
 
 class WorkerLoop {
  public:
-  WorkerLoop(WorkerPort& port, const RuntimeOptions& options, ProfileRecorder* recorder)
-      : port_(port), backoff_(WaitPolicy::of(options)) {
+  WorkerLoop(WorkerPort& port, int rank, const RuntimeOptions& options, ProfileRecorder* recorder)
+      : port_(port), rank_(rank), backoff_(WaitPolicy::of(options)) {
     port_.record_to(recorder);
     context_.recorder = recorder;
   }
@@ -63,12 +65,14 @@ class WorkerLoop {
   }
 
   void enqueue(std::shared_ptr<const Message> message) {
-    ByteReader in(message->body());
-    for (std::uint32_t i = 0; i < message->record_count; ++i) {
-      const std::size_t start = in.position();
-      const auto header = in.read_pod<TaskRecordHeader>();
-      in.take(header.items_bytes);
-      queue_.push_back({message, message->body().subspan(start, in.position() - start)});
+    const std::string problem = split_task_records(message->body(), message->record_count,
+                                                   [&](std::span<const char> record) {
+                                                     queue_.push_back({message, record});
+                                                   });
+    if (!problem.empty()) {
+      // Records that could be found still run; what could not names no task to fail.
+      spdlog::error("multirank rank {}: a tasks message from rank {} is garbled: {}", rank_,
+                    message->source, problem);
     }
   }
 
@@ -105,6 +109,7 @@ class WorkerLoop {
   }
 
   WorkerPort& port_;
+  int rank_;
   Backoff backoff_;
   std::deque<QueuedRecord> queue_;
   MessageBuilder results_;
@@ -119,7 +124,7 @@ ServeOutcome serve_tasks(const Communicator& comm, const RuntimeOptions& options
   ServeOutcome outcome;
   auto port = std::make_unique<WorkerPort>(comm, options);
   Runtime::current().set_object_channel(port.get());
-  outcome.status = WorkerLoop(*port, options, recorder).run();
+  outcome.status = WorkerLoop(*port, comm.rank(), options, recorder).run();
   outcome.ranks_lost = port->ranks_lost();
   outcome.processes_left_running = port->close() > 0;
   Runtime::current().set_object_channel(nullptr);

@@ -74,7 +74,14 @@ bool WorkerPort::pump() {
   bool progressed = transport_.progress_sends();
   while (auto message = transport_.poll()) {
     progressed = true;
-    route(std::move(*message));
+    const int source = message->source;
+    const auto kind = static_cast<int>(message->kind);
+    try {
+      route(std::move(*message));
+    } catch (const DecodeError& e) {
+      spdlog::error("multirank rank {}: dropped a garbled message of kind {} from rank {}: {}",
+                    comm_.rank(), kind, source, e.what());
+    }
   }
   return progressed;
 }

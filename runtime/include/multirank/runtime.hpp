@@ -65,6 +65,8 @@ class Runtime {
   /// The Runtime of this process; an Error if none is alive.
   static Runtime& current();
   detail::DriverEngine& engine();
+  /// The job's communicator (internal: the engine and the worker loop make every MPI call on it).
+  const detail::Communicator& communicator() const noexcept;
   /// This rank's way to the shared objects (queues, locks, processes).
   detail::ObjectChannel& object_channel();
   /// The driver's shared-object host (an Error on a worker rank).

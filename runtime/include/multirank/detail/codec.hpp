@@ -4,10 +4,11 @@
 // which alone would cap tiny tasks far below the throughput multirank promises.
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <boost/archive/archive_exception.hpp>
 #include <boost/archive/binary_iarchive.hpp>
 #include <boost/archive/binary_oarchive.hpp>
-#include <boost/archive/archive_exception.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -55,11 +56,46 @@ void encode(ByteWriter& out, const T& value);
 template <class T>
 void decode(ByteReader& in, T& value);
 
+template <class T>
+constexpr std::size_t min_encoded_bytes();
+
+/// The fewest bytes a tuple's or pair's parts take together.
+template <class T>
+struct min_parts_bytes;
+template <class... P>
+struct min_parts_bytes<std::tuple<P...>> {
+  static constexpr std::size_t value = (std::size_t{0} + ... + min_encoded_bytes<P>());
+};
+template <class A, class B>
+struct min_parts_bytes<std::pair<A, B>> {
+  static constexpr std::size_t value = min_encoded_bytes<A>() + min_encoded_bytes<B>();
+};
+
+/// The fewest bytes any value of T takes on the wire: a bound on how many elements the bytes
+/// left in a message can hold, checked before allocating for a count read off the wire.
+template <class T>
+constexpr std::size_t min_encoded_bytes() {
+  if constexpr (std::is_same_v<T, std::monostate>) {
+    return 0;
+  } else if constexpr (std::is_same_v<T, bool> || is_std_optional<T>::value) {
+    return 1;
+  } else if constexpr (is_plain_scalar_v<T>) {
+    return sizeof(T);
+  } else if constexpr (is_std_array<T>::value) {
+    return std::tuple_size_v<T> * min_encoded_bytes<typename T::value_type>();
+  } else if constexpr (is_tuple_like<T>::value) {
+    return min_parts_bytes<T>::value;
+  } else {
+    return sizeof(std::uint64_t);  // strings, vectors and Boost archives start with a length
+  }
+}
+
 /// Element count of a container read off the wire, checked against the bytes left so a corrupted
-/// count fails cleanly instead of allocating without bound.
+/// count fails cleanly instead of allocating without bound. Elements that take no bytes at all
+/// count as one byte each: a count of them can be no larger than the bytes left either.
 inline std::uint64_t decode_count(ByteReader& in, std::size_t min_element_bytes) {
   const auto count = in.read_pod<std::uint64_t>();
-  if (min_element_bytes > 0 && count > in.remaining() / min_element_bytes) {
+  if (count > in.remaining() / std::max<std::size_t>(min_element_bytes, 1)) {
     throw DecodeError("corrupted message: a container claims " + std::to_string(count) +
                       " elements but only " + std::to_string(in.remaining()) + " bytes remain");
   }
@@ -127,7 +163,7 @@ void decode(ByteReader& in, T& value) {
       value.resize(count);
       in.read(value.data(), count * sizeof(Element));
     } else {
-      const auto count = decode_count(in, 1);
+      const auto count = decode_count(in, min_encoded_bytes<Element>());
       value.clear();
       value.reserve(count);
       for (std::uint64_t i = 0; i < count; ++i) {
@@ -156,6 +192,12 @@ void decode(ByteReader& in, T& value) {
       archive >> value;
     } catch (const boost::archive::archive_exception& e) {
       throw DecodeError(std::string("Boost.Serialization could not read the value: ") + e.what());
+    } catch (const std::exception& e) {
+      // A garbled count inside the archive surfaces as std::length_error or std::bad_alloc from
+      // the container being loaded, and a type's own load() may throw anything: all are bytes
+      // that do not read as a T.
+      throw DecodeError(std::string("Boost.Serialization could not read the value (") + e.what() +
+                        ")");
     }
   }
 }

@@ -154,6 +154,13 @@ class DriverEngine {
   /// thread will do it); never runs completions.
   void poke();
 
+  /// Runs `call` with the engine's communicator while no other thread of this rank makes MPI
+  /// calls (the job runs MPI_THREAD_SERIALIZED): for tests that put hand-made bytes on the wire.
+  void with_communicator(const std::function<void(MPI_Comm)>& call) {
+    std::lock_guard lock(engine_mutex_);
+    call(comm_.get());
+  }
+
   /// Drives progress until `ready()` or the deadline; returns ready().
   bool wait_until(const std::function<bool()>& ready, Deadline deadline);
 

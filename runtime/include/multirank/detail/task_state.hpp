@@ -97,6 +97,11 @@ class TaskState {
 /// Builds the RemoteError for a failed item.
 std::exception_ptr remote_error(const ErrorInfo& info, const Origin& origin);
 ErrorInfo decode_error_info(std::span<const char> bytes);
+/// The error for a result record of `count` items where another number was expected: a record
+/// that failed as a whole where it ran (its items could not be read there) comes back as one
+/// error item, which is what the task failed with; anything else is a garbled record.
+std::exception_ptr record_failure(ByteReader& items, std::uint32_t count, const Origin& origin,
+                                  std::size_t expected);
 
 /// Outcomes of a record's items, typed by the task's result.
 template <class R>
@@ -126,16 +131,20 @@ class ResultState final : public TaskState {
  protected:
   void store_items(ByteReader& in, std::uint32_t count, const Origin& origin) override {
     if (count != outcomes_.size()) {
-      store_failure(std::make_exception_ptr(
-          DecodeError("result record of task '" + origin.task_name + "' has " +
-                      std::to_string(count) + " items, expected " +
-                      std::to_string(outcomes_.size()))));
+      store_failure(record_failure(in, count, origin, outcomes_.size()));
       return;
     }
+    std::exception_ptr unframed;  // once an item cannot be found, neither can those after it
     for (auto& outcome : outcomes_) {
+      if (unframed) {
+        outcome.error = unframed;
+        continue;
+      }
+      bool framed = false;
       try {
-        const auto status = static_cast<ItemStatus>(in.read_pod<std::uint8_t>());
+        const auto status = read_item_status(in);
         const auto bytes = read_blob(in);
+        framed = true;
         if (status == ItemStatus::ok) {
           outcome.value = decode_all<Stored>(bytes);
         } else {
@@ -145,6 +154,7 @@ class ResultState final : public TaskState {
         outcome.error = std::make_exception_ptr(DecodeError(
             "result of task '" + origin.task_name + "' from rank " +
             std::to_string(origin.rank) + " could not be decoded: " + e.what()));
+        if (!framed) unframed = outcome.error;
       }
     }
   }

@@ -60,6 +60,12 @@ Header read_message_header(const Message& message, ByteReader& in) {
   return in.read_pod<Header>();
 }
 
+/// Why a received message's header cannot be trusted, or an empty string when it is sound. Checked
+/// before anything past the header is read or allocated: `tag` is the MPI tag the message came
+/// with and `arrived` the size of its first part (the sender's part size, when continuations
+/// follow).
+std::string header_problem(const MessageHeader& header, int tag, std::size_t arrived);
+
 /// Builds a message in place: header space first, records appended after.
 class MessageBuilder {
  public:
@@ -96,7 +102,9 @@ class Transport {
   void send(int dest, std::vector<char> message);
   /// Sends a message with no records.
   void send_signal(int dest, MessageKind kind);
-  /// A waiting message, if any.
+  /// A waiting message, if any. A message that is not sound (see header_problem) is dropped with
+  /// a logged diagnostic naming its sender, and the next one is tried: nothing here throws for
+  /// what another rank sent.
   std::optional<Message> poll();
   /// Tests posted sends and frees finished buffers; true if any finished.
   bool progress_sends();
@@ -123,6 +131,13 @@ class Transport {
 
   MPI_Comm comm_;
   std::size_t max_message_bytes_;
+  /// Receives the continuation parts announced by `header` into `message`; an empty string, or
+  /// why the message is dropped.
+  std::string receive_continuations(Message& message, const MessageHeader& header);
+  void drop(int source, std::size_t bytes, const std::string& reason) const;
+
+  int rank_ = 0;
+  std::uint64_t memory_bytes_ = 0;  // this node's: no message claiming more is waited for
   std::deque<Outgoing> outgoing_;
   std::vector<int> abandoned_;
   ProfileRecorder* recorder_ = nullptr;

@@ -3,6 +3,7 @@
 // messages by the transport; nothing above the transport sees that.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -68,12 +69,51 @@ struct ResultRecordView {
   std::span<const char> items;
 };
 
+/// Reads the next result record. Items cut off by the end of the message are returned as far as
+/// they go, so decoding them fails item by item, naming the task; only a record header that is
+/// itself cut off is a DecodeError (nothing then says which task it was).
 inline ResultRecordView read_result_record(ByteReader& in) {
   const auto header = in.read_pod<ResultRecordHeader>();
-  return {header, in.take(header.items_bytes)};
+  return {header, in.take(std::min<std::uint64_t>(header.items_bytes, in.remaining()))};
+}
+
+/// Calls `on_record` with the bytes (header and items) of each of the `record_count` task records
+/// in `body`. A record whose items run past the end keeps what is there: its unreadable items
+/// then fail one by one, with its task id. Returns what was wrong with the message as a whole
+/// (records missing, bytes left over), or an empty string.
+template <class OnRecord>
+std::string split_task_records(std::span<const char> body, std::uint32_t record_count,
+                               OnRecord&& on_record) {
+  ByteReader in(body);
+  for (std::uint32_t i = 0; i < record_count; ++i) {
+    const std::size_t start = in.position();
+    if (in.remaining() < sizeof(TaskRecordHeader)) {
+      return "record " + std::to_string(i + 1) + " of " + std::to_string(record_count) +
+             " is cut off (" + std::to_string(in.remaining()) +
+             " bytes left, a record header takes " + std::to_string(sizeof(TaskRecordHeader)) + ")";
+    }
+    const auto header = in.read_pod<TaskRecordHeader>();
+    in.take(std::min<std::uint64_t>(header.items_bytes, in.remaining()));
+    on_record(body.subspan(start, in.position() - start));
+  }
+  if (in.remaining() != 0) {
+    return std::to_string(in.remaining()) + " bytes follow the last of its " +
+           std::to_string(record_count) + " records";
+  }
+  return {};
 }
 
 enum class ItemStatus : std::uint8_t { ok = 0, error = 1 };
+
+/// An item's status byte, checked: anything but ok or error means the bytes are not an item.
+inline ItemStatus read_item_status(ByteReader& in) {
+  const auto status = in.read_pod<std::uint8_t>();
+  if (status > static_cast<std::uint8_t>(ItemStatus::error)) {
+    throw DecodeError("item status byte " + std::to_string(status) +
+                      " is neither ok (0) nor error (1)");
+  }
+  return static_cast<ItemStatus>(status);
+}
 
 /// Appends one length-prefixed blob.
 inline void write_blob(ByteWriter& out, std::span<const char> bytes) {
