@@ -1,17 +1,21 @@
 // Scheduling is the runtime's: Pool::imap_unordered with one image per task hands images to idle
 // slots (the driver rank's worker thread included) with a window per worker, in the order given,
 // which is largest first. Results are consumed as they complete, so shipped output bytes are
-// written and dropped at once instead of waiting for input order.
+// written and dropped at once instead of waiting for input order. Before that, while MPI starts,
+// a HeadStart converts the first images on the driver.
 #include "conversion_job.hpp"
 
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <iostream>
+#include <numeric>
 #include <optional>
 #include <ranges>
 #include <system_error>
 
 #include "failure_report.hpp"
+#include "head_start.hpp"
 #include "image_tree.hpp"
 #include "io_probe.hpp"
 #include "multirank/pool.hpp"
@@ -42,23 +46,29 @@ int usage_error(const std::string& message) {
   return 2;
 }
 
-class ConversionRun {
- public:
-  ConversionRun(const CommandLine& options, std::vector<WorkItem> items, std::uint64_t total_bytes,
-                const IoProbe* probe)
+}  // namespace
+
+struct ConversionJob::Run {
+  Run(const CommandLine& options, const fs::path& output, std::vector<WorkItem> items, std::uint64_t total_bytes,
+      std::size_t skipped)
       : options_(options),
         items_(std::move(items)),
-        probe_(probe),
+        skipped_(skipped),
         progress_(items_.size(), total_bytes, std::chrono::duration<double>(options.progress_interval_s),
-                  !options.quiet) {}
+                  !options.quiet) {
+    if (options.io == IoMode::automatic) probe_.emplace(output);
+    // The driver always sees its own files: the head start reads and writes them in place.
+    head_start_.emplace(items_.size(), [this](std::size_t index) { return request_for(index, IoMode::shared); });
+  }
 
-  /// Converts every item; in automatic mode those whose worker did not see the files go round
-  /// again, shipped.
+  /// Converts every item the head start did not take; in automatic mode those whose worker did
+  /// not see the files go round again, shipped.
   void run() {
-    std::vector<std::size_t> all(items_.size());
-    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    std::vector<std::size_t> rest(items_.size() - head_start_->stop());
+    std::iota(rest.begin(), rest.end(), items_.size() - rest.size());
     multirank::Pool pool;
-    const std::vector<std::size_t> unseen = run_pass(pool, all, options_.io);
+    const std::vector<std::size_t> unseen = run_pass(pool, rest, options_.io);
+    for (ConversionOutcome& outcome : head_start_->finish()) take_outcome(outcome, IoMode::shared);
     shipped_after_probe_ = unseen.size();
     if (!unseen.empty()) run_pass(pool, unseen, IoMode::ship);
     progress_.finish();
@@ -70,6 +80,7 @@ class ConversionRun {
   }
 
   const Totals& totals() const { return totals_; }
+  std::size_t skipped() const { return skipped_; }
   /// --io auto: images handed back by workers that did not see the files, then shipped.
   std::size_t shipped_after_probe() const { return shipped_after_probe_; }
   const std::vector<Failure>& failures() const { return failures_; }
@@ -104,56 +115,75 @@ class ConversionRun {
     // Lazy: in ship mode a file is read only when its request is about to be sent.
     auto requests = indices | std::views::transform([this, mode](std::size_t i) { return request_for(i, mode); });
     for (auto&& outcome : pool.imap_unordered(convert_image, requests)) {
-      const WorkItem& item = items_[outcome.index];
       if (outcome.status == ConversionStatus::not_visible) {
         unseen.push_back(outcome.index);
-        continue;
-      }
-      if (outcome.status == ConversionStatus::converted && mode == IoMode::ship) {
-        try {
-          write_file_atomically(item.output, outcome.output_bytes);
-        } catch (const std::system_error& e) {
-          outcome.status = ConversionStatus::failed;
-          outcome.reason = e.what();
-        }
-      }
-      if (outcome.status == ConversionStatus::converted) {
-        ++totals_.converted;
-        totals_.bytes_in += item.size;
-        totals_.bytes_out += outcome.output_size;
-        totals_.pixels += outcome.pixels;
       } else {
-        add_failure(item.relative, outcome.reason);
+        take_outcome(outcome, mode);
       }
-      progress_.file_done(item.size);
     }
     return unseen;
   }
 
+  /// A converted or failed image, wherever it ran: shipped output is written here, then counted.
+  void take_outcome(ConversionOutcome& outcome, IoMode mode) {
+    const WorkItem& item = items_[outcome.index];
+    if (outcome.status == ConversionStatus::converted && mode == IoMode::ship) {
+      try {
+        write_file_atomically(item.output, outcome.output_bytes);
+      } catch (const std::system_error& e) {
+        outcome.status = ConversionStatus::failed;
+        outcome.reason = e.what();
+      }
+    }
+    if (outcome.status == ConversionStatus::converted) {
+      ++totals_.converted;
+      totals_.bytes_in += item.size;
+      totals_.bytes_out += outcome.output_size;
+      totals_.pixels += outcome.pixels;
+    } else {
+      add_failure(item.relative, outcome.reason);
+    }
+    progress_.file_done(item.size);
+  }
+
   const CommandLine& options_;
   std::vector<WorkItem> items_;
-  const IoProbe* probe_;
+  std::size_t skipped_;
+  std::optional<IoProbe> probe_;
   ProgressDisplay progress_;
   Totals totals_;
   std::vector<Failure> failures_;
   std::size_t shipped_after_probe_ = 0;
+  // Last: its thread uses the members above and is stopped first.
+  std::optional<HeadStart> head_start_;
 };
 
-}  // namespace
+ConversionJob::ConversionJob(const CommandLine& options) : start_(std::chrono::steady_clock::now()) {
+  // Kept for run(): thrown before MPI starts, an error could not end the other ranks cleanly.
+  try {
+    prepare(options);
+  } catch (...) {
+    error_ = std::current_exception();
+  }
+}
 
-int run_conversion_job(const CommandLine& options) {
-  const auto start = std::chrono::steady_clock::now();
+void ConversionJob::prepare(const CommandLine& options) {
   std::error_code error;
   if (!fs::is_directory(options.input_dir, error)) {
-    return usage_error("INPUT_DIR " + options.input_dir.string() + " is not a readable directory" +
-                       (error ? " (" + error.message() + ")" : ""));
+    usage_status_ = usage_error("INPUT_DIR " + options.input_dir.string() + " is not a readable directory" +
+                                (error ? " (" + error.message() + ")" : ""));
+    return;
   }
   fs::create_directories(options.output_dir, error);
-  if (error) return usage_error("cannot create OUTPUT_DIR " + options.output_dir.string() + ": " + error.message());
+  if (error) {
+    usage_status_ = usage_error("cannot create OUTPUT_DIR " + options.output_dir.string() + ": " + error.message());
+    return;
+  }
   const fs::path input = fs::canonical(options.input_dir);
   const fs::path output = fs::canonical(options.output_dir);
   if (input == output) {
-    return usage_error("OUTPUT_DIR must differ from INPUT_DIR: outputs keep the input names");
+    usage_status_ = usage_error("OUTPUT_DIR must differ from INPUT_DIR: outputs keep the input names");
+    return;
   }
   remove_stale_partials(output);
   IoProbe::remove_stale(output);
@@ -171,32 +201,37 @@ int run_conversion_job(const CommandLine& options) {
     total_bytes += image.size;
     items.push_back({image.relative, input / image.relative, std::move(target), image.size});
   }
-
-  std::optional<IoProbe> probe;
-  if (options.io == IoMode::automatic) probe.emplace(output);
-  ConversionRun run(options, std::move(items), total_bytes, probe ? &*probe : nullptr);
+  run_ = std::make_unique<Run>(options, output, std::move(items), total_bytes, skipped);
   for (auto& [directory, reason] : tree.unreadable) {
-    run.add_failure(directory, "unreadable directory: " + reason);
+    run_->add_failure(directory, "unreadable directory: " + reason);
   }
-  run.run();
-  write_failure_report(output, run.failures());
+  output_ = output;
+}
 
-  const Totals& totals = run.totals();
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+ConversionJob::~ConversionJob() = default;
+
+int ConversionJob::run() {
+  if (error_) std::rethrow_exception(error_);
+  if (usage_status_ != 0) return usage_status_;
+  run_->run();
+  write_failure_report(output_, run_->failures());
+
+  const Totals& totals = run_->totals();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   std::printf("grayscale: %zu converted, %zu skipped, %zu failed; %.1f MB read, %.1f MB written; "
               "%.2f s, %.1f images/s, %.1f MP/s\n",
-              totals.converted, skipped, run.failures().size(), static_cast<double>(totals.bytes_in) / 1e6,
+              totals.converted, run_->skipped(), run_->failures().size(), static_cast<double>(totals.bytes_in) / 1e6,
               static_cast<double>(totals.bytes_out) / 1e6, seconds, static_cast<double>(totals.converted) / seconds,
               static_cast<double>(totals.pixels) / 1e6 / seconds);
-  if (run.shipped_after_probe() > 0) {
+  if (run_->shipped_after_probe() > 0) {
     std::printf("grayscale: %zu images shipped: some workers do not see INPUT_DIR and OUTPUT_DIR\n",
-                run.shipped_after_probe());
+                run_->shipped_after_probe());
   }
-  if (!run.failures().empty()) {
-    std::printf("grayscale: failures listed in %s\n", (output / failure_report_name).c_str());
+  if (!run_->failures().empty()) {
+    std::printf("grayscale: failures listed in %s\n", (output_ / failure_report_name).c_str());
   }
   std::fflush(stdout);
-  return run.failures().empty() ? 0 : 1;
+  return run_->failures().empty() ? 0 : 1;
 }
 
 }  // namespace grayscale

@@ -2,12 +2,39 @@
 // first), write what comes back, report failures and the summary.
 #pragma once
 
+#include <chrono>
+#include <exception>
+#include <filesystem>
+#include <memory>
+
 #include "command_line.hpp"
 
 namespace grayscale {
 
-/// Runs the whole conversion on the driver; returns the exit status (0 all converted, 1 some
-/// failed, 2 usage error such as a missing INPUT_DIR).
-int run_conversion_job(const CommandLine& options);
+/// Rank 0's part of a run, in two steps around the Runtime's start-up.
+class ConversionJob {
+ public:
+  /// Before MPI starts: checks the directories, lists the images (largest first) and starts
+  /// converting the first of them on this rank (a HeadStart), so the second or so that MPI takes
+  /// to start is not lost on this rank's core. A usage error is printed here and returned by run().
+  explicit ConversionJob(const CommandLine& options);
+  ~ConversionJob();
+  ConversionJob(const ConversionJob&) = delete;
+  ConversionJob& operator=(const ConversionJob&) = delete;
+
+  /// With the Runtime up: converts the rest across every rank and prints the summary. Returns
+  /// the exit status (0 all converted, 1 some failed, 2 usage error such as a missing INPUT_DIR).
+  int run();
+
+ private:
+  void prepare(const CommandLine& options);
+
+  struct Run;
+  std::exception_ptr error_;  // from before MPI started, rethrown by run()
+  std::chrono::steady_clock::time_point start_;  // the summary's wall time counts from here
+  std::filesystem::path output_;
+  std::unique_ptr<Run> run_;
+  int usage_status_ = 0;
+};
 
 }  // namespace grayscale
