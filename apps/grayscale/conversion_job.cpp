@@ -5,6 +5,7 @@
 // a HeadStart converts the first images on the driver.
 #include "conversion_job.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <exception>
@@ -50,7 +51,7 @@ int usage_error(const std::string& message) {
 
 struct ConversionJob::Run {
   Run(const CommandLine& options, const fs::path& output, std::vector<WorkItem> items, std::uint64_t total_bytes,
-      std::size_t skipped)
+      std::size_t skipped, std::size_t ranks)
       : options_(options),
         items_(std::move(items)),
         skipped_(skipped),
@@ -58,7 +59,8 @@ struct ConversionJob::Run {
                   !options.quiet) {
     if (options.io == IoMode::automatic) probe_.emplace(output);
     // The driver always sees its own files: the head start reads and writes them in place.
-    head_start_.emplace(items_.size(), [this](std::size_t index) { return request_for(index, IoMode::shared); });
+    head_start_.emplace(items_.size() / std::max<std::size_t>(1, ranks),
+                        [this](std::size_t index) { return request_for(index, IoMode::shared); });
   }
 
   /// Converts every item the head start did not take; in automatic mode those whose worker did
@@ -158,16 +160,17 @@ struct ConversionJob::Run {
   std::optional<HeadStart> head_start_;
 };
 
-ConversionJob::ConversionJob(const CommandLine& options) : start_(std::chrono::steady_clock::now()) {
+ConversionJob::ConversionJob(const CommandLine& options, std::size_t ranks)
+    : start_(std::chrono::steady_clock::now()) {
   // Kept for run(): thrown before MPI starts, an error could not end the other ranks cleanly.
   try {
-    prepare(options);
+    prepare(options, ranks);
   } catch (...) {
     error_ = std::current_exception();
   }
 }
 
-void ConversionJob::prepare(const CommandLine& options) {
+void ConversionJob::prepare(const CommandLine& options, std::size_t ranks) {
   std::error_code error;
   if (!fs::is_directory(options.input_dir, error)) {
     usage_status_ = usage_error("INPUT_DIR " + options.input_dir.string() + " is not a readable directory" +
@@ -201,7 +204,7 @@ void ConversionJob::prepare(const CommandLine& options) {
     total_bytes += image.size;
     items.push_back({image.relative, input / image.relative, std::move(target), image.size});
   }
-  run_ = std::make_unique<Run>(options, output, std::move(items), total_bytes, skipped);
+  run_ = std::make_unique<Run>(options, output, std::move(items), total_bytes, skipped, ranks);
   for (auto& [directory, reason] : tree.unreadable) {
     run_->add_failure(directory, "unreadable directory: " + reason);
   }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <exception>
 #include <filesystem>
 #include <memory>
@@ -16,8 +17,9 @@ class ConversionJob {
  public:
   /// Before MPI starts: checks the directories, lists the images (largest first) and starts
   /// converting the first of them on this rank (a HeadStart), so the second or so that MPI takes
-  /// to start is not lost on this rank's core. A usage error is printed here and returned by run().
-  explicit ConversionJob(const CommandLine& options);
+  /// to start is not lost on this rank's core; at most this rank's share (1 / `ranks`) of them,
+  /// the rest waits for every rank. A usage error is printed here and returned by run().
+  ConversionJob(const CommandLine& options, std::size_t ranks);
   ~ConversionJob();
   ConversionJob(const ConversionJob&) = delete;
   ConversionJob& operator=(const ConversionJob&) = delete;
@@ -27,7 +29,7 @@ class ConversionJob {
   int run();
 
  private:
-  void prepare(const CommandLine& options);
+  void prepare(const CommandLine& options, std::size_t ranks);
 
   struct Run;
   std::exception_ptr error_;  // from before MPI started, rethrown by run()

@@ -1,7 +1,9 @@
 // grayscale: mpirun -np N grayscale INPUT_DIR OUTPUT_DIR [options]. Every rank parses the
 // command line and sets the process-wide settings before the Runtime starts; the driver lists the
 // images and starts converting before it, then runs the job while the other ranks serve tasks.
+#include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdlib>
 #include <opencv2/core.hpp>
 #include <optional>
@@ -18,6 +20,14 @@ bool is_first_rank() {
     if (const char* value = std::getenv(name)) return std::string(value) == "0";
   }
   return true;
+}
+
+// The ranks the launcher started, from its environment; 1 when it does not say.
+std::size_t launched_ranks() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "PMI_SIZE"}) {
+    if (const char* value = std::getenv(name)) return std::max<std::size_t>(1, std::strtoull(value, nullptr, 10));
+  }
+  return 1;
 }
 }  // namespace
 
@@ -50,9 +60,9 @@ int main(int argc, char** argv) {
   // The driver's job starts before the Runtime: listing the images and converting the first ones
   // overlaps MPI's start-up. Only where the launcher says this is rank 0 (or there is no launcher).
   std::optional<grayscale::ConversionJob> job;
-  if (is_first_rank()) job.emplace(options);
+  if (is_first_rank()) job.emplace(options, launched_ranks());
   multirank::Runtime runtime(argc, argv, runtime_options);
   // Worker ranks never return from the Runtime's constructor.
-  if (!job) job.emplace(options);
+  if (!job) job.emplace(options, 1);
   return job->run();
 }
