@@ -46,7 +46,8 @@ int main(int argc, char** argv) {
   // tasks and means one image at a time here, so between images a worker waits for the driver's
   // thread, which on a loaded machine may wait milliseconds for a core (measured on the 2-core VM
   // under load: 2.06-2.58 s against 2.34-3.33 s for 120 photos). Near the end of the work the
-  // runtime stops queueing ahead, so the window costs no balance. MULTIRANK_WINDOW_US overrides.
+  // runtime shrinks the windows to an even share of what is left, so the window costs no balance.
+  // MULTIRANK_WINDOW_US overrides.
   auto runtime_options = multirank::RuntimeOptions::from_env();
   if (std::getenv("MULTIRANK_WINDOW_US") == nullptr) runtime_options.window_target = std::chrono::milliseconds(250);
   // A waiting thread shares its core with a converting one (the driver's main thread with its
