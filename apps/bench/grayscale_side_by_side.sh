@@ -5,7 +5,9 @@
 # runs REPEATS times, round-robin (so a noisy spell hits all alike); ImageMagick and vips, an
 # order of magnitude slower, run SLOW_REPEATS times (default 1) to keep the whole run short. The
 # table shows medians of the whole command's wall time (start-up included), images/s, MP/s and
-# ratios.
+# ratios, and the CPU seconds (user + system) of the command and everything it started: on a
+# machine loaded by others, wall times follow the scheduler's share, CPU seconds what each tool
+# costs.
 # Usage: apps/bench/grayscale_side_by_side.sh [--repeats N] [--slow-repeats N] [--copies K]
 #        [--workers W] [--seed DIR]
 # Needs launch/install-bench-deps.sh (photographs from Debian's mate-backgrounds, parallel,
@@ -77,6 +79,14 @@ run_tool() {  # $1 tool, $2 output dir (empty, exists)
   esac
 }
 
+# User + system seconds of every finished child of this shell, from bash's `times` (second line),
+# which must run in this shell, not in a pipe's subshell: sets $children_cpu.
+children_cpu() {
+  times >"$work/times.out"
+  children_cpu=$(sed -n 2p "$work/times.out" |
+    awk '{ for (i = 1; i <= 2; ++i) { split($i, t, /[ms]/); sum += t[1] * 60 + t[2] } } END { printf "%.3f", sum }')
+}
+
 results=$work/times.txt
 : >"$results"
 for ((r = 1; r <= repeats; r++)); do
@@ -84,12 +94,14 @@ for ((r = 1; r <= repeats; r++)); do
     [[ ($tool == imagemagick || $tool == vips) ]] && ((r > slow_repeats)) && continue
     out=$work/out-$tool
     rm -rf "$out" && mkdir -p "$out"
+    children_cpu && cpu_start=$children_cpu
     start=$(date +%s.%N)
     run_tool "$tool" "$out" >"$work/$tool.log" 2>&1 || { echo "$tool failed:" >&2; tail "$work/$tool.log" >&2; exit 1; }
     end=$(date +%s.%N)
+    children_cpu && cpu_end=$children_cpu
     made=$(find "$out" -name '*.jpg' | wc -l)
     ((made == count)) || { echo "$tool wrote $made of $count outputs" >&2; exit 1; }
-    echo "$tool $(echo "$end - $start" | bc)" >>"$results"
+    echo "$tool $(echo "$end - $start" | bc) $(echo "$cpu_end - $cpu_start" | bc)" >>"$results"
   done
   echo "repeat $r/$repeats done" >&2
 done
@@ -103,21 +115,28 @@ labels = {
     "grayscale": f"grayscale, mpirun -np {workers}", "serial": "grayscale-serial (1 process)",
     "seed": f"article's Python, {workers} processes", "mpi4py": f"mpi4py.futures, mpirun -np {workers + 1}",
     "imagemagick": f"parallel -j{workers} -X ImageMagick mogrify", "vips": f"parallel -j{workers} vips"}
-times = {}
+times, cpu = {}, {}
 for line in open(results):
-    tool, seconds = line.split()
+    tool, seconds, cpu_seconds = line.split()
     times.setdefault(tool, []).append(float(seconds))
+    cpu.setdefault(tool, []).append(float(cpu_seconds))
 median = {tool: statistics.median(t) for tool, t in times.items()}
+median_cpu = {tool: statistics.median(t) for tool, t in cpu.items()}
 print("wall times, s: " + "; ".join(f"{tool} " + " ".join(f"{t:.2f}" for t in times[tool]) for tool in labels))
-print(f"| tool | median s (min-max) | images/s | MP/s | vs article's Python | grayscale's advantage |")
-print("|---|---|---|---|---|---|")
+print(f"| tool | median s (min-max) | images/s | MP/s | vs article's Python | grayscale's advantage | CPU s |")
+print("|---|---|---|---|---|---|---|")
 for tool in labels:
     m = median[tool]
     print(f"| {labels[tool]} | {m:.2f} ({min(times[tool]):.2f}-{max(times[tool]):.2f}) | {count / m:.1f} | "
-          f"{mp / m:.1f} | {median['seed'] / m:.2f}x | {m / median['grayscale']:.2f}x |")
+          f"{mp / m:.1f} | {median['seed'] / m:.2f}x | {m / median['grayscale']:.2f}x | {median_cpu[tool]:.2f} |")
 g, s = median["grayscale"], median["serial"]
 print(f"grayscale np {workers} vs {workers} x grayscale-serial: {s / g / workers:.2f} "
       f"(speed-up {s / g:.2f} on {workers} workers)")
+# Per repeat, the two ran back to back: their ratio is less exposed to the load changing between
+# repeats than the ratio of medians.
+pairs = sorted(s_ / g_ / workers for g_, s_ in zip(times["grayscale"], times["serial"]))
+print(f"same, per repeat: {' '.join(f'{p:.2f}' for p in pairs)} (median {statistics.median(pairs):.2f}); "
+      f"CPU seconds grayscale / grayscale-serial: {median_cpu['grayscale'] / median_cpu['serial']:.2f}")
 worst = 0.0
 for name in os.listdir(os.path.join(work, "out-grayscale")):
     ours = Image.open(os.path.join(work, "out-grayscale", name))

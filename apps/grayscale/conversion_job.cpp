@@ -1,20 +1,25 @@
 // Scheduling is the runtime's: Pool::imap_unordered with one image per task hands images to idle
 // slots (the driver rank's worker thread included) with a window per worker, in the order given,
 // which is largest first. Results are consumed as they complete, so shipped output bytes are
-// written and dropped at once instead of waiting for input order. On SIGINT/SIGTERM the runtime
-// fails what has not started (multirank::Interrupted): the run stops there, reports what it did,
-// and exits 128 + signal; every output is written atomically, so --resume finishes the rest.
+// written and dropped at once instead of waiting for input order. Before that, while MPI starts,
+// a HeadStart converts the first images on the driver. On SIGINT/SIGTERM the runtime fails what
+// has not started (multirank::Interrupted): the run stops there, reports what it did, and exits
+// 128 + signal; every output is written atomically, so --resume finishes the rest.
 #include "conversion_job.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <exception>
 #include <iostream>
+#include <numeric>
 #include <optional>
 #include <ranges>
 #include <system_error>
 
 #include "failure_report.hpp"
+#include "head_start.hpp"
 #include "image_tree.hpp"
 #include "io_probe.hpp"
 #include "multirank/pool.hpp"
@@ -52,28 +57,43 @@ int output_dir_failure(const std::string& message) {
   return 1;
 }
 
-class ConversionRun {
- public:
-  ConversionRun(const CommandLine& options, std::vector<WorkItem> items, std::uint64_t total_bytes,
-                const IoProbe* probe)
+}  // namespace
+
+struct ConversionJob::Run {
+  Run(const CommandLine& options, const fs::path& output, std::vector<WorkItem> items, std::uint64_t total_bytes,
+      std::size_t skipped, std::size_t ranks)
       : options_(options),
         items_(std::move(items)),
-        probe_(probe),
+        skipped_(skipped),
         progress_(items_.size(), total_bytes, std::chrono::duration<double>(options.progress_interval_s),
-                  !options.quiet) {}
+                  !options.quiet) {
+    if (options.io == IoMode::automatic) probe_.emplace(output);
+    // The driver always sees its own files: the head start reads and writes them in place.
+    head_start_.emplace(items_.size() / std::max<std::size_t>(1, ranks),
+                        [this](std::size_t index) { return request_for(index, IoMode::shared); });
+  }
 
-  /// Converts every item; in automatic mode those whose worker did not see the files go round
-  /// again, shipped. Stops early when the job is interrupted.
+  /// Converts every item the head start did not take; in automatic mode those whose worker did
+  /// not see the files go round again, shipped. Stops early when the job is interrupted.
   void run() {
-    std::vector<std::size_t> all(items_.size());
-    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    std::vector<std::size_t> rest(items_.size() - head_start_->stop());
+    std::iota(rest.begin(), rest.end(), items_.size() - rest.size());
     multirank::Pool pool;
+    std::vector<std::size_t> unseen;
     try {
-      const std::vector<std::size_t> unseen = run_pass(pool, all, options_.io);
-      shipped_after_probe_ = unseen.size();
-      if (!unseen.empty()) run_pass(pool, unseen, IoMode::ship);
+      unseen = run_pass(pool, rest, options_.io);
     } catch (const multirank::Interrupted& e) {
       interrupted_by_ = e.signal();
+    }
+    // What the head start converted is whole and counted, interrupted or not.
+    for (ConversionOutcome& outcome : head_start_->finish()) take_outcome(outcome, IoMode::shared);
+    if (interrupted_by_ == 0) {
+      shipped_after_probe_ = unseen.size();
+      try {
+        if (!unseen.empty()) run_pass(pool, unseen, IoMode::ship);
+      } catch (const multirank::Interrupted& e) {
+        interrupted_by_ = e.signal();
+      }
     }
     progress_.finish();
   }
@@ -84,9 +104,11 @@ class ConversionRun {
   }
 
   const Totals& totals() const { return totals_; }
+  std::size_t skipped() const { return skipped_; }
   /// --io auto: images handed back by workers that did not see the files, then shipped.
   std::size_t shipped_after_probe() const { return shipped_after_probe_; }
   const std::vector<Failure>& failures() const { return failures_; }
+  std::size_t images() const { return items_.size(); }
   /// The signal that interrupted the run (SIGINT, SIGTERM), or 0.
   int interrupted_by() const { return interrupted_by_; }
 
@@ -120,68 +142,90 @@ class ConversionRun {
     // Lazy: in ship mode a file is read only when its request is about to be sent.
     auto requests = indices | std::views::transform([this, mode](std::size_t i) { return request_for(i, mode); });
     for (auto&& outcome : pool.imap_unordered(convert_image, requests)) {
-      const WorkItem& item = items_[outcome.index];
       if (outcome.status == ConversionStatus::not_visible) {
         unseen.push_back(outcome.index);
-        continue;
-      }
-      if (outcome.status == ConversionStatus::converted && mode == IoMode::ship) {
-        try {
-          write_file_atomically(item.output, outcome.output_bytes);
-        } catch (const std::system_error& e) {
-          outcome.status = ConversionStatus::failed;
-          outcome.reason = e.what();
-        }
-      }
-      if (outcome.status == ConversionStatus::converted) {
-        ++totals_.converted;
-        totals_.bytes_in += item.size;
-        totals_.bytes_out += outcome.output_size;
-        totals_.pixels += outcome.pixels;
       } else {
-        add_failure(item.relative, outcome.reason);
+        take_outcome(outcome, mode);
       }
-      progress_.file_done(item.size);
     }
     return unseen;
   }
 
+  /// A converted or failed image, wherever it ran: shipped output is written here, then counted.
+  void take_outcome(ConversionOutcome& outcome, IoMode mode) {
+    const WorkItem& item = items_[outcome.index];
+    if (outcome.status == ConversionStatus::converted && mode == IoMode::ship) {
+      try {
+        write_file_atomically(item.output, outcome.output_bytes);
+      } catch (const std::system_error& e) {
+        outcome.status = ConversionStatus::failed;
+        outcome.reason = e.what();
+      }
+    }
+    if (outcome.status == ConversionStatus::converted) {
+      ++totals_.converted;
+      totals_.bytes_in += item.size;
+      totals_.bytes_out += outcome.output_size;
+      totals_.pixels += outcome.pixels;
+    } else {
+      add_failure(item.relative, outcome.reason);
+    }
+    progress_.file_done(item.size);
+  }
+
   const CommandLine& options_;
   std::vector<WorkItem> items_;
-  const IoProbe* probe_;
+  std::size_t skipped_;
+  std::optional<IoProbe> probe_;
   ProgressDisplay progress_;
   Totals totals_;
   std::vector<Failure> failures_;
   std::size_t shipped_after_probe_ = 0;
   int interrupted_by_ = 0;
+  // Last: its thread uses the members above and is stopped first.
+  std::optional<HeadStart> head_start_;
 };
 
-}  // namespace
+ConversionJob::ConversionJob(const CommandLine& options, std::size_t ranks)
+    : start_(std::chrono::steady_clock::now()) {
+  // Kept for run(): thrown before MPI starts, an error could not end the other ranks cleanly.
+  try {
+    prepare(options, ranks);
+  } catch (...) {
+    error_ = std::current_exception();
+  }
+}
 
-int run_conversion_job(const CommandLine& options) {
-  const auto start = std::chrono::steady_clock::now();
+void ConversionJob::prepare(const CommandLine& options, std::size_t ranks) {
   std::error_code error;
   if (!fs::is_directory(options.input_dir, error)) {
-    return usage_error("INPUT_DIR " + options.input_dir.string() + " is not a readable directory" +
-                       (error ? " (" + error.message() + ")" : ""));
+    early_status_ = usage_error("INPUT_DIR " + options.input_dir.string() + " is not a readable directory" +
+                                (error ? " (" + error.message() + ")" : ""));
+    return;
   }
   // OUTPUT_DIR problems are found here, before any work: one message instead of one failure per
   // image, and nothing in OUTPUT_DIR touched. Naming a file is a usage error; a directory that
   // cannot be created or written fails the run.
   if (fs::exists(options.output_dir, error) && !fs::is_directory(options.output_dir, error)) {
-    return usage_error("OUTPUT_DIR " + options.output_dir.string() + " exists and is not a directory");
+    early_status_ = usage_error("OUTPUT_DIR " + options.output_dir.string() + " exists and is not a directory");
+    return;
   }
   fs::create_directories(options.output_dir, error);
-  if (error) return output_dir_failure("cannot create OUTPUT_DIR " + options.output_dir.string() + ": " + error.message());
+  if (error) {
+    early_status_ = output_dir_failure("cannot create OUTPUT_DIR " + options.output_dir.string() + ": " + error.message());
+    return;
+  }
   const fs::path input = fs::canonical(options.input_dir);
   const fs::path output = fs::canonical(options.output_dir);
   if (input == output) {
-    return usage_error("OUTPUT_DIR must differ from INPUT_DIR: outputs keep the input names");
+    early_status_ = usage_error("OUTPUT_DIR must differ from INPUT_DIR: outputs keep the input names");
+    return;
   }
   try {
     check_writable_directory(output);
   } catch (const std::system_error& e) {
-    return output_dir_failure(std::string("OUTPUT_DIR is not writable: ") + e.what());
+    early_status_ = output_dir_failure(std::string("OUTPUT_DIR is not writable: ") + e.what());
+    return;
   }
   remove_stale_partials(output);
   IoProbe::remove_stale(output);
@@ -199,53 +243,58 @@ int run_conversion_job(const CommandLine& options) {
     total_bytes += image.size;
     items.push_back({image.relative, input / image.relative, std::move(target), image.size});
   }
-
-  const std::size_t images_to_do = items.size();
-  std::optional<IoProbe> probe;
-  if (options.io == IoMode::automatic) probe.emplace(output);
-  ConversionRun run(options, std::move(items), total_bytes, probe ? &*probe : nullptr);
+  run_ = std::make_unique<Run>(options, output, std::move(items), total_bytes, skipped, ranks);
   for (auto& [directory, reason] : tree.unreadable) {
-    run.add_failure(directory, "unreadable directory: " + reason);
+    run_->add_failure(directory, "unreadable directory: " + reason);
   }
-  run.run();
+  unreadable_directories_ = tree.unreadable.size();
+  output_ = output;
+}
+
+ConversionJob::~ConversionJob() = default;
+
+int ConversionJob::run() {
+  if (error_) std::rethrow_exception(error_);
+  if (early_status_ != 0) return early_status_;
+  run_->run();
   // Temporaries of workers lost during the run (their tasks ran again elsewhere): every task is
   // over now, so any left are stale.
-  remove_stale_partials(output);
+  remove_stale_partials(output_);
   bool report_written = true;
   try {
-    write_failure_report(output, run.failures());
+    write_failure_report(output_, run_->failures());
   } catch (const std::system_error& e) {
     // A full disk must not hide the failures: they were printed, one line each, as they came.
     std::cerr << "grayscale: cannot write the failure report: " << e.what() << "\n";
     report_written = false;
   }
 
-  const Totals& totals = run.totals();
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const Totals& totals = run_->totals();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   std::printf("grayscale: %zu converted, %zu skipped, %zu failed; %.1f MB read, %.1f MB written; "
               "%.2f s, %.1f images/s, %.1f MP/s\n",
-              totals.converted, skipped, run.failures().size(), static_cast<double>(totals.bytes_in) / 1e6,
+              totals.converted, run_->skipped(), run_->failures().size(), static_cast<double>(totals.bytes_in) / 1e6,
               static_cast<double>(totals.bytes_out) / 1e6, seconds, static_cast<double>(totals.converted) / seconds,
               static_cast<double>(totals.pixels) / 1e6 / seconds);
-  if (run.shipped_after_probe() > 0) {
+  if (run_->shipped_after_probe() > 0) {
     std::printf("grayscale: %zu images shipped: some workers do not see INPUT_DIR and OUTPUT_DIR\n",
-                run.shipped_after_probe());
+                run_->shipped_after_probe());
   }
-  if (!run.failures().empty() && report_written) {
-    std::printf("grayscale: failures listed in %s\n", (output / failure_report_name).c_str());
+  if (!run_->failures().empty() && report_written) {
+    std::printf("grayscale: failures listed in %s\n", (output_ / failure_report_name).c_str());
   }
-  if (run.interrupted_by() != 0) {
+  const int signal = run_->interrupted_by();
+  if (signal != 0) {
     // Failures also list unreadable directories, which are not images.
-    const std::size_t failed_images = run.failures().size() - tree.unreadable.size();
-    const std::size_t left = images_to_do - totals.converted - failed_images;
+    const std::size_t failed_images = run_->failures().size() - unreadable_directories_;
+    const std::size_t left = run_->images() - totals.converted - failed_images;
     std::printf("grayscale: interrupted by %s; %zu images not converted (or finished while the job "
                 "stopped): rerun with --resume to convert the rest\n",
-                run.interrupted_by() == SIGINT ? "SIGINT" : run.interrupted_by() == SIGTERM ? "SIGTERM" : "a signal",
-                left);
+                signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "a signal", left);
   }
   std::fflush(stdout);
-  if (run.interrupted_by() != 0) return 128 + run.interrupted_by();
-  return run.failures().empty() ? 0 : 1;
+  if (signal != 0) return 128 + signal;
+  return run_->failures().empty() ? 0 : 1;
 }
 
 }  // namespace grayscale

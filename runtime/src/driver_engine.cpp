@@ -345,13 +345,27 @@ bool DriverEngine::plenty_pending() const {
   return pending_records_.load(std::memory_order_acquire) >= 2 * slots_.size();
 }
 
+double DriverEngine::queue_ahead_target_ns() const {
+  // Near the end a full window would leave one slot working through its queue while the others,
+  // the driver's own worker first, have nothing left: as the pending work shrinks, so do the
+  // windows, and every slot runs dry at about the same time (within about one task).
+  double pending_ns = 0;
+  for (const auto& queue : queues_) {
+    if (!queue->pending_.empty()) {
+      pending_ns += static_cast<double>(queue->pending_.size()) * std::max(0.0, estimate_ns(queue->pending_.front()));
+    }
+  }
+  const double target_ns = static_cast<double>(options_.window_target.count()) * 1000.0;
+  return std::min(target_ns, pending_ns / static_cast<double>(slots_.size()));
+}
+
 bool DriverEngine::dispatch(bool queue_ahead) {
   if (pending_records_.load(std::memory_order_acquire) == 0) return false;
   const std::size_t remote = comm_.size() - 1;
   if (remote == 0) return false;
-  const double target_ns = static_cast<double>(options_.window_target.count()) * 1000.0;
   std::vector<TaskRecord> taken;
   std::lock_guard lock(submit_mutex_);
+  const double target_ns = queue_ahead_target_ns();
   // First every idle slot gets one record; only then, and only while plenty is pending, is work
   // queued ahead. Near the end of the work, the last records go to whichever slot frees first:
   // durations measured on earlier items can be far off (a task that sleeps n seconds).

@@ -237,6 +237,9 @@ class DriverEngine {
   };
   /// Enough pending work that queueing ahead cannot leave a slot idle at the end.
   bool plenty_pending() const;
+  /// Work to queue ahead on each worker: the window target, but no more than an even share of
+  /// the expected run time still pending. Caller holds submit_mutex_.
+  double queue_ahead_target_ns() const;
   /// Whether a record may join `load` within `window`.
   bool fits(const Load& load, double estimate_ns, std::uint32_t items, const Window& window) const;
   /// Moves the run times measured since the last dispatch into item_ns_. Caller holds both locks.

@@ -1,0 +1,40 @@
+// One thread takes images from the front of the list under a mutex; stop() and the claim of the
+// next image exclude each other, so every image is either claimed here or left to the ranks.
+#include "head_start.hpp"
+
+namespace grayscale {
+
+HeadStart::HeadStart(std::size_t count, std::function<ConversionRequest(std::size_t)> request_for)
+    : count_(count), request_for_(std::move(request_for)), thread_([this] { convert_all(); }) {}
+
+HeadStart::~HeadStart() {
+  stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::size_t HeadStart::stop() {
+  std::lock_guard lock(mutex_);
+  stopping_ = true;
+  return claimed_;
+}
+
+std::vector<ConversionOutcome> HeadStart::finish() {
+  stop();
+  if (thread_.joinable()) thread_.join();
+  return std::move(outcomes_);
+}
+
+void HeadStart::convert_all() {
+  for (;;) {
+    std::size_t index = 0;
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_ || claimed_ == count_) return;
+      index = claimed_++;
+    }
+    // Only this thread touches outcomes_ until finish() has joined it.
+    outcomes_.push_back(convert_image(request_for_(index)));
+  }
+}
+
+}  // namespace grayscale
