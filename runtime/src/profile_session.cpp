@@ -9,6 +9,7 @@
 #include <thread>
 #include <cstdlib>
 #include <fstream>
+#include <future>
 #include <sstream>
 
 #include "multirank/detail/clock_sync.hpp"
@@ -186,15 +187,31 @@ std::vector<std::string> ProfileSession::gather_logs(std::string mine) {
 }
 
 void ProfileSession::write_outputs(const std::vector<std::string>& logs) const {
-  std::vector<RankLog> parsed;
-  for (std::size_t rank = 0; rank < logs.size(); ++rank) {
-    const auto path = log_path(dir_, static_cast<int>(rank));
-    std::ofstream out(path, std::ios::binary);
-    out << logs[rank];
-    if (!out) throw Error(path.string() + ": cannot be written");
-    parsed.push_back(parse_rank_log(logs[rank], path.string()));
+  // The raw logs go to disk on one thread while the others read them, a share of the ranks
+  // each, and then write the reports: the user waits for all of it before the job exits.
+  auto raw_logs = std::async(std::launch::async, [&] {
+    for (std::size_t rank = 0; rank < logs.size(); ++rank) {
+      const auto path = log_path(dir_, static_cast<int>(rank));
+      std::ofstream out(path, std::ios::binary);
+      out.write(logs[rank].data(), static_cast<std::streamsize>(logs[rank].size()));
+      out.flush();
+      if (!out) throw Error(path.string() + ": cannot be written");
+    }
+  });
+  std::vector<RankLog> parsed(logs.size());
+  const std::size_t readers =
+      std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, std::max<std::size_t>(1, logs.size()));
+  std::vector<std::future<void>> reading;
+  for (std::size_t reader = 0; reader < readers; ++reader) {
+    reading.push_back(std::async(std::launch::async, [&, reader] {
+      for (std::size_t rank = reader; rank < logs.size(); rank += readers) {
+        parsed[rank] = parse_rank_log(logs[rank], log_path(dir_, static_cast<int>(rank)).string());
+      }
+    }));
   }
+  for (auto& part : reading) part.get();
   write_reports(assemble_run(std::move(parsed), dir_.string()), dir_);
+  raw_logs.get();
 }
 
 void ProfileSession::save_on_fatal_error() noexcept {
