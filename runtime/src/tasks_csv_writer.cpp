@@ -31,6 +31,9 @@ void write_tasks_csv(const ProfileRun& run, std::ostream& out) {
     const RankTimeline* lane;
   };
   std::vector<Row> rows;
+  std::size_t count = 0;
+  for (const auto& lane : run.ranks) count += lane.tasks.size();
+  rows.reserve(count);
   for (const auto& lane : run.ranks) {
     for (const auto& task : lane.tasks) rows.push_back({&task, &lane});
   }

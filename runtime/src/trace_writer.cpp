@@ -38,14 +38,16 @@ struct Slice {
   std::int64_t serialise_ns;
 };
 
-/// The rank's tasks as slices; tasks of one function closer than `resolution_ns` are merged, so
-/// a huge run stays loadable while every task is still accounted for in some slice.
-std::vector<Slice> slices_of(const std::vector<TaskEvent>& tasks, std::int64_t resolution_ns) {
-  std::vector<Slice> slices;
+/// Calls `emit` with the rank's tasks as slices, in order; tasks of one function closer than
+/// `resolution_ns` are merged, so a huge run stays loadable while every task is still accounted
+/// for in some slice. One slice at a time, not a vector of them: that was megabytes to allocate.
+template <class Emit>
+void for_each_slice(const std::vector<TaskEvent>& tasks, std::int64_t resolution_ns, Emit emit) {
+  bool open = false;
+  Slice s{};
   for (const auto& task : tasks) {
-    if (resolution_ns > 0 && !slices.empty() && slices.back().first->function_id == task.function_id &&
-        task.start_ns - slices.back().end_ns < resolution_ns) {
-      Slice& s = slices.back();
+    if (open && resolution_ns > 0 && s.first->function_id == task.function_id &&
+        task.start_ns - s.end_ns < resolution_ns) {
       s.end_ns = std::max(s.end_ns, task.end_ns);
       s.merged += 1;
       s.items += task.items;
@@ -55,10 +57,12 @@ std::vector<Slice> slices_of(const std::vector<TaskEvent>& tasks, std::int64_t r
       s.serialise_ns += task.serialise_ns;
       continue;
     }
-    slices.push_back({task.start_ns, task.end_ns, &task, 1, task.items, task.bytes_in, task.bytes_out,
-                      task.failed_items, task.serialise_ns});
+    if (open) emit(s);
+    s = {task.start_ns, task.end_ns, &task, 1, task.items, task.bytes_in, task.bytes_out, task.failed_items,
+         task.serialise_ns};
+    open = true;
   }
-  return slices;
+  if (open) emit(s);
 }
 
 }  // namespace
@@ -128,7 +132,7 @@ void write_trace_json(const ProfileRun& run, std::ostream& out, std::size_t max_
                  pid_of(driver), driver_tid);
 
   for (const auto& lane : run.ranks) {
-    for (const Slice& s : slices_of(lane.tasks, resolution_ns)) {
+    for_each_slice(lane.tasks, resolution_ns, [&](const Slice& s) {
       const auto name_it = names.find(s.first->function_id);
       const std::string& name = name_it == names.end() ? unknown : name_it->second;
       begin_event();
@@ -149,7 +153,7 @@ void write_trace_json(const ProfileRun& run, std::ostream& out, std::size_t max_
                        micros_text(s.serialise_ns), s.failed);
       }
       if (buffer.size() > (1 << 20)) flush();
-    }
+    });
   }
 
   if (with_messages) {
