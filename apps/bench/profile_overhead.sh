@@ -57,4 +57,5 @@ for what in timed wall; do
   label=$([[ $what == timed ]] && echo "timed section (s)" || echo "whole command (s)")
   printf '%-28s %14.4f %14.4f %8.3f\n' "$label" "$off" "$on" "$(awk -v a="$on" -v b="$off" 'BEGIN {print a / b}')"
 done
-echo "whole command, each run (s): off $(tr '\n' ' ' < "$scratch/wall-off")| on $(tr '\n' ' ' < "$scratch/wall-on")"
+each() { awk '{printf "%.2f ", $1}' "$1"; }
+echo "whole command, each run (s): off $(each "$scratch/wall-off")| on $(each "$scratch/wall-on")"

@@ -70,6 +70,15 @@ void receive_bytes(void* data, std::size_t size, int peer, MPI_Comm comm) {
   }
 }
 
+/// Events sent block by block (EventBuffer::for_each_span), into `events`, already sized.
+template <class T>
+void receive_events(std::vector<T>& events, int peer, MPI_Comm comm) {
+  for (std::size_t first = 0; first < events.size(); first += EventBuffer<T>::per_block) {
+    const std::size_t count = std::min(EventBuffer<T>::per_block, events.size() - first);
+    receive_bytes(events.data() + first, count * sizeof(T), peer, comm);
+  }
+}
+
 std::filesystem::path log_path(const std::filesystem::path& dir, int rank) {
   return dir / ("rank-" + std::to_string(rank) + ".jsonl");
 }
@@ -144,8 +153,11 @@ ProfileSession::ProfileSession(const Communicator& comm, const RuntimeOptions& o
     const std::string name = line.substr(0, line.find(": "));
     if (const TaskEntry* entry = Registry::instance().find_by_name(name)) header_.functions[entry->id] = name;
   }
+  const auto started = std::chrono::steady_clock::now();
   header_.clock_start = synchronise_clock(comm_, [this] { return recorder_.now(); });
   header_.window_start_ns = recorder_.now();
+  spdlog::debug("multirank: rank {}: profile clock estimate took {:.4f} s", rank_,
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 }
 
 ProfileSession::~ProfileSession() {
@@ -159,12 +171,14 @@ void ProfileSession::finish() noexcept {
   finished_ = true;
   std::vector<RankLog> logs;
   try {
+    const auto started = std::chrono::steady_clock::now();
     header_.window_end_ns = recorder_.now();
     header_.clock_end = synchronise_clock(comm_, [this] { return recorder_.now(); });
-    RankLog log;
-    log.header = header_;
-    recorder_.copy_into(log);
-    logs = gather_logs(std::move(log));
+    const auto estimated = std::chrono::steady_clock::now();
+    logs = gather_logs();
+    spdlog::debug("multirank: rank {}: profile clock estimate took {:.4f} s, gathering {:.4f} s", rank_,
+                  std::chrono::duration<double>(estimated - started).count(),
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - estimated).count());
   } catch (const std::exception& e) {
     spdlog::error("multirank: rank {}: gathering the profile failed: {}", rank_, e.what());
     return;
@@ -188,22 +202,33 @@ void ProfileSession::finish() noexcept {
   }
 }
 
-std::vector<RankLog> ProfileSession::gather_logs(RankLog mine) {
+std::vector<RankLog> ProfileSession::gather_logs() {
   // The header as its JSON line, the events as their bytes (every rank runs the same program on
   // the same kind of machine): rank 0 neither parses text nor waits for other ranks to format
   // it, and formats each rank-<r>.jsonl on a thread of its own while it writes the reports.
+  // Copying a worker's events into one vector first took longer than sending them (fresh pages
+  // fault in one by one): they go block by block from where they were recorded.
   std::vector<RankLog> logs;
+  RankLog mine;
+  mine.header = header_;
   if (rank_ != 0) {
-    const std::string header = format_rank_log(RankLog{mine.header, {}, {}, {}});
-    const std::array<std::uint64_t, 4> sizes{header.size(), mine.tasks.size(), mine.messages.size(),
-                                             mine.queue.size()};
+    recorder_.copy_totals_into(mine.header);
+    const std::string header = format_rank_log(mine);
+    const std::array<std::uint64_t, 4> sizes{header.size(), recorder_.tasks().size(),
+                                             recorder_.messages().size(), recorder_.queue().size()};
     check_mpi(MPI_Send(sizes.data(), 4, MPI_UINT64_T, 0, log_size_tag, comm_), "MPI_Send");
     send_bytes(header.data(), header.size(), comm_);
-    send_bytes(mine.tasks.data(), mine.tasks.size() * sizeof(TaskEvent), comm_);
-    send_bytes(mine.messages.data(), mine.messages.size() * sizeof(MessageEvent), comm_);
-    send_bytes(mine.queue.data(), mine.queue.size() * sizeof(QueueSample), comm_);
+    auto send_events = [this](const auto& events) {
+      events.for_each_span([this](const auto* first, std::size_t count) {
+        send_bytes(first, count * sizeof(*first), comm_);
+      });
+    };
+    send_events(recorder_.tasks());
+    send_events(recorder_.messages());
+    send_events(recorder_.queue());
     return logs;
   }
+  recorder_.copy_into(mine);
   logs.push_back(std::move(mine));
   for (int peer = 1; peer < size_; ++peer) {
     std::array<std::uint64_t, 4> sizes{};
@@ -214,9 +239,9 @@ std::vector<RankLog> ProfileSession::gather_logs(RankLog mine) {
     log.tasks.resize(sizes[1]);
     log.messages.resize(sizes[2]);
     log.queue.resize(sizes[3]);
-    receive_bytes(log.tasks.data(), log.tasks.size() * sizeof(TaskEvent), peer, comm_);
-    receive_bytes(log.messages.data(), log.messages.size() * sizeof(MessageEvent), peer, comm_);
-    receive_bytes(log.queue.data(), log.queue.size() * sizeof(QueueSample), peer, comm_);
+    receive_events(log.tasks, peer, comm_);
+    receive_events(log.messages, peer, comm_);
+    receive_events(log.queue, peer, comm_);
     logs.push_back(std::move(log));
   }
   return logs;

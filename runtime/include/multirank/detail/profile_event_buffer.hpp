@@ -51,6 +51,16 @@ class EventBuffer {
     return out;
   }
 
+  /// Calls `visit(const T* first, std::size_t count)` for each block's events, in order: to
+  /// send them without copying them into one vector first.
+  template <class Visit>
+  void for_each_span(Visit visit) const {
+    for (std::size_t b = 0; b < blocks_.size(); ++b) {
+      const std::size_t count = b + 1 < blocks_.size() ? per_block : size_ - b * per_block;
+      if (count > 0) visit(static_cast<const T*>(blocks_[b]), count);
+    }
+  }
+
   /// Maps the first block now, so even the first events cost no page faults.
   void prepare() {
     if (blocks_.empty()) add_block();

@@ -40,7 +40,9 @@ class ProfileSession {
  private:
   ProfileSession(const Communicator& comm, const RuntimeOptions& options, std::filesystem::path dir,
                  std::int64_t clock_offset_ns);
-  std::vector<RankLog> gather_logs(RankLog mine);
+  /// Rank 0: every rank's log, its own first. Other ranks send theirs (straight from the
+  /// recorder's buffers) and get nothing back.
+  std::vector<RankLog> gather_logs();
   void write_outputs(const std::vector<RankLog>& logs) const;
 
   MPI_Comm comm_ = MPI_COMM_NULL;  // a duplicate: profiling messages never meet the runtime's
