@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "multirank/detail/profile_event_buffer.hpp"
 #include "multirank/error.hpp"
 
 namespace multirank::detail {
@@ -128,7 +129,7 @@ bool read_integers(std::string_view line, std::array<Int, N>& values) {
 
 std::string format_rank_log(const RankLog& log) {
   std::string out;
-  out.reserve(512 + 100 * log.tasks.size() + 48 * log.messages.size() + 40 * log.queue.size());
+  reserve_on_huge_pages(out, 512 + 100 * log.tasks.size() + 48 * log.messages.size() + 40 * log.queue.size());
   const std::string header = header_json(log.header).dump();
   out.append(header);
   out.push_back('\n');

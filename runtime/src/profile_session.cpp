@@ -236,6 +236,9 @@ std::vector<RankLog> ProfileSession::gather_logs() {
     std::string header(sizes[0], '\0');
     receive_bytes(header.data(), header.size(), peer, comm_);
     RankLog log = parse_rank_log(header, log_path(dir_, peer).string());
+    reserve_on_huge_pages(log.tasks, sizes[1]);
+    reserve_on_huge_pages(log.messages, sizes[2]);
+    reserve_on_huge_pages(log.queue, sizes[3]);
     log.tasks.resize(sizes[1]);
     log.messages.resize(sizes[2]);
     log.queue.resize(sizes[3]);
