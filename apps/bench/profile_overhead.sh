@@ -4,18 +4,23 @@
 # side: the whole command's wall time, and the program's own timed section when it prints
 # "timed_seconds=<s>" (as multirank-tiny-tasks does). Alternating spreads a noisy machine's load
 # over both.
-# Usage: apps/bench/profile_overhead.sh [-r RUNS] -- COMMAND [ARGS...]
+# With -o OPTION, profiling is switched on by appending "OPTION DIR" to the command instead (the
+# grayscale app's --profile).
+# Usage: apps/bench/profile_overhead.sh [-r RUNS] [-o OPTION] -- COMMAND [ARGS...]
 #   e.g. apps/bench/profile_overhead.sh -r 7 -- launch/mpirun.sh -np 2 build/bin/multirank-tiny-tasks
 set -euo pipefail
 runs=5
+option=
+usage="usage: $0 [-r RUNS] [-o OPTION] -- COMMAND [ARGS...]"
 while [[ $# -gt 0 && $1 != -- ]]; do
   case $1 in
     -r) runs=$2; shift 2 ;;
-    *) echo "usage: $0 [-r RUNS] -- COMMAND [ARGS...]" >&2; exit 2 ;;
+    -o) option=$2; shift 2 ;;
+    *) echo "$usage" >&2; exit 2 ;;
   esac
 done
 [[ ${1-} == -- ]] && shift
-[[ $# -gt 0 ]] || { echo "usage: $0 [-r RUNS] -- COMMAND [ARGS...]" >&2; exit 2; }
+[[ $# -gt 0 ]] || { echo "$usage" >&2; exit 2; }
 if ((EUID == 0)); then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
@@ -26,7 +31,9 @@ for ((i = 1; i <= runs; i++)); do
   for mode in off on; do
     out="$scratch/$mode-$i.txt"
     start=$(date +%s%N)
-    if [[ $mode == on ]]; then
+    if [[ $mode == on && -n $option ]]; then
+      env -u MULTIRANK_PROFILE "$@" "$option" "$scratch/profile-$i" > "$out"
+    elif [[ $mode == on ]]; then
       MULTIRANK_PROFILE="$scratch/profile-$i" "$@" > "$out"
     else
       env -u MULTIRANK_PROFILE "$@" > "$out"
@@ -34,6 +41,10 @@ for ((i = 1; i <= runs; i++)); do
     end=$(date +%s%N)
     echo "$(( (end - start) / 1000 ))e-6" >> "$scratch/wall-$mode"
     sed -n 's/^timed_seconds=//p' "$out" >> "$scratch/timed-$mode"
+    if [[ $mode == on && ! -s $scratch/profile-$i/summary.txt ]]; then
+      echo "profiling on wrote no $scratch/profile-$i/summary.txt" >&2
+      exit 1
+    fi
     rm -rf "$scratch/profile-$i"
   done
 done
@@ -46,3 +57,5 @@ for what in timed wall; do
   label=$([[ $what == timed ]] && echo "timed section (s)" || echo "whole command (s)")
   printf '%-28s %14.4f %14.4f %8.3f\n' "$label" "$off" "$on" "$(awk -v a="$on" -v b="$off" 'BEGIN {print a / b}')"
 done
+each() { awk '{printf "%.2f ", $1}' "$1"; }
+echo "whole command, each run (s): off $(each "$scratch/wall-off")| on $(each "$scratch/wall-on")"

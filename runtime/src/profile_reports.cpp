@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <future>
 
 #include "multirank/detail/type_name.hpp"
 #include "multirank/error.hpp"
@@ -25,12 +26,20 @@ void write_file(const std::filesystem::path& path, Write write) {
 }  // namespace
 
 void write_reports(const ProfileRun& run, const std::filesystem::path& dir) {
+  // The two files with a line per event, the bulk of the work, on threads of their own beside the
+  // summary-based three: the user waits for the job to exit while these are written.
+  auto trace = std::async(std::launch::async, [&] {
+    write_file(dir / "trace.json", [&](std::ostream& out) { write_trace_json(run, out); });
+  });
+  auto tasks = std::async(std::launch::async, [&] {
+    write_file(dir / "tasks.csv", [&](std::ostream& out) { write_tasks_csv(run, out); });
+  });
   const RunSummary summary = summarise(run);
-  write_file(dir / "trace.json", [&](std::ostream& out) { write_trace_json(run, out); });
-  write_file(dir / "tasks.csv", [&](std::ostream& out) { write_tasks_csv(run, out); });
   write_file(dir / "summary.txt", [&](std::ostream& out) { write_summary(run, summary, out); });
   write_file(dir / "timeline.svg", [&](std::ostream& out) { out << render_timeline_svg(run, summary); });
   write_file(dir / "report.html", [&](std::ostream& out) { write_report_html(run, summary, out); });
+  trace.get();
+  tasks.get();
 }
 
 std::string function_colour(const ProfileRun& run, const std::string& name) {

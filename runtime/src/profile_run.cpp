@@ -122,6 +122,9 @@ RunSummary summarise(const ProfileRun& run, std::size_t slowest) {
     int rank;
   };
   std::vector<Candidate> slow_candidates;
+  std::size_t task_count = 0;
+  for (const auto& lane : run.ranks) task_count += lane.tasks.size();
+  slow_candidates.reserve(task_count);
   for (const auto& lane : run.ranks) {
     const auto& h = lane.header;
     RankStats stats;

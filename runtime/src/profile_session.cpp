@@ -2,13 +2,16 @@
 #include "multirank/detail/profile_session.hpp"
 
 #include <spdlog/spdlog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <thread>
 #include <cstdlib>
 #include <fstream>
+#include <future>
 #include <sstream>
 
 #include "multirank/detail/clock_sync.hpp"
@@ -39,6 +42,40 @@ void napping_barrier(MPI_Comm comm) {
     check_mpi(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
     if (done) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+/// CPU time of this process, all threads: on a loaded machine, what writing costs, apart from
+/// the waiting for a core.
+double process_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+/// Point to point, in chunks: a log may exceed what one MPI count can say.
+void send_bytes(const void* data, std::size_t size, MPI_Comm comm) {
+  const auto* bytes = static_cast<const char*>(data);
+  for (std::size_t offset = 0; offset < size; offset += log_chunk_bytes) {
+    const auto count = static_cast<int>(std::min(log_chunk_bytes, size - offset));
+    check_mpi(MPI_Send(bytes + offset, count, MPI_BYTE, 0, log_bytes_tag, comm), "MPI_Send");
+  }
+}
+
+void receive_bytes(void* data, std::size_t size, int peer, MPI_Comm comm) {
+  auto* bytes = static_cast<char*>(data);
+  for (std::size_t offset = 0; offset < size; offset += log_chunk_bytes) {
+    const auto count = static_cast<int>(std::min(log_chunk_bytes, size - offset));
+    check_mpi(MPI_Recv(bytes + offset, count, MPI_BYTE, peer, log_bytes_tag, comm, MPI_STATUS_IGNORE), "MPI_Recv");
+  }
+}
+
+/// Events sent block by block (EventBuffer::for_each_span), into `events`, already sized.
+template <class T>
+void receive_events(std::vector<T>& events, int peer, MPI_Comm comm) {
+  for (std::size_t first = 0; first < events.size(); first += EventBuffer<T>::per_block) {
+    const std::size_t count = std::min(EventBuffer<T>::per_block, events.size() - first);
+    receive_bytes(events.data() + first, count * sizeof(T), peer, comm);
   }
 }
 
@@ -116,8 +153,11 @@ ProfileSession::ProfileSession(const Communicator& comm, const RuntimeOptions& o
     const std::string name = line.substr(0, line.find(": "));
     if (const TaskEntry* entry = Registry::instance().find_by_name(name)) header_.functions[entry->id] = name;
   }
+  const auto started = std::chrono::steady_clock::now();
   header_.clock_start = synchronise_clock(comm_, [this] { return recorder_.now(); });
   header_.window_start_ns = recorder_.now();
+  spdlog::debug("multirank: rank {}: profile clock estimate took {:.4f} s", rank_,
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 }
 
 ProfileSession::~ProfileSession() {
@@ -129,14 +169,16 @@ ProfileSession::~ProfileSession() {
 void ProfileSession::finish() noexcept {
   if (finished_) return;
   finished_ = true;
-  std::vector<std::string> logs;
+  std::vector<RankLog> logs;
   try {
+    const auto started = std::chrono::steady_clock::now();
     header_.window_end_ns = recorder_.now();
     header_.clock_end = synchronise_clock(comm_, [this] { return recorder_.now(); });
-    RankLog log;
-    log.header = header_;
-    recorder_.copy_into(log);
-    logs = gather_logs(format_rank_log(log));
+    const auto estimated = std::chrono::steady_clock::now();
+    logs = gather_logs();
+    spdlog::debug("multirank: rank {}: profile clock estimate took {:.4f} s, gathering {:.4f} s", rank_,
+                  std::chrono::duration<double>(estimated - started).count(),
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - estimated).count());
   } catch (const std::exception& e) {
     spdlog::error("multirank: rank {}: gathering the profile failed: {}", rank_, e.what());
     return;
@@ -144,9 +186,11 @@ void ProfileSession::finish() noexcept {
   if (rank_ == 0) {
     try {
       const auto started = std::chrono::steady_clock::now();
+      const double cpu_started = process_cpu_seconds();
       write_outputs(logs);
-      spdlog::info("multirank: profile of {} ranks written to {} in {:.2f} s", size_, dir_.string(),
-                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      spdlog::info("multirank: profile of {} ranks written to {} in {:.3f} s ({:.3f} s of CPU)", size_,
+                   dir_.string(), std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+                   process_cpu_seconds() - cpu_started);
     } catch (const std::exception& e) {
       spdlog::error("multirank: writing the profile to {} failed: {}", dir_.string(), e.what());
     }
@@ -158,43 +202,75 @@ void ProfileSession::finish() noexcept {
   }
 }
 
-std::vector<std::string> ProfileSession::gather_logs(std::string mine) {
-  // Point to point, in chunks: a log may exceed what one MPI count can say.
-  std::vector<std::string> logs;
+std::vector<RankLog> ProfileSession::gather_logs() {
+  // The header as its JSON line, the events as their bytes (every rank runs the same program on
+  // the same kind of machine): rank 0 neither parses text nor waits for other ranks to format
+  // it, and formats each rank-<r>.jsonl on a thread of its own while it writes the reports.
+  // Copying a worker's events into one vector first took longer than sending them (fresh pages
+  // fault in one by one): they go block by block from where they were recorded.
+  std::vector<RankLog> logs;
+  RankLog mine;
+  mine.header = header_;
   if (rank_ != 0) {
-    const std::uint64_t size = mine.size();
-    check_mpi(MPI_Send(&size, 1, MPI_UINT64_T, 0, log_size_tag, comm_), "MPI_Send");
-    for (std::size_t offset = 0; offset < mine.size(); offset += log_chunk_bytes) {
-      const auto count = static_cast<int>(std::min(log_chunk_bytes, mine.size() - offset));
-      check_mpi(MPI_Send(mine.data() + offset, count, MPI_CHAR, 0, log_bytes_tag, comm_), "MPI_Send");
-    }
+    recorder_.copy_totals_into(mine.header);
+    const std::string header = format_rank_log(mine);
+    const std::array<std::uint64_t, 4> sizes{header.size(), recorder_.tasks().size(),
+                                             recorder_.messages().size(), recorder_.queue().size()};
+    check_mpi(MPI_Send(sizes.data(), 4, MPI_UINT64_T, 0, log_size_tag, comm_), "MPI_Send");
+    send_bytes(header.data(), header.size(), comm_);
+    auto send_events = [this](const auto& events) {
+      events.for_each_span([this](const auto* first, std::size_t count) {
+        send_bytes(first, count * sizeof(*first), comm_);
+      });
+    };
+    send_events(recorder_.tasks());
+    send_events(recorder_.messages());
+    send_events(recorder_.queue());
     return logs;
   }
+  recorder_.copy_into(mine);
   logs.push_back(std::move(mine));
   for (int peer = 1; peer < size_; ++peer) {
-    std::uint64_t size = 0;
-    check_mpi(MPI_Recv(&size, 1, MPI_UINT64_T, peer, log_size_tag, comm_, MPI_STATUS_IGNORE), "MPI_Recv");
-    std::string log(size, '\0');
-    for (std::size_t offset = 0; offset < log.size(); offset += log_chunk_bytes) {
-      const auto count = static_cast<int>(std::min<std::size_t>(log_chunk_bytes, log.size() - offset));
-      check_mpi(MPI_Recv(log.data() + offset, count, MPI_CHAR, peer, log_bytes_tag, comm_, MPI_STATUS_IGNORE),
-                "MPI_Recv");
-    }
+    std::array<std::uint64_t, 4> sizes{};
+    check_mpi(MPI_Recv(sizes.data(), 4, MPI_UINT64_T, peer, log_size_tag, comm_, MPI_STATUS_IGNORE), "MPI_Recv");
+    std::string header(sizes[0], '\0');
+    receive_bytes(header.data(), header.size(), peer, comm_);
+    RankLog log = parse_rank_log(header, log_path(dir_, peer).string());
+    reserve_on_huge_pages(log.tasks, sizes[1]);
+    reserve_on_huge_pages(log.messages, sizes[2]);
+    reserve_on_huge_pages(log.queue, sizes[3]);
+    log.tasks.resize(sizes[1]);
+    log.messages.resize(sizes[2]);
+    log.queue.resize(sizes[3]);
+    receive_events(log.tasks, peer, comm_);
+    receive_events(log.messages, peer, comm_);
+    receive_events(log.queue, peer, comm_);
     logs.push_back(std::move(log));
   }
   return logs;
 }
 
-void ProfileSession::write_outputs(const std::vector<std::string>& logs) const {
-  std::vector<RankLog> parsed;
-  for (std::size_t rank = 0; rank < logs.size(); ++rank) {
-    const auto path = log_path(dir_, static_cast<int>(rank));
-    std::ofstream out(path, std::ios::binary);
-    out << logs[rank];
-    if (!out) throw Error(path.string() + ": cannot be written");
-    parsed.push_back(parse_rank_log(logs[rank], path.string()));
+void ProfileSession::write_outputs(const std::vector<RankLog>& logs) const {
+  // The raw logs are formatted and written by threads of their own (a share of the ranks each)
+  // while this one writes the reports: the user waits for all of it before the job exits.
+  const std::size_t writers =
+      std::clamp<std::size_t>(std::thread::hardware_concurrency() / 2, 1, std::max<std::size_t>(1, logs.size()));
+  std::vector<std::future<void>> raw_logs;
+  for (std::size_t writer = 0; writer < writers; ++writer) {
+    raw_logs.push_back(std::async(std::launch::async, [&, writer] {
+      for (std::size_t rank = writer; rank < logs.size(); rank += writers) {
+        const auto path = log_path(dir_, static_cast<int>(rank));
+        const std::string text = format_rank_log(logs[rank]);
+        std::ofstream out(path, std::ios::binary);
+        out.write(text.data(), static_cast<std::streamsize>(text.size()));
+        out.flush();
+        if (!out) throw Error(path.string() + ": cannot be written");
+      }
+    }));
   }
-  write_reports(assemble_run(std::move(parsed), dir_.string()), dir_);
+  // A copy: placing the events on rank 0's clock rewrites their times.
+  write_reports(assemble_run(logs, dir_.string()), dir_);
+  for (auto& writer : raw_logs) writer.get();
 }
 
 void ProfileSession::save_on_fatal_error() noexcept {
@@ -207,8 +283,9 @@ void ProfileSession::save_on_fatal_error() noexcept {
     log.header.size = 1;  // only this rank's log can be saved
     log.header.window_end_ns = recorder_.now();
     recorder_.copy_into(log);
-    const std::string text = format_rank_log(log);
-    write_outputs({text});
+    std::vector<RankLog> logs;
+    logs.push_back(std::move(log));
+    write_outputs(logs);
     std::fprintf(stderr, "multirank: the driver's profile up to the failure is in %s\n", dir_.c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "multirank: saving the profile failed: %s\n", e.what());

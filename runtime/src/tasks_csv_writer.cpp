@@ -1,9 +1,11 @@
 // tasks.csv: one row per task record, in start order, like GNU parallel's --joblog. Times are
 // seconds since the run started, on rank 0's clock.
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include <algorithm>
 
+#include "multirank/detail/fixed_decimal.hpp"
 #include "multirank/detail/profile_reports.hpp"
 
 namespace multirank::detail {
@@ -29,6 +31,9 @@ void write_tasks_csv(const ProfileRun& run, std::ostream& out) {
     const RankTimeline* lane;
   };
   std::vector<Row> rows;
+  std::size_t count = 0;
+  for (const auto& lane : run.ranks) count += lane.tasks.size();
+  rows.reserve(count);
   for (const auto& lane : run.ranks) {
     for (const auto& task : lane.tasks) rows.push_back({&task, &lane});
   }
@@ -45,12 +50,16 @@ void write_tasks_csv(const ProfileRun& run, std::ostream& out) {
   for (const auto& row : rows) {
     const TaskEvent& t = *row.task;
     auto name = names.find(t.function_id);
-    fmt::format_to(std::back_inserter(buffer), "{},{},{},{},{:.9f},{:.9f},{:.9f},{},{},{},{}\n", t.task_id,
-                   name == names.end() ? "(unknown task)" : name->second, row.lane->header.rank,
-                   hosts[static_cast<std::size_t>(row.lane->node)], static_cast<double>(t.start_ns) * 1e-9,
-                   static_cast<double>(t.end_ns - t.start_ns) * 1e-9, static_cast<double>(t.serialise_ns) * 1e-9,
-                   t.items, t.bytes_in, t.bytes_out,
-                   t.failed_items == 0 ? std::string("ok") : fmt::format("failed {}/{}", t.failed_items, t.items));
+    const std::string_view function = name == names.end() ? std::string_view("(unknown task)") : name->second;
+    fmt::format_to(fmt::appender(buffer), FMT_COMPILE("{},{},{},{},{},{},{},{},{},{},"), t.task_id, function,
+                   row.lane->header.rank, hosts[static_cast<std::size_t>(row.lane->node)], seconds_text(t.start_ns),
+                   seconds_text(t.end_ns - t.start_ns), seconds_text(t.serialise_ns), t.items, t.bytes_in,
+                   t.bytes_out);
+    if (t.failed_items == 0) {
+      buffer.append(std::string_view("ok\n"));
+    } else {
+      fmt::format_to(fmt::appender(buffer), FMT_COMPILE("failed {}/{}\n"), t.failed_items, t.items);
+    }
     if (buffer.size() > (1 << 20)) {
       out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
       buffer.clear();

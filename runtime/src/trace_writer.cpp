@@ -1,18 +1,18 @@
 // trace.json in the Chrome trace event format (ui.perfetto.dev, chrome://tracing): a process per
 // node, a thread per rank, task slices, message arrows as flow events, the driver's queue depth as
 // a counter. Events are streamed with fmt; every string goes through nlohmann-json for escaping.
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "multirank/detail/fixed_decimal.hpp"
 #include "multirank/detail/profile_reports.hpp"
 
 namespace multirank::detail {
 
 namespace {
-
-double micros(std::int64_t ns) { return static_cast<double>(ns) * 1e-3; }
 
 std::string json_string(const std::string& text) { return nlohmann::json(text).dump(); }
 
@@ -38,14 +38,16 @@ struct Slice {
   std::int64_t serialise_ns;
 };
 
-/// The rank's tasks as slices; tasks of one function closer than `resolution_ns` are merged, so
-/// a huge run stays loadable while every task is still accounted for in some slice.
-std::vector<Slice> slices_of(const std::vector<TaskEvent>& tasks, std::int64_t resolution_ns) {
-  std::vector<Slice> slices;
+/// Calls `emit` with the rank's tasks as slices, in order; tasks of one function closer than
+/// `resolution_ns` are merged, so a huge run stays loadable while every task is still accounted
+/// for in some slice. One slice at a time, not a vector of them: that was megabytes to allocate.
+template <class Emit>
+void for_each_slice(const std::vector<TaskEvent>& tasks, std::int64_t resolution_ns, Emit emit) {
+  bool open = false;
+  Slice s{};
   for (const auto& task : tasks) {
-    if (resolution_ns > 0 && !slices.empty() && slices.back().first->function_id == task.function_id &&
-        task.start_ns - slices.back().end_ns < resolution_ns) {
-      Slice& s = slices.back();
+    if (open && resolution_ns > 0 && s.first->function_id == task.function_id &&
+        task.start_ns - s.end_ns < resolution_ns) {
       s.end_ns = std::max(s.end_ns, task.end_ns);
       s.merged += 1;
       s.items += task.items;
@@ -55,10 +57,12 @@ std::vector<Slice> slices_of(const std::vector<TaskEvent>& tasks, std::int64_t r
       s.serialise_ns += task.serialise_ns;
       continue;
     }
-    slices.push_back({task.start_ns, task.end_ns, &task, 1, task.items, task.bytes_in, task.bytes_out,
-                      task.failed_items, task.serialise_ns});
+    if (open) emit(s);
+    s = {task.start_ns, task.end_ns, &task, 1, task.items, task.bytes_in, task.bytes_out, task.failed_items,
+         task.serialise_ns};
+    open = true;
   }
-  return slices;
+  if (open) emit(s);
 }
 
 }  // namespace
@@ -83,7 +87,7 @@ void write_trace_json(const ProfileRun& run, std::ostream& out, std::size_t max_
   const std::string unknown = json_string("(unknown task)");
 
   fmt::memory_buffer buffer;
-  auto it = std::back_inserter(buffer);
+  auto it = fmt::appender(buffer);
   bool first_event = true;
   auto begin_event = [&] {
     if (!first_event) buffer.push_back(',');
@@ -102,10 +106,10 @@ void write_trace_json(const ProfileRun& run, std::ostream& out, std::size_t max_
   const int driver_tid = 0;
   for (std::size_t node = 0; node < run.nodes.size(); ++node) {
     begin_event();
-    fmt::format_to(it, R"({{"ph":"M","name":"process_name","pid":{},"args":{{"name":{}}}}})", node + 1,
+    fmt::format_to(it, FMT_COMPILE(R"({{"ph":"M","name":"process_name","pid":{},"args":{{"name":{}}}}})"), node + 1,
                    json_string("node " + run.nodes[node]));
     begin_event();
-    fmt::format_to(it, R"({{"ph":"M","name":"process_sort_index","pid":{},"args":{{"sort_index":{}}}}})",
+    fmt::format_to(it, FMT_COMPILE(R"({{"ph":"M","name":"process_sort_index","pid":{},"args":{{"sort_index":{}}}}})"),
                    node + 1, node);
   }
   for (const auto& lane : run.ranks) {
@@ -113,43 +117,43 @@ void write_trace_json(const ProfileRun& run, std::ostream& out, std::size_t max_
     std::string name = "rank " + std::to_string(h.rank);
     if (h.rank == 0) name += h.runs_tasks ? " (driver's worker thread)" : " (driver)";
     begin_event();
-    fmt::format_to(it, R"({{"ph":"M","name":"thread_name","pid":{},"tid":{},"args":{{"name":{}}}}})",
+    fmt::format_to(it, FMT_COMPILE(R"({{"ph":"M","name":"thread_name","pid":{},"tid":{},"args":{{"name":{}}}}})"),
                    pid_of(lane), tid_of(lane), json_string(name));
     begin_event();
-    fmt::format_to(it, R"({{"ph":"M","name":"thread_sort_index","pid":{},"tid":{},"args":{{"sort_index":{}}}}})",
+    fmt::format_to(it, FMT_COMPILE(R"({{"ph":"M","name":"thread_sort_index","pid":{},"tid":{},"args":{{"sort_index":{}}}}})"),
                    pid_of(lane), tid_of(lane), h.rank + 1);
   }
   const RankTimeline& driver = run.ranks.front();
   begin_event();
-  fmt::format_to(it, R"x({{"ph":"M","name":"thread_name","pid":{},"tid":{},"args":{{"name":"rank 0 driver (MPI, scheduling)"}}}})x",
+  fmt::format_to(it, FMT_COMPILE(R"x({{"ph":"M","name":"thread_name","pid":{},"tid":{},"args":{{"name":"rank 0 driver (MPI, scheduling)"}}}})x"),
                  pid_of(driver), driver_tid);
   begin_event();
-  fmt::format_to(it, R"({{"ph":"M","name":"thread_sort_index","pid":{},"tid":{},"args":{{"sort_index":0}}}})",
+  fmt::format_to(it, FMT_COMPILE(R"({{"ph":"M","name":"thread_sort_index","pid":{},"tid":{},"args":{{"sort_index":0}}}})"),
                  pid_of(driver), driver_tid);
 
   for (const auto& lane : run.ranks) {
-    for (const Slice& s : slices_of(lane.tasks, resolution_ns)) {
+    for_each_slice(lane.tasks, resolution_ns, [&](const Slice& s) {
       const auto name_it = names.find(s.first->function_id);
       const std::string& name = name_it == names.end() ? unknown : name_it->second;
       begin_event();
       if (s.merged == 1) {
         fmt::format_to(it,
-                       R"({{"name":{},"cat":"task","ph":"X","ts":{:.3f},"dur":{:.3f},"pid":{},"tid":{},"args":{{"task":{},"items":{},"bytes_in":{},"bytes_out":{},"serialise_us":{:.3f},"status":"{}"}}}})",
-                       name, micros(s.start_ns), micros(s.end_ns - s.start_ns), pid_of(lane), tid_of(lane),
-                       s.first->task_id, s.items, s.bytes_in, s.bytes_out, micros(s.serialise_ns),
+                       FMT_COMPILE(R"({{"name":{},"cat":"task","ph":"X","ts":{},"dur":{},"pid":{},"tid":{},"args":{{"task":{},"items":{},"bytes_in":{},"bytes_out":{},"serialise_us":{},"status":"{}"}}}})"),
+                       name, micros_text(s.start_ns), micros_text(s.end_ns - s.start_ns), pid_of(lane), tid_of(lane),
+                       s.first->task_id, s.items, s.bytes_in, s.bytes_out, micros_text(s.serialise_ns),
                        s.failed == 0 ? "ok" : "failed");
       } else {
         // The name keeps the function and says how many records the slice stands for.
         const std::string merged_name =
             json_string(name.substr(1, name.size() - 2) + " \u00d7" + std::to_string(s.merged));
         fmt::format_to(it,
-                       R"({{"name":{},"cat":"task","ph":"X","ts":{:.3f},"dur":{:.3f},"pid":{},"tid":{},"args":{{"first_task":{},"tasks":{},"items":{},"bytes_in":{},"bytes_out":{},"serialise_us":{:.3f},"failed_items":{}}}}})",
-                       merged_name, micros(s.start_ns), micros(s.end_ns - s.start_ns), pid_of(lane),
+                       FMT_COMPILE(R"({{"name":{},"cat":"task","ph":"X","ts":{},"dur":{},"pid":{},"tid":{},"args":{{"first_task":{},"tasks":{},"items":{},"bytes_in":{},"bytes_out":{},"serialise_us":{},"failed_items":{}}}}})"),
+                       merged_name, micros_text(s.start_ns), micros_text(s.end_ns - s.start_ns), pid_of(lane),
                        tid_of(lane), s.first->task_id, s.merged, s.items, s.bytes_in, s.bytes_out,
-                       micros(s.serialise_ns), s.failed);
+                       micros_text(s.serialise_ns), s.failed);
       }
       if (buffer.size() > (1 << 20)) flush();
-    }
+    });
   }
 
   if (with_messages) {
@@ -166,9 +170,9 @@ void write_trace_json(const ProfileRun& run, std::ostream& out, std::size_t max_
         (is_send ? sent[{rank, m.peer}] : received[{m.peer, rank}]).push_back(m.time_ns);
         begin_event();
         fmt::format_to(it,
-                       R"({{"name":"{} {} {} rank {}","cat":"message","ph":"X","ts":{:.3f},"dur":0.1,"pid":{},"tid":{},"args":{{"bytes":{}}}}})",
+                       FMT_COMPILE(R"({{"name":"{} {} {} rank {}","cat":"message","ph":"X","ts":{},"dur":0.1,"pid":{},"tid":{},"args":{{"bytes":{}}}}})"),
                        is_send ? "send" : "receive", kind_name(m.kind), is_send ? "to" : "from", m.peer,
-                       micros(m.time_ns), pid_of(lane), tid, m.bytes);
+                       micros_text(m.time_ns), pid_of(lane), tid, m.bytes);
       }
       if (buffer.size() > (1 << 20)) flush();
     }
@@ -182,11 +186,11 @@ void write_trace_json(const ProfileRun& run, std::ostream& out, std::size_t max_
       if (sends.size() != receives.size()) continue;
       for (std::size_t k = 0; k < sends.size(); ++k, ++flow_id) {
         begin_event();
-        fmt::format_to(it, R"({{"name":"message","cat":"message","ph":"s","id":{},"ts":{:.3f},"pid":{},"tid":{}}})",
-                       flow_id, micros(sends[k]), pid_of(from), pair.first == 0 ? driver_tid : tid_of(from));
+        fmt::format_to(it, FMT_COMPILE(R"({{"name":"message","cat":"message","ph":"s","id":{},"ts":{},"pid":{},"tid":{}}})"),
+                       flow_id, micros_text(sends[k]), pid_of(from), pair.first == 0 ? driver_tid : tid_of(from));
         begin_event();
-        fmt::format_to(it, R"({{"name":"message","cat":"message","ph":"f","bp":"e","id":{},"ts":{:.3f},"pid":{},"tid":{}}})",
-                       flow_id, micros(std::max(receives[k], sends[k])), pid_of(to),
+        fmt::format_to(it, FMT_COMPILE(R"({{"name":"message","cat":"message","ph":"f","bp":"e","id":{},"ts":{},"pid":{},"tid":{}}})"),
+                       flow_id, micros_text(std::max(receives[k], sends[k])), pid_of(to),
                        pair.second == 0 ? driver_tid : tid_of(to));
       }
       if (buffer.size() > (1 << 20)) flush();
@@ -195,8 +199,8 @@ void write_trace_json(const ProfileRun& run, std::ostream& out, std::size_t max_
 
   for (const auto& sample : driver.queue) {
     begin_event();
-    fmt::format_to(it, R"({{"name":"driver queue","ph":"C","ts":{:.3f},"pid":{},"args":{{"pending":{},"running":{}}}}})",
-                   micros(sample.time_ns), pid_of(driver), sample.pending, sample.running);
+    fmt::format_to(it, FMT_COMPILE(R"({{"name":"driver queue","ph":"C","ts":{},"pid":{},"args":{{"pending":{},"running":{}}}}})"),
+                   micros_text(sample.time_ns), pid_of(driver), sample.pending, sample.running);
   }
 
   nlohmann::json other{{"generator", "multirank"},

@@ -14,6 +14,19 @@
 
 namespace multirank::detail {
 
+/// Reserves room for `count` elements in `container` (a vector or string) and asks the kernel to
+/// back it with transparent huge pages, so filling megabytes of events or text faults once per
+/// 2 MiB rather than once per 4 KiB page (on a loaded VM, the faults cost more than the copying).
+template <class Container>
+void reserve_on_huge_pages(Container& container, std::size_t count) {
+  container.reserve(count);
+  constexpr std::uintptr_t huge = std::uintptr_t{2} << 20;
+  const auto start = reinterpret_cast<std::uintptr_t>(container.data());
+  const std::uintptr_t end = start + container.capacity() * sizeof(*container.data());
+  const std::uintptr_t first = (start + huge - 1) & ~(huge - 1);
+  if (end > first + huge) madvise(reinterpret_cast<void*>(first), (end - first) & ~(huge - 1), MADV_HUGEPAGE);
+}
+
 template <class T>
 class EventBuffer {
   static_assert(std::is_trivially_copyable_v<T>, "events are plain records");
@@ -43,12 +56,22 @@ class EventBuffer {
   /// The events, in order, as a vector (once, when the run ends).
   std::vector<T> to_vector() const {
     std::vector<T> out;
-    out.reserve(size_);
+    reserve_on_huge_pages(out, size_);
     for (std::size_t b = 0; b < blocks_.size(); ++b) {
       const std::size_t count = b + 1 < blocks_.size() ? per_block : size_ - b * per_block;
       out.insert(out.end(), blocks_[b], blocks_[b] + count);
     }
     return out;
+  }
+
+  /// Calls `visit(const T* first, std::size_t count)` for each block's events, in order: to
+  /// send them without copying them into one vector first.
+  template <class Visit>
+  void for_each_span(Visit visit) const {
+    for (std::size_t b = 0; b < blocks_.size(); ++b) {
+      const std::size_t count = b + 1 < blocks_.size() ? per_block : size_ - b * per_block;
+      if (count > 0) visit(static_cast<const T*>(blocks_[b]), count);
+    }
   }
 
   /// Maps the first block now, so even the first events cost no page faults.

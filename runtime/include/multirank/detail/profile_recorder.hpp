@@ -83,12 +83,21 @@ class ProfileRecorder {
     log.tasks = tasks_.to_vector();
     log.messages = messages_.to_vector();
     log.queue = queue_.to_vector();
-    log.header.comm_ns = comm_ns_;
-    log.header.dropped_tasks = dropped_tasks_;
-    log.header.dropped_messages = dropped_messages_;
-    log.header.dropped_queue_samples = dropped_queue_samples_;
-    log.header.overflow.insert(overflow_.begin(), overflow_.end());
+    copy_totals_into(log.header);
   }
+  /// The header's share of copy_into: totals and counts, no events.
+  void copy_totals_into(RankLogHeader& header) const {
+    header.comm_ns = comm_ns_;
+    header.dropped_tasks = dropped_tasks_;
+    header.dropped_messages = dropped_messages_;
+    header.dropped_queue_samples = dropped_queue_samples_;
+    header.overflow.insert(overflow_.begin(), overflow_.end());
+  }
+
+  /// The recorded events, where they lie (blocks that never move).
+  const EventBuffer<TaskEvent>& tasks() const noexcept { return tasks_; }
+  const EventBuffer<MessageEvent>& messages() const noexcept { return messages_; }
+  const EventBuffer<QueueSample>& queue() const noexcept { return queue_; }
 
  private:
   static constexpr std::int64_t queue_interval_ns = 1'000'000;

@@ -40,8 +40,10 @@ class ProfileSession {
  private:
   ProfileSession(const Communicator& comm, const RuntimeOptions& options, std::filesystem::path dir,
                  std::int64_t clock_offset_ns);
-  std::vector<std::string> gather_logs(std::string mine);
-  void write_outputs(const std::vector<std::string>& logs) const;
+  /// Rank 0: every rank's log, its own first. Other ranks send theirs (straight from the
+  /// recorder's buffers) and get nothing back.
+  std::vector<RankLog> gather_logs();
+  void write_outputs(const std::vector<RankLog>& logs) const;
 
   MPI_Comm comm_ = MPI_COMM_NULL;  // a duplicate: profiling messages never meet the runtime's
   int rank_ = 0;

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The profiler's overhead on the two jobs issue #5 names, each through apps/bench/profile_overhead.sh
+# (profiling off and on alternately, medians, the whole command's wall time from launch to exit):
+# 10^5 tiny tasks (multirank-tiny-tasks --repeat 1: one map of square(int), chunksize 1), and the
+# article's grayscale job (build/bin/grayscale, off vs --profile DIR) on copies of the photographs
+# apps/bench/grayscale_side_by_side.sh uses.
+# Usage: apps/bench/profile_overhead_jobs.sh [--runs N] [--copies K] [--np P]
+# Needs a build (launch/build.sh) and launch/install-bench-deps.sh (the photographs).
+set -euo pipefail
+cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.."
+
+runs=5 copies=8 np=2
+while (($#)); do
+  case $1 in
+    --runs) runs=$2; shift 2 ;;
+    --copies) copies=$2; shift 2 ;;
+    --np) np=$2; shift 2 ;;
+    *) echo "usage: $0 [--runs N] [--copies K] [--np P]" >&2; exit 2 ;;
+  esac
+done
+photos=/usr/share/backgrounds/mate/nature
+for need in build/bin/grayscale build/bin/multirank-tiny-tasks "$photos"; do
+  [[ -e $need ]] || { echo "missing $need: run launch/build.sh and launch/install-bench-deps.sh" >&2; exit 2; }
+done
+
+work=$(mktemp -d /tmp/profile-overhead.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/images"
+for ((c = 1; c <= copies; c++)); do
+  while IFS= read -r -d '' photo; do
+    cp "$photo" "$work/images/c${c}_$(basename "$photo")"
+  done < <(find "$photos" -name '*.jpg' -print0)
+done
+
+echo "== 10^5 tiny tasks: multirank-tiny-tasks --tasks 100000 --repeat 1, np $np, $runs runs each =="
+apps/bench/profile_overhead.sh -r "$runs" -- launch/mpirun.sh -n "$np" build/bin/multirank-tiny-tasks \
+  --tasks 100000 --repeat 1
+echo
+echo "== grayscale: $(find "$work/images" -name '*.jpg' | wc -l) photographs ($copies copies of $photos), np $np, quality 75, $runs runs each, on: --profile DIR =="
+apps/bench/profile_overhead.sh -r "$runs" -o --profile -- launch/mpirun.sh -n "$np" build/bin/grayscale \
+  "$work/images" "$work/out" --quality 75 --quiet
