@@ -32,6 +32,11 @@ export ASAN_OPTIONS="detect_leaks=1:fast_unwind_on_malloc=0:exitcode=23:detect_s
 export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=24"
 export TSAN_OPTIONS="suppressions=$supp/tsan.supp:halt_on_error=0:exitcode=66:second_deadlock_stack=1:history_size=4"
+# ccache speeds up rebuilds where it is installed; it is not a dependency.
+launcher=()
+if command -v ccache >/dev/null; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+fi
 report_pattern='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|WARNING: ThreadSanitizer|ThreadSanitizer: reported'
 excluded_labels='large|slurm|multinode|install'
 
@@ -41,7 +46,7 @@ run_job() {
   shift
   local dir=build-$preset start=$SECONDS
   echo "=== sanitize: $preset: configure and build"
-  cmake --preset "$preset" >/dev/null
+  cmake --preset "$preset" "${launcher[@]}" >/dev/null
   cmake --build "$dir" -j"$(nproc)" --target "${targets[@]}"
   local built=$SECONDS
   echo "=== sanitize: $preset: test"

@@ -218,16 +218,18 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(mismatched_images));
 
   bool steady = true;
-  std::printf("peak RSS (VmHWM, KiB)    start   middle      end   growth\n");
+  std::printf("peak RSS (VmHWM, KiB)    start   middle      end   growth   (VmRSS at end)\n");
   for (const auto& [rank, start] : checkpoints["start"]) {
     const auto middle = checkpoints["middle"].at(rank).peak_kib;
     const auto end = checkpoints["end"].at(rank).peak_kib;
     const double growth_mib = (end - start.peak_kib) / 1024.0;
     const bool within = growth_mib <= max_growth_mib;
     steady = steady && within;
-    std::printf("rank %d%-12s %8lld %8lld %8lld %6.1f MiB%s\n", rank, rank == 0 ? " (driver)" : "",
+    std::printf("rank %d%-12s %8lld %8lld %8lld %6.1f MiB   (%lld)%s\n", rank, rank == 0 ? " (driver)" : "",
                 static_cast<long long>(start.peak_kib), static_cast<long long>(middle),
-                static_cast<long long>(end), growth_mib, within ? "" : "  over the bound");
+                static_cast<long long>(end), growth_mib,
+                static_cast<long long>(checkpoints["end"].at(rank).resident_kib),
+                within ? "" : "  over the bound");
   }
   const bool correct = tiny_ledger.complete() && image_ledger.complete() && mismatched_images == 0;
   std::printf("soak %s: %s; memory %s (bound %.1f MiB per rank)\n", correct && steady ? "passed" : "FAILED",
