@@ -46,6 +46,12 @@ run_job() {
   shift
   local dir=build-$preset start=$SECONDS
   echo "=== sanitize: $preset: configure and build"
+  # The presets build with Ninja; a build directory made by an older preset with Makefiles
+  # cannot switch generators, so it is made again.
+  if [[ -f $dir/CMakeCache.txt ]] && ! grep -qx 'CMAKE_GENERATOR:INTERNAL=Ninja' "$dir/CMakeCache.txt"; then
+    echo "=== sanitize: $preset: $dir was made with another generator: starting it afresh"
+    rm -rf "$dir"
+  fi
   cmake --preset "$preset" "${launcher[@]}" >/dev/null
   cmake --build "$dir" -j"$(nproc)" --target "${targets[@]}"
   local built=$SECONDS
