@@ -8,7 +8,8 @@
 #         tests as a singleton and on 1 and 2 ranks: on 1 the driver's engine, its local worker
 #         thread, the background thread and the process threads share one address space; 2 adds
 #         a worker rank's threads.
-# The huge-payload tests (label large) and those needing Slurm or several nodes are left out.
+# The huge-payload tests (label large) and those needing Slurm or several nodes are left out, and
+# the presets leave out the [scale] Catch2 cases (MULTIRANK_MPI_TEST_ARGS in CMakePresets.json).
 set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 root=$PWD
