@@ -7,6 +7,9 @@ set -euo pipefail
 packages=(
   # toolchain and build system
   g++ make cmake pkg-config
+  # the sanitizer presets build with Ninja: CMake's Makefiles build several --target goals one
+  # after another (.NOTPARALLEL), which left launch/sanitize.sh's test programs on one core
+  ninja-build
   # MPI: mpirun (openmpi-bin also pulls openssh-client, which mpirun's launcher needs) and headers
   openmpi-bin libopenmpi-dev
   # runtime library dependencies
