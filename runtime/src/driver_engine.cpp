@@ -40,6 +40,7 @@ TaskRecordHeader task_header(const TaskRecord& record) {
 }
 
 void append_task_record(ByteWriter& out, const TaskRecord& record) {
+  out.make_room(sizeof(TaskRecordHeader) + record.items.size());
   out.write_pod(task_header(record));
   out.write(record.items.data(), record.items.size());
 }

@@ -138,6 +138,10 @@ std::int64_t execute_record(const TaskRecordHeader& task, std::span<const char> 
   const TaskEntry* entry = Registry::instance().find(task.function_id);
   const auto broken = context.broken_groups.find(task.group);
 
+  // Results are usually about as large as the arguments: room for them in one allocation (a
+  // guess, so capped: a huge argument may well have a small result).
+  constexpr std::size_t guess_cap = std::size_t{64} << 20;
+  out.make_room(sizeof(ResultRecordHeader) + std::min(item_bytes.size() + task.item_count, guess_cap));
   const std::size_t header_at = out.reserve(sizeof(ResultRecordHeader));
   const std::size_t items_start = out.size();
   ResultRecordHeader result{task.task_id, steady_now_ns(), 0, task.item_count, 0, 0};

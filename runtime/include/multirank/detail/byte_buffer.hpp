@@ -4,6 +4,7 @@
 // more than encoding a small task; the streambuf adapters below exist for Boost archives only.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -50,6 +51,13 @@ class ByteWriter {
     requires std::is_trivially_copyable_v<T>
   void write_pod(const T& value) {
     write(&value, sizeof(T));
+  }
+
+  /// Makes room for `size` more bytes in one allocation (growing at least twofold, so repeated
+  /// calls stay linear): a large append then copies its bytes once instead of once per doubling.
+  void make_room(std::size_t size) {
+    const std::size_t needed = bytes_->size() + size;
+    if (needed > bytes_->capacity()) bytes_->reserve(std::max(needed, 2 * bytes_->capacity()));
   }
 
   /// Reserves `size` bytes now and returns their offset, for a length filled in later.

@@ -85,12 +85,15 @@ class ResultStream {
   void top_up() {
     while (!exhausted_ && in_flight_ < settings_.max_in_flight) {
       std::vector<char> items;
+      // Sized like the last chunk: a chunk of a million items is encoded without regrowing.
+      items.reserve(last_chunk_bytes_ + last_chunk_bytes_ / 8);
       ByteWriter out(items);
       const std::uint32_t count = pull_(out, settings_.chunksize);
       if (count == 0) {
         exhausted_ = true;
         break;
       }
+      last_chunk_bytes_ = items.size();
       TaskRecord record = make_record<R>(engine_, entry_, queue_, std::move(items), count);
       auto state = std::static_pointer_cast<ResultState<R>>(record.state);
       watch(state);
@@ -163,6 +166,7 @@ class ResultStream {
   std::shared_ptr<ResultState<R>> current_;
   std::size_t index_ = 0;
   std::size_t in_flight_ = 0;  // chunks submitted and not yet taken
+  std::size_t last_chunk_bytes_ = 0;
   bool exhausted_ = false;
   bool finished_ = false;
 };
