@@ -34,6 +34,9 @@ std::size_t launched_ranks() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A Ctrl-C or scancel while MPI starts (and the driver already converts) stops the job cleanly
+  // once the Runtime is up, as one later would.
+  const multirank::EarlyInterrupts interrupts;
   const auto parsed = grayscale::parse_command_line(argc, argv, is_first_rank());
   if (!parsed.command_line) return parsed.exit_status;
   const grayscale::CommandLine& options = *parsed.command_line;

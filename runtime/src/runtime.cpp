@@ -115,6 +115,9 @@ void prepare_mpi_environment() {
   setenv("OMPI_MCA_mpi_yield_when_idle", "0", 1);
 }
 
+EarlyInterrupts::EarlyInterrupts() : signals_(std::make_unique<detail::InterruptSignals>()) {}
+EarlyInterrupts::~EarlyInterrupts() = default;
+
 Runtime::Runtime(int& argc, char**& argv, RuntimeOptions options) : options_(std::move(options)) {
   start(&argc, &argv);
 }

@@ -643,13 +643,17 @@ def stop_while_writing(pid, deadline):
 
 class WorkerKilled(unittest.TestCase):
     """Worker rank 1 is SIGKILLed in the middle of writing an output (so it leaves a temporary),
-    once a few outputs exist, in a run of 60 slow images on 3 ranks."""
+    once a few outputs exist, in a run of slow images on 3 ranks. Enough of them that the run is
+    far from done when rank 1 is caught: without recovery, the images left must outnumber what
+    the others convert while mpirun tears the job down."""
+
+    IMAGES = 150
 
     @classmethod
     def setUpClass(cls):
         cls.root = tempfile.mkdtemp(prefix="grayscale-worker-killed-")
         cls.source = os.path.join(cls.root, "in")
-        write_noise_images(cls.source, 60)
+        write_noise_images(cls.source, cls.IMAGES)
         cls.reference = os.path.join(cls.root, "reference")
         serial_reference(cls.source, cls.reference)
 
@@ -668,7 +672,7 @@ class WorkerKilled(unittest.TestCase):
             self.assertIsNotNone(victim, "rank 1's process not found among mpirun's children")
             temporary = stop_while_writing(victim, time.monotonic() + 30)
             self.assertIsNotNone(temporary, "rank 1 was never caught writing an output")
-            self.assertLess(len(finished_outputs(out)), 60, "too late: the run is over")
+            self.assertLess(len(finished_outputs(out)), self.IMAGES - 20, "too late: the run is nearly over")
             os.kill(victim, signal.SIGKILL)
             self.assertTrue(os.path.exists(temporary), "the killed rank left no temporary to clean")
             stdout, stderr = process.communicate(timeout=TIMEOUT)
@@ -689,7 +693,7 @@ class WorkerKilled(unittest.TestCase):
         self.assertEqual(status, 0, stderr)
         # The runtime's log (spdlog's default logger) goes to stdout.
         self.assertRegex(stdout, r"worker rank 1 \([^)]+\) is lost: its process [0-9]+ is gone")
-        self.assertIn("60 converted, 0 skipped, 0 failed", stdout)
+        self.assertIn(f"{self.IMAGES} converted, 0 skipped, 0 failed", stdout)
         self.assert_all_converted_and_no_temporary(out)
 
     def test_without_recovery_a_resume_converts_exactly_the_rest(self):
@@ -697,13 +701,13 @@ class WorkerKilled(unittest.TestCase):
         status, _, stderr = self.start_and_kill_rank_1(out)
         self.assertNotEqual(status, 0, stderr)
         done = finished_outputs(out)
-        self.assertLess(len(done), 60, "the job went on without the killed rank")
+        self.assertLess(len(done), self.IMAGES, "the job went on without the killed rank")
         for relative in done:
             with open(os.path.join(out, relative), "rb") as f, open(os.path.join(self.reference, relative), "rb") as g:
                 self.assertEqual(f.read(), g.read(), f"{relative} is not complete after the kill")
         result = run(self.source, out, "--resume")
         self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertIn(f"{60 - len(done)} converted, {len(done)} skipped, 0 failed", result.stdout)
+        self.assertIn(f"{self.IMAGES - len(done)} converted, {len(done)} skipped, 0 failed", result.stdout)
         self.assert_all_converted_and_no_temporary(out)
 
 
