@@ -38,13 +38,7 @@ if ((EUID == 0)); then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CO
 
 work=$(mktemp -d /tmp/grayscale-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-# A flat directory of .jpg files, because the article's program reads only that.
-mkdir -p "$work/images"
-for ((c = 1; c <= copies; c++)); do
-  while IFS= read -r -d '' photo; do
-    cp "$photo" "$work/images/c${c}_$(basename "$photo")"
-  done < <(find "$photos" -name '*.jpg' -print0)
-done
+apps/bench/photo_set.sh "$work/images" "$copies"
 read -r count megapixels megabytes < <(/usr/bin/python3 - "$work/images" <<'EOF'
 import os, sys
 from PIL import Image

@@ -25,12 +25,7 @@ done
 
 work=$(mktemp -d /tmp/profile-overhead.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/images"
-for ((c = 1; c <= copies; c++)); do
-  while IFS= read -r -d '' photo; do
-    cp "$photo" "$work/images/c${c}_$(basename "$photo")"
-  done < <(find "$photos" -name '*.jpg' -print0)
-done
+apps/bench/photo_set.sh "$work/images" "$copies"
 
 echo "== 10^5 tiny tasks: multirank-tiny-tasks --tasks 100000 --repeat 1, np $np, $runs runs each =="
 apps/bench/profile_overhead.sh -r "$runs" -- launch/mpirun.sh -n "$np" build/bin/multirank-tiny-tasks \
