@@ -294,6 +294,18 @@ def wait_for_outputs(process, out, count):
     return process.poll() is None
 
 
+def wait_until_handling(pid, signum, seconds=60):
+    """Waits until process `pid` has a handler for `signum` (its SigCgt mask in /proc)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with open(f"/proc/{pid}/status") as f:
+            caught = next(int(line.split()[1], 16) for line in f if line.startswith("SigCgt:"))
+        if caught & (1 << (signum - 1)):
+            return
+        time.sleep(0.005)
+    raise AssertionError(f"process {pid} never installed a handler for signal {signum}")
+
+
 class Resume(unittest.TestCase):
     """Stops a run midway, by SIGKILL to every rank at once (as a crash) or by SIGTERM to every rank
     (as Slurm's scancel), then resumes it."""
@@ -321,8 +333,14 @@ class Resume(unittest.TestCase):
     def test_sigterm_to_every_rank_stops_cleanly_and_resume_finishes(self):
         def terminate_ranks(process):
             with open(f"/proc/{process.pid}/task/{process.pid}/children") as f:
-                for child in f.read().split():
-                    os.kill(int(child), signal.SIGTERM)
+                ranks = [int(child) for child in f.read().split()]
+            # The driver converts before MPI is up, so outputs can exist before a worker's main()
+            # has run; a signal to a process not yet in main() kills it whatever the program does.
+            # Like a real scancel a moment later, this one waits until each rank handles SIGTERM.
+            for rank in ranks:
+                wait_until_handling(rank, signal.SIGTERM)
+            for rank in ranks:
+                os.kill(rank, signal.SIGTERM)
         root, source, reference, out, process = self.start_and_stop(terminate_ranks)
         output, _ = process.communicate(timeout=TIMEOUT)
         self.assertEqual(process.returncode, 128 + signal.SIGTERM, output)
