@@ -14,14 +14,7 @@ cd "$work"
 images=40
 /usr/bin/python3 "$REPO/tests/launch/test_images.py" make "$work/in" "$images"
 for launcher in srun mpirun; do
-  job=$(GRAYSCALE=$BIN/grayscale submit --ntasks-per-node=2 "$REPO/launch/slurm/grayscale.sbatch" --launcher "$launcher" \
-    "$work/in" "$work/out-$launcher")
-  state=$(wait_for_job "$job" 180)
-  echo "--- $launcher: job $job $state, exit code $(job_field "$job" ExitCode)"
-  jobdir=$work/grayscale-$job
-  cat "$work/grayscale-$job.out" || true
-  [[ -f $jobdir/job.out ]] || fail "$launcher: no job.out in the job directory $jobdir"
-  [[ $state == COMPLETED && $(job_field "$job" ExitCode) == 0:0 ]] || fail "$launcher: job $job ended $state"
+  run_recipe "$launcher" grayscale 180 "$work/in" "$work/out-$launcher"
   grep -q "grayscale: $images converted, 0 skipped, 0 failed" "$jobdir/job.out" ||
     fail "$launcher: no summary line saying all $images images converted"
   /usr/bin/python3 "$REPO/tests/launch/test_images.py" check "$work/in" "$work/out-$launcher" ||

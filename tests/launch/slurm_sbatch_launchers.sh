@@ -12,14 +12,7 @@ start_slurm
 cd "$work"
 host=$(hostname -s)
 for launcher in srun mpirun; do
-  job=$(GRAYSCALE=$BIN/rank_hosts submit --ntasks-per-node=2 "$REPO/launch/slurm/grayscale.sbatch" \
-    --launcher "$launcher" in out)
-  state=$(wait_for_job "$job" 120)
-  echo "--- $launcher: job $job $state, exit code $(job_field "$job" ExitCode)"
-  jobdir=$work/grayscale-$job
-  cat "$work/grayscale-$job.out" || true
-  [[ -f $jobdir/job.out ]] || fail "$launcher: no job.out in the job directory $jobdir"
-  [[ $state == COMPLETED && $(job_field "$job" ExitCode) == 0:0 ]] || fail "$launcher: job $job ended $state"
+  run_recipe "$launcher" rank_hosts 120 in out
   for rank in 0 1; do
     grep -q "rank $rank of 2 on $host" "$jobdir/job.out" || fail "$launcher: rank $rank of 2 did not report"
   done

@@ -104,6 +104,23 @@ submit() {
   echo "${output%%;*}"
 }
 
+# run_recipe LAUNCHER PROGRAM SECONDS ARGS...: submits launch/slurm/grayscale.sbatch running
+# $BIN/PROGRAM under LAUNCHER (srun or mpirun) on 2 tasks, waits for it, prints its output, and
+# fails unless it completed with exit code 0 and wrote job.out; sets job (its id) and jobdir.
+run_recipe() {
+  local launcher=$1 program=$2 seconds=$3
+  shift 3
+  local state
+  job=$(GRAYSCALE=$BIN/$program submit --ntasks-per-node=2 "$REPO/launch/slurm/grayscale.sbatch" \
+    --launcher "$launcher" "$@")
+  state=$(wait_for_job "$job" "$seconds")
+  echo "--- $launcher: job $job $state, exit code $(job_field "$job" ExitCode)"
+  jobdir=$work/grayscale-$job
+  cat "$work/grayscale-$job.out" || true
+  [[ -f $jobdir/job.out ]] || fail "$launcher: no job.out in the job directory $jobdir"
+  [[ $state == COMPLETED && $(job_field "$job" ExitCode) == 0:0 ]] || fail "$launcher: job $job ended $state"
+}
+
 require_program() {
   [[ -x $BIN/$1 ]] || skip "$BIN/$1 is not built${2:+ ($2)}"
 }
