@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The grayscale job side by side on the same photographs and the same cores: grayscale
-# (mpirun -np 2), the single-process C++ loop grayscale-serial, the article's Python program,
+# (mpirun -np 2), the single-process C++ loop grayscale-serial (alone, and one copy per worker
+# at once on fixed shares of the images: the machine's limit), the article's Python program,
 # mpi4py.futures, GNU parallel with ImageMagick and with vips; all at JPEG quality 75. Each tool
 # runs REPEATS times, round-robin (so a noisy spell hits all alike); ImageMagick and vips, an
 # order of magnitude slower, run SLOW_REPEATS times (default 1) to keep the whole run short. The
@@ -56,12 +57,22 @@ echo "image set: $count JPEG photographs ($copies copies of the $((count / copie
 # One rank per core, one thread per process, for every tool.
 export VIPS_CONCURRENCY=1 MAGICK_THREAD_LIMIT=1 OMP_NUM_THREADS=1
 mpirun=(mpirun --oversubscribe --bind-to none)
-tools=(grayscale serial seed mpi4py imagemagick vips)
+tools=(grayscale serial split seed mpi4py imagemagick vips)
+# The machine's own limit for W workers: W grayscale-serial processes at once, each on a fixed
+# share of the images (largest first, dealt round-robin: hard links in part-K), no MPI, no
+# scheduling. What W cores give two independent copies of the per-core loop, side by side.
+ls -S "$work/images" | awk -v w="$workers" '{ print (NR - 1) % w, $0 }' | while read -r part name; do
+  mkdir -p "$work/split/part-$part" && ln "$work/images/$name" "$work/split/part-$part/$name"
+done
 run_tool() {  # $1 tool, $2 output dir (empty, exists)
   local in=$work/images out=$2
   case $1 in
     grayscale) "${mpirun[@]}" -np "$workers" "$repo/build/bin/grayscale" "$in" "$out" --quality 75 --quiet ;;
     serial) "$repo/build/bin/grayscale-serial" "$in" "$out" --quality 75 ;;
+    split) for part in "$work"/split/part-*; do
+             "$repo/build/bin/grayscale-serial" "$part" "$out/${part##*/}" --quality 75 &
+           done
+           wait ;;
     seed) (cd "$out" && /usr/bin/python3 "$seed/seed_grayscale.py" "$in" "$workers") ;;
     mpi4py) (cd "$out" && "${mpirun[@]}" -np $((workers + 1)) /usr/bin/python3 -m mpi4py.futures \
                "$seed/mpi4py_grayscale.py" "$in") ;;
@@ -107,6 +118,7 @@ from PIL import Image, ImageChops, ImageStat
 work, count, mp, results, workers = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4], int(sys.argv[5])
 labels = {
     "grayscale": f"grayscale, mpirun -np {workers}", "serial": "grayscale-serial (1 process)",
+    "split": f"{workers} x grayscale-serial at once, 1/{workers} of the images each",
     "seed": f"article's Python, {workers} processes", "mpi4py": f"mpi4py.futures, mpirun -np {workers + 1}",
     "imagemagick": f"parallel -j{workers} -X ImageMagick mogrify", "vips": f"parallel -j{workers} vips"}
 times, cpu = {}, {}
@@ -131,6 +143,8 @@ print(f"grayscale np {workers} vs {workers} x grayscale-serial: {s / g / workers
 pairs = sorted(s_ / g_ / workers for g_, s_ in zip(times["grayscale"], times["serial"]))
 print(f"same, per repeat: {' '.join(f'{p:.2f}' for p in pairs)} (median {statistics.median(pairs):.2f}); "
       f"CPU seconds grayscale / grayscale-serial: {median_cpu['grayscale'] / median_cpu['serial']:.2f}")
+print(f"grayscale np {workers} vs {workers} grayscale-serial processes at once on fixed shares (no MPI): "
+      f"{median['split'] / g:.2f}; that split vs {workers} x grayscale-serial: {s / median['split'] / workers:.2f}")
 worst = 0.0
 for name in os.listdir(os.path.join(work, "out-grayscale")):
     ours = Image.open(os.path.join(work, "out-grayscale", name))

@@ -25,7 +25,9 @@ class ProfileSession;
 }  // namespace detail
 
 /// Sets what MPI reads at initialisation for multirank's wait loops (Open MPI's
-/// mpi_yield_when_idle off: they spin and nap themselves). The Runtime calls it; a program that
+/// mpi_yield_when_idle off: they spin and nap themselves; on a node without a high-speed fabric,
+/// the ob1 messaging layer, which Open MPI picks there anyway after probing for 200 ms, unless a
+/// pml is already set). The Runtime calls it; a program that
 /// calls MPI_Init itself before creating the Runtime calls it first.
 void prepare_mpi_environment();
 
