@@ -1,6 +1,6 @@
-// Decode, convert, encode. JPEG is decoded straight to luma (libjpeg skips the chroma planes and
-// the colour conversion), the other formats in their own channels and depth, then reduced to
-// 8-bit gray with OpenCV's ITU-R 601-2 weights, as PIL's convert('L').
+// Decode, convert, orient, encode. JPEG is decoded straight to luma (libjpeg skips the chroma
+// planes and the colour conversion), the other formats in their own channels and depth, then
+// reduced to 8-bit gray with OpenCV's ITU-R 601-2 weights, as PIL's convert('L').
 #include "gray_conversion.hpp"
 
 #include <algorithm>
@@ -42,12 +42,33 @@ struct Decoded {
   cv::Mat alpha;  // CV_8UC1 or empty
 };
 
-Decoded decode(const std::vector<std::uint8_t>& input, ImageFormat format) {
+// The EXIF orientation (1..8, as PIL's ImageOps.exif_transpose reads it) applied to the pixels,
+// so the output, which carries no metadata, displays as the input did.
+cv::Mat oriented(const cv::Mat& image, int orientation) {
+  if (image.empty() || orientation == 1) return image;
+  cv::Mat out;
+  switch (orientation) {
+    case 2: cv::flip(image, out, 1); break;                                 // mirrored
+    case 3: cv::rotate(image, out, cv::ROTATE_180); break;
+    case 4: cv::flip(image, out, 0); break;                                 // upside down, mirrored
+    case 5: cv::transpose(image, out); break;
+    case 6: cv::rotate(image, out, cv::ROTATE_90_CLOCKWISE); break;
+    case 7: cv::transpose(image, out); cv::flip(out, out, -1); break;       // transverse
+    case 8: cv::rotate(image, out, cv::ROTATE_90_COUNTERCLOCKWISE); break;
+    default: return image;
+  }
+  return out;
+}
+
+Decoded decode(const std::vector<std::uint8_t>& input, const ImageHeader& header) {
   // JPEG: IMREAD_GRAYSCALE takes libjpeg's luma path (CMYK, inverted Adobe CMYK included, is
-  // converted by OpenCV) and applies the EXIF orientation. The others: IMREAD_UNCHANGED, the one
-  // flag that keeps alpha and 16-bit samples; OpenCV 4.6 reads EXIF orientation from JPEG only,
-  // so nothing is lost by it skipping the orientation step.
-  const int flags = format == ImageFormat::jpeg ? cv::IMREAD_GRAYSCALE : cv::IMREAD_UNCHANGED;
+  // converted by OpenCV). The others: IMREAD_UNCHANGED, the one flag that keeps alpha and 16-bit
+  // samples. OpenCV 4.6 applies a TIFF's orientation tag itself (8 and 16 bits, checked), and
+  // that of JPEG only without IMREAD_UNCHANGED, never PNG's or WebP's: JPEG is told to ignore
+  // it, and the header's orientation is applied here to every format but TIFF.
+  const ImageFormat format = header.format;
+  const int flags = format == ImageFormat::jpeg ? (cv::IMREAD_GRAYSCALE | cv::IMREAD_IGNORE_ORIENTATION)
+                                                : cv::IMREAD_UNCHANGED;
   cv::Mat image;
   try {
     image = cv::imdecode(cv::_InputArray(input), flags);
@@ -72,6 +93,9 @@ Decoded decode(const std::vector<std::uint8_t>& input, ImageFormat format) {
       throw ConversionError(format_name(format) + " image with " + std::to_string(image.channels()) +
                             " channels is not supported");
   }
+  const int orientation = format == ImageFormat::tiff ? 1 : header.orientation;
+  decoded.gray = oriented(decoded.gray, orientation);
+  decoded.alpha = oriented(decoded.alpha, orientation);
   return decoded;
 }
 
@@ -123,7 +147,7 @@ GrayImage convert_to_gray(const std::vector<std::uint8_t>& input,
     throw ConversionError("truncated " + format_name(header.format) + " data (no end-of-image marker)");
   }
   const std::string extension = lower_case(output_extension);
-  const Decoded decoded = decode(input, header.format);
+  const Decoded decoded = decode(input, header);
   GrayImage result;
   result.pixels = static_cast<std::uint64_t>(decoded.gray.total());
   result.encoded = encode(decoded, extension, settings);

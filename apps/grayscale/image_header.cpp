@@ -22,6 +22,39 @@ bool starts_with(Bytes b, const char* magic, std::size_t at = 0) {
   return b.size() >= at + n && std::memcmp(b.data() + at, magic, n) == 0;
 }
 
+// Classic TIFF structure (a TIFF file, or the EXIF block of the other formats): calls
+// `entry(tag, value)` for each entry of the first image file directory whose value fits in the
+// entry (SHORT and LONG), the only kind the header needs. BigTIFF (43) is left to the decoder.
+template <typename OnEntry>
+void for_each_first_ifd_entry(Bytes b, OnEntry entry) {
+  if (b.size() < 8 || !(b[0] == 'I' || b[0] == 'M') || b[1] != b[0]) return;
+  const bool little = b[0] == 'I';
+  auto u16 = [&](std::size_t at) { return little ? le16(b, at) : be16(b, at); };
+  auto u32 = [&](std::size_t at) { return little ? le32(b, at) : be32(b, at); };
+  if (u16(2) != 42) return;
+  const std::size_t ifd = u32(4);
+  if (ifd + 2 > b.size()) return;
+  const std::size_t entries = u16(ifd);
+  for (std::size_t i = 0; i < entries; ++i) {
+    const std::size_t at = ifd + 2 + 12 * i;
+    if (at + 12 > b.size()) return;
+    const std::uint32_t type = u16(at + 2);
+    if (type == 3) entry(u16(at), std::uint64_t{u16(at + 8)});
+    if (type == 4) entry(u16(at), std::uint64_t{u32(at + 8)});
+  }
+}
+
+// Orientation from an EXIF block: "Exif\0\0" (which JPEG always has, and some PNG and WebP
+// writers keep) then a TIFF structure; tag 274.
+int exif_orientation(Bytes exif) {
+  if (starts_with(exif, "Exif")) exif = exif.size() >= 6 ? exif.subspan(6) : Bytes{};
+  int orientation = 1;
+  for_each_first_ifd_entry(exif, [&](std::uint32_t tag, std::uint64_t value) {
+    if (tag == 274 && value >= 1 && value <= 8) orientation = static_cast<int>(value);
+  });
+  return orientation;
+}
+
 bool is_start_of_frame(std::uint8_t marker) {
   // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC), which share the range.
   return marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
@@ -48,6 +81,9 @@ ImageHeader read_jpeg(Bytes b) {
     if (is_start_of_frame(marker) && !header.dimensions && length >= 7) {
       header.dimensions = Dimensions{be16(b, at + 5), be16(b, at + 3)};
     }
+    if (marker == 0xE1 && header.orientation == 1 && starts_with(b, "Exif", at + 2)) {
+      header.orientation = exif_orientation(b.subspan(at + 2, length - 2));
+    }
     at += length;
     if (marker == 0xDA) {
       for (;;) {
@@ -67,10 +103,22 @@ ImageHeader read_jpeg(Bytes b) {
   return header;
 }
 
+// Chunks after the signature: length, type, data, CRC; eXIf may come before or after the image
+// data (the specification asks for before, some writers put it after).
 ImageHeader read_png(Bytes b) {
   ImageHeader header{ImageFormat::png, std::nullopt, true};
   if (b.size() >= 24 && starts_with(b, "IHDR", 12)) {
     header.dimensions = Dimensions{be32(b, 16), be32(b, 20)};
+  }
+  for (std::size_t at = 8; at + 8 <= b.size();) {
+    const std::size_t length = be32(b, at);
+    if (length > b.size() - at - 8) break;
+    if (starts_with(b, "eXIf", at + 4)) {
+      header.orientation = exif_orientation(b.subspan(at + 8, length));
+      break;
+    }
+    if (starts_with(b, "IEND", at + 4)) break;
+    at += 12 + length;
   }
   return header;
 }
@@ -98,30 +146,32 @@ ImageHeader read_webp(Bytes b) {
     header.dimensions = Dimensions{1 + (bits & 0x3FFF), 1 + ((bits >> 14) & 0x3FFF)};
   } else if (starts_with(b, "VP8X", 12) && b.size() >= 30) {
     header.dimensions = Dimensions{1 + std::uint64_t{le24(b, 24)}, 1 + std::uint64_t{le24(b, 27)}};
+    // The extended format's chunks (type, little-endian size, data padded to even), EXIF among
+    // them when flag bit 3 says so.
+    if ((b[20] & 0x08) != 0) {
+      for (std::size_t at = 12; at + 8 <= b.size();) {
+        const std::size_t size = le32(b, at + 4);
+        if (size > b.size() - at - 8) break;
+        if (starts_with(b, "EXIF", at)) {
+          header.orientation = exif_orientation(b.subspan(at + 8, size));
+          break;
+        }
+        at += 8 + size + (size & 1);
+      }
+    }
   }
   return header;
 }
 
-// Classic TIFF, first image file directory: tags 256 (width) and 257 (height).
+// Classic TIFF, first image file directory: tags 256 (width), 257 (height), 274 (orientation).
 ImageHeader read_tiff(Bytes b) {
   ImageHeader header{ImageFormat::tiff, std::nullopt, true};
-  const bool little = b[0] == 'I';
-  auto u16 = [&](std::size_t at) { return little ? le16(b, at) : be16(b, at); };
-  auto u32 = [&](std::size_t at) { return little ? le32(b, at) : be32(b, at); };
-  if (b.size() < 8 || u16(2) != 42) return header;  // BigTIFF (43): leave it to the decoder
-  const std::size_t ifd = u32(4);
-  if (ifd + 2 > b.size()) return header;
-  const std::size_t entries = u16(ifd);
   std::optional<std::uint64_t> width, height;
-  for (std::size_t i = 0; i < entries; ++i) {
-    const std::size_t entry = ifd + 2 + 12 * i;
-    if (entry + 12 > b.size()) break;
-    const std::uint32_t tag = u16(entry);
-    const std::uint32_t type = u16(entry + 2);
-    const std::uint64_t value = type == 3 ? u16(entry + 8) : u32(entry + 8);
+  for_each_first_ifd_entry(b, [&](std::uint32_t tag, std::uint64_t value) {
     if (tag == 256) width = value;
     if (tag == 257) height = value;
-  }
+    if (tag == 274 && value >= 1 && value <= 8) header.orientation = static_cast<int>(value);
+  });
   if (width && height) header.dimensions = Dimensions{*width, *height};
   return header;
 }

@@ -1,5 +1,5 @@
-// What an image file's first bytes say: its format, the dimensions its header claims and, for
-// JPEG, whether the data runs to its end marker. Read before decoding so a decompression bomb is
+// What an image file's first bytes say: its format, the dimensions its header claims, its EXIF
+// orientation and, for JPEG, whether the data runs to its end marker. Read before decoding so a decompression bomb is
 // refused without allocating it, and a truncated JPEG (which libjpeg would pad with gray) fails.
 #pragma once
 
@@ -31,10 +31,14 @@ struct ImageHeader {
   std::optional<Dimensions> dimensions;
   /// False when the data stops before the format's end (JPEG: no end-of-image marker).
   bool complete = true;
+  /// The EXIF orientation, 1 to 8 (1: stored as displayed), from JPEG's APP1 Exif segment,
+  /// PNG's eXIf chunk, WebP's EXIF chunk or TIFF's own tag 274; 1 where there is none or it is
+  /// not a valid value.
+  int orientation = 1;
 };
 
-/// Parses the header (and, for JPEG, walks the marker segments to the end-of-image marker).
-/// Never decodes pixels.
+/// Parses the header (JPEG: walks the marker segments to the end-of-image marker; PNG and WebP:
+/// walks the chunks for the EXIF one). Never decodes pixels.
 ImageHeader read_image_header(std::span<const std::uint8_t> bytes);
 
 }  // namespace grayscale

@@ -35,6 +35,12 @@ def scene(width, height, seed):
     return base
 
 
+def exif_with_orientation(orientation):
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return exif.tobytes()
+
+
 def png_chunk(kind, data):
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
@@ -89,6 +95,18 @@ def write_tree(root):
     exif = Image.Exif()
     exif[0x0112] = 6
     put("jpeg/rotated.jpg", scene(160, 90, 50), "lossy", quality=95, exif=exif.tobytes())
+    # Every EXIF orientation, in JPEG, and in the other formats that carry one (PNG eXIf, WebP
+    # EXIF, TIFF's own tag), with alpha too: the output displays as the input does.
+    for orientation in (2, 3, 4, 5, 7, 8):
+        put(f"orientation/jpeg-{orientation}.jpg", scene(64, 40, 80 + orientation), "lossy", quality=95,
+            exif=exif_with_orientation(orientation))
+    put("orientation/png-6.png", scene(64, 40, 90), "exact", exif=exif_with_orientation(6))
+    put("orientation/webp-8.webp", scene(64, 40, 91), "lossy", quality=90, exif=exif_with_orientation(8))
+    put("orientation/tiff-3.tif", scene(64, 40, 92), "exact", tiffinfo={0x0112: 3})
+    put("orientation/tiff-5.tiff", scene(64, 40, 93), "exact", tiffinfo={0x0112: 5})
+    rotated_rgba = scene(64, 40, 94)
+    rotated_rgba.putalpha(Image.linear_gradient("L").resize((64, 40)))
+    put("orientation/rgba-7.png", rotated_rgba, "alpha", exif=exif_with_orientation(7))
     put("jpeg/progressive.jpg", scene(300, 200, 51), "lossy", quality=95, progressive=True)
     put("jpeg/cmyk.jpg", scene(200, 120, 52).convert("CMYK"), "lossy", quality=95)
     # Alpha: kept (PNG as gray+alpha, WebP as RGBA).
@@ -142,8 +160,16 @@ def write_bad_files(root):
         f.write(data[: len(data) // 2])
 
 
-def expected_luma(source_path):
-    """PIL's convert('L') of the input as displayed (EXIF orientation applied)."""
+def displayed(source_path):
+    """The input as a viewer shows it: EXIF orientation applied."""
     with Image.open(source_path) as image:
         image.load()
-        return ImageOps.exif_transpose(image).convert("L")
+        # PIL turns a TIFF upright as it loads it (its tag still reads as before), the others not.
+        if image.format == "TIFF":
+            return image.copy()
+        return ImageOps.exif_transpose(image)
+
+
+def expected_luma(source_path):
+    """PIL's convert('L') of the input as displayed (EXIF orientation applied)."""
+    return displayed(source_path).convert("L")

@@ -92,8 +92,7 @@ def check_output(test, input_path, output_path, kind):
     want = image_cases.expected_luma(input_path)
     test.assertEqual(out.size, want.size, output_path)
     if kind in ("alpha", "alpha_lossy"):
-        with Image.open(input_path) as source:
-            want_alpha = source.getchannel("A")
+        want_alpha = image_cases.displayed(input_path).getchannel("A")
         test.assertEqual(out.mode, "LA" if kind == "alpha" else "RGBA", output_path)
         test.assertIsNone(ImageChops.difference(out.getchannel("A"), want_alpha).getbbox(), output_path)
         gray = out.getchannel(0)
