@@ -2,8 +2,9 @@
 // are checked against what is known about the tasks. The job runs before Catch2 starts (the
 // reports appear when the Runtime ends), so this test has its own main; the worker ranks leave
 // inside the Runtime's constructor as usual.
-#define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
+
+#include "catch2_session.hpp"
 #include <mpi.h>
 
 #include <boost/serialization/utility.hpp>
@@ -270,7 +271,7 @@ int main(int argc, char** argv) {
   int count = static_cast<int>(args.size());
   char** values = args.data();
   run_job(count, values);
-  const int failed = Catch::Session().run(count, values);
+  const int failed = multirank::testing::run_catch2(count, values);
   if (failed == 0) std::filesystem::remove_all(job.dir);
   MPI_Finalize();
   return failed;

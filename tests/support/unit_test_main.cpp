@@ -1,3 +1,4 @@
 // Main of the tests that need no MPI ranks.
-#define CATCH_CONFIG_MAIN
-#include <catch2/catch.hpp>
+#include "catch2_session.hpp"
+
+int main(int argc, char** argv) { return multirank::testing::run_catch2(argc, argv); }
