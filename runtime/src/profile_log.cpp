@@ -1,17 +1,15 @@
-// Formatting and reading a rank's profile log. Events are written as compact arrays with fmt (a
-// million of them must format quickly at shutdown); the header and every string go through
-// nlohmann-json, so names are always escaped correctly.
+// Formatting and reading a rank's profile log. Events are written as compact arrays of integers
+// straight into a TextSink (a million of them must format quickly at shutdown); the header and
+// every string go through nlohmann-json, so names are always escaped correctly.
 #include "multirank/detail/profile_log.hpp"
-
-#include <fmt/compile.h>
-#include <fmt/format.h>
 
 #include <array>
 #include <charconv>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
-#include "multirank/detail/profile_event_buffer.hpp"
+#include "multirank/detail/text_sink.hpp"
 #include "multirank/error.hpp"
 
 namespace multirank::detail {
@@ -127,27 +125,25 @@ bool read_integers(std::string_view line, std::array<Int, N>& values) {
 
 }  // namespace
 
-std::string format_rank_log(const RankLog& log) {
-  std::string out;
-  reserve_on_huge_pages(out, 512 + 100 * log.tasks.size() + 48 * log.messages.size() + 40 * log.queue.size());
-  const std::string header = header_json(log.header).dump();
-  out.append(header);
-  out.push_back('\n');
-  // Formats compiled ahead (FMT_COMPILE): parsing the format string per line was most of the cost.
-  auto it = std::back_inserter(out);
+void write_rank_log(const RankLog& log, std::ostream& out) {
+  TextSink sink(out);
+  sink << header_json(log.header).dump() << '\n';
   for (const auto& t : log.tasks) {
-    it = fmt::format_to(it, FMT_COMPILE("[\"t\",{},{},{},{},{},{},{},{},{}]\n"), t.task_id,
-                   t.function_id, t.start_ns, t.end_ns, t.serialise_ns, t.bytes_in, t.bytes_out,
-                   t.items, t.failed_items);
+    sink << "[\"t\"," << t.task_id << ',' << t.function_id << ',' << t.start_ns << ',' << t.end_ns << ','
+         << t.serialise_ns << ',' << t.bytes_in << ',' << t.bytes_out << ',' << t.items << ',' << t.failed_items
+         << "]\n";
   }
   for (const auto& m : log.messages) {
-    it = fmt::format_to(it, FMT_COMPILE("[\"m\",{},{},{},{},{}]\n"), m.time_ns,
-                   static_cast<int>(m.direction), m.peer, m.kind, m.bytes);
+    sink << "[\"m\"," << m.time_ns << ',' << static_cast<int>(m.direction) << ',' << m.peer << ',' << m.kind << ','
+         << m.bytes << "]\n";
   }
-  for (const auto& q : log.queue) {
-    it = fmt::format_to(it, FMT_COMPILE("[\"q\",{},{},{}]\n"), q.time_ns, q.pending, q.running);
-  }
-  return out;
+  for (const auto& q : log.queue) sink << "[\"q\"," << q.time_ns << ',' << q.pending << ',' << q.running << "]\n";
+}
+
+std::string format_rank_log(const RankLog& log) {
+  std::ostringstream out;
+  write_rank_log(log, out);
+  return std::move(out).str();
 }
 
 RankLog parse_rank_log(std::string_view text, const std::string& source) {

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <future>
 #include <sstream>
+#include <system_error>
 
 #include "multirank/detail/clock_sync.hpp"
 #include "multirank/detail/profile_reports.hpp"
@@ -31,18 +32,6 @@ constexpr std::size_t log_chunk_bytes = std::size_t{1} << 30;
 std::string environment(const char* name) {
   const char* value = std::getenv(name);
   return value != nullptr ? value : "";
-}
-
-/// A barrier that sleeps between polls, so the ranks waiting while rank 0 writes the reports
-/// leave it the cores (Open MPI's blocking calls busy-poll).
-void napping_barrier(MPI_Comm comm) {
-  MPI_Request request = MPI_REQUEST_NULL;
-  check_mpi(MPI_Ibarrier(comm, &request), "MPI_Ibarrier");
-  for (int done = 0;;) {
-    check_mpi(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
-    if (done) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
 }
 
 /// CPU time of this process, all threads: on a loaded machine, what writing costs, apart from
@@ -161,6 +150,7 @@ ProfileSession::ProfileSession(const Communicator& comm, const RuntimeOptions& o
 }
 
 ProfileSession::~ProfileSession() {
+  wait_until_written();
   int finalized = 0;
   MPI_Finalized(&finalized);
   if (comm_ != MPI_COMM_NULL && !finalized) MPI_Comm_free(&comm_);
@@ -183,23 +173,30 @@ void ProfileSession::finish() noexcept {
     spdlog::error("multirank: rank {}: gathering the profile failed: {}", rank_, e.what());
     return;
   }
-  if (rank_ == 0) {
+  if (rank_ != 0) return;
+  // The other ranks go on to MPI_Finalize and exit: nothing they do waits for these files.
+  gathered_ = std::move(logs);
+  auto write = [this] {
     try {
       const auto started = std::chrono::steady_clock::now();
       const double cpu_started = process_cpu_seconds();
-      write_outputs(logs);
+      write_outputs(gathered_);
       spdlog::info("multirank: profile of {} ranks written to {} in {:.3f} s ({:.3f} s of CPU)", size_,
                    dir_.string(), std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
                    process_cpu_seconds() - cpu_started);
     } catch (const std::exception& e) {
       spdlog::error("multirank: writing the profile to {} failed: {}", dir_.string(), e.what());
     }
-  }
+  };
   try {
-    napping_barrier(comm_);
-  } catch (const std::exception& e) {
-    spdlog::error("multirank: rank {}: waiting for the profile to be written failed: {}", rank_, e.what());
+    writing_ = std::async(std::launch::async, write);
+  } catch (const std::system_error&) {
+    write();  // no thread to be had: written here, before MPI_Finalize
   }
+}
+
+void ProfileSession::wait_until_written() noexcept {
+  if (writing_.valid()) writing_.wait();
 }
 
 std::vector<RankLog> ProfileSession::gather_logs() {
@@ -260,9 +257,8 @@ void ProfileSession::write_outputs(const std::vector<RankLog>& logs) const {
     raw_logs.push_back(std::async(std::launch::async, [&, writer] {
       for (std::size_t rank = writer; rank < logs.size(); rank += writers) {
         const auto path = log_path(dir_, static_cast<int>(rank));
-        const std::string text = format_rank_log(logs[rank]);
         std::ofstream out(path, std::ios::binary);
-        out.write(text.data(), static_cast<std::streamsize>(text.size()));
+        write_rank_log(logs[rank], out);
         out.flush();
         if (!out) throw Error(path.string() + ": cannot be written");
       }

@@ -278,15 +278,15 @@ int Runtime::close() noexcept {
   if (profile_ && ranks_lost) {
     profile_->save_on_fatal_error();  // the lost ranks' logs are gone: rank 0's own, marked so
   } else if (profile_) {
-    profile_->finish();  // gathers every rank's log; rank 0 writes the reports
+    profile_->finish();  // gathers every rank's log; rank 0 starts writing the reports
   }
-  profile_.reset();
   comm_.reset();
   if (owns_mpi_ && ranks_lost) {
     finalize_within(std::chrono::seconds(5), 0);
   } else if (owns_mpi_) {
     MPI_Finalize();
   }
+  profile_.reset();  // after MPI_Finalize, which the writing overlaps: waits for the files
   signals_.reset();
   current_runtime.store(nullptr);
   return signal;

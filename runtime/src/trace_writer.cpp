@@ -1,6 +1,7 @@
 // trace.json in the Chrome trace event format (ui.perfetto.dev, chrome://tracing): a process per
 // node, a thread per rank, task slices, message arrows as flow events, the driver's queue depth as
-// a counter. Events are streamed with fmt; every string goes through nlohmann-json for escaping.
+// a counter. Events are streamed through a TextSink (the rare ones formatted with fmt); every string
+// goes through nlohmann-json for escaping.
 #include <fmt/compile.h>
 #include <fmt/format.h>
 
@@ -9,6 +10,7 @@
 
 #include "multirank/detail/fixed_decimal.hpp"
 #include "multirank/detail/profile_reports.hpp"
+#include "multirank/detail/text_sink.hpp"
 
 namespace multirank::detail {
 
@@ -86,20 +88,24 @@ void write_trace_json(const ProfileRun& run, std::ostream& out, std::size_t max_
   for (const auto& [id, name] : run.functions) names[id] = json_string(name);
   const std::string unknown = json_string("(unknown task)");
 
-  fmt::memory_buffer buffer;
-  auto it = fmt::appender(buffer);
+  TextSink sink(out);
+  std::string rare;  // the few events formatted with fmt (metadata, merged slices), then sunk
+  auto it = std::back_inserter(rare);
   bool first_event = true;
   auto begin_event = [&] {
-    if (!first_event) buffer.push_back(',');
-    buffer.push_back('\n');
+    if (!rare.empty()) {
+      sink << std::string_view(rare);
+      rare.clear();
+    }
+    sink << (first_event ? "\n" : ",\n");
     first_event = false;
   };
-  auto flush = [&] {
-    out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    buffer.clear();
+  auto end_rare = [&] {
+    sink << std::string_view(rare);
+    rare.clear();
   };
 
-  fmt::format_to(it, "{{\"displayTimeUnit\":\"ms\",\"traceEvents\":[");
+  sink << "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[";
   // Rows: rank 0's driver thread (messages, queue) first, then a row per rank, grouped by node.
   auto pid_of = [&](const RankTimeline& lane) { return lane.node + 1; };
   auto tid_of = [&](const RankTimeline& lane) { return lane.header.rank + 1; };
@@ -137,11 +143,16 @@ void write_trace_json(const ProfileRun& run, std::ostream& out, std::size_t max_
       const std::string& name = name_it == names.end() ? unknown : name_it->second;
       begin_event();
       if (s.merged == 1) {
-        fmt::format_to(it,
-                       FMT_COMPILE(R"({{"name":{},"cat":"task","ph":"X","ts":{},"dur":{},"pid":{},"tid":{},"args":{{"task":{},"items":{},"bytes_in":{},"bytes_out":{},"serialise_us":{},"status":"{}"}}}})"),
-                       name, micros_text(s.start_ns), micros_text(s.end_ns - s.start_ns), pid_of(lane), tid_of(lane),
-                       s.first->task_id, s.items, s.bytes_in, s.bytes_out, micros_text(s.serialise_ns),
-                       s.failed == 0 ? "ok" : "failed");
+        // What most records share is left out (one item, no failure): a slice is written per
+        // task, and this file is the largest part of the writing.
+        sink << "{\"name\":" << std::string_view(name) << R"(,"cat":"task","ph":"X","ts":)"
+             << micros_text(s.start_ns) << ",\"dur\":" << micros_text(s.end_ns - s.start_ns) << ",\"pid\":"
+             << pid_of(lane) << ",\"tid\":" << tid_of(lane) << R"(,"args":{"task":)" << s.first->task_id
+             << ",\"bytes_in\":" << s.bytes_in << ",\"bytes_out\":" << s.bytes_out << ",\"serialise_us\":"
+             << micros_text(s.serialise_ns);
+        if (s.items != 1) sink << ",\"items\":" << s.items;
+        if (s.failed != 0) sink << ",\"failed_items\":" << s.failed << R"(,"status":"failed")";
+        sink << "}}";
       } else {
         // The name keeps the function and says how many records the slice stands for.
         const std::string merged_name =
@@ -151,8 +162,8 @@ void write_trace_json(const ProfileRun& run, std::ostream& out, std::size_t max_
                        merged_name, micros_text(s.start_ns), micros_text(s.end_ns - s.start_ns), pid_of(lane),
                        tid_of(lane), s.first->task_id, s.merged, s.items, s.bytes_in, s.bytes_out,
                        micros_text(s.serialise_ns), s.failed);
+        end_rare();
       }
-      if (buffer.size() > (1 << 20)) flush();
     });
   }
 
@@ -169,12 +180,11 @@ void write_trace_json(const ProfileRun& run, std::ostream& out, std::size_t max_
         const bool is_send = m.direction == MessageDirection::sent;
         (is_send ? sent[{rank, m.peer}] : received[{m.peer, rank}]).push_back(m.time_ns);
         begin_event();
-        fmt::format_to(it,
-                       FMT_COMPILE(R"({{"name":"{} {} {} rank {}","cat":"message","ph":"X","ts":{},"dur":0.1,"pid":{},"tid":{},"args":{{"bytes":{}}}}})"),
-                       is_send ? "send" : "receive", kind_name(m.kind), is_send ? "to" : "from", m.peer,
-                       micros_text(m.time_ns), pid_of(lane), tid, m.bytes);
+        sink << "{\"name\":\"" << (is_send ? "send " : "receive ") << kind_name(m.kind) << (is_send ? " to" : " from")
+             << " rank " << m.peer << R"(","cat":"message","ph":"X","ts":)" << micros_text(m.time_ns)
+             << ",\"dur\":0.1,\"pid\":" << pid_of(lane) << ",\"tid\":" << tid << R"(,"args":{"bytes":)" << m.bytes
+             << "}}";
       }
-      if (buffer.size() > (1 << 20)) flush();
     }
     for (const auto& [pair, sends] : sent) {
       // A run saved on a fatal error has the driver's log only: its peers have no rows.
@@ -186,21 +196,21 @@ void write_trace_json(const ProfileRun& run, std::ostream& out, std::size_t max_
       if (sends.size() != receives.size()) continue;
       for (std::size_t k = 0; k < sends.size(); ++k, ++flow_id) {
         begin_event();
-        fmt::format_to(it, FMT_COMPILE(R"({{"name":"message","cat":"message","ph":"s","id":{},"ts":{},"pid":{},"tid":{}}})"),
-                       flow_id, micros_text(sends[k]), pid_of(from), pair.first == 0 ? driver_tid : tid_of(from));
+        sink << R"({"name":"message","cat":"message","ph":"s","id":)" << flow_id << ",\"ts\":"
+             << micros_text(sends[k]) << ",\"pid\":" << pid_of(from)
+             << ",\"tid\":" << (pair.first == 0 ? driver_tid : tid_of(from)) << '}';
         begin_event();
-        fmt::format_to(it, FMT_COMPILE(R"({{"name":"message","cat":"message","ph":"f","bp":"e","id":{},"ts":{},"pid":{},"tid":{}}})"),
-                       flow_id, micros_text(std::max(receives[k], sends[k])), pid_of(to),
-                       pair.second == 0 ? driver_tid : tid_of(to));
+        sink << R"({"name":"message","cat":"message","ph":"f","bp":"e","id":)" << flow_id << ",\"ts\":"
+             << micros_text(std::max(receives[k], sends[k])) << ",\"pid\":" << pid_of(to)
+             << ",\"tid\":" << (pair.second == 0 ? driver_tid : tid_of(to)) << '}';
       }
-      if (buffer.size() > (1 << 20)) flush();
     }
   }
 
   for (const auto& sample : driver.queue) {
     begin_event();
-    fmt::format_to(it, FMT_COMPILE(R"({{"name":"driver queue","ph":"C","ts":{},"pid":{},"args":{{"pending":{},"running":{}}}}})"),
-                   micros_text(sample.time_ns), pid_of(driver), sample.pending, sample.running);
+    sink << R"({"name":"driver queue","ph":"C","ts":)" << micros_text(sample.time_ns) << ",\"pid\":" << pid_of(driver)
+         << R"(,"args":{"pending":)" << sample.pending << ",\"running\":" << sample.running << "}}";
   }
 
   nlohmann::json other{{"generator", "multirank"},
@@ -224,8 +234,8 @@ void write_trace_json(const ProfileRun& run, std::ostream& out, std::size_t max_
                       {"error_ns", std::max(lane.header.clock_start.error_ns, lane.header.clock_end.error_ns)}});
   }
   other["clocks"] = clocks;
-  fmt::format_to(it, "\n],\"otherData\":{}}}\n", other.dump());
-  flush();
+  end_rare();
+  sink << "\n],\"otherData\":" << std::string_view(other.dump()) << "}\n";
 }
 
 }  // namespace multirank::detail

@@ -17,6 +17,28 @@ struct FixedDecimal {
   int places;
 };
 
+/// Writes `units` / 10^places with exactly `places` decimals at `at` (room for 48 characters);
+/// returns the end.
+inline char* write_fixed_decimal(char* at, std::int64_t units, int places) {
+  // Magnitude as unsigned, so the most negative value has one too.
+  std::uint64_t magnitude = static_cast<std::uint64_t>(units);
+  if (units < 0) {
+    *at++ = '-';
+    magnitude = ~magnitude + 1;
+  }
+  std::uint64_t scale = 1;
+  for (int i = 0; i < places; ++i) scale *= 10;
+  at = std::to_chars(at, at + 24, magnitude / scale).ptr;
+  *at++ = '.';
+  // The fraction, zero-padded on the left to `places` digits.
+  std::uint64_t fraction = magnitude % scale;
+  for (int i = places - 1; i >= 0; --i) {
+    at[i] = static_cast<char>('0' + fraction % 10);
+    fraction /= 10;
+  }
+  return at + places;
+}
+
 /// Nanoseconds as microseconds, 3 decimals.
 inline FixedDecimal micros_text(std::int64_t ns) { return {ns, 3}; }
 /// Nanoseconds as seconds, 9 decimals.
@@ -31,24 +53,7 @@ struct fmt::formatter<multirank::detail::FixedDecimal> {
   template <class Context>
   auto format(const multirank::detail::FixedDecimal& value, Context& context) const {
     char text[48];
-    char* at = text;
-    // Magnitude as unsigned, so the most negative value has one too.
-    std::uint64_t magnitude = static_cast<std::uint64_t>(value.units);
-    if (value.units < 0) {
-      *at++ = '-';
-      magnitude = ~magnitude + 1;
-    }
-    std::uint64_t scale = 1;
-    for (int i = 0; i < value.places; ++i) scale *= 10;
-    at = std::to_chars(at, text + sizeof text, magnitude / scale).ptr;
-    *at++ = '.';
-    // The fraction, zero-padded on the left to `places` digits.
-    std::uint64_t fraction = magnitude % scale;
-    for (int i = value.places - 1; i >= 0; --i) {
-      at[i] = static_cast<char>('0' + fraction % 10);
-      fraction /= 10;
-    }
-    at += value.places;
+    char* at = multirank::detail::write_fixed_decimal(text, value.units, value.places);
     return std::copy(text, at, context.out());
   }
 };

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <string_view>
 #include <map>
 #include <string>
@@ -87,6 +88,8 @@ struct RankLog {
 };
 
 /// The log as JSON lines: a header object, then one compact array per event.
+void write_rank_log(const RankLog& log, std::ostream& out);
+/// The same, as a string.
 std::string format_rank_log(const RankLog& log);
 /// Reads a log written by format_rank_log; a DecodeError naming `source` and the line if it is
 /// not one.
