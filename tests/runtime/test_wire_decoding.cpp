@@ -3,6 +3,7 @@
 // into a DecodeError or an error for the task concerned, never a crash or an unbounded allocation.
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <optional>
@@ -213,6 +214,16 @@ TEST_CASE("values read off the wire are checked", "[wire]") {
     CHECK_THROWS_WITH(decode_all<std::vector<double>>(bytes), Catch::Contains("claims"));
     CHECK_THROWS_WITH(decode_all<std::string>(bytes), Catch::Contains("claims"));
     CHECK_THROWS_AS(decode_all<std::vector<std::tuple<>>>(bytes), DecodeError);
+  }
+  SECTION("a garbled container count inside a Boost archive is refused before allocating") {
+    auto bytes = encode_to_bytes(Labelled{1.0, {"one", "two", "three"}});
+    // After the blob length (8 bytes) and the archive's class information, x (8 bytes), then
+    // the labels' count (8 bytes): found by its value, 3.
+    const auto count_at = std::search_n(bytes.begin() + 8, bytes.end(), 1, char{3}) - bytes.begin();
+    REQUIRE(count_at + 8 <= static_cast<std::ptrdiff_t>(bytes.size()));
+    const std::uint64_t garbled = std::uint64_t{1} << 61;
+    std::memcpy(bytes.data() + count_at, &garbled, sizeof garbled);
+    CHECK_THROWS_WITH(decode_all<Labelled>(bytes), Catch::Contains("claims 2305843009213693952 elements"));
   }
   SECTION("bytes left after the value mean another type was sent") {
     const auto bytes = encode_to_bytes(std::string("two words"));

@@ -154,6 +154,8 @@ class ReaderStreambuf : public std::streambuf {
     auto* base = const_cast<char*>(bytes.data());
     setg(base, base, base + bytes.size());
   }
+  /// Bytes not read yet.
+  std::size_t remaining() const { return static_cast<std::size_t>(egptr() - gptr()); }
 
  protected:
   int_type underflow() override {

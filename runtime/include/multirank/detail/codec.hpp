@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <array>
 #include <boost/archive/archive_exception.hpp>
-#include <boost/archive/binary_iarchive.hpp>
 #include <boost/archive/binary_oarchive.hpp>
 #include <cstdint>
 #include <optional>
@@ -19,6 +18,7 @@
 #include <vector>
 
 #include "multirank/detail/byte_buffer.hpp"
+#include "multirank/detail/checked_archive.hpp"
 
 namespace multirank::detail {
 
@@ -188,14 +188,13 @@ void decode(ByteReader& in, T& value) {
     const auto length = decode_count(in, 1);
     ReaderStreambuf stream(in.take(length));
     try {
-      boost::archive::binary_iarchive archive(stream, boost_archive_flags);
+      CheckedBinaryIarchive archive(stream, boost_archive_flags);
       archive >> value;
     } catch (const boost::archive::archive_exception& e) {
       throw DecodeError(std::string("Boost.Serialization could not read the value: ") + e.what());
     } catch (const std::exception& e) {
-      // A garbled count inside the archive surfaces as std::length_error or std::bad_alloc from
-      // the container being loaded, and a type's own load() may throw anything: all are bytes
-      // that do not read as a T.
+      // A garbled count inside the archive is refused by the archive (DecodeError), and a type's
+      // own load() may throw anything: all are bytes that do not read as a T.
       throw DecodeError(std::string("Boost.Serialization could not read the value (") + e.what() +
                         ")");
     }
