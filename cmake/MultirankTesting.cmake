@@ -7,9 +7,9 @@
 # (one that checks what a whole Runtime's lifetime leaves behind) instead of the shared one.
 find_package(Catch2 2 REQUIRED)
 
-# Catch2's implementation, compiled once. The ASan preset builds it without instrumentation and
-# unoptimised (MULTIRANK_CATCH2_FLAGS): the test framework is not what the sanitizers check, and
-# UBSan at -O1 tripled its compile time.
+# Catch2's implementation, compiled once. The ASan preset builds it without instrumentation
+# (MULTIRANK_CATCH2_FLAGS): the test framework is not what the sanitizers check, and it was the
+# slowest file to compile under them.
 set(MULTIRANK_CATCH2_FLAGS "" CACHE STRING "Extra compile options for Catch2's implementation")
 add_library(multirank_catch2 STATIC ${CMAKE_CURRENT_LIST_DIR}/../tests/support/catch2_session.cpp)
 target_link_libraries(multirank_catch2 PUBLIC Catch2::Catch2)

@@ -32,10 +32,8 @@ fi
 # A report ends the process with a non-zero status, which fails the test; the log scan below also
 # catches reports in tests that expect a failing job (their exit status alone proves nothing).
 supp=$root/launch/sanitizers
-# allocator_may_return_null: an impossible allocation throws std::bad_alloc, as without ASan
-# (test_wire_decoding feeds Boost.Serialization garbled container counts on purpose; the decoder
-# turns the bad_alloc into a DecodeError). verify_asan_link_order: no_dlclose.so is preloaded.
-export ASAN_OPTIONS="detect_leaks=1:exitcode=23:detect_stack_use_after_return=1:check_initialization_order=1:allocator_may_return_null=1:verify_asan_link_order=0"
+# verify_asan_link_order: no_dlclose.so is preloaded (see below).
+export ASAN_OPTIONS="detect_leaks=1:exitcode=23:detect_stack_use_after_return=1:check_initialization_order=1:verify_asan_link_order=0"
 export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=24"
 export TSAN_OPTIONS="suppressions=$supp/tsan.supp:halt_on_error=0:exitcode=66:second_deadlock_stack=1:history_size=4"
@@ -65,11 +63,8 @@ run_job() {
   local built=$SECONDS
   echo "=== sanitize: $preset: test"
   local status=0
-  if [[ -n $preload ]]; then
-    LD_PRELOAD=$preload ctest --test-dir "$dir" --output-on-failure -LE "$excluded" "$@" || status=$?
-  else
-    ctest --test-dir "$dir" --output-on-failure -LE "$excluded" "$@" || status=$?
-  fi
+  env ${preload:+LD_PRELOAD="$preload"} ctest --test-dir "$dir" --output-on-failure -LE "$excluded" "$@" ||
+    status=$?
   local log=$dir/Testing/Temporary/LastTest.log
   if grep -Eq "$report_pattern" "$log"; then
     echo "=== sanitize: $preset: sanitizer reports in $log:"

@@ -1,6 +1,7 @@
 // What an image file's first bytes say: its format, the dimensions its header claims, its EXIF
-// orientation and, for JPEG, whether the data runs to its end marker. Read before decoding so a decompression bomb is
-// refused without allocating it, and a truncated JPEG (which libjpeg would pad with gray) fails.
+// orientation and, for JPEG, whether the data runs to its end marker. Read before decoding so a
+// decompression bomb is refused without allocating it, and a truncated JPEG (which libjpeg would
+// pad with gray) fails.
 #pragma once
 
 #include <cstdint>
