@@ -21,7 +21,7 @@ constexpr int tag_of(MessageKind kind) { return static_cast<int>(kind); }
 
 bool known_first_kind(std::uint16_t kind) {
   return kind >= static_cast<std::uint16_t>(MessageKind::tasks) &&
-         kind <= static_cast<std::uint16_t>(MessageKind::stop_after_loss) &&
+         kind <= static_cast<std::uint16_t>(last_message_kind) &&
          kind != static_cast<std::uint16_t>(MessageKind::continuation);
 }
 }  // namespace

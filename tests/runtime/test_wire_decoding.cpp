@@ -381,8 +381,24 @@ TEST_CASE("message headers are checked before the body is read", "[wire]") {
     header.magic = 0xdeadbeef;
     CHECK_THAT(header_problem(header, tag, 200), Catch::Contains("bad magic"));
   }
+  SECTION("every kind the runtime sends passes") {
+    const auto last = static_cast<std::uint16_t>(last_message_kind);
+    for (std::uint16_t kind = 1; kind <= last; ++kind) {
+      if (kind == static_cast<std::uint16_t>(MessageKind::continuation)) continue;
+      auto header = sound;
+      header.kind = kind;
+      CHECK(header_problem(header, kind, 200).empty());
+    }
+    // The control messages added last are the ones a stale bound would refuse.
+    for (const MessageKind kind : {MessageKind::interrupt, MessageKind::drop_queued}) {
+      auto header = sound;
+      header.kind = static_cast<std::uint16_t>(kind);
+      CHECK(header_problem(header, static_cast<int>(kind), 200).empty());
+    }
+  }
   SECTION("unknown kinds, and a continuation as a first part, are refused") {
-    for (const std::uint16_t kind : {0, 4, 12, 999}) {
+    const auto past_last = static_cast<std::uint16_t>(static_cast<int>(last_message_kind) + 1);
+    for (const std::uint16_t kind : {std::uint16_t{0}, std::uint16_t{4}, past_last, std::uint16_t{999}}) {
       auto header = sound;
       header.kind = kind;
       CHECK_THAT(header_problem(header, kind, 200),

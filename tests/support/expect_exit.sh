@@ -2,7 +2,8 @@
 # expect_exit.sh fails|succeeds SECONDS REGEX COMMAND...: passes when COMMAND ends within SECONDS,
 # with a non-zero exit status (fails) or zero (succeeds), and its whole output (stdout and stderr)
 # matches the extended REGEX (`.` matches newlines too). For behaviours seen from outside a job:
-# prompt, clear failures; clean endings.
+# prompt, clear failures; clean endings. Optional environment: REFUSE=REGEX fails a run whose
+# output matches it.
 set -u
 expect=$1 limit=$2 pattern=$3
 shift 3
@@ -19,4 +20,7 @@ fi
 if [ "$expect" = fails ] && [ "$status" -eq 0 ]; then echo "FAIL: the command succeeded"; exit 1; fi
 if [ "$expect" = succeeds ] && [ "$status" -ne 0 ]; then echo "FAIL: the command failed"; exit 1; fi
 if ! grep -Ezq -- "$pattern" <<<"$output"; then echo "FAIL: output does not match /$pattern/"; exit 1; fi
+if [ -n "${REFUSE:-}" ] && grep -Eq -- "$REFUSE" <<<"$output"; then
+  echo "FAIL: output matches /$REFUSE/"; exit 1
+fi
 echo "PASS"

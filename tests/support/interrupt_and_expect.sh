@@ -5,7 +5,7 @@
 # Optional environment: INTERRUPT_SIGNAL=TERM sends SIGTERM instead; INTERRUPT_RANKS=1 signals
 # COMMAND's child processes (mpirun's ranks, as Slurm's scancel does) instead of COMMAND itself;
 # EXPECT_STATUS=N wants exactly that exit status; EXPECT_FILE=PATH wants the run to write that
-# file (it is removed first).
+# file (it is removed first); REFUSE=REGEX fails a run whose output matches it.
 set -u
 signal=${INTERRUPT_SIGNAL:-INT}
 ready=$1 pattern=$2
@@ -45,4 +45,7 @@ if [ -n "${EXPECT_STATUS:-}" ] && [ "$status" -ne "$EXPECT_STATUS" ]; then
 fi
 if [ -n "${EXPECT_FILE:-}" ] && [ ! -e "$EXPECT_FILE" ]; then echo "FAIL: no $EXPECT_FILE"; exit 1; fi
 if ! grep -Ezq -- "$pattern" "$log"; then echo "FAIL: output does not match /$pattern/"; exit 1; fi
+if [ -n "${REFUSE:-}" ] && grep -Eq -- "$REFUSE" "$log"; then
+  echo "FAIL: output matches /$REFUSE/"; exit 1
+fi
 echo "PASS"

@@ -28,6 +28,9 @@ enum class MessageKind : std::uint16_t {
   interrupt = 12,        // driver -> worker: the job was interrupted; answer queued tasks unrun
   drop_queued = 13,      // driver -> worker: forget the tasks queued so far (they run elsewhere)
 };
+/// The highest kind a message may start with: receivers refuse anything above it, so a kind added
+/// to the enum must move this too (the wire test sends every kind up to it).
+inline constexpr MessageKind last_message_kind = MessageKind::drop_queued;
 
 inline constexpr std::uint32_t wire_magic = 0x4d524b31;  // "MRK1"
 
