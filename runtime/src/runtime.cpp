@@ -153,6 +153,8 @@ void Runtime::start(int* argc, char*** argv) {
     throw Error("a multirank::Runtime already exists in this process: create one, in main");
   }
   spdlog::set_level(spdlog::level::from_str(options_.log_level));
+  using Clock = std::chrono::steady_clock;
+  const auto starting = Clock::now();
   int initialized = 0;
   MPI_Initialized(&initialized);
   if (!initialized) {
@@ -174,8 +176,14 @@ void Runtime::start(int* argc, char*** argv) {
   std::set_terminate(on_terminate);
 
   check_registries();
+  const auto initialised = Clock::now();
   profile_ = detail::ProfileSession::start_if_enabled(*comm_, options_);
   detail::ProfileRecorder* recorder = profile_ ? &profile_->recorder() : nullptr;
+  spdlog::debug("multirank: rank {}: starting took {:.4f} s: MPI_Init and the registry check {:.4f}, "
+                "the profile's start {:.4f}",
+                comm_->rank(), std::chrono::duration<double>(Clock::now() - starting).count(),
+                std::chrono::duration<double>(initialised - starting).count(),
+                std::chrono::duration<double>(Clock::now() - initialised).count());
 
   if (comm_->rank() != 0) {
     // A worker never returns to main, so it finalises MPI here even when the program
@@ -264,6 +272,8 @@ int Runtime::close() noexcept {
       spdlog::error("multirank: ending the processes failed: {}", e.what());
     }
   }
+  using Clock = std::chrono::steady_clock;
+  const auto closing = Clock::now();
   try {
     if (engine_) engine_->shutdown();  // waits for outstanding work, then stops the worker ranks
   } catch (const std::exception& e) {
@@ -275,18 +285,29 @@ int Runtime::close() noexcept {
   objects_.reset();
   engine_.reset();
   fatal_error_profile.store(nullptr);
+  const auto stopped = Clock::now();
   if (profile_ && ranks_lost) {
     profile_->save_on_fatal_error();  // the lost ranks' logs are gone: rank 0's own, marked so
   } else if (profile_) {
     profile_->finish();  // gathers every rank's log; rank 0 starts writing the reports
   }
+  const int rank = comm_->rank();
   comm_.reset();
+  const auto gathered = Clock::now();
   if (owns_mpi_ && ranks_lost) {
     finalize_within(std::chrono::seconds(5), 0);
   } else if (owns_mpi_) {
     MPI_Finalize();
   }
+  const auto finalized = Clock::now();
   profile_.reset();  // after MPI_Finalize, which the writing overlaps: waits for the files
+  // Where a job's last moments go (shutdown's share of a short job's wall time is its overhead).
+  auto seconds = [](Clock::duration span) { return std::chrono::duration<double>(span).count(); };
+  spdlog::debug("multirank: rank {}: closing took {:.4f} s: stopping the workers {:.4f}, the profile's "
+                "gathering {:.4f}, MPI_Finalize {:.4f}, then waiting for the profile's files {:.4f}",
+                rank, seconds(Clock::now() - closing), seconds(stopped - closing),
+                seconds(gathered - stopped), seconds(finalized - gathered),
+                seconds(Clock::now() - finalized));
   signals_.reset();
   current_runtime.store(nullptr);
   return signal;
