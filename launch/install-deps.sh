@@ -16,7 +16,7 @@ packages=(
   libboost-serialization-dev libspdlog-dev libfmt-dev
   # tests, apps and benchmarks
   catch2 nlohmann-json3-dev libcli11-dev
-  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libpng-dev
+  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libpng-dev libjpeg62-turbo-dev
   # Python peers of the benchmarks
   python3 python3-mpi4py python3-pil
   # launch tests: a single-node Slurm (slurmctld, slurmd, sbatch/srun, munge) and namespace "hosts"

@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <cctype>
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgcodecs.hpp>  // the IMREAD_ and IMWRITE_ flags only: the codecs are a plugin
 #include <opencv2/imgproc.hpp>
 
 #include "image_header.hpp"
+#include "jpeg_codec.hpp"
+#include "opencv_codecs.hpp"
 #include "png_gray_alpha.hpp"
 
 namespace grayscale {
@@ -61,19 +63,19 @@ cv::Mat oriented(const cv::Mat& image, int orientation) {
 }
 
 Decoded decode(const std::vector<std::uint8_t>& input, const ImageHeader& header) {
-  // JPEG: IMREAD_GRAYSCALE takes libjpeg's luma path (CMYK, inverted Adobe CMYK included, is
-  // converted by OpenCV). The others: IMREAD_UNCHANGED, the one flag that keeps alpha and 16-bit
-  // samples. OpenCV 4.6 applies a TIFF's orientation tag itself (8 and 16 bits, checked), and
-  // that of JPEG only without IMREAD_UNCHANGED, never PNG's or WebP's: JPEG is told to ignore
-  // it, and the header's orientation is applied here to every format but TIFF.
+  // JPEG: libjpeg's luma path (jpeg_codec.cpp); CMYK, inverted Adobe CMYK included, goes to
+  // OpenCV with IMREAD_GRAYSCALE, which converts it. The others: IMREAD_UNCHANGED, the one flag
+  // that keeps alpha and 16-bit samples. OpenCV 4.6 applies a TIFF's orientation tag itself (8
+  // and 16 bits, checked), and that of JPEG only without IMREAD_UNCHANGED, never PNG's or WebP's:
+  // JPEG is told to ignore it, and the header's orientation is applied here to every format but
+  // TIFF.
   const ImageFormat format = header.format;
-  const int flags = format == ImageFormat::jpeg ? (cv::IMREAD_GRAYSCALE | cv::IMREAD_IGNORE_ORIENTATION)
-                                                : cv::IMREAD_UNCHANGED;
   cv::Mat image;
-  try {
-    image = cv::imdecode(cv::_InputArray(input), flags);
-  } catch (const cv::Exception& e) {
-    throw ConversionError("corrupt " + format_name(format) + " data (" + e.err + ")");
+  if (format == ImageFormat::jpeg) image = decode_jpeg_luma(input);
+  if (image.empty()) {
+    const int flags = format == ImageFormat::jpeg ? (cv::IMREAD_GRAYSCALE | cv::IMREAD_IGNORE_ORIENTATION)
+                                                  : cv::IMREAD_UNCHANGED;
+    image = opencv_decode(input, flags, format_name(format));
   }
   if (image.empty()) throw ConversionError("truncated or corrupt " + format_name(format) + " data");
   image = to_8bit(image);
@@ -111,18 +113,10 @@ std::vector<std::uint8_t> encode(const Decoded& decoded, const std::string& exte
   if (with_alpha) {
     cv::merge(std::vector<cv::Mat>{decoded.gray, decoded.gray, decoded.gray, decoded.alpha}, image);
   }
+  if (extension == ".jpg" || extension == ".jpeg") return encode_jpeg_gray(image, settings.quality);
   std::vector<int> params;
-  if (extension == ".jpg" || extension == ".jpeg") params = {cv::IMWRITE_JPEG_QUALITY, settings.quality};
   if (extension == ".webp") params = {cv::IMWRITE_WEBP_QUALITY, settings.quality};
-  std::vector<std::uint8_t> out;
-  bool written = false;
-  try {
-    written = cv::imencode(extension, image, out, params);
-  } catch (const cv::Exception& e) {
-    throw ConversionError("cannot encode as " + extension + ": " + e.err);
-  }
-  if (!written) throw ConversionError("cannot encode as " + extension);
-  return out;
+  return opencv_encode(extension, image, params);
 }
 
 }  // namespace
