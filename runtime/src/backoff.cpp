@@ -32,8 +32,6 @@ void Backoff::pause() {
   nap_ = std::min(nap_ * 2, max_nap_);
 }
 
-void Backoff::nap_long() const { sleep_for(max_nap_); }
-
 WaitPolicy WaitPolicy::of(const RuntimeOptions& options) {
   return WaitPolicy{options.spin_window, options.max_nap, options.spin_yield};
 }

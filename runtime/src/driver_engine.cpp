@@ -498,12 +498,16 @@ bool DriverEngine::all_idle() {
 
 void DriverEngine::background_main() {
   // While a user thread waits (and so drives progress), this thread only checks in rarely.
-  WaitPolicy rare = wait_policy_;
-  rare.max_nap *= 10;
-  const Backoff idle(wait_policy_);
-  const Backoff covered(rare);
-  while (!stopping_.load(std::memory_order_acquire)) {
-    (waiters_.load(std::memory_order_acquire) > 0 ? covered : idle).nap_long();
+  const auto idle_nap = wait_policy_.max_nap;
+  const auto covered_nap = 10 * wait_policy_.max_nap;
+  for (;;) {
+    {
+      std::unique_lock lock(background_nap_mutex_);
+      const auto nap = waiters_.load(std::memory_order_acquire) > 0 ? covered_nap : idle_nap;
+      if (background_nap_.wait_for(lock, nap, [this] { return stopping_.load(std::memory_order_acquire); })) {
+        return;
+      }
+    }
     // Only for liveness while the user's threads are busy elsewhere: a waiting thread drives
     // progress itself, with lower latency than a wake-up would give, and a thread that has just
     // submitted is left to finish what it is doing before callbacks fire (as in Python, where
@@ -524,7 +528,11 @@ void DriverEngine::background_main() {
 void DriverEngine::shutdown() {
   if (stopping_.load()) return;
   wait_until([this] { return all_idle(); }, std::nullopt);
-  stopping_.store(true, std::memory_order_release);
+  {
+    std::lock_guard lock(background_nap_mutex_);
+    stopping_.store(true, std::memory_order_release);
+  }
+  background_nap_.notify_all();
   if (background_.joinable()) background_.join();
   if (local_worker_.joinable()) local_worker_.join();
   std::lock_guard engine(engine_mutex_);

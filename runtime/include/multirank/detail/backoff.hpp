@@ -46,8 +46,6 @@ class Backoff {
   }
   /// Nothing happened this round: return at once while inside the spin window, else sleep.
   void pause();
-  /// Sleeps for the longest nap, for threads that only need to look in now and then.
-  void nap_long() const;
 
  private:
   std::chrono::microseconds spin_window_;

@@ -13,6 +13,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -327,6 +328,10 @@ class DriverEngine {
   Clock::time_point grace_end_{};       // engine_mutex_
   std::thread local_worker_;
   std::thread background_;
+  // The background thread naps on this between its rare checks, so that shutdown wakes it at
+  // once instead of waiting out a nap (up to 10 x max_nap: 50 ms in the grayscale app).
+  std::mutex background_nap_mutex_;
+  std::condition_variable background_nap_;
   ProfileRecorder* recorder_ = nullptr;
 };
 
