@@ -2,6 +2,9 @@
 // next image exclude each other, so every image is either claimed here or left to the ranks.
 #include "head_start.hpp"
 
+#include <sched.h>
+#include <unistd.h>
+
 namespace grayscale {
 
 HeadStart::HeadStart(std::size_t count, std::function<ConversionRequest(std::size_t)> request_for)
@@ -14,6 +17,10 @@ HeadStart::~HeadStart() {
 
 std::size_t HeadStart::stop() {
   std::lock_guard lock(mutex_);
+  if (!stopping_ && thread_id_ != 0) {
+    const sched_param normal{};
+    ::sched_setscheduler(thread_id_, SCHED_OTHER, &normal);  // EPERM without the right: left idle
+  }
   stopping_ = true;
   return claimed_;
 }
@@ -25,11 +32,20 @@ std::vector<ConversionOutcome> HeadStart::finish() {
 }
 
 void HeadStart::convert_all() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    const sched_param idle{};
+    if (::sched_setscheduler(0, SCHED_IDLE, &idle) == 0) thread_id_ = ::gettid();
+  }
   for (;;) {
     std::size_t index = 0;
     {
       std::lock_guard lock(mutex_);
-      if (stopping_ || claimed_ == count_) return;
+      if (stopping_ || claimed_ == count_) {
+        thread_id_ = 0;  // stop() must not touch a thread that is gone
+        return;
+      }
       index = claimed_++;
     }
     // Only this thread touches outcomes_ until finish() has joined it.
