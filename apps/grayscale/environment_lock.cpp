@@ -15,21 +15,18 @@ namespace {
 // Writers first: glibc's default lets a steady stream of readers keep a writer out for ever.
 pthread_rwlock_t environment_lock = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
 
-class ReadingEnvironment {
+/// Holds environment_lock, for reading (pthread_rwlock_rdlock) or changing (..._wrlock), while
+/// in scope.
+template <int (*take)(pthread_rwlock_t*)>
+class HeldEnvironment {
  public:
-  ReadingEnvironment() noexcept { pthread_rwlock_rdlock(&environment_lock); }
-  ~ReadingEnvironment() { pthread_rwlock_unlock(&environment_lock); }
-  ReadingEnvironment(const ReadingEnvironment&) = delete;
-  ReadingEnvironment& operator=(const ReadingEnvironment&) = delete;
+  HeldEnvironment() noexcept { take(&environment_lock); }
+  ~HeldEnvironment() { pthread_rwlock_unlock(&environment_lock); }
+  HeldEnvironment(const HeldEnvironment&) = delete;
+  HeldEnvironment& operator=(const HeldEnvironment&) = delete;
 };
-
-class ChangingEnvironment {
- public:
-  ChangingEnvironment() noexcept { pthread_rwlock_wrlock(&environment_lock); }
-  ~ChangingEnvironment() { pthread_rwlock_unlock(&environment_lock); }
-  ChangingEnvironment(const ChangingEnvironment&) = delete;
-  ChangingEnvironment& operator=(const ChangingEnvironment&) = delete;
-};
+using ReadingEnvironment = HeldEnvironment<pthread_rwlock_rdlock>;
+using ChangingEnvironment = HeldEnvironment<pthread_rwlock_wrlock>;
 
 /// glibc's definition of `name`, the one these hide.
 template <class Function>

@@ -8,7 +8,8 @@
 #include <thread>
 #include <vector>
 
-TEST_CASE("the environment can be read while another thread adds to it", "[grayscale][environment]") {
+TEST_CASE("the environment can be read while another thread adds to it",
+          "[grayscale][environment]") {
   std::atomic<bool> adding{true};
   std::atomic<long> reads{0};
   std::vector<std::thread> readers;
