@@ -58,7 +58,12 @@ Decoding decode_into(std::span<const std::uint8_t> input, cv::Mat& gray, ErrorTr
   }
   codec.out_color_space = JCS_GRAYSCALE;
   jpeg_start_decompress(&codec);
-  gray.create(static_cast<int>(codec.output_height), static_cast<int>(codec.output_width), CV_8UC1);
+  try {
+    gray.create(static_cast<int>(codec.output_height), static_cast<int>(codec.output_width), CV_8UC1);
+  } catch (...) {  // out of memory: OpenCV's exception, not libjpeg's longjmp
+    jpeg_destroy_decompress(&codec);
+    throw;
+  }
   while (codec.output_scanline < codec.output_height) {
     JSAMPROW row = gray.ptr<JSAMPLE>(static_cast<int>(codec.output_scanline));
     jpeg_read_scanlines(&codec, &row, 1);

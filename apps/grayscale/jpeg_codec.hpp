@@ -1,8 +1,7 @@
 // JPEG through libjpeg(-turbo) itself, for the common case: a gray, YCbCr or RGB JPEG decoded
-// straight to luma, and 8-bit gray encoded as JPEG. Why not OpenCV's imgcodecs here: loading it
-// brings GDAL, GDCM and over a hundred other libraries, about 70 ms of CPU at every process start
-// (measured: 4 ms without it), which each rank pays before its first image. The settings are the
-// ones OpenCV uses, so the outputs are byte-identical to what cv::imdecode/cv::imencode gave.
+// straight to luma, and 8-bit gray encoded as JPEG, so that most jobs never load OpenCV's image
+// codecs (opencv_codecs.hpp says why that matters). The settings are the ones OpenCV uses, so the
+// outputs are byte-identical to what cv::imdecode/cv::imencode gave.
 #pragma once
 
 #include <cstdint>

@@ -179,11 +179,12 @@ void Runtime::start(int* argc, char*** argv) {
   const auto initialised = Clock::now();
   profile_ = detail::ProfileSession::start_if_enabled(*comm_, options_);
   detail::ProfileRecorder* recorder = profile_ ? &profile_->recorder() : nullptr;
+  const auto started = Clock::now();
   spdlog::debug("multirank: rank {}: starting took {:.4f} s: MPI_Init and the registry check {:.4f}, "
                 "the profile's start {:.4f}",
-                comm_->rank(), std::chrono::duration<double>(Clock::now() - starting).count(),
+                comm_->rank(), std::chrono::duration<double>(started - starting).count(),
                 std::chrono::duration<double>(initialised - starting).count(),
-                std::chrono::duration<double>(Clock::now() - initialised).count());
+                std::chrono::duration<double>(started - initialised).count());
 
   if (comm_->rank() != 0) {
     // A worker never returns to main, so it finalises MPI here even when the program
