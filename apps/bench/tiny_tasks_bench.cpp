@@ -1,6 +1,7 @@
 // multirank-tiny-tasks: many tiny tasks through Executor.map, timed; the workload on which the
 // profiler's recording overhead is measured (apps/bench/profile_overhead.sh runs it with and
-// without MULTIRANK_PROFILE). Prints each repetition and "timed_seconds=<median>".
+// without MULTIRANK_PROFILE). Prints each repetition and "timed_seconds=<median>". --task-us U
+// makes each task busy for U microseconds (the same map, tasks of a known size).
 // --recording-cost instead times what profiling adds to running one tiny task record, on this
 // process alone: the same record executed with and without a recorder, interleaved, best of
 // several rounds (robust to a noisy machine, where whole runs vary by tens of percent).
@@ -9,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ranges>
+#include <tuple>
 #include <vector>
 
 #include "multirank/detail/codec.hpp"
@@ -20,6 +22,16 @@
 namespace {
 int square(int x) { return x * x; }
 MULTIRANK_TASK(square);
+
+/// square, after keeping the core busy for `busy_us` microseconds: tasks of a known size, to see
+/// how the runtime's and the profiler's costs shrink against the work.
+int busy_square(int x, int busy_us) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(busy_us);
+  while (std::chrono::steady_clock::now() < until) {
+  }
+  return x * x;
+}
+MULTIRANK_TASK(busy_square);
 
 /// Nanoseconds per execution of a square(7) task record, without and with a profile recorder.
 std::pair<double, double> recording_cost_ns(int records, int rounds) {
@@ -65,6 +77,9 @@ int main(int argc, char** argv) {
   cli.add_option("--tasks", tasks, "tasks per map")->check(CLI::PositiveNumber);
   cli.add_option("--chunksize", chunksize, "map chunksize (1: one task record per task)")->check(CLI::PositiveNumber);
   cli.add_option("--repeat", repeat, "timed maps; the median is reported")->check(CLI::PositiveNumber);
+  int busy_us = 0;
+  cli.add_option("--task-us", busy_us, "each task keeps its core busy this many microseconds first (0: none)")
+      ->check(CLI::NonNegativeNumber);
   bool recording_cost = false;
   cli.add_flag("--recording-cost", recording_cost,
                "time what profiling adds to executing one tiny task record, on this process alone");
@@ -81,7 +96,14 @@ int main(int argc, char** argv) {
   for (int run = 0; run < repeat; ++run) {
     long long sum = 0;
     const auto start = std::chrono::steady_clock::now();
-    for (int value : executor.map(square, std::views::iota(0, tasks), {.chunksize = chunksize})) sum += value;
+    if (busy_us == 0) {
+      for (int value : executor.map(square, std::views::iota(0, tasks), {.chunksize = chunksize})) sum += value;
+    } else {
+      std::vector<std::tuple<int, int>> arguments;
+      arguments.reserve(static_cast<std::size_t>(tasks));
+      for (int i = 0; i < tasks; ++i) arguments.emplace_back(i, busy_us);
+      for (int value : executor.starmap(busy_square, arguments, {.chunksize = chunksize})) sum += value;
+    }
     seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     std::printf("run %d: %d tasks in %.4f s (%.0f tasks/s)%s\n", run + 1, tasks, seconds.back(),
                 tasks / seconds.back(), sum == -1 ? "!" : "");
