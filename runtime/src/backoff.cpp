@@ -33,7 +33,12 @@ void Backoff::pause() {
 }
 
 WaitPolicy WaitPolicy::of(const RuntimeOptions& options) {
-  return WaitPolicy{options.spin_window, options.max_nap, options.spin_yield};
+  return WaitPolicy{options.spin_window, options.max_nap, options.spin_yield.value_or(false)};
+}
+
+bool spinning_should_yield(int ranks_on_node, bool driver_worker_thread_here, unsigned cores) {
+  const unsigned busy = static_cast<unsigned>(ranks_on_node) + (driver_worker_thread_here ? 1U : 0U);
+  return busy > std::max(cores, 1U);
 }
 
 }  // namespace multirank::detail

@@ -45,6 +45,13 @@ void append_task_record(ByteWriter& out, const TaskRecord& record) {
   out.write(record.items.data(), record.items.size());
 }
 
+bool driver_runs_tasks(const Communicator& comm, const RuntimeOptions& options) {
+  const bool core_per_rank =
+      static_cast<unsigned>(comm.ranks_on_node()) <= std::thread::hardware_concurrency();
+  return comm.size() == 1 || options.driver_works == DriverWorks::always ||
+         (options.driver_works == DriverWorks::automatic && core_per_rank);
+}
+
 DriverEngine::DriverEngine(const Communicator& comm, const RuntimeOptions& options,
                            ProfileRecorder* recorder)
     : comm_(comm),
@@ -57,10 +64,7 @@ DriverEngine::DriverEngine(const Communicator& comm, const RuntimeOptions& optio
     slots_.push_back(WorkerSlot{rank, {}, {}});
     outboxes_.push_back(std::make_unique<MessageBuilder>());
   }
-  const bool core_per_rank =
-      static_cast<unsigned>(comm.ranks_on_node()) <= std::thread::hardware_concurrency();
-  const bool works = comm.size() == 1 || options.driver_works == DriverWorks::always ||
-                     (options.driver_works == DriverWorks::automatic && core_per_rank);
+  const bool works = driver_runs_tasks(comm, options);
   last_activity_ = Clock::now().time_since_epoch().count();
   last_heard_.assign(static_cast<std::size_t>(comm.size()), Clock::now());
   task_timeouts_used_.store(options.task_timeout.count() > 0);

@@ -59,7 +59,11 @@ RuntimeOptions RuntimeOptions::from_env() {
     }
   }
   if (const char* v = variable("MULTIRANK_SPIN_YIELD")) {
-    options.spin_yield = flag("MULTIRANK_SPIN_YIELD", v, "1 or 0");
+    if (std::string_view(v) == "auto") {
+      options.spin_yield.reset();
+    } else {
+      options.spin_yield = flag("MULTIRANK_SPIN_YIELD", v, "auto, 1 or 0");
+    }
   }
   if (const char* v = variable("MULTIRANK_WORKER_TIMEOUT_S"))
     options.worker_timeout = std::chrono::seconds(positive_integer("MULTIRANK_WORKER_TIMEOUT_S", v, 0));

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "multirank/detail/backoff.hpp"
 #include "multirank/detail/communicator.hpp"
 #include "multirank/detail/driver_engine.hpp"
 #include "multirank/detail/interruption.hpp"
@@ -184,6 +185,16 @@ void Runtime::start(int* argc, char*** argv) {
   std::set_terminate(on_terminate);
 
   check_registries();
+  if (!options_.spin_yield) {
+    const auto& hosts = comm_->hosts();
+    const bool drivers_node = hosts.at(0) == hosts.at(static_cast<std::size_t>(comm_->rank()));
+    options_.spin_yield = detail::spinning_should_yield(
+        comm_->ranks_on_node(), drivers_node && detail::driver_runs_tasks(*comm_, options_),
+        std::thread::hardware_concurrency());
+    spdlog::debug("multirank: rank {}: {} ranks on this node, {} cores: spinning threads {}", comm_->rank(),
+                  comm_->ranks_on_node(), std::thread::hardware_concurrency(),
+                  *options_.spin_yield ? "yield" : "do not yield");
+  }
   const auto initialised = Clock::now();
   profile_ = detail::ProfileSession::start_if_enabled(*comm_, options_);
   detail::ProfileRecorder* recorder = profile_ ? &profile_->recorder() : nullptr;

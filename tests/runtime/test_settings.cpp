@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 
+#include "multirank/detail/backoff.hpp"
 #include "multirank/detail/codec.hpp"
 #include "multirank/error.hpp"
 #include "multirank/options.hpp"
@@ -53,6 +54,35 @@ TEST_CASE("settings come from MULTIRANK_* variables", "[settings]") {
     ScopedEnv bad("MULTIRANK_TASK_TIMEOUT_S", "-1");
     CHECK_THROWS_WITH(multirank::RuntimeOptions::from_env(),
                       Catch::Contains("MULTIRANK_TASK_TIMEOUT_S='-1'"));
+  }
+}
+
+TEST_CASE("spinning threads yield where a node's busy threads outnumber its cores", "[settings]") {
+  using multirank::detail::spinning_should_yield;
+  SECTION("automatic unless MULTIRANK_SPIN_YIELD says otherwise") {
+    CHECK_FALSE(multirank::RuntimeOptions::from_env().spin_yield.has_value());
+    {
+      ScopedEnv on("MULTIRANK_SPIN_YIELD", "1");
+      CHECK(multirank::RuntimeOptions::from_env().spin_yield == true);
+    }
+    {
+      ScopedEnv off("MULTIRANK_SPIN_YIELD", "0");
+      CHECK(multirank::RuntimeOptions::from_env().spin_yield == false);
+    }
+    {
+      ScopedEnv automatic("MULTIRANK_SPIN_YIELD", "auto");
+      CHECK_FALSE(multirank::RuntimeOptions::from_env().spin_yield.has_value());
+    }
+    ScopedEnv bad("MULTIRANK_SPIN_YIELD", "sometimes");
+    CHECK_THROWS_WITH(multirank::RuntimeOptions::from_env(), Catch::Contains("MULTIRANK_SPIN_YIELD='sometimes'"));
+  }
+  SECTION("the automatic choice counts the driver's worker thread on its node") {
+    CHECK(spinning_should_yield(2, true, 2));    // np 2 on 2 cores, the driver working too
+    CHECK_FALSE(spinning_should_yield(2, false, 2));
+    CHECK(spinning_should_yield(3, false, 2));   // the mpi4py.futures layout on 2 cores
+    CHECK_FALSE(spinning_should_yield(8, true, 16));
+    CHECK(spinning_should_yield(2, false, 0));   // core count unknown: taken as one
+    CHECK_FALSE(spinning_should_yield(1, false, 0));
   }
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -26,10 +27,15 @@ struct RuntimeOptions {
   std::uint32_t max_window_items = 1024;
   /// MULTIRANK_DRIVER_WORKS = auto | 1 | 0.
   DriverWorks driver_works = DriverWorks::automatic;
-  /// Whether a spinning rank yields its core (sched_yield) to other runnable processes. Off by
-  /// default: measured with 3 ranks on 2 cores of a VM, yielding doubled the task round trip
-  /// (13.3 vs 7.3 µs) and cut map throughput by a fifth (MULTIRANK_SPIN_YIELD = 0 | 1).
-  bool spin_yield = false;
+  /// Whether a spinning thread yields its core (sched_yield) to other runnable threads
+  /// (MULTIRANK_SPIN_YIELD = auto | 1 | 0). Unset (auto): yield where the node runs more busy
+  /// threads than it has cores (its ranks, plus the driver's worker thread on the driver's node;
+  /// spinning_should_yield). Measured on the 2-core VM, np 2: with 1 ms tasks a map took 0.78-0.81
+  /// s without yielding and 0.51-0.52 with it (ideal 0.50: the waiting threads' spinning took the
+  /// cores the tasks needed), 100 µs tasks 0.97 against 0.54-0.62 s, the chunksize-1 map of empty
+  /// tasks 0.66-0.80 against 1.56-2.36 million tasks/s; the price is the round trip of one task in
+  /// flight, 2.2-2.8 against 9.8-15.6 µs (np 3: 2.2-2.4 against 4.2 µs).
+  std::optional<bool> spin_yield;
   /// Largest single MPI message; bigger payloads are split (MULTIRANK_MAX_MESSAGE_BYTES).
   std::size_t max_message_bytes = std::size_t{1} << 30;
   /// A worker rank silent this long (no heartbeat, sent every fifth of it, and no large message

@@ -22,6 +22,11 @@ struct WaitPolicy {
   static WaitPolicy of(const RuntimeOptions& options);
 };
 
+/// RuntimeOptions::spin_yield's automatic choice: whether a node's busy threads (its ranks, plus
+/// the driver's worker thread where it runs) outnumber its cores, so that a thread spinning while
+/// it waits takes a core from one that computes.
+bool spinning_should_yield(int ranks_on_node, bool driver_worker_thread_here, unsigned cores);
+
 class Backoff {
  public:
   using Clock = std::chrono::steady_clock;

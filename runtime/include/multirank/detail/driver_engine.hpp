@@ -121,6 +121,10 @@ class SubmissionQueue {
   std::atomic<std::int64_t> task_timeout_ms_{-1};
 };
 
+/// Whether the driver rank runs tasks on a worker thread of its own (RuntimeOptions::driver_works;
+/// automatic: alone, or where the node has a core per rank).
+bool driver_runs_tasks(const Communicator& comm, const RuntimeOptions& options);
+
 class DriverEngine {
  public:
   /// With a `recorder`, the engine and the driver's worker thread log to it (profiling).
