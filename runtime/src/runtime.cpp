@@ -188,12 +188,11 @@ void Runtime::start(int* argc, char*** argv) {
   if (!options_.spin_yield) {
     const auto& hosts = comm_->hosts();
     const bool drivers_node = hosts.at(0) == hosts.at(static_cast<std::size_t>(comm_->rank()));
+    const unsigned cores = std::thread::hardware_concurrency();
     options_.spin_yield = detail::spinning_should_yield(
-        comm_->ranks_on_node(), drivers_node && detail::driver_runs_tasks(*comm_, options_),
-        std::thread::hardware_concurrency());
+        comm_->ranks_on_node(), drivers_node && detail::driver_runs_tasks(*comm_, options_), cores);
     spdlog::debug("multirank: rank {}: {} ranks on this node, {} cores: spinning threads {}", comm_->rank(),
-                  comm_->ranks_on_node(), std::thread::hardware_concurrency(),
-                  *options_.spin_yield ? "yield" : "do not yield");
+                  comm_->ranks_on_node(), cores, *options_.spin_yield ? "yield" : "do not yield");
   }
   const auto initialised = Clock::now();
   profile_ = detail::ProfileSession::start_if_enabled(*comm_, options_);
