@@ -95,6 +95,9 @@ struct ConversionJob::Run {
         interrupted_by_ = e.signal();
       }
     }
+    // The probe is removed now, while this process is sure to live on: once ranks were lost the
+    // Runtime's MPI_Finalize may hang and end the process without running destructors.
+    probe_.reset();
     progress_.finish();
   }
 
