@@ -9,6 +9,22 @@
 
 namespace grayscale {
 
+namespace {
+// CLI11 2.1's PositiveNumber and NonNegativeNumber are ranges up to DBL_MAX, and their message
+// prints that bound in full (309 digits): "Value 0 not in range 0.000000 to 179769...".
+CLI::Validator number_at_least(double minimum, bool minimum_allowed) {
+  const std::string bound = (minimum_allowed ? ">= " : "> ") + CLI::detail::to_string(minimum);
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        double value = 0;
+        if (!CLI::detail::lexical_cast(text, value)) return "'" + text + "' is not a number";
+        if (value > minimum || (minimum_allowed && value == minimum)) return {};
+        return "must be " + bound + ", not " + text;
+      },
+      "NUMBER " + bound);
+}
+}  // namespace
+
 ParsedCommandLine parse_command_line(int argc, char** argv, bool speaks) {
   CommandLine options;
   CLI::App app{"Convert every image under INPUT_DIR to grayscale (ITU-R 601-2 luma, as PIL's "
@@ -23,7 +39,7 @@ ParsedCommandLine parse_command_line(int argc, char** argv, bool speaks) {
       ->capture_default_str();
   app.add_option("--prefix", options.prefix, "Prepended to each output file name (the article: grayscale_)");
   app.add_option("--max-pixels", options.max_pixels, "Refuse images whose header claims more pixels")
-      ->check(CLI::PositiveNumber)
+      ->check(number_at_least(0, false))
       ->capture_default_str();
   const std::map<std::string, IoMode> io_modes{
       {"auto", IoMode::automatic}, {"shared", IoMode::shared}, {"ship", IoMode::ship}};
@@ -35,8 +51,8 @@ ParsedCommandLine parse_command_line(int argc, char** argv, bool speaks) {
   app.add_flag("--resume", options.resume, "Skip images whose output already exists (outputs are complete by construction)");
   app.add_option("--profile", options.profile_dir, "Write per-rank timing logs and a report into this directory");
   app.add_option("--progress-interval", options.progress_interval_s,
-                 "Seconds between progress lines when stderr is not a terminal")
-      ->check(CLI::PositiveNumber)
+                 "Seconds between progress lines when stderr is not a terminal (0: a line per file)")
+      ->check(number_at_least(0, true))
       ->capture_default_str();
   app.add_flag("--quiet", options.quiet, "No progress display");
   try {

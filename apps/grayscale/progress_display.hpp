@@ -1,5 +1,5 @@
-// What rank 0 shows while images convert: a redrawn bar when stderr is a terminal, otherwise a
-// plain line every few seconds (for logs and batch jobs).
+// What rank 0 shows while images convert: a redrawn bar when stderr reaches a terminal (directly,
+// or through mpirun's), otherwise a plain line every few seconds (for logs and batch jobs).
 #pragma once
 
 #include <chrono>

@@ -6,7 +6,9 @@
 import ctypes
 import errno
 import os
+import pty
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -303,6 +305,95 @@ def wait_until_handling(pid, signum, seconds=60):
             return
         time.sleep(0.005)
     raise AssertionError(f"process {pid} never installed a handler for signal {signum}")
+
+
+def run_on_terminal(argv, seconds=TIMEOUT):
+    """Runs argv with its stderr on a new pseudo-terminal (as a user at a terminal sees it) and its
+    stdout on a pipe; returns (exit status, stdout, everything written to the terminal)."""
+    master, slave = pty.openpty()
+    process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    terminal = b""
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            if not select.select([master], [], [], 0.5)[0]:
+                continue
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: every process holding the terminal has ended
+                break
+            if not chunk:
+                break
+            terminal += chunk
+        stdout, _ = process.communicate(timeout=max(1, deadline - time.monotonic()))
+    finally:
+        os.close(master)
+        if process.poll() is None:
+            process.kill()
+    return process.returncode, stdout.decode(), terminal.decode(errors="replace")
+
+
+class Progress(unittest.TestCase):
+    """Rank 0's progress display: a bar when stderr reaches a terminal (under mpirun too, whose
+    ranks write to a pipe), plain lines otherwise, nothing with --quiet."""
+    IMAGES = 40
+    BAR = re.compile(r"\r\[([#.]{30})\] (\d+)/(\d+) files  [0-9.]+ MB/s  (ETA \d+:\d\d:\d\d|done)\x1b\[K")
+    LINE = re.compile(r"^grayscale: (\d+)/(\d+) files, [0-9.]+ MB/s, ETA \d+:\d\d:\d\d$")
+
+    @classmethod
+    def setUpClass(cls):
+        cls.root = tempfile.mkdtemp(prefix="grayscale-progress-")
+        cls.source = os.path.join(cls.root, "in")
+        # Slow enough (noise) that the run outlasts the bar's first redraw, 0.1 s in.
+        write_noise_images(cls.source, cls.IMAGES)
+        open(os.path.join(cls.source, "empty.jpg"), "wb").close()
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.root, ignore_errors=True)
+
+    def progress_command(self, out, *options):
+        return [option for option in command(self.source, os.path.join(self.root, out), *options)
+                if option != "--quiet"]
+
+    def test_bar_redrawn_on_the_terminal_that_mpirun_writes_to(self):
+        status, stdout, terminal = run_on_terminal(self.progress_command("out-bar"))
+        self.assertEqual(status, 1, terminal)  # empty.jpg fails
+        bars = self.BAR.findall(terminal)
+        self.assertTrue(bars, f"no progress bar on the terminal: {terminal!r}")
+        total = self.IMAGES + 1
+        self.assertTrue(all(int(bar[2]) == total for bar in bars), bars)
+        counts = [int(bar[1]) for bar in bars]
+        self.assertEqual(counts, sorted(counts), "files done went backwards")
+        # The last drawing is the whole bar, done, and the line is ended for what follows.
+        self.assertEqual(bars[-1], ("#" * 30, str(total), str(total), "done"))
+        self.assertRegex(terminal, r"done\x1b\[K\r?\n")
+        self.assertNotRegex(terminal, r"grayscale: \d+/\d+ files,", "plain progress lines on a terminal")
+        self.assertIn(f"{self.IMAGES} converted, 0 skipped, 1 failed", stdout)
+
+    def test_failure_line_starts_at_column_0_under_the_bar(self):
+        _, _, terminal = run_on_terminal(self.progress_command("out-failure"))
+        # Printed before any bar, after a line, or after the bar was wiped (carriage return, erase).
+        self.assertRegex(terminal, r"(^|\n|\r\x1b\[K)grayscale: failed: empty\.jpg: empty file\r?\n")
+
+    def test_plain_lines_when_stderr_is_not_a_terminal(self):
+        result = subprocess.run(self.progress_command("out-plain", "--progress-interval", "0"),
+                                capture_output=True, text=True, timeout=TIMEOUT)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertNotIn("\r", result.stderr)
+        self.assertNotIn("\x1b", result.stderr)
+        lines = [line for line in result.stderr.splitlines() if self.LINE.match(line)]
+        # An interval of 0: one line per file, done/total counting up to the whole job.
+        total = self.IMAGES + 1
+        self.assertEqual([self.LINE.match(line).groups() for line in lines],
+                         [(str(done), str(total)) for done in range(1, total + 1)], result.stderr)
+
+    def test_quiet_shows_no_progress(self):
+        status, _, terminal = run_on_terminal(command(self.source, os.path.join(self.root, "out-quiet")))
+        self.assertEqual(status, 1, terminal)
+        self.assertNotRegex(terminal, r"files( |,)", "progress shown despite --quiet")
+        self.assertIn("grayscale: failed: empty.jpg: empty file", terminal)
 
 
 class Resume(unittest.TestCase):
