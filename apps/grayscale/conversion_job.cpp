@@ -85,8 +85,7 @@ struct ConversionJob::Run {
     } catch (const multirank::Interrupted& e) {
       interrupted_by_ = e.signal();
     }
-    // What the head start converted is whole and counted, interrupted or not.
-    for (ConversionOutcome& outcome : head_start_->finish()) take_outcome(outcome, IoMode::shared);
+    take_head_start();  // when no result came back (nothing left for the ranks, or interrupted)
     if (interrupted_by_ == 0) {
       shipped_after_probe_ = unseen.size();
       try {
@@ -140,11 +139,21 @@ struct ConversionJob::Run {
     return request;
   }
 
+  /// What the head start converted is whole and counted, interrupted or not. Taken at the first
+  /// result of the ranks, so the progress display counts it from then on and not only at the end:
+  /// its last image is finished by then, or nearly (it started before the ranks' first one).
+  void take_head_start() {
+    if (head_start_taken_) return;
+    head_start_taken_ = true;
+    for (ConversionOutcome& outcome : head_start_->finish()) take_outcome(outcome, IoMode::shared);
+  }
+
   std::vector<std::size_t> run_pass(multirank::Pool& pool, const std::vector<std::size_t>& indices, IoMode mode) {
     std::vector<std::size_t> unseen;
     // Lazy: in ship mode a file is read only when its request is about to be sent.
     auto requests = indices | std::views::transform([this, mode](std::size_t i) { return request_for(i, mode); });
     for (auto&& outcome : pool.imap_unordered(convert_image, requests)) {
+      take_head_start();
       if (outcome.status == ConversionStatus::not_visible) {
         unseen.push_back(outcome.index);
       } else {
@@ -185,6 +194,7 @@ struct ConversionJob::Run {
   std::vector<Failure> failures_;
   std::size_t shipped_after_probe_ = 0;
   int interrupted_by_ = 0;
+  bool head_start_taken_ = false;
   // Last: its thread uses the members above and is stopped first.
   std::optional<HeadStart> head_start_;
 };
