@@ -38,6 +38,9 @@ MULTIRANK_TASK(fail_on);
 void nothing() {}
 MULTIRANK_TASK(nothing);
 
+std::size_t length_of(const std::string& text) { return text.size(); }
+MULTIRANK_TASK(length_of);
+
 struct Shape {
   std::string name;
   std::vector<double> sides;
@@ -148,6 +151,32 @@ TEST_CASE("map reads a lazy input only as far as results are consumed", "[execut
   }
   // At most max_in_flight chunks beyond what was consumed were ever read.
   CHECK(pulled->load() <= consumed + 8 * 10 + 10);
+}
+
+TEST_CASE("map reads a lazy input only as far as a byte budget allows", "[executor]") {
+  multirank::Executor executor;
+  constexpr std::size_t item_bytes = 100'000;
+  constexpr std::size_t budget = 10 * item_bytes;
+  auto pulled = std::make_shared<std::atomic<long>>(0);
+  auto large = std::views::iota(0L, 1'000'000L) | std::views::transform([pulled](long) {
+                 pulled->fetch_add(1);
+                 return std::string(item_bytes, 'x');
+               });
+  auto results = executor.map(length_of, large, {.max_bytes_in_flight = budget});
+  // Every worker slot keeps two items whatever the budget; beyond that, the budget's worth, and
+  // the one pulled last may pass it.
+  const long slots = multirank::Runtime::current().worker_slots();
+  const long ahead = std::max<long>(budget / item_bytes, 2 * slots) + 1;
+  long consumed = 0;
+  long most_ahead = 0;
+  for (std::size_t length : results) {
+    CHECK(length == item_bytes);
+    most_ahead = std::max(most_ahead, pulled->load() - consumed);
+    if (++consumed == 300) break;
+  }
+  CHECK(most_ahead <= ahead);
+  // Without the budget, the default of 8192 chunks in flight would have read that far ahead.
+  CHECK(pulled->load() <= consumed + ahead);
 }
 
 TEST_CASE("map with a timeout raises TimeoutError when results are late", "[executor]") {

@@ -18,6 +18,10 @@ struct MapOptions {
   Timeout timeout;
   /// Chunks submitted and not yet consumed; 0 chooses enough to keep every worker busy.
   std::size_t max_in_flight = 0;
+  /// Encoded argument bytes of those chunks; 0: no limit. For inputs that carry their data (file
+  /// contents shipped to workers): the input is read ahead only that far. A soft limit: it may be
+  /// passed by the last chunk pulled, and every worker slot keeps two chunks whatever their size.
+  std::size_t max_bytes_in_flight = 0;
   /// Told how many items have finished, for a progress bar.
   std::shared_ptr<ProgressObserver> progress;
 };

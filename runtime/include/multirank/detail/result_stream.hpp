@@ -1,5 +1,6 @@
 // The lazy, bounded stream behind Executor::map and Pool::imap/imap_unordered/map: it pulls
-// chunks from the input only while fewer than `max_in_flight` are unconsumed, so a huge (or
+// chunks from the input only while fewer than `max_in_flight` are unconsumed (and, with a byte
+// budget, while their encoded arguments take less than `max_bytes_in_flight`), so a huge (or
 // endless) input never fills memory, and yields item results in input or completion order.
 #pragma once
 
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <ranges>
+#include <unordered_map>
 #include <utility>
 
 #include "multirank/detail/driver_engine.hpp"
@@ -26,6 +28,7 @@ enum class StreamOrder { input, completion };
 struct StreamSettings {
   std::uint32_t chunksize = 1;
   std::size_t max_in_flight = 0;  // chunks
+  std::size_t max_bytes_in_flight = 0;  // encoded arguments of those chunks; 0: no limit
   Deadline deadline;
   std::shared_ptr<ProgressObserver> progress;
   std::optional<std::size_t> total_items;
@@ -82,8 +85,16 @@ class ResultStream {
     std::deque<std::shared_ptr<ResultState<R>>> states;
   };
 
+  /// Whether the byte budget lets one more chunk go. Every worker slot keeps a chunk running and
+  /// one queued whatever the budget, so a budget smaller than a few arguments costs no speed.
+  bool bytes_allow_another() const {
+    if (settings_.max_bytes_in_flight == 0) return true;
+    return in_flight_bytes_ < settings_.max_bytes_in_flight ||
+           in_flight_ < 2 * static_cast<std::size_t>(engine_.worker_slots());
+  }
+
   void top_up() {
-    while (!exhausted_ && in_flight_ < settings_.max_in_flight) {
+    while (!exhausted_ && in_flight_ < settings_.max_in_flight && bytes_allow_another()) {
       std::vector<char> items;
       // Sized like the last chunk: a chunk of a million items is encoded without regrowing.
       items.reserve(last_chunk_bytes_ + last_chunk_bytes_ / 8);
@@ -96,6 +107,10 @@ class ResultStream {
       last_chunk_bytes_ = items.size();
       TaskRecord record = make_record<R>(engine_, entry_, queue_, std::move(items), count);
       auto state = std::static_pointer_cast<ResultState<R>>(record.state);
+      if (settings_.max_bytes_in_flight != 0) {
+        chunk_bytes_.emplace(state.get(), last_chunk_bytes_);
+        in_flight_bytes_ += last_chunk_bytes_;
+      }
       watch(state);
       engine_.submit(std::move(record));
       ++in_flight_;
@@ -130,7 +145,7 @@ class ResultStream {
     auto state = std::move(in_order_.front());
     in_order_.pop_front();
     wait_for([&state] { return state->done(); });
-    --in_flight_;
+    taken(*state);
     return state;
   }
 
@@ -151,8 +166,17 @@ class ResultStream {
       });
       state = take();
     }
-    --in_flight_;
+    taken(*state);
     return state;
+  }
+
+  /// A chunk's results are handed to the caller: it no longer counts as in flight.
+  void taken(const ResultState<R>& state) {
+    --in_flight_;
+    if (settings_.max_bytes_in_flight == 0) return;
+    const auto it = chunk_bytes_.find(&state);
+    in_flight_bytes_ -= it->second;
+    chunk_bytes_.erase(it);
   }
 
   DriverEngine& engine_;
@@ -166,6 +190,8 @@ class ResultStream {
   std::shared_ptr<ResultState<R>> current_;
   std::size_t index_ = 0;
   std::size_t in_flight_ = 0;  // chunks submitted and not yet taken
+  std::size_t in_flight_bytes_ = 0;  // their encoded arguments, counted with a byte budget only
+  std::unordered_map<const ResultState<R>*, std::size_t> chunk_bytes_;  // the same, per chunk
   std::size_t last_chunk_bytes_ = 0;
   bool exhausted_ = false;
   bool finished_ = false;
@@ -271,6 +297,7 @@ auto open_map(DriverEngine& engine, const std::shared_ptr<SubmissionQueue>& queu
   StreamSettings settings;
   settings.chunksize = static_cast<std::uint32_t>(chunksize);
   settings.max_in_flight = options.max_in_flight;
+  settings.max_bytes_in_flight = options.max_bytes_in_flight;
   settings.deadline = options.timeout.deadline();
   settings.progress = std::move(options.progress);
   settings.total_items = size_if_known(inputs);
