@@ -7,6 +7,8 @@
 #include <iostream>
 #include <map>
 
+#include "gray_conversion.hpp"
+
 namespace grayscale {
 
 namespace {
@@ -31,7 +33,7 @@ ParsedCommandLine parse_command_line(int argc, char** argv, bool speaks) {
                "convert('L')), written at the same relative path under OUTPUT_DIR.\n"
                "Run as: mpirun -np N grayscale INPUT_DIR OUTPUT_DIR [options]",
                "grayscale"};
-  app.add_option("INPUT_DIR", options.input_dir, "Tree of images (.jpg .jpeg .png .tif .tiff .bmp .webp, any case)")
+  app.add_option("INPUT_DIR", options.input_dir, "Tree of images (" + image_extensions_text() + ")")
       ->required();
   app.add_option("OUTPUT_DIR", options.output_dir, "Where the outputs go (created if missing)")->required();
   app.add_option("-q,--quality", options.quality, "JPEG and WebP output quality")

@@ -19,6 +19,7 @@
 #include <system_error>
 
 #include "failure_report.hpp"
+#include "gray_conversion.hpp"
 #include "head_start.hpp"
 #include "image_tree.hpp"
 #include "io_probe.hpp"
@@ -274,6 +275,7 @@ void ConversionJob::prepare(const CommandLine& options, std::size_t ranks) {
     run_->add_failure(directory, "unreadable directory: " + reason);
   }
   unreadable_directories_ = tree.unreadable.size();
+  input_ = input;
   output_ = output;
 }
 
@@ -295,6 +297,10 @@ int ConversionJob::run() {
     report_written = false;
   }
 
+  if (run_->images() == 0 && run_->skipped() == 0 && run_->failures().empty()) {
+    // Most likely the wrong directory: say so rather than only "0 converted".
+    std::cerr << "grayscale: no images under " << input_.string() << " (" << image_extensions_text() << ")\n";
+  }
   const Totals& totals = run_->totals();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   std::printf("grayscale: %zu converted, %zu skipped, %zu failed; %.1f MB read, %.1f MB written; "

@@ -35,6 +35,7 @@ class ConversionJob {
   struct Run;
   std::exception_ptr error_;  // from before MPI started, rethrown by run()
   std::chrono::steady_clock::time_point start_;  // the summary's wall time counts from here
+  std::filesystem::path input_;
   std::filesystem::path output_;
   std::unique_ptr<Run> run_;
   std::size_t unreadable_directories_ = 0;

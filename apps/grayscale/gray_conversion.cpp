@@ -121,9 +121,21 @@ std::vector<std::uint8_t> encode(const Decoded& decoded, const std::string& exte
 
 }  // namespace
 
+namespace {
+constexpr const char* image_extensions[] = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp"};
+}  // namespace
+
 bool is_image_extension(const std::string& extension) {
-  static constexpr const char* known[] = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp"};
-  return std::ranges::find(known, lower_case(extension)) != std::end(known);
+  return std::ranges::find(image_extensions, lower_case(extension)) != std::end(image_extensions);
+}
+
+std::string image_extensions_text() {
+  std::string text;
+  for (const char* extension : image_extensions) {
+    if (!text.empty()) text += ' ';
+    text += extension;
+  }
+  return text + ", any letter case";
 }
 
 GrayImage convert_to_gray(const std::vector<std::uint8_t>& input,

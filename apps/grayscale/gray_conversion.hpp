@@ -36,5 +36,7 @@ GrayImage convert_to_gray(const std::vector<std::uint8_t>& input,
 
 /// Whether grayscale takes a file with this extension (".JPG", ".png", ...) as an image.
 bool is_image_extension(const std::string& extension);
+/// Those extensions, for messages: ".jpg .jpeg ... .webp, any letter case".
+std::string image_extensions_text();
 
 }  // namespace grayscale

@@ -221,6 +221,16 @@ class Options(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertFalse(os.path.exists(os.path.join(self.fixture.root, "small-out", "grayscale-failures.tsv")))
 
+    def test_a_tree_without_images_says_so_and_exits_0(self):
+        empty = os.path.join(self.fixture.root, "no-images")
+        os.makedirs(os.path.join(empty, "photos.jpg"))  # a directory named like an image
+        with open(os.path.join(empty, "notes.txt"), "w") as f:
+            f.write("not an image\n")
+        result = run(empty, os.path.join(self.fixture.root, "no-images-out"))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn(f"grayscale: no images under {os.path.realpath(empty)} (", result.stderr)
+        self.assertIn("0 converted, 0 skipped, 0 failed", result.stdout)
+
     def test_prefix_names_outputs_as_the_article(self):
         out = os.path.join(self.fixture.root, "small-prefixed")
         result = run(self.small, out, "--prefix", "grayscale_")
