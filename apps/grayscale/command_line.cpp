@@ -6,6 +6,8 @@
 
 #include <iostream>
 #include <map>
+#include <string>
+#include <vector>
 
 #include "gray_conversion.hpp"
 
@@ -43,13 +45,18 @@ ParsedCommandLine parse_command_line(int argc, char** argv, bool speaks) {
   app.add_option("--max-pixels", options.max_pixels, "Refuse images whose header claims more pixels")
       ->check(number_at_least(0, false))
       ->capture_default_str();
+  // Parsed as its name and mapped after: CLI11's CheckedTransformer prints the enum's uint8_t
+  // values as raw bytes (a NUL) in the help and in its error message, which the NUL cut short.
   const std::map<std::string, IoMode> io_modes{
       {"auto", IoMode::automatic}, {"shared", IoMode::shared}, {"ship", IoMode::ship}};
-  app.add_option("--io", options.io,
+  std::vector<std::string> io_names;
+  for (const auto& entry : io_modes) io_names.push_back(entry.first);
+  std::string io_mode = "auto";
+  app.add_option("--io", io_mode,
                  "shared: workers read and write the files; ship: the driver sends input bytes and "
                  "writes outputs; auto: shared where a worker sees both directories, else ship")
-      ->transform(CLI::CheckedTransformer(io_modes, CLI::ignore_case))
-      ->default_str("auto");
+      ->transform(CLI::IsMember(io_names, CLI::ignore_case))
+      ->capture_default_str();
   app.add_flag("--resume", options.resume, "Skip images whose output already exists (outputs are complete by construction)");
   app.add_option("--profile", options.profile_dir, "Write per-rank timing logs and a report into this directory");
   app.add_option("--progress-interval", options.progress_interval_s,
@@ -66,6 +73,7 @@ ParsedCommandLine parse_command_line(int argc, char** argv, bool speaks) {
     if (speaks) std::cerr << "grayscale: " << e.what() << "\nRun with --help for usage.\n";
     return {std::nullopt, 2};
   }
+  options.io = io_modes.at(io_mode);
   return {options, 0};
 }
 

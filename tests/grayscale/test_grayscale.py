@@ -231,6 +231,22 @@ class Options(unittest.TestCase):
         self.assertIn(f"grayscale: no images under {os.path.realpath(empty)} (", result.stderr)
         self.assertIn("0 converted, 0 skipped, 0 failed", result.stdout)
 
+    def test_help_and_a_bad_io_mode_name_the_modes_in_plain_text(self):
+        help_text = subprocess.run([GRAYSCALE, "--help"], capture_output=True, timeout=TIMEOUT)
+        self.assertEqual(help_text.returncode, 0)
+        self.assertIn(b"--io TEXT:{auto,shared,ship}=auto", help_text.stdout)
+        self.assertNotRegex(help_text.stdout, rb"[\x00-\x08\x0b-\x1f]", "control characters in --help")
+        bad = subprocess.run([GRAYSCALE, self.small, os.path.join(self.fixture.root, "o4"), "--io", "carrier-pigeon"],
+                             capture_output=True, timeout=TIMEOUT)
+        self.assertEqual(bad.returncode, 2)
+        self.assertIn(b"grayscale: --io: carrier-pigeon not in {auto,shared,ship}\n", bad.stderr)
+
+    def test_io_mode_names_in_any_letter_case(self):
+        out = os.path.join(self.fixture.root, "small-ship-upper")
+        result = run(self.small, out, "--io", "SHIP")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(output_files(out), {"x/p.jpg", "y/p.jpg", "q.png"})
+
     def test_prefix_names_outputs_as_the_article(self):
         out = os.path.join(self.fixture.root, "small-prefixed")
         result = run(self.small, out, "--prefix", "grayscale_")
