@@ -19,6 +19,7 @@
 
 #include "gray_conversion.hpp"
 #include "multirank/multirank.hpp"
+#include "number_checks.hpp"
 
 namespace {
 
@@ -146,13 +147,13 @@ int main(int argc, char** argv) {
   int rounds = 10;
   std::size_t chunksize = 1000;
   double max_growth_mib = 16;
-  cli.add_option("--tasks", tasks, "tiny tasks in all (half map, half imap_unordered)")->check(CLI::PositiveNumber);
-  cli.add_option("--images", images, "images in all")->check(CLI::PositiveNumber);
+  cli.add_option("--tasks", tasks, "tiny tasks in all (half map, half imap_unordered)")->check(multirank::apps::positive_number());
+  cli.add_option("--images", images, "images in all")->check(multirank::apps::positive_number());
   cli.add_option("--rounds", rounds, "rounds the work is split into; memory is compared from round 1 on")
       ->check(CLI::Range(2, 1000));
-  cli.add_option("--chunksize", chunksize, "tiny tasks per chunk")->check(CLI::PositiveNumber);
+  cli.add_option("--chunksize", chunksize, "tiny tasks per chunk")->check(multirank::apps::positive_number());
   cli.add_option("--max-growth-mib", max_growth_mib, "allowed VmHWM growth of any rank, start to end")
-      ->check(CLI::NonNegativeNumber);
+      ->check(multirank::apps::non_negative_number());
   CLI11_PARSE(cli, argc, argv);
 
   multirank::Pool pool;  // the one pool that serves the whole run

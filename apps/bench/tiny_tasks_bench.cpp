@@ -18,6 +18,7 @@
 #include "multirank/detail/task_execution.hpp"
 #include "multirank/detail/wire.hpp"
 #include "multirank/multirank.hpp"
+#include "number_checks.hpp"
 
 namespace {
 int square(int x) { return x * x; }
@@ -74,12 +75,12 @@ int main(int argc, char** argv) {
   int tasks = 100'000;
   std::size_t chunksize = 1;
   int repeat = 3;
-  cli.add_option("--tasks", tasks, "tasks per map")->check(CLI::PositiveNumber);
-  cli.add_option("--chunksize", chunksize, "map chunksize (1: one task record per task)")->check(CLI::PositiveNumber);
-  cli.add_option("--repeat", repeat, "timed maps; the median is reported")->check(CLI::PositiveNumber);
+  cli.add_option("--tasks", tasks, "tasks per map")->check(multirank::apps::positive_number());
+  cli.add_option("--chunksize", chunksize, "map chunksize (1: one task record per task)")->check(multirank::apps::positive_number());
+  cli.add_option("--repeat", repeat, "timed maps; the median is reported")->check(multirank::apps::positive_number());
   int busy_us = 0;
   cli.add_option("--task-us", busy_us, "each task keeps its core busy this many microseconds first (0: none)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(multirank::apps::non_negative_number());
   bool recording_cost = false;
   cli.add_flag("--recording-cost", recording_cost,
                "time what profiling adds to executing one tiny task record, on this process alone");

@@ -10,24 +10,9 @@
 #include <vector>
 
 #include "gray_conversion.hpp"
+#include "number_checks.hpp"
 
 namespace grayscale {
-
-namespace {
-// CLI11 2.1's PositiveNumber and NonNegativeNumber are ranges up to DBL_MAX, and their message
-// prints that bound in full (309 digits): "Value 0 not in range 0.000000 to 179769...".
-CLI::Validator number_at_least(double minimum, bool minimum_allowed) {
-  const std::string bound = (minimum_allowed ? ">= " : "> ") + CLI::detail::to_string(minimum);
-  return CLI::Validator(
-      [=](std::string& text) -> std::string {
-        double value = 0;
-        if (!CLI::detail::lexical_cast(text, value)) return "'" + text + "' is not a number";
-        if (value > minimum || (minimum_allowed && value == minimum)) return {};
-        return "must be " + bound + ", not " + text;
-      },
-      "NUMBER " + bound);
-}
-}  // namespace
 
 ParsedCommandLine parse_command_line(int argc, char** argv, bool speaks) {
   CommandLine options;
@@ -43,7 +28,7 @@ ParsedCommandLine parse_command_line(int argc, char** argv, bool speaks) {
       ->capture_default_str();
   app.add_option("--prefix", options.prefix, "Prepended to each output file name (the article: grayscale_)");
   app.add_option("--max-pixels", options.max_pixels, "Refuse images whose header claims more pixels")
-      ->check(number_at_least(0, false))
+      ->check(multirank::apps::positive_number())
       ->capture_default_str();
   // Parsed as its name and mapped after: CLI11's CheckedTransformer prints the enum's uint8_t
   // values as raw bytes (a NUL) in the help and in its error message, which the NUL cut short.
@@ -61,7 +46,7 @@ ParsedCommandLine parse_command_line(int argc, char** argv, bool speaks) {
   app.add_option("--profile", options.profile_dir, "Write per-rank timing logs and a report into this directory");
   app.add_option("--progress-interval", options.progress_interval_s,
                  "Seconds between progress lines when stderr is not a terminal (0: a line per file)")
-      ->check(number_at_least(0, true))
+      ->check(multirank::apps::non_negative_number())
       ->capture_default_str();
   app.add_flag("--quiet", options.quiet, "No progress display");
   try {
