@@ -8,6 +8,7 @@
 #include <dlfcn.h>
 #include <pthread.h>
 
+#include <atomic>
 #include <cstdlib>
 
 namespace {
@@ -28,48 +29,81 @@ class HeldEnvironment {
 using ReadingEnvironment = HeldEnvironment<pthread_rwlock_rdlock>;
 using ChangingEnvironment = HeldEnvironment<pthread_rwlock_wrlock>;
 
-/// glibc's definition of `name`, the one these hide.
+/// glibc's definition of `name`, the one these hide, looked up with dlsym without holding any
+/// lock of ours. A function-local static would hold its initialisation guard around dlsym, which
+/// takes the dynamic loader's lock, while dlopen holds that lock around a library's constructor
+/// that reads the environment: the two deadlocked (grayscale's head start loading the OpenCV
+/// plugin, whose libnettle calls secure_getenv, while MPI_Init's hwloc, through libudev, made the
+/// first secure_getenv call on the main thread). Constant-initialised, so it also serves calls
+/// from other libraries' constructors before this executable's own initialisation.
 template <class Function>
-Function glibc(const char* name) noexcept {
-  return reinterpret_cast<Function>(::dlsym(RTLD_NEXT, name));
-}
+class GlibcFunction {
+ public:
+  explicit constexpr GlibcFunction(const char* name) noexcept : name_(name) {}
+
+  Function get() noexcept {
+    Function function = resolved_.load(std::memory_order_acquire);
+    if (function == nullptr) {  // racing threads look up the same address
+      function = reinterpret_cast<Function>(::dlsym(RTLD_NEXT, name_));
+      resolved_.store(function, std::memory_order_release);
+    }
+    return function;
+  }
+
+ private:
+  const char* name_;
+  std::atomic<Function> resolved_{nullptr};
+};
+
+constinit GlibcFunction<char* (*)(const char*)> glibc_getenv{"getenv"};
+constinit GlibcFunction<char* (*)(const char*)> glibc_secure_getenv{"secure_getenv"};
+constinit GlibcFunction<int (*)(const char*, const char*, int)> glibc_setenv{"setenv"};
+constinit GlibcFunction<int (*)(const char*)> glibc_unsetenv{"unsetenv"};
+constinit GlibcFunction<int (*)(char*)> glibc_putenv{"putenv"};
+constinit GlibcFunction<int (*)()> glibc_clearenv{"clearenv"};
+
+// All looked up while the process starts, before main and before any thread of ours, so that
+// later calls never take the loader's lock at all.
+[[maybe_unused]] const bool looked_up_at_start = (glibc_getenv.get(), glibc_secure_getenv.get(), glibc_setenv.get(),
+                                                  glibc_unsetenv.get(), glibc_putenv.get(), glibc_clearenv.get(),
+                                                  true);
 
 }  // namespace
 
 extern "C" {
 
 char* getenv(const char* name) noexcept {
-  static const auto next = glibc<char* (*)(const char*)>("getenv");
+  const auto next = glibc_getenv.get();  // before the lock, as everywhere: no dlsym under it
   const ReadingEnvironment lock;
   return next(name);
 }
 
 char* secure_getenv(const char* name) noexcept {
-  static const auto next = glibc<char* (*)(const char*)>("secure_getenv");
+  const auto next = glibc_secure_getenv.get();
   const ReadingEnvironment lock;
   return next(name);
 }
 
 int setenv(const char* name, const char* value, int overwrite) noexcept {
-  static const auto next = glibc<int (*)(const char*, const char*, int)>("setenv");
+  const auto next = glibc_setenv.get();
   const ChangingEnvironment lock;
   return next(name, value, overwrite);
 }
 
 int unsetenv(const char* name) noexcept {
-  static const auto next = glibc<int (*)(const char*)>("unsetenv");
+  const auto next = glibc_unsetenv.get();
   const ChangingEnvironment lock;
   return next(name);
 }
 
 int putenv(char* assignment) noexcept {
-  static const auto next = glibc<int (*)(char*)>("putenv");
+  const auto next = glibc_putenv.get();
   const ChangingEnvironment lock;
   return next(assignment);
 }
 
 int clearenv() noexcept {
-  static const auto next = glibc<int (*)()>("clearenv");
+  const auto next = glibc_clearenv.get();
   const ChangingEnvironment lock;
   return next();
 }
