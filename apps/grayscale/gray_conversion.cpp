@@ -16,14 +16,16 @@
 namespace grayscale {
 namespace {
 
-// Alpha survives only where the output format stores it; PNG gets a real gray+alpha image,
-// WebP and TIFF (no 2-channel writer in OpenCV) a BGRA image whose three colours are the gray.
+constexpr const char* image_extensions[] = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp"};
+
 std::string lower_case(std::string text) {
   std::ranges::transform(text, text.begin(),
                          [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return text;
 }
 
+// Alpha survives only where the output format stores it; PNG gets a real gray+alpha image,
+// WebP and TIFF (no 2-channel writer in OpenCV) a BGRA image whose three colours are the gray.
 bool keeps_alpha(const std::string& extension) {
   return extension == ".png" || extension == ".webp" || extension == ".tif" || extension == ".tiff";
 }
@@ -119,10 +121,6 @@ std::vector<std::uint8_t> encode(const Decoded& decoded, const std::string& exte
   return opencv_encode(extension, image, params);
 }
 
-}  // namespace
-
-namespace {
-constexpr const char* image_extensions[] = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp"};
 }  // namespace
 
 bool is_image_extension(const std::string& extension) {
