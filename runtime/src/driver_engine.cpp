@@ -417,6 +417,9 @@ bool DriverEngine::take_records_for(int slot, Load& load, const Window& window,
     if (queue->max_workers_ > 0 && slot >= queue->max_workers_) continue;
     while (!queue->pending_.empty()) {
       const TaskRecord& front = queue->pending_.front();
+      // A record that was running when its rank was lost goes to another worker rank, never to
+      // the driver's own thread (lose_worker fails it once no worker rank is left).
+      if (slot == local_slot_ && !front.lost_with.empty()) break;
       const double estimate = estimate_ns(front);
       if (!front.state->cancelled() && !fits(load, estimate, front.item_count, window)) break;
       TaskRecord record = std::move(queue->pending_.front());
@@ -626,18 +629,9 @@ void DriverEngine::lose_worker(std::size_t index, const std::string& reason) {
         ++again;
         continue;
       }
-      std::string ranks;
-      for (int lost : record.lost_with) {
-        ranks += fmt::format("{}{} ({})", ranks.empty() ? "" : ", ", lost, host_of(lost));
-      }
-      const auto error = std::make_exception_ptr(WorkerLost(fmt::format(
-          "task {} ('{}' on {} item(s), arguments ({}) in {} bytes) was lost with rank(s) {} "
-          "and is not run again (retries = {})",
-          record.id, record.entry->name, record.item_count,
-          record.entry->signature.substr(record.entry->signature.find('(') + 1,
-                                         record.entry->signature.size() -
-                                             record.entry->signature.find('(') - 2),
-          record.items.size(), ranks, retries)));
+      const auto error = worker_lost(record.id, *record.entry, record.item_count,
+                                     record.items.size(), record.lost_with,
+                                     fmt::format("is not run again (retries = {})", retries));
       if (record.state->fail(error)) {
         completed_.emplace_back(record.state, record.queue);
       } else {
@@ -653,12 +647,28 @@ void DriverEngine::lose_worker(std::size_t index, const std::string& reason) {
   if (auto* extension = extension_.load(std::memory_order_acquire)) extension->on_rank_lost(slot.rank);
 
   live_remote_.fetch_sub(1, std::memory_order_acq_rel);
-  const bool any_left = local_slot_ >= 0 || std::any_of(slots_.begin(), slots_.end(),
-                                                         [](const WorkerSlot& s) { return !s.lost; });
-  if (any_left) return;
+  if (std::any_of(slots_.begin(), slots_.end(), [](const WorkerSlot& s) { return s.rank != 0 && !s.lost; })) {
+    return;
+  }
+  // No worker rank is left. A task that was running when a rank was lost may be what killed it
+  // (a bad input that crashes a decoder): it never runs on the driver's own thread, which it
+  // would kill with the whole job.
+  std::size_t suspects = 0;
+  {
+    std::lock_guard lock(submit_mutex_);
+    suspects = fail_suspects(
+        "no worker rank is left to run it again (a task running when its rank was lost never runs "
+        "on the driver, whose process it could kill too)");
+  }
+  if (local_slot_ >= 0) {
+    spdlog::error("multirank: every worker rank is lost; {} task(s) lost with them failed, the "
+                  "driver's worker thread runs the rest", suspects);
+    return;
+  }
   if (options_.driver_works != DriverWorks::never) {
     // The driver is the last rank standing: it runs the rest itself, on a worker thread.
-    spdlog::error("multirank: every worker rank is lost; the driver runs the remaining tasks");
+    spdlog::error("multirank: every worker rank is lost; {} task(s) lost with them failed, the "
+                  "driver runs the remaining tasks", suspects);
     local_slot_ = static_cast<int>(slots_.size());
     slots_.push_back(WorkerSlot{0, {}, {}});
     {
@@ -673,6 +683,46 @@ void DriverEngine::lose_worker(std::size_t index, const std::string& reason) {
   break_all_queues(std::make_exception_ptr(
       BrokenPool("every worker rank is lost (the last: rank " + std::to_string(slot.rank) + ", " +
                  reason + "); nothing can run")));
+}
+
+std::exception_ptr DriverEngine::worker_lost(std::uint64_t task_id, const TaskEntry& entry,
+                                             std::uint32_t items, std::size_t bytes,
+                                             const std::vector<int>& lost_with,
+                                             const std::string& outcome) const {
+  std::string ranks;
+  for (int lost : lost_with) {
+    ranks += fmt::format("{}{} ({})", ranks.empty() ? "" : ", ", lost, host_of(lost));
+  }
+  const auto open = entry.signature.find('(');
+  return std::make_exception_ptr(WorkerLost(fmt::format(
+      "task {} ('{}' on {} item(s), arguments ({}) in {} bytes) was lost with rank(s) {} and {}",
+      task_id, entry.name, items, entry.signature.substr(open + 1, entry.signature.size() - open - 2),
+      bytes, ranks, outcome)));
+}
+
+std::size_t DriverEngine::fail_suspects(const std::string& outcome) {
+  std::size_t failed = 0;
+  for (auto& queue : queues_) {
+    for (auto it = queue->pending_.begin(); it != queue->pending_.end();) {
+      if (it->lost_with.empty()) {
+        ++it;
+        continue;
+      }
+      const auto error = worker_lost(it->id, *it->entry, it->item_count, it->items.size(),
+                                     it->lost_with, outcome);
+      if (it->state->fail(error)) {
+        // Counted and hooked like any completion, by the next progress round.
+        failed_before_dispatch_.emplace_back(it->state, it->queue);
+      } else {
+        settle(*queue, 1);
+      }
+      it = queue->pending_.erase(it);
+      pending_records_.fetch_sub(1, std::memory_order_acq_rel);
+      ++failed;
+    }
+  }
+  if (failed > 0) has_failed_before_dispatch_.store(true, std::memory_order_release);
+  return failed;
 }
 
 std::size_t DriverEngine::break_all_queues(const std::exception_ptr& error) {

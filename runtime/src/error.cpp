@@ -21,13 +21,14 @@ MpiError::MpiError(const std::string& call, int code)
 Interrupted::Interrupted(int signal, const std::string& what) : Error(what), signal_(signal) {}
 
 RemoteError::RemoteError(std::string type_name, std::string message, int rank, std::string host,
-                         std::string task_name)
-    : Error("task '" + task_name + "' raised " + type_name + " on rank " + std::to_string(rank) +
-            " (" + host + "): " + message),
+                         std::string task_name, std::string stage)
+    : Error("task '" + task_name + "' raised " + type_name + (stage.empty() ? "" : " " + stage) +
+            " on rank " + std::to_string(rank) + " (" + host + "): " + message),
       type_name_(std::move(type_name)),
       message_(std::move(message)),
       rank_(rank),
       host_(std::move(host)),
-      task_name_(std::move(task_name)) {}
+      task_name_(std::move(task_name)),
+      stage_(std::move(stage)) {}
 
 }  // namespace multirank

@@ -16,13 +16,15 @@ const char* variable(const char* name) {
   return (value != nullptr && *value != '\0') ? value : nullptr;
 }
 
-std::uint64_t positive_integer(const char* name, const char* text, std::uint64_t min_value) {
+/// A whole number of at least `min_value` `unit`s; the error says what the variable wants.
+std::uint64_t positive_integer(const char* name, const char* text, std::uint64_t min_value,
+                               const char* unit = "") {
   std::string_view view(text);
   std::uint64_t value = 0;
   auto [end, error] = std::from_chars(view.data(), view.data() + view.size(), value);
   if (error != std::errc() || end != view.data() + view.size() || value < min_value) {
     throw ConfigError(std::string(name) + "='" + text + "' is not an integer >= " +
-                      std::to_string(min_value));
+                      std::to_string(min_value) + (*unit != '\0' ? std::string(" (") + unit + ")" : ""));
   }
   return value;
 }
@@ -39,15 +41,15 @@ bool flag(const char* name, const char* text, const char* allowed) {
 RuntimeOptions RuntimeOptions::from_env() {
   RuntimeOptions options;
   if (const char* v = variable("MULTIRANK_SPIN_US"))
-    options.spin_window = std::chrono::microseconds(positive_integer("MULTIRANK_SPIN_US", v, 0));
+    options.spin_window = std::chrono::microseconds(positive_integer("MULTIRANK_SPIN_US", v, 0, "microseconds"));
   if (const char* v = variable("MULTIRANK_MAX_NAP_US"))
-    options.max_nap = std::chrono::microseconds(positive_integer("MULTIRANK_MAX_NAP_US", v, 1));
+    options.max_nap = std::chrono::microseconds(positive_integer("MULTIRANK_MAX_NAP_US", v, 1, "microseconds"));
   if (const char* v = variable("MULTIRANK_WINDOW_US"))
-    options.window_target = std::chrono::microseconds(positive_integer("MULTIRANK_WINDOW_US", v, 1));
+    options.window_target = std::chrono::microseconds(positive_integer("MULTIRANK_WINDOW_US", v, 1, "microseconds"));
   if (const char* v = variable("MULTIRANK_MAX_WINDOW"))
-    options.max_window_items = static_cast<std::uint32_t>(positive_integer("MULTIRANK_MAX_WINDOW", v, 2));
+    options.max_window_items = static_cast<std::uint32_t>(positive_integer("MULTIRANK_MAX_WINDOW", v, 2, "tasks"));
   if (const char* v = variable("MULTIRANK_MAX_MESSAGE_BYTES"))
-    options.max_message_bytes = positive_integer("MULTIRANK_MAX_MESSAGE_BYTES", v, 256);
+    options.max_message_bytes = positive_integer("MULTIRANK_MAX_MESSAGE_BYTES", v, 256, "bytes");
   if (const char* v = variable("MULTIRANK_DRIVER_WORKS")) {
     const std::string_view text(v);
     if (text == "auto") {
@@ -66,15 +68,15 @@ RuntimeOptions RuntimeOptions::from_env() {
     }
   }
   if (const char* v = variable("MULTIRANK_WORKER_TIMEOUT_S"))
-    options.worker_timeout = std::chrono::seconds(positive_integer("MULTIRANK_WORKER_TIMEOUT_S", v, 0));
+    options.worker_timeout = std::chrono::seconds(positive_integer("MULTIRANK_WORKER_TIMEOUT_S", v, 0, "seconds; 0: never"));
   if (const char* v = variable("MULTIRANK_RETRIES"))
-    options.retries = static_cast<int>(positive_integer("MULTIRANK_RETRIES", v, 0));
+    options.retries = static_cast<int>(positive_integer("MULTIRANK_RETRIES", v, 0, "runs again after a lost rank"));
   if (const char* v = variable("MULTIRANK_WATCHDOG_S"))
-    options.watchdog = std::chrono::seconds(positive_integer("MULTIRANK_WATCHDOG_S", v, 0));
+    options.watchdog = std::chrono::seconds(positive_integer("MULTIRANK_WATCHDOG_S", v, 0, "seconds; 0: off"));
   if (const char* v = variable("MULTIRANK_GRACE_S"))
-    options.grace = std::chrono::seconds(positive_integer("MULTIRANK_GRACE_S", v, 0));
+    options.grace = std::chrono::seconds(positive_integer("MULTIRANK_GRACE_S", v, 0, "seconds"));
   if (const char* v = variable("MULTIRANK_TASK_TIMEOUT_S"))
-    options.task_timeout = std::chrono::seconds(positive_integer("MULTIRANK_TASK_TIMEOUT_S", v, 0));
+    options.task_timeout = std::chrono::seconds(positive_integer("MULTIRANK_TASK_TIMEOUT_S", v, 0, "seconds; 0: no limit"));
   if (const char* v = variable("MULTIRANK_TAG_OUTPUT")) {
     options.tag_output = flag("MULTIRANK_TAG_OUTPUT", v, "1 or 0");
   }
@@ -90,11 +92,44 @@ RuntimeOptions RuntimeOptions::from_env() {
   }
   if (const char* v = variable("MULTIRANK_PROFILE")) options.profile_dir = v;
   if (const char* v = variable("MULTIRANK_PROFILE_MAX_EVENTS"))
-    options.profile_max_events = positive_integer("MULTIRANK_PROFILE_MAX_EVENTS", v, 1);
+    options.profile_max_events = positive_integer("MULTIRANK_PROFILE_MAX_EVENTS", v, 1, "events per rank");
   if (options.max_message_bytes > static_cast<std::size_t>(INT32_MAX)) {
-    throw ConfigError("MULTIRANK_MAX_MESSAGE_BYTES must fit an MPI count (at most 2147483647)");
+    throw ConfigError("MULTIRANK_MAX_MESSAGE_BYTES='" + std::to_string(options.max_message_bytes) +
+                      "' must fit an MPI count: at most 2147483647 bytes");
   }
   return options;
+}
+
+void RuntimeOptions::validate() const {
+  auto at_least = [](const char* field, long long value, long long least, const char* unit) {
+    if (value < least) {
+      throw ConfigError(std::string("RuntimeOptions::") + field + " = " + std::to_string(value) +
+                        " " + unit + ": it must be at least " + std::to_string(least));
+    }
+  };
+  at_least("spin_window", spin_window.count(), 0, "us");
+  at_least("max_nap", max_nap.count(), 1, "us");
+  at_least("window_target", window_target.count(), 1, "us");
+  at_least("max_window_items", max_window_items, 2, "tasks");
+  at_least("max_message_bytes", static_cast<long long>(max_message_bytes), 256, "bytes");
+  at_least("worker_timeout", worker_timeout.count(), 0, "s");
+  at_least("retries", retries, 0, "runs");
+  at_least("watchdog", watchdog.count(), 0, "s");
+  at_least("grace", grace.count(), 0, "s");
+  at_least("task_timeout", task_timeout.count(), 0, "s");
+  at_least("profile_max_events", static_cast<long long>(profile_max_events), 1, "events");
+  if (max_message_bytes > static_cast<std::size_t>(INT32_MAX)) {
+    throw ConfigError("RuntimeOptions::max_message_bytes = " + std::to_string(max_message_bytes) +
+                      " bytes: it must fit an MPI count, at most 2147483647");
+  }
+  bool known_level = false;
+  for (std::string_view level : {"trace", "debug", "info", "warn", "error", "critical", "off"}) {
+    known_level |= log_level == level;
+  }
+  if (!known_level) {
+    throw ConfigError("RuntimeOptions::log_level = '" + log_level +
+                      "': it must be one of trace, debug, info, warn, error, critical, off");
+  }
 }
 
 }  // namespace multirank

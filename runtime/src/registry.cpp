@@ -37,6 +37,36 @@ const TaskEntry& Registry::add(TaskEntry entry) {
   return by_id_.emplace(id, std::move(entry)).first->second;
 }
 
+const ExceptionEntry& Registry::add_exception(ExceptionEntry entry) {
+  if (sealed_) {
+    throw TaskError("exception type '" + entry.name +
+                    "' registered after the Runtime started: register it at namespace scope "
+                    "(MULTIRANK_EXCEPTION) so every rank has it before start-up");
+  }
+  if (auto found = exceptions_.find(entry.id); found != exceptions_.end()) {
+    if (*found->second.type != *entry.type) {
+      throw TaskError("exception name '" + entry.name + "' is registered for two types: names must be unique");
+    }
+    return found->second;
+  }
+  if (exceptions_by_type_.contains(std::type_index(*entry.type))) {
+    throw TaskError("exception type '" + entry.name + "' is registered twice, under two names");
+  }
+  const auto id = entry.id;
+  exceptions_by_type_.emplace(std::type_index(*entry.type), id);
+  return exceptions_.emplace(id, std::move(entry)).first->second;
+}
+
+const ExceptionEntry* Registry::find_exception(std::uint64_t id) const {
+  auto found = exceptions_.find(id);
+  return found == exceptions_.end() ? nullptr : &found->second;
+}
+
+const ExceptionEntry* Registry::find_exception(const std::type_info& type) const {
+  auto found = exceptions_by_type_.find(std::type_index(type));
+  return found == exceptions_by_type_.end() ? nullptr : find_exception(found->second);
+}
+
 const TaskEntry* Registry::find(std::uint64_t id) const {
   auto found = by_id_.find(id);
   return found == by_id_.end() ? nullptr : &found->second;
@@ -53,6 +83,7 @@ std::vector<std::string> Registry::describe() const {
   std::vector<std::string> lines;
   lines.reserve(by_id_.size());
   for (const auto& [id, entry] : by_id_) lines.push_back(entry.name + ": " + entry.signature);
+  for (const auto& [id, entry] : exceptions_) lines.push_back("exception " + entry.name);
   std::sort(lines.begin(), lines.end());
   return lines;
 }

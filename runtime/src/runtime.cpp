@@ -11,18 +11,23 @@
 #include <thread>
 #include <cstdio>
 #include <cstdlib>
+#include <cxxabi.h>
+
 #include <exception>
 #include <filesystem>
+#include <map>
 #include <sstream>
 
 #include "multirank/detail/backoff.hpp"
 #include "multirank/detail/communicator.hpp"
 #include "multirank/detail/driver_engine.hpp"
+#include "multirank/detail/exit_status.hpp"
 #include "multirank/detail/interruption.hpp"
 #include "multirank/detail/launcher_connection.hpp"
 #include "multirank/detail/object_host.hpp"
 #include "multirank/detail/profile_session.hpp"
 #include "multirank/detail/registry.hpp"
+#include "multirank/detail/task_execution.hpp"
 #include "multirank/detail/worker_loop.hpp"
 #include "multirank/error.hpp"
 
@@ -46,8 +51,14 @@ std::atomic<detail::ProfileSession*> fatal_error_profile{nullptr};
   std::abort();
 }
 
-/// Any exception escaping main ends the whole job with its message instead of leaving the other
-/// ranks waiting for a driver that is gone. An uncaught Interrupted ends it as cleanly as a
+/// The type of the exception being handled, as written in source.
+std::string current_exception_type() {
+  const std::type_info* type = abi::__cxa_current_exception_type();
+  return type != nullptr ? detail::demangle(type->name()) : std::string("unknown type");
+}
+
+/// Any exception escaping main ends the whole job with its type and message instead of leaving the
+/// other ranks waiting for a driver that is gone. An uncaught Interrupted ends it as cleanly as a
 /// caught one: running tasks get their grace, the profile is written, the status is 128 + signal.
 [[noreturn]] void on_terminate() {
   if (auto error = std::current_exception()) {
@@ -59,47 +70,32 @@ std::atomic<detail::ProfileSession*> fatal_error_profile{nullptr};
       Runtime* runtime = current_runtime.load();
       int signal = e.signal();
       if (runtime != nullptr && terminate_rank == 0) signal = detail::close_runtime(*runtime);
+      if (signal == 0) signal = e.signal();
       std::fflush(nullptr);
-      std::_Exit(128 + (signal != 0 ? signal : e.signal()));
+      detail::record_driver_end(detail::DriverEnd::interrupted, 128 + signal, signal);
+      std::_Exit(128 + signal);
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "multirank: rank %d (%s): uncaught exception: %s\n", terminate_rank,
-                   terminate_host, e.what());
+      std::fprintf(stderr, "multirank: rank %d (%s): uncaught exception %s: %s\n", terminate_rank,
+                   terminate_host, current_exception_type().c_str(), e.what());
     } catch (...) {
-      std::fprintf(stderr, "multirank: rank %d (%s): uncaught exception of unknown type\n",
-                   terminate_rank, terminate_host);
+      std::fprintf(stderr, "multirank: rank %d (%s): uncaught exception of type %s\n",
+                   terminate_rank, terminate_host, current_exception_type().c_str());
     }
   } else {
     std::fprintf(stderr, "multirank: rank %d (%s): std::terminate called\n", terminate_rank,
                  terminate_host);
   }
-  std::fflush(stderr);
+  std::fflush(nullptr);
   if (auto* profile = fatal_error_profile.exchange(nullptr)) profile->save_on_fatal_error();
+  detail::record_driver_end(detail::DriverEnd::aborted, 1);
   abort_job();
 }
 
-/// MPI_Finalize, which can wait for ever for a rank that died: after `limit` the process ends
-/// with `status` instead (the job's work is done by then).
-void finalize_within(std::chrono::seconds limit, int status) {
-  std::mutex mutex;
-  std::condition_variable finished;
-  bool done = false;
-  std::thread guard([&] {
-    std::unique_lock lock(mutex);
-    if (finished.wait_for(lock, limit, [&] { return done; })) return;
-    std::fprintf(stderr,
-                 "multirank: rank %d: MPI_Finalize did not return within %lld s after ranks were "
-                 "lost; ending this rank\n",
-                 terminate_rank, static_cast<long long>(limit.count()));
-    std::fflush(nullptr);
-    std::_Exit(status);
-  });
-  MPI_Finalize();
-  {
-    std::lock_guard lock(mutex);
-    done = true;
-  }
-  finished.notify_all();
-  guard.join();
+/// Ends this rank without MPI_Finalize, which waits for ever for ranks that died (it is a
+/// collective): once ranks were lost, the job's work is done and there is nothing to wait for.
+[[noreturn]] void end_rank_after_loss(int status) {
+  std::fflush(nullptr);
+  std::_Exit(status);
 }
 
 /// Whether this node has a device that one of Open MPI's other messaging layers (UCX, the cm
@@ -143,18 +139,66 @@ void prepare_mpi_environment() {
 EarlyInterrupts::EarlyInterrupts() : signals_(std::make_unique<detail::InterruptSignals>()) {}
 EarlyInterrupts::~EarlyInterrupts() = default;
 
-Runtime::Runtime(int& argc, char**& argv, RuntimeOptions options) : options_(std::move(options)) {
-  start(&argc, &argv);
+namespace {
+
+/// The settings from the environment, or the defaults and what is wrong with the environment.
+RuntimeOptions options_from_env(std::string& problem) {
+  try {
+    return RuntimeOptions::from_env();
+  } catch (const ConfigError& e) {
+    problem = e.what();
+    return RuntimeOptions{};
+  }
 }
 
-Runtime::Runtime(RuntimeOptions options) : options_(std::move(options)) { start(nullptr, nullptr); }
+/// What is wrong with settings a program chose itself.
+std::string options_problem(const RuntimeOptions& options) {
+  try {
+    options.validate();
+    return {};
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+}
 
-void Runtime::start(int* argc, char*** argv) {
+}  // namespace
+
+Runtime::Runtime(int& argc, char**& argv) {
+  std::string problem;
+  options_ = options_from_env(problem);
+  start(&argc, &argv, std::move(problem));
+}
+
+Runtime::Runtime(int& argc, char**& argv, const std::function<void(RuntimeOptions&)>& adjust) {
+  std::string problem;
+  options_ = options_from_env(problem);
+  if (problem.empty()) {
+    adjust(options_);
+    problem = options_problem(options_);
+  }
+  start(&argc, &argv, std::move(problem));
+}
+
+Runtime::Runtime(int& argc, char**& argv, RuntimeOptions options) : options_(std::move(options)) {
+  start(&argc, &argv, options_problem(options_));
+}
+
+Runtime::Runtime() {
+  std::string problem;
+  options_ = options_from_env(problem);
+  start(nullptr, nullptr, std::move(problem));
+}
+
+Runtime::Runtime(RuntimeOptions options) : options_(std::move(options)) {
+  start(nullptr, nullptr, options_problem(options_));
+}
+
+void Runtime::start(int* argc, char*** argv, std::string problem) {
   Runtime* expected = nullptr;
   if (!current_runtime.compare_exchange_strong(expected, this)) {
     throw Error("a multirank::Runtime already exists in this process: create one, in main");
   }
-  spdlog::set_level(spdlog::level::from_str(options_.log_level));
+  if (problem.empty()) spdlog::set_level(spdlog::level::from_str(options_.log_level));
   using Clock = std::chrono::steady_clock;
   const auto starting = Clock::now();
   int initialized = 0;
@@ -166,8 +210,9 @@ void Runtime::start(int* argc, char*** argv) {
     detail::check_mpi(MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided),
                       "MPI_Init_thread");
     owns_mpi_ = true;
-    if (provided < MPI_THREAD_SERIALIZED) {
-      throw MpiError("MPI_Init_thread (MPI_THREAD_SERIALIZED not provided)", MPI_ERR_OTHER);
+    if (provided < MPI_THREAD_SERIALIZED && problem.empty()) {
+      problem = "this MPI library does not provide MPI_THREAD_SERIALIZED, which multirank needs "
+                "(its engine makes MPI calls from several threads, one at a time)";
     }
   }
   // Spares MPI_Finalize a 40 ms wait (launcher_connection.hpp); where the connection is not TCP
@@ -182,9 +227,12 @@ void Runtime::start(int* argc, char*** argv) {
   comm_ = std::make_unique<detail::Communicator>(MPI_COMM_WORLD);
   terminate_rank = comm_->rank();
   std::snprintf(terminate_host, sizeof(terminate_host), "%s", comm_->hosts()[comm_->rank()].c_str());
+  if (comm_->rank() == 0) detail::watch_driver_exit(terminate_host);
   std::set_terminate(on_terminate);
 
-  check_registries();
+  stop_if_start_failed(problem, true);
+  // Rank 0 explains a difference for all: the others only know that there is one.
+  stop_if_start_failed(registry_difference(), false);
   if (!options_.spin_yield) {
     const auto& hosts = comm_->hosts();
     const bool drivers_node = hosts.at(0) == hosts.at(static_cast<std::size_t>(comm_->rank()));
@@ -211,9 +259,9 @@ void Runtime::start(int* argc, char*** argv) {
     if (profile_ && !outcome.ranks_lost) profile_->finish();
     profile_.reset();
     comm_.reset();
-    if (outcome.ranks_lost) finalize_within(std::chrono::seconds(5), outcome.status);
-    else MPI_Finalize();
-    if (outcome.processes_left_running || outcome.ranks_lost) {
+    if (outcome.ranks_lost) end_rank_after_loss(outcome.status);
+    MPI_Finalize();
+    if (outcome.processes_left_running) {
       // Daemon processes still run on this rank's threads: end them with the rank, without
       // destroying statics they may be using.
       std::fflush(nullptr);
@@ -231,7 +279,48 @@ void Runtime::start(int* argc, char*** argv) {
   detail::current_client();  // the driver's main thread is thread 1 in diagnostics
 }
 
-void Runtime::check_registries() {
+void Runtime::stop_if_start_failed(const std::string& problem, bool name_ranks) {
+  const int mine = problem.empty() ? 0 : 1;
+  int any = 0;
+  detail::check_mpi(MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, comm_->get()), "MPI_Allreduce");
+  if (any == 0) return;
+  // Every rank usually has the same problem (the same environment, the same binary): rank 0 says
+  // each distinct one once, naming the ranks that have it where not all do.
+  int length = static_cast<int>(problem.size());
+  std::vector<int> lengths(static_cast<std::size_t>(comm_->size()));
+  detail::check_mpi(MPI_Gather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, 0, comm_->get()),
+                    "MPI_Gather");
+  std::vector<int> offsets(lengths.size(), 0);
+  for (std::size_t r = 1; r < lengths.size(); ++r) offsets[r] = offsets[r - 1] + lengths[r - 1];
+  std::string all(comm_->rank() == 0 ? static_cast<std::size_t>(offsets.back() + lengths.back()) : 0,
+                  '\0');
+  detail::check_mpi(MPI_Gatherv(problem.data(), length, MPI_CHAR, all.data(), lengths.data(),
+                                offsets.data(), MPI_CHAR, 0, comm_->get()),
+                    "MPI_Gatherv");
+  if (comm_->rank() == 0) {
+    std::map<std::string, std::vector<int>> ranks_by_problem;
+    for (std::size_t r = 0; r < lengths.size(); ++r) {
+      if (lengths[r] == 0) continue;
+      ranks_by_problem[all.substr(static_cast<std::size_t>(offsets[r]), static_cast<std::size_t>(lengths[r]))]
+          .push_back(static_cast<int>(r));
+    }
+    for (const auto& [text, ranks] : ranks_by_problem) {
+      std::string where;
+      if (name_ranks && static_cast<int>(ranks.size()) != comm_->size()) {
+        where = ranks.size() == 1 ? " (rank " : " (ranks ";
+        for (std::size_t i = 0; i < ranks.size(); ++i) where += (i ? ", " : "") + std::to_string(ranks[i]);
+        where += ")";
+      }
+      std::fprintf(stderr, "multirank: cannot start%s: %s\n", where.c_str(), text.c_str());
+    }
+    std::fflush(stderr);
+  }
+  comm_.reset();
+  if (owns_mpi_) MPI_Finalize();
+  std::exit(2);
+}
+
+std::string Runtime::registry_difference() {
   auto& registry = detail::Registry::instance();
   registry.seal();
   const std::uint64_t digest = registry.digest();
@@ -239,7 +328,7 @@ void Runtime::check_registries() {
   detail::check_mpi(MPI_Allgather(&digest, 1, MPI_UINT64_T, digests.data(), 1, MPI_UINT64_T,
                                   comm_->get()),
                     "MPI_Allgather");
-  if (std::all_of(digests.begin(), digests.end(), [&](auto d) { return d == digests[0]; })) return;
+  if (std::all_of(digests.begin(), digests.end(), [&](auto d) { return d == digests[0]; })) return {};
 
   // Explain the difference: rank 0 collects every rank's task list.
   const std::string mine = join_lines(registry.describe());
@@ -254,10 +343,7 @@ void Runtime::check_registries() {
   detail::check_mpi(MPI_Gatherv(mine.data(), length, MPI_CHAR, all.data(), lengths.data(),
                                 offsets.data(), MPI_CHAR, 0, comm_->get()),
                     "MPI_Gatherv");
-  if (comm_->rank() != 0) {
-    MPI_Finalize();
-    std::exit(1);
-  }
+  if (comm_->rank() != 0) return {};
   std::ostringstream report;
   report << "the ranks hold different task registries (were they built from different "
             "binaries?):";
@@ -268,15 +354,16 @@ void Runtime::check_registries() {
                                         static_cast<std::size_t>(lengths[r])));
     for (std::string line; std::getline(lines, line);) report << "    " << line << "\n";
   }
-  report << "  rank 0 (" << comm_->hosts()[0] << ") has:\n";
-  for (const auto& line : registry.describe()) report << "    " << line << "\n";
-  throw TaskError(report.str());
+  report << "  rank 0 (" << comm_->hosts()[0] << ") has:";
+  for (const auto& line : registry.describe()) report << "\n    " << line;
+  return report.str();
 }
 
 Runtime::~Runtime() {
   if (const int signal = close()) {
     // The job was interrupted: its status says so, whatever main returns.
     std::fflush(nullptr);
+    detail::record_driver_end(detail::DriverEnd::interrupted, 128 + signal, signal);
     std::exit(128 + signal);
   }
 }
@@ -313,11 +400,9 @@ int Runtime::close() noexcept {
   const int rank = comm_->rank();
   comm_.reset();
   const auto gathered = Clock::now();
-  if (owns_mpi_ && ranks_lost) {
-    finalize_within(std::chrono::seconds(5), 0);
-  } else if (owns_mpi_) {
-    MPI_Finalize();
-  }
+  // MPI_Finalize is a collective that waits for ever for ranks that died: after a loss the
+  // driver goes on without it (its program may still have work to do after the Runtime).
+  if (owns_mpi_ && !ranks_lost) MPI_Finalize();
   const auto finalized = Clock::now();
   profile_.reset();  // after MPI_Finalize, which the writing overlaps: waits for the files
   // Where a job's last moments go (shutdown's share of a short job's wall time is its overhead).
@@ -368,6 +453,9 @@ int close_runtime(Runtime& runtime) noexcept { return runtime.close(); }
 void end_job_now(int status) {
   std::fflush(nullptr);
   if (auto* profile = fatal_error_profile.exchange(nullptr)) profile->save_on_fatal_error();
+  const int signal = received_interrupt();
+  record_driver_end(signal != 0 && status == 128 + signal ? DriverEnd::interrupted : DriverEnd::aborted,
+                    status, signal != 0 && status == 128 + signal ? signal : 0);
   int initialized = 0;
   int finalized = 0;
   MPI_Initialized(&initialized);

@@ -12,6 +12,7 @@
 #include "multirank/detail/codec.hpp"
 #include "multirank/detail/profile_recorder.hpp"
 #include "multirank/detail/registry.hpp"
+#include "multirank/detail/task_state.hpp"
 #include "multirank/detail/wire.hpp"
 
 namespace multirank::detail {
@@ -40,17 +41,34 @@ namespace {
 
 void write_error_item(ByteWriter& out, const ErrorInfo& info) {
   out.write_pod(static_cast<std::uint8_t>(ItemStatus::error));
-  std::vector<char> bytes;
-  ByteWriter error_out(bytes);
-  encode(error_out, info.type_name);
-  encode(error_out, info.message);
-  write_blob(out, bytes);
+  write_blob(out, encode_error_info(info));
+}
+
+/// The exception being handled as ErrorInfo at `stage`: a registered type's value travels too.
+ErrorInfo describe_failure(TaskStage stage) {
+  ErrorInfo info = describe_current_exception();
+  info.stage = static_cast<std::uint8_t>(stage);
+  const std::type_info* type = abi::__cxa_current_exception_type();
+  if (type == nullptr) return info;
+  if (const ExceptionEntry* registered = Registry::instance().find_exception(*type)) {
+    try {
+      ByteWriter out(info.exception_bytes);
+      registered->save_current(out);
+      info.exception_id = registered->id;
+    } catch (...) {
+      // Its own save() failed: it still comes back, as a RemoteError saying why.
+      const ErrorInfo failure = describe_current_exception();
+      info.exception_bytes.clear();
+      info.message += " (it could not be sent as itself: " + failure.type_name + ": " + failure.message + ")";
+    }
+  }
+  return info;
 }
 
 /// Runs one item; its result or error is appended to `out` as one item. Returns false if the
 /// item failed.
 bool run_item(const TaskEntry* entry, std::uint64_t function_id, std::uint64_t args_signature,
-              std::span<const char> args, ByteWriter& out, ErrorInfo& failure, ItemTiming* timing) {
+              std::span<const char> args, ByteWriter& out, ErrorInfo& failure, ItemTiming& timing) {
   if (entry == nullptr) {
     failure = {"multirank::TaskError",
                "no task with id " + std::to_string(function_id) +
@@ -70,15 +88,16 @@ bool run_item(const TaskEntry* entry, std::uint64_t function_id, std::uint64_t a
   const std::size_t length_at = out.reserve(sizeof(std::uint64_t));
   try {
     ByteReader in(args);
-    entry->invoke(entry->function, in, out, timing);
+    entry->invoke(entry->function, in, out, &timing);
     out.patch_pod<std::uint64_t>(length_at, out.size() - length_at - sizeof(std::uint64_t));
     return true;
   } catch (...) {
-    ErrorInfo info = describe_current_exception();
-    if (info.type_name.find("archive_exception") != std::string::npos ||
-        info.type_name == "multirank::DecodeError") {
-      info.message = "arguments or result of task '" + entry->name +
-                     "' could not be (de)serialised: " + info.message;
+    ErrorInfo info = describe_failure(timing.stage);
+    if (info.type_name == "multirank::DecodeError" ||
+        info.type_name.find("archive_exception") != std::string::npos) {
+      info.message = (timing.stage == TaskStage::decoding_arguments ? "the arguments of task '"
+                                                                     : "the result of task '") +
+                     entry->name + "' could not be (de)serialised: " + info.message;
     }
     out.bytes().resize(item_start);
     write_error_item(out, info);
@@ -173,8 +192,8 @@ std::int64_t execute_record(const TaskRecordHeader& task, std::span<const char> 
     }
     ErrorInfo failure;
     ItemTiming timing;
-    if (!run_item(entry, task.function_id, task.args_signature, args, out, failure,
-                  recorder != nullptr ? &timing : nullptr)) {
+    timing.measure = recorder != nullptr;
+    if (!run_item(entry, task.function_id, task.args_signature, args, out, failure, timing)) {
       ++failed_items;
       if ((task.flags & task_flag_initializer) != 0) context.broken_groups.emplace(task.group, failure);
     }

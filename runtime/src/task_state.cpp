@@ -1,7 +1,11 @@
 // Completion and hooks of the state behind futures.
 #include "multirank/detail/task_state.hpp"
 
+#include <cxxabi.h>
 #include <spdlog/spdlog.h>
+
+#include "multirank/detail/registry.hpp"
+#include "multirank/detail/task_execution.hpp"
 
 namespace multirank::detail {
 
@@ -71,9 +75,63 @@ void TaskState::run_hooks() {
   settled_.store(true, std::memory_order_release);
 }
 
+namespace {
+
+/// How a RemoteError names the stage an exception came from.
+std::string stage_phrase(std::uint8_t stage) {
+  switch (static_cast<TaskStage>(stage)) {
+    case TaskStage::decoding_arguments:
+      return "while decoding its arguments";
+    case TaskStage::encoding_result:
+      return "while encoding its result";
+    case TaskStage::decoding_result:
+      return "while its result was decoded on the driver";
+    case TaskStage::running:
+    case TaskStage::unknown:
+      break;
+  }
+  return {};
+}
+
+}  // namespace
+
 std::exception_ptr remote_error(const ErrorInfo& info, const Origin& origin) {
-  return std::make_exception_ptr(
-      RemoteError(info.type_name, info.message, origin.rank, origin.host, origin.task_name));
+  auto remote = std::make_exception_ptr(RemoteError(info.type_name, info.message, origin.rank,
+                                                    origin.host, origin.task_name,
+                                                    stage_phrase(info.stage)));
+  if (info.exception_id == 0) return remote;
+  const ExceptionEntry* registered = Registry::instance().find_exception(info.exception_id);
+  if (registered == nullptr) return remote;
+  try {
+    return registered->load_nested(info.exception_bytes, remote);
+  } catch (...) {
+    const ErrorInfo failure = describe_current_exception();
+    return std::make_exception_ptr(RemoteError(
+        info.type_name,
+        info.message + " (it could not be rebuilt as itself on the driver: " + failure.type_name +
+            ": " + failure.message + ")",
+        origin.rank, origin.host, origin.task_name, stage_phrase(info.stage)));
+  }
+}
+
+std::exception_ptr result_decoding_error(const Origin& origin) {
+  ErrorInfo info = describe_current_exception();
+  info.stage = static_cast<std::uint8_t>(TaskStage::decoding_result);
+  auto remote = remote_error(info, origin);
+  const std::type_info* type = abi::__cxa_current_exception_type();
+  const ExceptionEntry* registered = type != nullptr ? Registry::instance().find_exception(*type) : nullptr;
+  return registered != nullptr ? registered->nest_current(remote) : remote;
+}
+
+std::vector<char> encode_error_info(const ErrorInfo& info) {
+  std::vector<char> bytes;
+  ByteWriter out(bytes);
+  encode(out, info.type_name);
+  encode(out, info.message);
+  encode(out, info.stage);
+  encode(out, info.exception_id);
+  encode(out, info.exception_bytes);
+  return bytes;
 }
 
 ErrorInfo decode_error_info(std::span<const char> bytes) {
@@ -81,6 +139,11 @@ ErrorInfo decode_error_info(std::span<const char> bytes) {
   ErrorInfo info;
   decode(in, info.type_name);
   decode(in, info.message);
+  // Error items made by hand (an unknown task, a garbled record) may stop after the message.
+  if (in.remaining() == 0) return info;
+  decode(in, info.stage);
+  decode(in, info.exception_id);
+  decode(in, info.exception_bytes);
   return info;
 }
 

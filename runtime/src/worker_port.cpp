@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "multirank/detail/exit_status.hpp"
 #include "multirank/detail/task_execution.hpp"
 
 namespace multirank::detail {
@@ -18,31 +19,42 @@ WorkerPort::WorkerPort(const Communicator& comm, const RuntimeOptions& options)
       transport_(comm.get(), options.max_message_bytes),
       driver_timeout_(options.worker_timeout),
       last_from_driver_ns_(steady_now_ns()) {
-  if (driver_timeout_.count() > 0) heartbeat_ = std::thread([this] { heartbeat_main(); });
+  heartbeat_ = std::thread([this] { heartbeat_main(); });
 }
 
 void WorkerPort::heartbeat_main() {
-  const auto interval =
-      std::max<std::chrono::steady_clock::duration>(std::chrono::milliseconds(100), driver_timeout_ / 5);
+  using std::chrono::steady_clock;
+  const auto heartbeat_interval =
+      std::max<steady_clock::duration>(std::chrono::milliseconds(100), driver_timeout_ / 5);
+  // A driver on this node is looked at directly, and often: once it is gone nothing else will
+  // end this rank, and a job whose outcome is decided should be gone at once.
+  const auto look_interval = std::chrono::milliseconds(100);
+  auto next_heartbeat = steady_clock::now();
   std::unique_lock lock(heartbeat_mutex_);
-  while (!heartbeat_stop_.wait_for(lock, interval, [this] { return heartbeat_stopping_; })) {
-    {
+  while (!heartbeat_stop_.wait_for(lock, look_interval, [this] { return heartbeat_stopping_; })) {
+    // With no worker timeout (0) nobody listens for heartbeats nor counts silence.
+    const bool heartbeats = driver_timeout_.count() > 0;
+    if (heartbeats && steady_clock::now() >= next_heartbeat) {
       // A port busy for long (a large message on its way) is talking to the driver: that is
       // news of it too, and the heartbeat can wait.
       std::unique_lock port(mutex_, std::try_to_lock);
       if (!port.owns_lock()) {
         last_from_driver_ns_.store(steady_now_ns());
-        continue;
+      } else {
+        if (closed_) return;  // the rank is ending
+        MessageBuilder builder;
+        transport_.send(0, builder.finish(MessageKind::heartbeat));
+        transport_.progress_sends();
+        next_heartbeat = steady_clock::now() + heartbeat_interval;
       }
-      if (closed_) return;  // the rank is ending
-      MessageBuilder builder;
-      transport_.send(0, builder.finish(MessageKind::heartbeat));
-      transport_.progress_sends();
     }
-    // A driver on this node is watched directly; one elsewhere by its heartbeats, with a wide
-    // margin (a silent driver may only be busy), since ending a live job's rank is worse.
+    // A driver elsewhere is watched by its heartbeats, with a wide margin (a silent driver may
+    // only be busy), since ending a live job's rank is worse.
     const auto silent = std::chrono::nanoseconds(steady_now_ns() - last_from_driver_ns_.load());
-    const bool gone = comm_.on_my_node(0) ? comm_.process_gone(0) : silent > 3 * driver_timeout_;
+    const bool gone =
+        comm_.on_my_node(0) ? comm_.process_gone(0) : heartbeats && silent > 3 * driver_timeout_;
+    // A driver that stopped this rank may end before the rank has: that is no loss.
+    if (gone && stop_requested()) return;
     if (gone) {
       spdlog::critical("rank {} ({}): the driver (rank 0 on {}) is lost ({}); this rank ends",
                        comm_.rank(), comm_.hosts()[static_cast<std::size_t>(comm_.rank())],
@@ -53,6 +65,7 @@ void WorkerPort::heartbeat_main() {
                                  std::to_string(std::chrono::duration_cast<std::chrono::seconds>(silent).count()) +
                                  " s");
       std::fflush(nullptr);
+      fail_launcher_for_lost_driver();
       std::_Exit(1);
     }
   }

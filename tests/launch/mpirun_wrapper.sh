@@ -13,7 +13,8 @@ host=$(hostname)
 # Bare program names are found in build/bin; the command line it runs comes first, on stderr.
 output=$(cd "$BIN/.." && "$wrapper" rank_hosts 2>&1) || fail "default run failed: $output"
 echo "$output"
-grep -q "^+ mpirun --bind-to none -n $cores $BIN/rank_hosts\$" <<<"$output" || fail "not one rank per core ($cores)"
+grep -q "^+ mpirun --bind-to none -n $cores -x MULTIRANK_EXIT_STATUS_FILE $BIN/rank_hosts\$" <<<"$output" ||
+  fail "not one rank per core ($cores), or the driver's exit status file not forwarded"
 grep -q "rank $((cores - 1)) of $cores on $host" <<<"$output" || fail "$cores ranks did not run"
 
 output=$("$wrapper" -n $((cores + 1)) "$BIN/rank_hosts" 2>&1) || fail "-n $((cores + 1)) failed: $output"

@@ -300,7 +300,7 @@ TEST_CASE("task records from the driver are checked on the worker", "[wire]") {
     REQUIRE_FALSE(outcome[0].ok);
     CHECK_THAT(
         outcome[0].text,
-        Catch::Contains("arguments or result of task 'wire_add' could not be (de)serialised"));
+        Catch::Contains("the arguments of task 'wire_add' could not be (de)serialised"));
   }
   SECTION("an item count its bytes cannot hold fails the record as a whole") {
     const auto items = items_of_add({{1, 1}});

@@ -23,17 +23,23 @@ class MpiError : public Error {
   int code_;
 };
 
-/// A task raised on some rank. Carries the original exception's type and message, where it ran
-/// and which task it was, like mpi4py.futures' "Worker r of n on host" header.
+/// A task raised on some rank. Carries the original exception's type and message, where it ran,
+/// which task it was and at which stage, like mpi4py.futures' "Worker r of n on host" header. An
+/// exception thrown by user code anywhere in a task's life after submit (the arguments' load(), the
+/// task, the result's save() and, on the driver, its load()) arrives as one, or as itself with one
+/// nested where its type is registered (multirank/remote_exception.hpp).
 class RemoteError : public Error {
  public:
+  /// `stage`: where in the task's life it was raised, as a phrase ("while decoding its
+  /// arguments"); empty for the task function itself.
   RemoteError(std::string type_name, std::string message, int rank, std::string host,
-              std::string task_name);
+              std::string task_name, std::string stage = {});
   const std::string& type_name() const noexcept { return type_name_; }
   const std::string& message() const noexcept { return message_; }
   int rank() const noexcept { return rank_; }
   const std::string& host() const noexcept { return host_; }
   const std::string& task_name() const noexcept { return task_name_; }
+  const std::string& stage() const noexcept { return stage_; }
 
  private:
   std::string type_name_;
@@ -41,6 +47,7 @@ class RemoteError : public Error {
   int rank_;
   std::string host_;
   std::string task_name_;
+  std::string stage_;
 };
 
 /// The pool or executor can no longer run tasks (shut down, terminated, or a worker was lost).

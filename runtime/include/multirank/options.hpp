@@ -69,8 +69,12 @@ struct RuntimeOptions {
   std::size_t profile_max_events = 1'000'000;
 
   /// Defaults, overridden by the MULTIRANK_* variables that are set; a malformed value is a
-  /// ConfigError naming the variable and the value.
+  /// ConfigError naming the variable, the value and what is allowed. (A Runtime that reads the
+  /// variables itself reports such an error at start-up and exits with status 2 on every rank.)
   static RuntimeOptions from_env();
+
+  /// A ConfigError naming the first field whose value cannot be used, and what is allowed.
+  void validate() const;
 };
 
 }  // namespace multirank

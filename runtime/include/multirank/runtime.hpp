@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -63,10 +64,22 @@ class EarlyInterrupts {
 /// (Interrupted, see README "Interruption"): the process then exits with 128 + signal, whether
 /// or not the program caught the error. One Runtime per process, as MPI allows one
 /// initialisation; it is not copyable. Thread safety: its accessors may be called from any thread.
+///
+/// Start-up errors end the job cleanly: a malformed MULTIRANK_* setting, ranks built from
+/// different binaries (their task registries differ) or MPI refusing the thread level print one
+/// message naming the problem (from rank 0, with the ranks concerned where not all) and every rank
+/// exits with status 2, without a core dump.
 class Runtime {
  public:
-  Runtime(int& argc, char**& argv, RuntimeOptions options = RuntimeOptions::from_env());
-  explicit Runtime(RuntimeOptions options = RuntimeOptions::from_env());
+  /// Settings from the MULTIRANK_* variables (RuntimeOptions::from_env).
+  Runtime(int& argc, char**& argv);
+  /// Settings from the MULTIRANK_* variables, then changed by `adjust` (a program's own defaults:
+  /// check the variable first where the user's setting should win).
+  Runtime(int& argc, char**& argv, const std::function<void(RuntimeOptions&)>& adjust);
+  /// Exactly these settings.
+  Runtime(int& argc, char**& argv, RuntimeOptions options);
+  Runtime();
+  explicit Runtime(RuntimeOptions options);
   ~Runtime();
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
@@ -94,8 +107,12 @@ class Runtime {
   void set_object_channel(detail::ObjectChannel* channel) noexcept { channel_ = channel; }
 
  private:
-  void start(int* argc, char*** argv);
-  void check_registries();
+  void start(int* argc, char*** argv, std::string problem);
+  /// Rank 0's account of how the ranks' task registries differ; empty if they agree.
+  std::string registry_difference();
+  /// Ends every rank (status 2) if any could not start; rank 0 prints each distinct reason once.
+  /// `name_ranks`: say which ranks have a problem that not all of them have.
+  void stop_if_start_failed(const std::string& problem, bool name_ranks);
   /// Stops processes, the engine and the worker ranks, writes the profile, finalises MPI.
   /// Returns the signal that interrupted the job, or 0.
   int close() noexcept;

@@ -41,13 +41,19 @@ void invoke_registered(AnyFunction any, ByteReader& args, ByteWriter& result, It
     throw DecodeError(std::to_string(args.remaining()) +
                       " bytes left after the arguments: the sender encoded other types");
   }
-  if (timing != nullptr) timing->decoded_ns = steady_clock_ns();
+  if (timing != nullptr) {
+    timing->stage = TaskStage::running;
+    if (timing->measure) timing->decoded_ns = steady_clock_ns();
+  }
   if constexpr (std::is_void_v<R>) {
     call_with_decoded(function, values, std::index_sequence_for<P...>{});
-    if (timing != nullptr) timing->returned_ns = steady_clock_ns();
+    if (timing != nullptr && timing->measure) timing->returned_ns = steady_clock_ns();
   } else {
     R value = call_with_decoded(function, values, std::index_sequence_for<P...>{});
-    if (timing != nullptr) timing->returned_ns = steady_clock_ns();
+    if (timing != nullptr) {
+      timing->stage = TaskStage::encoding_result;
+      if (timing->measure) timing->returned_ns = steady_clock_ns();
+    }
     encode(result, value);
   }
 }

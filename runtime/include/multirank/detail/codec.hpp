@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <array>
+#include <new>
+#include <stdexcept>
 #include <boost/archive/archive_exception.hpp>
 #include <boost/archive/binary_oarchive.hpp>
 #include <cstdint>
@@ -192,12 +194,18 @@ void decode(ByteReader& in, T& value) {
       archive >> value;
     } catch (const boost::archive::archive_exception& e) {
       throw DecodeError(std::string("Boost.Serialization could not read the value: ") + e.what());
-    } catch (const std::exception& e) {
-      // A garbled count inside the archive is refused by the archive (DecodeError), and a type's
-      // own load() may throw anything: all are bytes that do not read as a T.
+    } catch (const DecodeError& e) {
+      // A garbled count inside the archive, refused by the archive or by the bytes running out.
       throw DecodeError(std::string("Boost.Serialization could not read the value (") + e.what() +
                         ")");
+    } catch (const std::bad_alloc& e) {
+      throw DecodeError(std::string("Boost.Serialization could not read the value (") + e.what() +
+                        ": a garbled size?)");
+    } catch (const std::length_error& e) {
+      throw DecodeError(std::string("Boost.Serialization could not read the value (") + e.what() +
+                        ": a garbled size?)");
     }
+    // Anything else a type's own load() threw is the user's own error, and keeps its type.
   }
 }
 

@@ -270,6 +270,14 @@ class DriverEngine {
   /// Takes rank `slot`'s worker for lost: its tasks run again elsewhere (or fail with
   /// WorkerLost once out of retries). Caller holds engine_mutex_.
   void lose_worker(std::size_t slot, const std::string& reason);
+  /// The WorkerLost error of a task lost with `lost_with`, saying what became of it.
+  std::exception_ptr worker_lost(std::uint64_t task_id, const TaskEntry& entry, std::uint32_t items,
+                                 std::size_t bytes, const std::vector<int>& lost_with,
+                                 const std::string& outcome) const;
+  /// Fails every pending record that was running when a rank was lost with WorkerLost saying
+  /// `outcome` (hooks run on the next progress round); returns how many. Caller holds
+  /// submit_mutex_.
+  std::size_t fail_suspects(const std::string& outcome);
   /// Breaks every queue with `error` and fails their pending records with it (hooks run on the
   /// next progress round); returns how many. Caller holds submit_mutex_.
   std::size_t break_all_queues(const std::exception_ptr& error);

@@ -94,8 +94,13 @@ class TaskState {
   std::atomic<bool> settled_{false};
 };
 
-/// Builds the RemoteError for a failed item.
+/// Builds the error for a failed item: a RemoteError, or the registered exception type itself
+/// with the RemoteError nested.
 std::exception_ptr remote_error(const ErrorInfo& info, const Origin& origin);
+/// The error for an exception being handled on the driver while it decoded a result (user code
+/// in the result's load()), as remote_error() builds it. Call inside a catch.
+std::exception_ptr result_decoding_error(const Origin& origin);
+std::vector<char> encode_error_info(const ErrorInfo& info);
 ErrorInfo decode_error_info(std::span<const char> bytes);
 /// The error for a result record of `count` items where another number was expected: a record
 /// that failed as a whole where it ran (its items could not be read there) comes back as one
@@ -155,6 +160,9 @@ class ResultState final : public TaskState {
             "result of task '" + origin.task_name + "' from rank " +
             std::to_string(origin.rank) + " could not be decoded: " + e.what()));
         if (!framed) unframed = outcome.error;
+      } catch (...) {
+        // The result's own load() threw: reported as a task's exception is.
+        outcome.error = result_decoding_error(origin);
       }
     }
   }

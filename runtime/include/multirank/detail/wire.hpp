@@ -129,10 +129,15 @@ inline std::span<const char> read_blob(ByteReader& in) {
   return in.take(size);
 }
 
-/// What a failed item carries back: the exception's type and message.
+/// What a failed item carries back: the exception's type and message, the stage of the task's
+/// life it came from (a TaskStage), and, for an exception type registered to cross ranks as
+/// itself, its id and encoded value.
 struct ErrorInfo {
   std::string type_name;
   std::string message;
+  std::uint8_t stage = 0;
+  std::uint64_t exception_id = 0;
+  std::vector<char> exception_bytes;
 };
 
 }  // namespace multirank::detail
