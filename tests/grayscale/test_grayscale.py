@@ -869,8 +869,8 @@ class WorkerKilled(unittest.TestCase):
         out = os.path.join(self.root, "out-recovery")
         status, stdout, stderr = self.start_and_kill_rank_1(out, "--enable-recovery")
         self.assertEqual(status, 0, stderr)
-        # The runtime's log (spdlog's default logger) goes to stdout.
-        self.assertRegex(stdout, r"worker rank 1 \([^)]+\) is lost: its process [0-9]+ is gone")
+        # The runtime's log goes to stderr, the summary to stdout.
+        self.assertRegex(stderr, r"worker rank 1 \([^)]+\) is lost: its process [0-9]+ is gone")
         self.assertIn(f"{self.IMAGES} converted, 0 skipped, 0 failed", stdout)
         self.assert_all_converted_and_no_temporary(out)
 
