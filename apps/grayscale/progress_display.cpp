@@ -2,11 +2,9 @@
 // image size, so a short window would make the ETA jump.
 #include "progress_display.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cstdlib>
 #include <string>
+
+#include "multirank/detail/stderr_terminal.hpp"
 
 namespace grayscale {
 
@@ -17,22 +15,6 @@ std::string clock_text(double seconds) {
   std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
   return text;
 }
-
-// Whether what rank 0 writes to stderr ends up on a terminal. Under Open MPI's mpirun a rank's
-// stderr is a pipe (its stdout a pty, stderr not) that mpirun copies to its own stderr as it
-// comes, partial lines and carriage returns included: so the bar belongs there when mpirun's
-// stderr is a terminal. mpirun (or orted, on another node) is the rank's parent, and it sets
-// OMPI_COMM_WORLD_RANK; any other parent (a shell piping us into tee, say) is not asked.
-bool stderr_reaches_terminal() {
-  if (::isatty(STDERR_FILENO) == 1) return true;
-  if (std::getenv("OMPI_COMM_WORLD_RANK") == nullptr) return false;
-  const std::string launcher_stderr = "/proc/" + std::to_string(::getppid()) + "/fd/2";
-  const int fd = ::open(launcher_stderr.c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) return false;
-  const bool terminal = ::isatty(fd) == 1;
-  ::close(fd);
-  return terminal;
-}
 }  // namespace
 
 ProgressDisplay::ProgressDisplay(std::size_t total_files, std::uint64_t total_bytes,
@@ -41,7 +23,7 @@ ProgressDisplay::ProgressDisplay(std::size_t total_files, std::uint64_t total_by
       total_bytes_(total_bytes),
       interval_(interval),
       enabled_(enabled),
-      terminal_(enabled && stderr_reaches_terminal()) {}
+      terminal_(enabled && multirank::detail::stderr_reaches_terminal()) {}
 
 ProgressDisplay::~ProgressDisplay() { finish(); }
 

@@ -24,6 +24,7 @@
 #include "multirank/detail/exit_status.hpp"
 #include "multirank/detail/interruption.hpp"
 #include "multirank/detail/launcher_connection.hpp"
+#include "multirank/detail/library_log.hpp"
 #include "multirank/detail/object_host.hpp"
 #include "multirank/detail/profile_session.hpp"
 #include "multirank/detail/registry.hpp"
@@ -198,6 +199,7 @@ void Runtime::start(int* argc, char*** argv, std::string problem) {
   if (!current_runtime.compare_exchange_strong(expected, this)) {
     throw Error("a multirank::Runtime already exists in this process: create one, in main");
   }
+  detail::install_library_log();
   if (problem.empty()) spdlog::set_level(spdlog::level::from_str(options_.log_level));
   using Clock = std::chrono::steady_clock;
   const auto starting = Clock::now();

@@ -26,8 +26,8 @@ del sys.argv[1:5]
 TIMEOUT = 120
 
 
-def command(input_dir, output_dir, *options):
-    return [MPIEXEC, "-np", NP, "--oversubscribe", "--bind-to", "none", GRAYSCALE,
+def command(input_dir, output_dir, *options, grayscale=GRAYSCALE):
+    return [MPIEXEC, "-np", NP, "--oversubscribe", "--bind-to", "none", grayscale,
             str(input_dir), str(output_dir), "--quiet", *options]
 
 
@@ -501,11 +501,6 @@ def unprivileged(argv):
     return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *argv]
 
 
-def run_unprivileged(input_dir, output_dir, *options):
-    return subprocess.run(unprivileged(command(input_dir, output_dir, *options)), capture_output=True, text=True,
-                          timeout=TIMEOUT)
-
-
 def give_to_nobody(path):
     if os.geteuid() == 0:
         os.chown(path, NOBODY, NOBODY)
@@ -533,11 +528,59 @@ def small_tree(root):
     return source
 
 
+def nobody_may(test, path):
+    """Whether the user of unprivileged runs passes `test TEST PATH` (-r: may read, -x: may run or
+    enter): asked of that user, so every directory on the way counts, not only the file's mode."""
+    return subprocess.run(unprivileged(["test", test, path])).returncode == 0
+
+
 def private_directory(prefix):
     """A fresh directory that an unprivileged run can walk into."""
     root = tempfile.mkdtemp(prefix=prefix)
     os.chmod(root, 0o755)
+    if not nobody_may("-x", root):
+        raise AssertionError(f"user {NOBODY} cannot enter {root}: set TMPDIR to a directory everybody can reach")
     return root
+
+
+class UnprivilegedGrayscale:
+    """What an unprivileged run starts from, wherever the checkout lives: a working directory the
+    user can enter (mpirun fails at start-up in one it cannot), and a grayscale with its plugins
+    that it can run. A checkout under a private home (root's, mode 700) has neither: there the
+    build's grayscale and the plugins beside it (lib/*.so) are copied into a fresh directory."""
+    root = None
+    grayscale = None
+
+    @classmethod
+    def get(cls):
+        if cls.root is None:
+            cls.root = private_directory("grayscale-unprivileged-")
+            build = os.path.dirname(os.path.dirname(GRAYSCALE))
+            plugins = [os.path.join(build, "lib", name) for name in os.listdir(os.path.join(build, "lib"))
+                       if name.endswith(".so")]
+            if nobody_may("-x", GRAYSCALE) and all(nobody_may("-r", plugin) for plugin in plugins):
+                cls.grayscale = GRAYSCALE
+            else:
+                # The same layout: grayscale looks for its plugins in lib/ beside its bin/.
+                cls.grayscale = cls.copy_for_everybody(GRAYSCALE, "bin", 0o755)
+                for plugin in plugins:
+                    cls.copy_for_everybody(plugin, "lib", 0o644)
+        return cls
+
+    @classmethod
+    def copy_for_everybody(cls, path, directory, mode):
+        os.makedirs(os.path.join(cls.root, directory), exist_ok=True)
+        os.chmod(os.path.join(cls.root, directory), 0o755)
+        copy = shutil.copy(path, os.path.join(cls.root, directory))
+        os.chmod(copy, mode)
+        return copy
+
+
+def run_unprivileged(input_dir, output_dir, *options):
+    unprivileged_grayscale = UnprivilegedGrayscale.get()
+    argv = command(input_dir, output_dir, *options, grayscale=unprivileged_grayscale.grayscale)
+    return subprocess.run(unprivileged(argv), cwd=unprivileged_grayscale.root, capture_output=True, text=True,
+                          timeout=TIMEOUT)
 
 
 class Unreadable(unittest.TestCase):
@@ -826,8 +869,8 @@ class WorkerKilled(unittest.TestCase):
         out = os.path.join(self.root, "out-recovery")
         status, stdout, stderr = self.start_and_kill_rank_1(out, "--enable-recovery")
         self.assertEqual(status, 0, stderr)
-        # The runtime's log (spdlog's default logger) goes to stdout.
-        self.assertRegex(stdout, r"worker rank 1 \([^)]+\) is lost: its process [0-9]+ is gone")
+        # The runtime's log goes to stderr, the summary to stdout.
+        self.assertRegex(stderr, r"worker rank 1 \([^)]+\) is lost: its process [0-9]+ is gone")
         self.assertIn(f"{self.IMAGES} converted, 0 skipped, 0 failed", stdout)
         self.assert_all_converted_and_no_temporary(out)
 
@@ -850,5 +893,6 @@ if __name__ == "__main__":
     try:
         unittest.main(verbosity=2)
     finally:
-        if Fixture.root:
-            shutil.rmtree(Fixture.root, ignore_errors=True)
+        for root in (Fixture.root, UnprivilegedGrayscale.root):
+            if root:
+                shutil.rmtree(root, ignore_errors=True)

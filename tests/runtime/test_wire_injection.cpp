@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "multirank/detail/communicator.hpp"
+#include "multirank/detail/library_log.hpp"
 #include "multirank/detail/submission.hpp"
 #include "multirank/detail/wire.hpp"
 #include "multirank/multirank.hpp"
@@ -48,6 +49,8 @@ class CapturedLog final : public spdlog::sinks::base_sink<std::mutex> {
 
 CapturedLog& captured_log() {
   static const auto sink = [] {
+    // Added to the logger the library keeps, not to spdlog's stock one it replaces.
+    install_library_log();
     auto made = std::make_shared<CapturedLog>();
     spdlog::default_logger()->sinks().push_back(made);
     return made;

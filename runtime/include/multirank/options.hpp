@@ -57,7 +57,9 @@ struct RuntimeOptions {
   std::chrono::seconds task_timeout{0};
   /// Prefix each line a process prints with "[name rank r@host] " (MULTIRANK_TAG_OUTPUT = 0 | 1).
   bool tag_output = false;
-  /// spdlog level name: trace, debug, info, warn, error, off (MULTIRANK_LOG_LEVEL).
+  /// spdlog level name: trace, debug, info, warn, error, off (MULTIRANK_LOG_LEVEL). The log goes
+  /// to stderr, never stdout, so it stays out of what the program prints; its level is coloured
+  /// only when stderr reaches a terminal (under mpirun: when mpirun's stderr is one).
   std::string log_level = "warn";
   /// Where rank 0 writes the job's profile (trace.json, tasks.csv, summary.txt, timeline.svg,
   /// report.html and each rank's log); empty: profiling off, at no cost (MULTIRANK_PROFILE).
