@@ -2,6 +2,8 @@
 #include "multirank/detail/registry.hpp"
 
 #include <algorithm>
+#include <string>
+#include <string_view>
 
 #include "multirank/detail/type_name.hpp"
 #include "multirank/error.hpp"
@@ -114,6 +116,25 @@ const TaskEntry& entry_for_name(const std::string& name, const std::string& sign
                     " but was asked for as " + signature);
   }
   return *entry;
+}
+
+std::string overload_task_name(std::string_view function, std::string_view signature) {
+  std::string_view written = signature;
+  while (!written.empty() && written.back() == ' ') written.remove_suffix(1);
+  if (written.ends_with("noexcept")) written.remove_suffix(std::string_view("noexcept").size());
+  while (!written.empty() && written.back() == ' ') written.remove_suffix(1);
+  // The parameter list is the parenthesised group that ends the signature: walk back from its
+  // ')' to the '(' that matches it, past any parentheses inside (a std::function<int(int)>).
+  if (written.ends_with(')')) {
+    int depth = 0;
+    for (std::size_t i = written.size(); i-- > 0;) {
+      if (written[i] == ')') ++depth;
+      if (written[i] == '(' && --depth == 0) {
+        return std::string(function) + std::string(written.substr(i));
+      }
+    }
+  }
+  return std::string(function) + " " + std::string(signature);
 }
 
 }  // namespace multirank::detail

@@ -1,5 +1,6 @@
 // How a C++ value becomes bytes on the wire and back. Plain data (numbers, strings, vectors,
-// tuples, optionals of those) is copied directly; everything else goes through Boost.Serialization.
+// tuples, optionals of those) is copied directly; everything else goes through Boost.Serialization,
+// and a type Boost cannot carry (or a pointer) stops compilation with one message naming it.
 // The fast path exists because one Boost archive costs about 0.8 µs to open and close (measured),
 // which alone would cap tiny tasks far below the throughput multirank promises.
 #pragma once
@@ -21,6 +22,7 @@
 
 #include "multirank/detail/byte_buffer.hpp"
 #include "multirank/detail/checked_archive.hpp"
+#include "multirank/detail/wire_type_check.hpp"
 
 namespace multirank::detail {
 
@@ -130,6 +132,8 @@ void encode(ByteWriter& out, const T& value) {
   } else if constexpr (is_std_optional<T>::value) {
     out.write_pod<std::uint8_t>(value.has_value() ? 1 : 0);
     if (value) encode(out, *value);
+  } else if constexpr (!boost_accepts<T>()) {
+    // refused at compile time, with WireTypeCheck's message naming T
   } else {
     const std::size_t length_at = out.reserve(sizeof(std::uint64_t));
     const std::size_t start = out.size();
@@ -186,6 +190,8 @@ void decode(ByteReader& in, T& value) {
     } else {
       value.reset();
     }
+  } else if constexpr (!boost_accepts<T>()) {
+    // refused at compile time, with WireTypeCheck's message naming T
   } else {
     const auto length = decode_count(in, 1);
     ReaderStreambuf stream(in.take(length));
