@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <set>
 
+#include "multirank/detail/object_description.hpp"
 #include "multirank/detail/shared_objects.hpp"
 
 namespace multirank::detail {
@@ -34,67 +35,83 @@ void ObjectServer::handle(ObjectCall call) {
 void ObjectServer::create(ObjectCall& call) {
   const auto kind = static_cast<ObjectKind>(call.header.arg & 0xff);
   const std::uint32_t flags = call.header.arg >> 8;
-  const std::int64_t parameter = call.header.value;
-  std::unique_ptr<SharedObject> object;
-  const std::uint64_t id = next_id_;
-  switch (kind) {
-    case ObjectKind::queue:
-      if (parameter < 0) {
-        reply_error(call, ReplyStatus::state_error,
-                    fmt::format("Queue maxsize must be 0 (unbounded) or more, not {}", parameter));
-        return;
-      }
-      object = std::make_unique<QueueObject>(id, static_cast<std::size_t>(parameter), flags & 1);
-      break;
-    case ObjectKind::pipe:
-      object = std::make_unique<PipeObject>(id, parameter != 0);
-      break;
-    case ObjectKind::lock:
-    case ObjectKind::rlock:
-      object = std::make_unique<LockObject>(id, kind == ObjectKind::rlock);
-      break;
-    case ObjectKind::semaphore:
-    case ObjectKind::bounded_semaphore:
-      if (parameter < 0) {
-        reply_error(call, ReplyStatus::state_error,
-                    fmt::format("a semaphore's initial value must be 0 or more, not {}", parameter));
-        return;
-      }
-      object = std::make_unique<SemaphoreObject>(id, parameter,
-                                                 kind == ObjectKind::bounded_semaphore);
-      break;
-    case ObjectKind::event:
-      object = std::make_unique<EventObject>(id);
-      break;
-    case ObjectKind::barrier:
-      if (parameter < 1) {
-        reply_error(call, ReplyStatus::state_error,
-                    fmt::format("a Barrier needs at least 1 party, not {}", parameter));
-        return;
-      }
-      object = std::make_unique<BarrierObject>(id, static_cast<std::uint32_t>(parameter));
-      break;
-    case ObjectKind::condition: {
-      auto* lock = find_as<LockObject>(static_cast<std::uint64_t>(parameter));
-      if (lock == nullptr) {
-        reply_error(call, ReplyStatus::state_error,
-                    fmt::format("a Condition needs a Lock or RLock; object {} is not one", parameter));
-        return;
-      }
-      object = std::make_unique<ConditionObject>(id, *lock);
-      break;
-    }
-    case ObjectKind::value:
-      object = std::make_unique<ValueObject>(id, std::move(call.payload));
-      break;
-    default:
-      reply_error(call, ReplyStatus::state_error,
-                  fmt::format("cannot create a shared object of kind {}", static_cast<int>(kind)));
-      return;
+  CreateRequest request;
+  try {
+    request = decode_create_request(call.payload);
+  } catch (const DecodeError& error) {
+    reply_error(call, ReplyStatus::state_error,
+                fmt::format("a request to create a shared object is malformed: {}", error.what()));
+    return;
   }
+  const std::uint64_t id = next_id_;
+  auto object = make_object(call, id, kind, flags, call.header.value, request);
+  if (!object) return;
   ++next_id_;
   objects_.emplace(id, std::move(object));
   reply(call, ReplyStatus::ok, static_cast<std::int64_t>(id));
+}
+
+std::unique_ptr<SharedObject> ObjectServer::make_object(ObjectCall& call, std::uint64_t id,
+                                                        ObjectKind kind, std::uint32_t flags,
+                                                        std::int64_t parameter,
+                                                        const CreateRequest& request) {
+  const std::string description = describe_object(kind, flags, id, request.name);
+  // Refused before it exists: named if it has a name, else "a Queue".
+  const std::string refused =
+      request.name.empty() ? fmt::format("a {}", object_kind_name(kind, flags)) : description;
+  switch (kind) {
+    case ObjectKind::queue:
+      if (parameter < 0) {
+        reply_error(
+            call, ReplyStatus::state_error,
+            fmt::format("{}: maxsize must be 0 (unbounded) or more, not {}", refused, parameter));
+        return nullptr;
+      }
+      return std::make_unique<QueueObject>(id, description, static_cast<std::size_t>(parameter),
+                                           (flags & joinable_queue_flag) != 0);
+    case ObjectKind::pipe:
+      return std::make_unique<PipeObject>(id, description, parameter != 0);
+    case ObjectKind::lock:
+    case ObjectKind::rlock:
+      return std::make_unique<LockObject>(id, description, kind == ObjectKind::rlock);
+    case ObjectKind::semaphore:
+    case ObjectKind::bounded_semaphore:
+      if (parameter < 0) {
+        reply_error(
+            call, ReplyStatus::state_error,
+            fmt::format("{}: the initial value must be 0 or more, not {}", refused, parameter));
+        return nullptr;
+      }
+      return std::make_unique<SemaphoreObject>(id, description, parameter,
+                                               kind == ObjectKind::bounded_semaphore);
+    case ObjectKind::event:
+      return std::make_unique<EventObject>(id, description);
+    case ObjectKind::barrier:
+      if (parameter < 1) {
+        reply_error(call, ReplyStatus::state_error,
+                    fmt::format("{} needs at least 1 party, not {}", refused, parameter));
+        return nullptr;
+      }
+      return std::make_unique<BarrierObject>(id, description,
+                                             static_cast<std::uint32_t>(parameter));
+    case ObjectKind::condition: {
+      auto* lock = find_as<LockObject>(static_cast<std::uint64_t>(parameter));
+      if (lock == nullptr) {
+        reply_error(
+            call, ReplyStatus::state_error,
+            fmt::format("{} needs a Lock or RLock; object {} is not one", refused, parameter));
+        return nullptr;
+      }
+      return std::make_unique<ConditionObject>(id, description, *lock);
+    }
+    case ObjectKind::value:
+      return std::make_unique<ValueObject>(
+          id, description, std::vector<char>(request.initial.begin(), request.initial.end()));
+    default:
+      reply_error(call, ReplyStatus::state_error,
+                  fmt::format("cannot create a shared object of kind {}", static_cast<int>(kind)));
+      return nullptr;
+  }
 }
 
 std::uint64_t ObjectServer::add(
@@ -167,7 +184,7 @@ void ObjectServer::expire_due(ObjectClock::time_point now) {
 
 std::string ObjectServer::client_name(std::uint64_t client) const {
   if (client & thread_client_bit) {
-    const int rank = static_cast<int>((client >> 32) & 0x7fffffffu);
+    const int rank = thread_client_rank(client);
     const auto thread = static_cast<std::uint32_t>(client & 0xffffffffu);
     return rank == 0 && thread == 1 ? std::string("the driver's main thread")
                                     : fmt::format("thread {} of rank {}", thread, rank);

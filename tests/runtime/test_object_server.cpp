@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "multirank/detail/object_server.hpp"
 
@@ -52,9 +53,11 @@ struct Harness {
     server.handle(std::move(c));
     return c.header.request_id;
   }
-  std::uint64_t create(ObjectKind kind, std::int64_t parameter = 0, std::uint32_t flags = 0) {
+  std::uint64_t create(ObjectKind kind, std::int64_t parameter = 0, std::uint32_t flags = 0,
+                       std::string_view name = {}) {
+    const auto request = encode_create_request(name, {});
     const auto id = call(1, 0, ObjectOp::create, static_cast<std::uint32_t>(kind) | (flags << 8),
-                         parameter);
+                         parameter, -1, std::string(request.begin(), request.end()));
     REQUIRE(sink.replies.at(id).status == ReplyStatus::ok);
     return static_cast<std::uint64_t>(sink.replies.at(id).value);
   }
@@ -154,6 +157,44 @@ TEST_CASE("ObjectServer parks calls and answers them when it can", "[objects]") 
     CHECK_THAT(lines[1], Catch::Contains("the driver's main thread on rank 0"));
     CHECK(h.server.deadlocked(h.now, 2s));
     CHECK_FALSE(h.server.deadlocked(h.now, 10s));
+  }
+
+  SECTION("a named object is called by its name in every message, an unnamed one by its id") {
+    const auto chunks = h.create(ObjectKind::queue, 0, 0, "chunks");
+    CHECK_THAT(h.reply(h.call(2, chunks, ObjectOp::queue_task_done)).payload,
+               Catch::Equals("Queue 'chunks': task_done() needs a JoinableQueue"));
+    const auto jobs = h.create(ObjectKind::queue, 0, joinable_queue_flag, "jobs");
+    CHECK_THAT(h.reply(h.call(2, jobs, ObjectOp::queue_task_done)).payload,
+               Catch::StartsWith("JoinableQueue 'jobs': task_done() called more times"));
+    const auto output = h.create(ObjectKind::lock, 0, 0, "output");
+    CHECK_THAT(h.reply(h.call(2, output, ObjectOp::lock_release)).payload,
+               Catch::StartsWith("Lock 'output' released by"));
+    const auto unnamed = h.create(ObjectKind::lock);
+    CHECK_THAT(h.reply(h.call(2, unnamed, ObjectOp::lock_release)).payload,
+               Catch::StartsWith("Lock " + std::to_string(unnamed) + " released by"));
+    const auto slots = h.create(ObjectKind::bounded_semaphore, 1, 0, "slots");
+    CHECK_THAT(h.reply(h.call(2, slots, ObjectOp::semaphore_release, 0, 1)).payload,
+               Catch::StartsWith("BoundedSemaphore 'slots' released too many times"));
+    const auto ready =
+        h.create(ObjectKind::condition, static_cast<std::int64_t>(output), 0, "ready");
+    CHECK_THAT(h.reply(h.call(2, ready, ObjectOp::condition_notify)).payload,
+               Catch::StartsWith("Condition 'ready' (on Lock 'output'): notify() by"));
+    h.server.set_process_name(7, "Process-1");
+    h.call(7, chunks, ObjectOp::queue_get);
+    CHECK_THAT(h.server.blocked_calls(h.now).at(0),
+               Catch::Contains("Process-1 on rank 1 waits in get() on Queue 'chunks'"));
+  }
+
+  SECTION("a creation refused or malformed says so, naming the object if it has a name") {
+    const auto request = encode_create_request("slots", {});
+    const auto negative =
+        h.call(1, 0, ObjectOp::create, static_cast<std::uint32_t>(ObjectKind::semaphore), -1, -1,
+               std::string(request.begin(), request.end()));
+    CHECK_THAT(h.reply(negative).payload,
+               Catch::Equals("Semaphore 'slots': the initial value must be 0 or more, not -1"));
+    const auto empty = h.call(1, 0, ObjectOp::create, static_cast<std::uint32_t>(ObjectKind::lock));
+    CHECK(h.reply(empty).status == ReplyStatus::state_error);
+    CHECK_THAT(h.reply(empty).payload, Catch::Contains("is malformed"));
   }
 
   SECTION("a call on an unknown object is an error, not a crash") {

@@ -52,7 +52,8 @@ class SharedObject {
   SharedObject& operator=(const SharedObject&) = delete;
 
   std::uint64_t id() const noexcept { return id_; }
-  /// "Queue 3", "Lock 7", "Process-2": how errors and diagnostics name it.
+  /// "Queue 'chunks'", "Lock 7", "Process-2": how errors and diagnostics call it
+  /// (describe_object, or a process's name).
   const std::string& name() const noexcept { return name_; }
 
   /// Replies to `call` or parks it (ObjectServer::park).
@@ -119,6 +120,11 @@ class ObjectServer {
 
  private:
   void create(ObjectCall& call);
+  /// Creates the object `kind` with `flags`, `parameter` and `initial` bytes, as id `id`; replies
+  /// with the error and returns nullptr when the parameter does not fit.
+  std::unique_ptr<SharedObject> make_object(ObjectCall& call, std::uint64_t id, ObjectKind kind,
+                                            std::uint32_t flags, std::int64_t parameter,
+                                            const CreateRequest& request);
 
   ReplySink& sink_;
   std::uint64_t next_id_ = 1;
@@ -139,6 +145,9 @@ class ObjectServer {
 inline constexpr std::uint64_t thread_client_bit = std::uint64_t{1} << 63;
 inline std::uint64_t thread_client_id(int rank, std::uint32_t thread_number) {
   return thread_client_bit | (static_cast<std::uint64_t>(rank) << 32) | thread_number;
+}
+inline int thread_client_rank(std::uint64_t client) {
+  return static_cast<int>((client >> 32) & 0x7fffffffu);
 }
 
 /// The name of an operation, for diagnostics ("get", "acquire"...).
