@@ -17,6 +17,7 @@ void SharedObject::expire(ObjectCall call, ObjectServer& server) {
 }
 
 void ObjectServer::handle(ObjectCall call) {
+  now_ = call.since;
   if (static_cast<ObjectOp>(call.header.op) == ObjectOp::create) {
     create(call);
     return;
@@ -126,8 +127,26 @@ SharedObject* ObjectServer::find(std::uint64_t id) {
   return it == objects_.end() ? nullptr : it->second.get();
 }
 
+namespace {
+CallOutcome outcome_of(const ObjectCall& call, ReplyStatus status, std::int64_t value) {
+  switch (status) {
+    case ReplyStatus::ok:
+      // A condition's wait that ran out still ends ok once it holds the lock again, with false.
+      if (static_cast<ObjectOp>(call.header.op) == ObjectOp::condition_wait && value == 0) {
+        return CallOutcome::timed_out;
+      }
+      return CallOutcome::succeeded;
+    case ReplyStatus::timed_out:
+      return CallOutcome::timed_out;
+    default:
+      return CallOutcome::failed;
+  }
+}
+}  // namespace
+
 void ObjectServer::reply(const ObjectCall& call, ReplyStatus status, std::int64_t value,
                          std::span<const char> payload) {
+  activity_.answered(call.header, call.rank, call.parked, outcome_of(call, status, value), now_);
   ObjectReplyHeader header{};
   header.request_id = call.header.request_id;
   header.status = static_cast<std::uint8_t>(status);
@@ -141,11 +160,18 @@ void ObjectServer::reply_error(const ObjectCall& call, ReplyStatus status,
   reply(call, status, 0, std::span<const char>(reason.data(), reason.size()));
 }
 
+void ObjectServer::note_parked(ObjectCall& call) {
+  if (call.parked) return;
+  call.parked = true;
+  activity_.parked(call.header, call.rank, call.since);
+}
+
 void ObjectServer::park(ParkedCalls& list, ObjectCall&& call) {
   if (call.deadline) {
     deadlines_.emplace(*call.deadline,
                        Waiting{call.header.object, call.rank, call.header.request_id});
   }
+  note_parked(call);
   list.push_back(std::move(call));
 }
 
@@ -159,10 +185,12 @@ void ObjectServer::park_or_time_out(ParkedCalls& list, ObjectCall&& call) {
 
 void ObjectServer::park_without_deadline(ParkedCalls& list, ObjectCall&& call) {
   call.deadline.reset();
+  note_parked(call);
   list.push_back(std::move(call));
 }
 
 void ObjectServer::expire_due(ObjectClock::time_point now) {
+  now_ = now;
   while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
     const Waiting waiting = deadlines_.begin()->second;
     deadlines_.erase(deadlines_.begin());
@@ -218,6 +246,43 @@ std::vector<std::string> ObjectServer::blocked_calls(ObjectClock::time_point now
   return result;
 }
 
+bool ObjectServer::stuck(ObjectClock::time_point now, ObjectClock::duration for_at_least) const {
+  if (now - activity_.last_success() < for_at_least) return false;
+  bool driver_thread_waiting = false;
+  std::size_t processes_waiting = 0;
+  for (const auto& [client, since] : activity_.waiting(now)) {
+    if (now - since < for_at_least) continue;
+    if (client & thread_client_bit) {
+      driver_thread_waiting |= thread_client_rank(client) == 0;
+    } else {
+      ++processes_waiting;
+    }
+  }
+  return driver_thread_waiting && processes_waiting >= live_processes_;
+}
+
+std::string ObjectServer::object_name(std::uint64_t id) const {
+  auto it = objects_.find(id);
+  return it == objects_.end() ? fmt::format("object {}", id) : it->second->name();
+}
+
+std::vector<std::string> ObjectServer::polling_loops(ObjectClock::time_point now) const {
+  std::vector<std::string> lines;
+  for (const auto& poll : activity_.polls(now)) {
+    const std::string timeout =
+        poll.timeout_ns > 0
+            ? fmt::format(
+                  "with a {:g} s timeout",
+                  std::chrono::duration<double>(std::chrono::nanoseconds(poll.timeout_ns)).count())
+            : std::string("without waiting");
+    lines.push_back(fmt::format(
+        "{} on rank {} polls {}() on {} {}: {} timed out, none succeeded in the last {:.1f} s",
+        client_name(poll.client), poll.rank, operation_name(poll.op), object_name(poll.object),
+        timeout, poll.timed_out, std::chrono::duration<double>(now - poll.waiting_since).count()));
+  }
+  return lines;
+}
+
 bool ObjectServer::deadlocked(ObjectClock::time_point now,
                               ObjectClock::duration for_at_least) const {
   std::set<std::uint64_t> blocked_processes;
@@ -244,6 +309,7 @@ void ObjectServer::drop_calls_from(int rank) {
       std::erase_if(*list, [rank](const ObjectCall& call) { return call.rank == rank; });
     }
   }
+  activity_.forget_rank(rank);
 }
 
 void ObjectServer::shut_down() {

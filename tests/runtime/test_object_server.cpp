@@ -197,6 +197,70 @@ TEST_CASE("ObjectServer parks calls and answers them when it can", "[objects]") 
     CHECK_THAT(h.reply(empty).payload, Catch::Contains("is malformed"));
   }
 
+  SECTION("a job whose every process only polls with timeouts that expire is stuck") {
+    const auto chunks = h.create(ObjectKind::queue, 0, 0, "chunks");
+    const auto finished = h.create(ObjectKind::event, 0, 0, "finished");
+    const std::uint64_t driver = thread_client_id(0, 1);
+    h.server.set_process_name(7, "Process-1");
+    h.server.set_live_processes(1);
+    // Each second: the process's get and the driver's wait time out, and both ask again at once.
+    for (int round = 0; round < 3; ++round) {
+      h.call(7, chunks, ObjectOp::queue_get, 0, 0, 1000 * ms);
+      h.call(driver, finished, ObjectOp::event_wait, 0, 0, 500 * ms, {}, 0);
+      h.advance(500ms);
+      h.call(driver, finished, ObjectOp::event_wait, 0, 0, 500 * ms, {}, 0);
+      h.advance(500ms);
+      if (round == 0) CHECK_FALSE(h.server.stuck(h.now, 2s));  // only 1 s so far
+    }
+    CHECK_FALSE(h.server.deadlocked(h.now, 2s));  // every call here returns by itself
+    CHECK(h.server.stuck(h.now, 2s));
+    CHECK_FALSE(h.server.stuck(h.now, 4s));
+    const auto lines = h.server.polling_loops(h.now);
+    REQUIRE(lines.size() == 2);
+    CHECK_THAT(lines, Catch::VectorContains(std::string(
+                          "Process-1 on rank 1 polls get() on Queue 'chunks' with a 1 s timeout: "
+                          "3 timed out, none succeeded in the last 3.0 s")));
+    CHECK_THAT(lines, Catch::VectorContains(std::string(
+                          "the driver's main thread on rank 0 polls wait() on Event 'finished' "
+                          "with a 0.5 s timeout: 6 timed out, none succeeded in the last 3.0 s")));
+
+    // One call that succeeds within the window, from anyone, and the job is not stuck.
+    h.call(7, chunks, ObjectOp::queue_get, 0, 0, 1000 * ms);
+    h.call(thread_client_id(2, 1), chunks, ObjectOp::queue_put, 0, 0, -1, "item", 2);
+    CHECK_FALSE(h.server.stuck(h.now, 2s));
+    CHECK(h.server.polling_loops(h.now).size() == 1);  // the driver still polls in vain
+  }
+
+  SECTION("a process that computes between its polls is not taken for a stuck one") {
+    const auto chunks = h.create(ObjectKind::queue, 0, 0, "chunks");
+    const auto finished = h.create(ObjectKind::event);
+    h.server.set_live_processes(2);
+    h.call(thread_client_id(0, 1), finished, ObjectOp::event_wait, 0, 0, -1, {}, 0);
+    // Process 7 waits 0.1 s for an item now and then; process 8 checks without waiting.
+    for (int chunk = 0; chunk < 10; ++chunk) {
+      h.call(7, chunks, ObjectOp::queue_get, 0, 0, 100 * ms);
+      h.call(8, chunks, ObjectOp::queue_get, 0, 0, 0);
+      h.advance(100ms);  // 7's get times out
+      h.advance(900ms);  // both compute
+    }
+    h.call(7, chunks, ObjectOp::queue_get, 0, 0, 100 * ms);
+    CHECK_FALSE(h.server.stuck(h.now, 2s));
+    CHECK_FALSE(h.server.deadlocked(h.now, 2s));
+  }
+
+  SECTION("a wait whose long timeout has not run out yet is not taken for polling") {
+    const auto chunks = h.create(ObjectKind::queue);
+    const auto finished = h.create(ObjectKind::event);
+    h.server.set_live_processes(1);
+    h.call(thread_client_id(0, 1), finished, ObjectOp::event_wait, 0, 0, -1, {}, 0);
+    h.call(7, chunks, ObjectOp::queue_get, 0, 0, 10'000 * ms);
+    h.advance(5s);
+    CHECK_FALSE(h.server.stuck(h.now, 2s));
+    h.advance(5s);  // it ran out
+    h.call(7, chunks, ObjectOp::queue_get, 0, 0, 10'000 * ms);
+    CHECK(h.server.stuck(h.now, 2s));
+  }
+
   SECTION("a call on an unknown object is an error, not a crash") {
     CHECK(h.reply(h.call(1, 999, ObjectOp::queue_get)).status == ReplyStatus::state_error);
   }
