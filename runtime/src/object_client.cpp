@@ -56,10 +56,11 @@ ObjectReply call_object_now(std::uint64_t object, ObjectOp op, std::uint32_t arg
 }
 
 std::uint64_t create_object(ObjectKind kind, std::int64_t parameter, std::uint32_t flags,
-                            std::span<const char> payload) {
-  const ObjectReply reply = call_object(0, ObjectOp::create,
-                                        static_cast<std::uint32_t>(kind) | (flags << 8), parameter,
-                                        Timeout(), payload);
+                            std::string_view name, std::span<const char> initial) {
+  const std::vector<char> request = encode_create_request(name, initial);
+  const ObjectReply reply =
+      call_object(0, ObjectOp::create, static_cast<std::uint32_t>(kind) | (flags << 8), parameter,
+                  Timeout(), request);
   throw_if_failed(reply);
   return static_cast<std::uint64_t>(reply.value);
 }

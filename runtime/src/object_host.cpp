@@ -245,6 +245,7 @@ void ObjectHost::process_exited(std::uint64_t id, int exitcode) {
   it->second.exited = true;
   --live_per_rank_[it->second.rank];
   if (auto* process = server_.find_as<ProcessObject>(id)) process->exited(exitcode, server_);
+  server_.client_gone(id);
   std::size_t live = 0;
   for (const auto& [pid, record] : processes_) live += record.exited ? 0 : 1;
   server_.set_live_processes(live);
@@ -317,30 +318,46 @@ void ObjectHost::check_watchdog() {
   if (now < next_watch_) return;
   next_watch_ = now + std::chrono::milliseconds(100);
   bool deadlocked = false;
+  bool stuck = false;
   {
     std::lock_guard lock(mutex_);
     deadlocked = server_.deadlocked(now, options_.watchdog);
+    stuck = !deadlocked && server_.stuck(now, options_.watchdog);
   }
+  const std::string window = std::to_string(options_.watchdog.count()) + " s";
   if (deadlocked) {
-    report_and_abort("deadlock: every process has been blocked for " +
-                         std::to_string(options_.watchdog.count()) +
-                         " s or more (MULTIRANK_WATCHDOG_S)",
+    report_and_abort("deadlock: every process has been blocked for " + window +
+                         " or more (MULTIRANK_WATCHDOG_S)",
+                     1);
+  }
+  if (stuck) {
+    report_and_abort("stuck: for " + window +
+                         " or more every process has been blocked or polling with timeouts "
+                         "that keep expiring, and no call on a shared object succeeded "
+                         "(MULTIRANK_WATCHDOG_S)",
                      1);
   }
 }
 
 void ObjectHost::report_and_abort(const std::string& reason, int status) {
-  std::vector<std::string> lines;
+  std::vector<std::string> blocked;
+  std::vector<std::string> polling;
   {
     std::unique_lock lock(mutex_, std::try_to_lock);
-    if (lock.owns_lock()) lines = server_.blocked_calls(ObjectClock::now());
+    if (lock.owns_lock()) {
+      const auto now = ObjectClock::now();
+      blocked = server_.blocked_calls(now);
+      polling = server_.polling_loops(now);
+    }
   }
   std::string report = "multirank: " + reason + "; ";
-  if (lines.empty()) {
+  if (blocked.empty() && polling.empty()) {
     report += "no call was blocked on a shared object\n";
   } else {
-    report += std::to_string(lines.size()) + " blocked call(s):\n";
-    for (const auto& line : lines) report += "  " + line + "\n";
+    if (!polling.empty()) report += std::to_string(polling.size()) + " polling loop(s), ";
+    report += std::to_string(blocked.size()) + " blocked call(s):\n";
+    for (const auto& line : polling) report += "  " + line + "\n";
+    for (const auto& line : blocked) report += "  " + line + "\n";
   }
   std::fputs(report.c_str(), stderr);
   std::fflush(stderr);

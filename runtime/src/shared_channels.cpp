@@ -6,10 +6,9 @@
 
 namespace multirank::detail {
 
-QueueObject::QueueObject(std::uint64_t id, std::size_t maxsize, bool joinable)
-    : SharedObject(id, fmt::format("{} {}", joinable ? "JoinableQueue" : "Queue", id)),
-      maxsize_(maxsize),
-      joinable_(joinable) {}
+QueueObject::QueueObject(std::uint64_t id, std::string description, std::size_t maxsize,
+                         bool joinable)
+    : SharedObject(id, std::move(description)), maxsize_(maxsize), joinable_(joinable) {}
 
 void QueueObject::handle(ObjectCall& call, ObjectServer& server) {
   switch (static_cast<ObjectOp>(call.header.op)) {
@@ -87,8 +86,8 @@ void QueueObject::balance(ObjectServer& server) {
   }
 }
 
-PipeObject::PipeObject(std::uint64_t id, bool duplex)
-    : SharedObject(id, fmt::format("Pipe {}", id)), duplex_(duplex) {}
+PipeObject::PipeObject(std::uint64_t id, std::string description, bool duplex)
+    : SharedObject(id, std::move(description)), duplex_(duplex) {}
 
 void PipeObject::handle(ObjectCall& call, ObjectServer& server) {
   const auto op = static_cast<ObjectOp>(call.header.op);

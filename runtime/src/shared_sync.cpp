@@ -17,9 +17,8 @@ void no_such_operation(const ObjectCall& call, const SharedObject& object, Objec
 constexpr std::uint32_t one_level = 1;
 }  // namespace
 
-LockObject::LockObject(std::uint64_t id, bool recursive)
-    : SharedObject(id, fmt::format("{} {}", recursive ? "RLock" : "Lock", id)),
-      recursive_(recursive) {}
+LockObject::LockObject(std::uint64_t id, std::string description, bool recursive)
+    : SharedObject(id, std::move(description)), recursive_(recursive) {}
 
 void LockObject::handle(ObjectCall& call, ObjectServer& server) {
   const std::uint64_t client = call.header.client;
@@ -81,9 +80,9 @@ void LockObject::grant_next(ObjectServer& server) {
   server.reply(next, ReplyStatus::ok, next.header.value);
 }
 
-SemaphoreObject::SemaphoreObject(std::uint64_t id, std::int64_t initial, bool bounded)
-    : SharedObject(id, fmt::format("{} {}", bounded ? "BoundedSemaphore" : "Semaphore", id)),
-      value_(initial) {
+SemaphoreObject::SemaphoreObject(std::uint64_t id, std::string description, std::int64_t initial,
+                                 bool bounded)
+    : SharedObject(id, std::move(description)), value_(initial) {
   if (bounded) bound_ = initial;
 }
 
@@ -124,7 +123,8 @@ void SemaphoreObject::handle(ObjectCall& call, ObjectServer& server) {
   }
 }
 
-EventObject::EventObject(std::uint64_t id) : SharedObject(id, fmt::format("Event {}", id)) {}
+EventObject::EventObject(std::uint64_t id, std::string description)
+    : SharedObject(id, std::move(description)) {}
 
 void EventObject::handle(ObjectCall& call, ObjectServer& server) {
   switch (static_cast<ObjectOp>(call.header.op)) {
@@ -153,8 +153,8 @@ void EventObject::handle(ObjectCall& call, ObjectServer& server) {
   }
 }
 
-BarrierObject::BarrierObject(std::uint64_t id, std::uint32_t parties)
-    : SharedObject(id, fmt::format("Barrier {}", id)), parties_(parties) {}
+BarrierObject::BarrierObject(std::uint64_t id, std::string description, std::uint32_t parties)
+    : SharedObject(id, std::move(description)), parties_(parties) {}
 
 void BarrierObject::handle(ObjectCall& call, ObjectServer& server) {
   switch (static_cast<ObjectOp>(call.header.op)) {
@@ -204,8 +204,8 @@ void BarrierObject::break_barrier(ObjectServer& server) {
   waiting_.clear();
 }
 
-ConditionObject::ConditionObject(std::uint64_t id, LockObject& lock)
-    : SharedObject(id, fmt::format("Condition {} (on {})", id, lock.name())), lock_(lock) {}
+ConditionObject::ConditionObject(std::uint64_t id, std::string description, LockObject& lock)
+    : SharedObject(id, fmt::format("{} (on {})", description, lock.name())), lock_(lock) {}
 
 void ConditionObject::handle(ObjectCall& call, ObjectServer& server) {
   const std::uint64_t client = call.header.client;
@@ -242,8 +242,8 @@ void ConditionObject::expire(ObjectCall call, ObjectServer& server) {
   lock_.enqueue(std::move(call), server);
 }
 
-ValueObject::ValueObject(std::uint64_t id, std::vector<char> initial)
-    : SharedObject(id, fmt::format("Value {}", id)), bytes_(std::move(initial)) {}
+ValueObject::ValueObject(std::uint64_t id, std::string description, std::vector<char> initial)
+    : SharedObject(id, std::move(description)), bytes_(std::move(initial)) {}
 
 void ValueObject::handle(ObjectCall& call, ObjectServer& server) {
   switch (static_cast<ObjectOp>(call.header.op)) {

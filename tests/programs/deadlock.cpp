@@ -1,5 +1,6 @@
 // A job that deadlocks on purpose: two processes each wait for an item only the other would
-// put, and the driver joins them. Used to check the diagnostics (watchdog and SIGINT).
+// put, and the driver joins them. Used to check the diagnostics (watchdog and SIGINT), which call
+// the queues by their names.
 #include <iostream>
 
 #include "multirank/multirank.hpp"
@@ -11,8 +12,8 @@ MULTIRANK_TASK(wait_then_pass);
 
 int main(int argc, char** argv) {
   multirank::Runtime runtime(argc, argv);
-  Channel a;
-  Channel b;
+  Channel a("left");
+  Channel b("right");
   multirank::Process first(wait_then_pass, a, b);
   multirank::Process second(wait_then_pass, b, a);
   first.start();

@@ -73,6 +73,37 @@ void send_three_and_close(multirank::Connection<int> conn) {
 }
 MULTIRANK_TASK(send_three_and_close);
 
+/// What `call` raised, as its message: "no error" if it raised nothing.
+template <class Error, class Call>
+std::string error_of(Call call) {
+  try {
+    call();
+  } catch (const Error& error) {
+    return error.what();
+  }
+  return "no error";
+}
+
+/// Empty, Full and StateError from a named queue bounded at 1, as this process sees them.
+void report_queue_errors(multirank::Queue<int> queue, multirank::Queue<std::string> said) {
+  said.put(error_of<multirank::Empty>([&] { queue.get(50ms); }));
+  queue.put(1);
+  said.put(error_of<multirank::Full>([&] { queue.put(2, 50ms); }));
+  queue.close();
+  said.put(error_of<multirank::StateError>([&] { queue.get_nowait(); }));
+}
+MULTIRANK_TASK(report_queue_errors);
+
+/// What a named pipe's end raises in this process: a recv that times out, then a send to a
+/// closed peer.
+void report_pipe_errors(multirank::Connection<int> conn, multirank::Event closed,
+                        multirank::Queue<std::string> said) {
+  said.put(error_of<multirank::TimeoutError>([&] { conn.recv(50ms); }));
+  closed.wait(60s);
+  said.put(error_of<multirank::BrokenPipeError>([&] { conn.send(1); }));
+}
+MULTIRANK_TASK(report_pipe_errors);
+
 /// 4 producer and 3 consumer processes share one bounded queue; every item must arrive once.
 void exchange_between_processes(std::int64_t per_producer) {
   constexpr int producers = 4;
@@ -167,6 +198,79 @@ TEST_CASE("Queue passes items between processes", "[queue]") {
     CHECK_THROWS_WITH(q.get_nowait(), Catch::Contains("after close()"));
     CHECK(out.get(30s) == 7);  // the process's own handle was not closed
     reader.join();
+  }
+}
+
+TEST_CASE("A named queue or pipe is called by its name in its errors, on every rank",
+          "[queue][pipe][names]") {
+  SECTION("Queue<int> q(5) is bounded at 5; Queue<int> q(\"x\") is named and unbounded") {
+    multirank::Queue<int> bounded(5);
+    CHECK(bounded.maxsize() == 5);
+    CHECK(bounded.name().empty());
+    for (int i = 0; i < 5; ++i) bounded.put_nowait(i);
+    CHECK_THROWS_WITH(bounded.put_nowait(5), Catch::Matches("Queue [0-9]+ is full"));
+    multirank::Queue<int> named("x");
+    CHECK(named.name() == "x");
+    CHECK(named.maxsize() == 0);
+    multirank::Queue<int> both("chunks", 10);
+    CHECK(both.name() == "chunks");
+    CHECK(both.maxsize() == 10);
+  }
+
+  SECTION("Empty, Full and StateError name the queue on the driver") {
+    multirank::Queue<int> chunks("chunks", 1);
+    CHECK_THROWS_WITH(chunks.get(50ms), "Queue 'chunks' is empty");
+    chunks.put(1);
+    CHECK_THROWS_WITH(chunks.put(2, 50ms), "Queue 'chunks' is full");
+    chunks.close();
+    CHECK_THROWS_WITH(chunks.get_nowait(), "Queue 'chunks': get() after close()");
+  }
+
+  SECTION("Empty, Full and StateError name the queue in a process on another rank") {
+    multirank::Queue<int> chunks("chunks", 1);
+    multirank::Queue<std::string> said;
+    multirank::Process reporter(report_queue_errors, chunks, said);
+    reporter.start();
+    CHECK(said.get(30s) == "Queue 'chunks' is empty");
+    CHECK(said.get(30s) == "Queue 'chunks' is full");
+    CHECK(said.get(30s) == "Queue 'chunks': get() after close()");
+    reporter.join();
+    CHECK(chunks.get_nowait() == 1);  // the process's close() ended only its own handle
+  }
+
+  SECTION("a JoinableQueue's misuse and join timeout name it") {
+    multirank::JoinableQueue<int> jobs("jobs");
+    CHECK_THROWS_WITH(jobs.task_done(),
+                      "JoinableQueue 'jobs': task_done() called more times than items were put");
+    jobs.put(1);
+    CHECK_THROWS_WITH(jobs.join(50ms),
+                      "JoinableQueue 'jobs': join() timed out with items not done");
+  }
+
+  SECTION("a pipe's errors name it, on the driver and in a process on another rank") {
+    auto [mine, theirs] = multirank::Pipe<int>("results");
+    CHECK(mine.name() == "results");
+    CHECK_THROWS_WITH(mine.recv(50ms), "end 0 of Pipe 'results': recv() timed out");
+    multirank::Event closed;
+    multirank::Queue<std::string> said;
+    multirank::Process reporter(report_pipe_errors, theirs, closed, said);
+    reporter.start();
+    CHECK(said.get(30s) == "end 1 of Pipe 'results': recv() timed out");
+    mine.close();
+    closed.set();
+    CHECK(said.get(30s) == "end 0 of Pipe 'results' is closed");
+    reporter.join();
+  }
+
+  SECTION("Pipe(\"name\") names a duplex pipe; Pipe(\"name\", false) a one-way one") {
+    auto [a, b] = multirank::Pipe<int>("duplex");
+    CHECK(a.name() == "duplex");  // a string literal is a name, not the `duplex` flag
+    a.send(1);
+    b.send(2);
+    CHECK(b.recv(30s) == 1);
+    CHECK(a.recv(30s) == 2);
+    auto [reader, writer] = multirank::Pipe<int>("one-way", false);
+    CHECK_THROWS_WITH(reader.send(1), "end 0 of one-way Pipe 'one-way' only receives");
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "multirank/detail/object_server.hpp"
 
@@ -52,9 +53,11 @@ struct Harness {
     server.handle(std::move(c));
     return c.header.request_id;
   }
-  std::uint64_t create(ObjectKind kind, std::int64_t parameter = 0, std::uint32_t flags = 0) {
+  std::uint64_t create(ObjectKind kind, std::int64_t parameter = 0, std::uint32_t flags = 0,
+                       std::string_view name = {}) {
+    const auto request = encode_create_request(name, {});
     const auto id = call(1, 0, ObjectOp::create, static_cast<std::uint32_t>(kind) | (flags << 8),
-                         parameter);
+                         parameter, -1, std::string(request.begin(), request.end()));
     REQUIRE(sink.replies.at(id).status == ReplyStatus::ok);
     return static_cast<std::uint64_t>(sink.replies.at(id).value);
   }
@@ -154,6 +157,108 @@ TEST_CASE("ObjectServer parks calls and answers them when it can", "[objects]") 
     CHECK_THAT(lines[1], Catch::Contains("the driver's main thread on rank 0"));
     CHECK(h.server.deadlocked(h.now, 2s));
     CHECK_FALSE(h.server.deadlocked(h.now, 10s));
+  }
+
+  SECTION("a named object is called by its name in every message, an unnamed one by its id") {
+    const auto chunks = h.create(ObjectKind::queue, 0, 0, "chunks");
+    CHECK_THAT(h.reply(h.call(2, chunks, ObjectOp::queue_task_done)).payload,
+               Catch::Equals("Queue 'chunks': task_done() needs a JoinableQueue"));
+    const auto jobs = h.create(ObjectKind::queue, 0, joinable_queue_flag, "jobs");
+    CHECK_THAT(h.reply(h.call(2, jobs, ObjectOp::queue_task_done)).payload,
+               Catch::StartsWith("JoinableQueue 'jobs': task_done() called more times"));
+    const auto output = h.create(ObjectKind::lock, 0, 0, "output");
+    CHECK_THAT(h.reply(h.call(2, output, ObjectOp::lock_release)).payload,
+               Catch::StartsWith("Lock 'output' released by"));
+    const auto unnamed = h.create(ObjectKind::lock);
+    CHECK_THAT(h.reply(h.call(2, unnamed, ObjectOp::lock_release)).payload,
+               Catch::StartsWith("Lock " + std::to_string(unnamed) + " released by"));
+    const auto slots = h.create(ObjectKind::bounded_semaphore, 1, 0, "slots");
+    CHECK_THAT(h.reply(h.call(2, slots, ObjectOp::semaphore_release, 0, 1)).payload,
+               Catch::StartsWith("BoundedSemaphore 'slots' released too many times"));
+    const auto ready =
+        h.create(ObjectKind::condition, static_cast<std::int64_t>(output), 0, "ready");
+    CHECK_THAT(h.reply(h.call(2, ready, ObjectOp::condition_notify)).payload,
+               Catch::StartsWith("Condition 'ready' (on Lock 'output'): notify() by"));
+    h.server.set_process_name(7, "Process-1");
+    h.call(7, chunks, ObjectOp::queue_get);
+    CHECK_THAT(h.server.blocked_calls(h.now).at(0),
+               Catch::Contains("Process-1 on rank 1 waits in get() on Queue 'chunks'"));
+  }
+
+  SECTION("a creation refused or malformed says so, naming the object if it has a name") {
+    const auto request = encode_create_request("slots", {});
+    const auto negative =
+        h.call(1, 0, ObjectOp::create, static_cast<std::uint32_t>(ObjectKind::semaphore), -1, -1,
+               std::string(request.begin(), request.end()));
+    CHECK_THAT(h.reply(negative).payload,
+               Catch::Equals("Semaphore 'slots': the initial value must be 0 or more, not -1"));
+    const auto empty = h.call(1, 0, ObjectOp::create, static_cast<std::uint32_t>(ObjectKind::lock));
+    CHECK(h.reply(empty).status == ReplyStatus::state_error);
+    CHECK_THAT(h.reply(empty).payload, Catch::Contains("is malformed"));
+  }
+
+  SECTION("a job whose every process only polls with timeouts that expire is stuck") {
+    const auto chunks = h.create(ObjectKind::queue, 0, 0, "chunks");
+    const auto finished = h.create(ObjectKind::event, 0, 0, "finished");
+    const std::uint64_t driver = thread_client_id(0, 1);
+    h.server.set_process_name(7, "Process-1");
+    h.server.set_live_processes(1);
+    // Each second: the process's get and the driver's wait time out, and both ask again at once.
+    for (int round = 0; round < 3; ++round) {
+      h.call(7, chunks, ObjectOp::queue_get, 0, 0, 1000 * ms);
+      h.call(driver, finished, ObjectOp::event_wait, 0, 0, 500 * ms, {}, 0);
+      h.advance(500ms);
+      h.call(driver, finished, ObjectOp::event_wait, 0, 0, 500 * ms, {}, 0);
+      h.advance(500ms);
+      if (round == 0) CHECK_FALSE(h.server.stuck(h.now, 2s));  // only 1 s so far
+    }
+    CHECK_FALSE(h.server.deadlocked(h.now, 2s));  // every call here returns by itself
+    CHECK(h.server.stuck(h.now, 2s));
+    CHECK_FALSE(h.server.stuck(h.now, 4s));
+    const auto lines = h.server.polling_loops(h.now);
+    REQUIRE(lines.size() == 2);
+    CHECK_THAT(lines, Catch::VectorContains(std::string(
+                          "Process-1 on rank 1 polls get() on Queue 'chunks' with a 1 s timeout: "
+                          "3 timed out, none succeeded in the last 3.0 s")));
+    CHECK_THAT(lines, Catch::VectorContains(std::string(
+                          "the driver's main thread on rank 0 polls wait() on Event 'finished' "
+                          "with a 0.5 s timeout: 6 timed out, none succeeded in the last 3.0 s")));
+
+    // One call that succeeds within the window, from anyone, and the job is not stuck.
+    h.call(7, chunks, ObjectOp::queue_get, 0, 0, 1000 * ms);
+    h.call(thread_client_id(2, 1), chunks, ObjectOp::queue_put, 0, 0, -1, "item", 2);
+    CHECK_FALSE(h.server.stuck(h.now, 2s));
+    CHECK(h.server.polling_loops(h.now).size() == 1);  // the driver still polls in vain
+  }
+
+  SECTION("a process that computes between its polls is not taken for a stuck one") {
+    const auto chunks = h.create(ObjectKind::queue, 0, 0, "chunks");
+    const auto finished = h.create(ObjectKind::event);
+    h.server.set_live_processes(2);
+    h.call(thread_client_id(0, 1), finished, ObjectOp::event_wait, 0, 0, -1, {}, 0);
+    // Process 7 waits 0.1 s for an item now and then; process 8 checks without waiting.
+    for (int chunk = 0; chunk < 10; ++chunk) {
+      h.call(7, chunks, ObjectOp::queue_get, 0, 0, 100 * ms);
+      h.call(8, chunks, ObjectOp::queue_get, 0, 0, 0);
+      h.advance(100ms);  // 7's get times out
+      h.advance(900ms);  // both compute
+    }
+    h.call(7, chunks, ObjectOp::queue_get, 0, 0, 100 * ms);
+    CHECK_FALSE(h.server.stuck(h.now, 2s));
+    CHECK_FALSE(h.server.deadlocked(h.now, 2s));
+  }
+
+  SECTION("a wait whose long timeout has not run out yet is not taken for polling") {
+    const auto chunks = h.create(ObjectKind::queue);
+    const auto finished = h.create(ObjectKind::event);
+    h.server.set_live_processes(1);
+    h.call(thread_client_id(0, 1), finished, ObjectOp::event_wait, 0, 0, -1, {}, 0);
+    h.call(7, chunks, ObjectOp::queue_get, 0, 0, 10'000 * ms);
+    h.advance(5s);
+    CHECK_FALSE(h.server.stuck(h.now, 2s));
+    h.advance(5s);  // it ran out
+    h.call(7, chunks, ObjectOp::queue_get, 0, 0, 10'000 * ms);
+    CHECK(h.server.stuck(h.now, 2s));
   }
 
   SECTION("a call on an unknown object is an error, not a crash") {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <mutex>
 #include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -62,7 +63,74 @@ void wait_for_ready(multirank::Condition condition, multirank::Value<bool> ready
 }
 MULTIRANK_TASK(wait_for_ready);
 
+/// What `call` raised, as its message: "no error" if it raised nothing.
+template <class Error, class Call>
+std::string error_of(Call call) {
+  try {
+    call();
+  } catch (const Error& error) {
+    return error.what();
+  }
+  return "no error";
+}
+
+/// The misuse errors of named objects, as this process sees them.
+void report_sync_errors(multirank::Lock lock, multirank::BoundedSemaphore slots,
+                        multirank::Condition ready, multirank::Queue<std::string> said) {
+  said.put(error_of<multirank::StateError>([&] { lock.release(); }));
+  said.put(error_of<multirank::StateError>([&] { slots.release(); }));
+  said.put(error_of<multirank::StateError>([&] { ready.wait(50ms); }));
+}
+MULTIRANK_TASK(report_sync_errors);
+
 }  // namespace
+
+TEST_CASE("A named lock, semaphore, barrier, condition or value is called by its name",
+          "[sync][names]") {
+  SECTION("misuse on the driver names the object") {
+    multirank::Lock output("output");
+    CHECK(output.name() == "output");
+    CHECK_THROWS_WITH(output.release(), Catch::StartsWith("Lock 'output' released by ") &&
+                                            Catch::EndsWith("(it is not held)"));
+    multirank::RLock table("table");
+    CHECK_THROWS_WITH(table.release(), Catch::StartsWith("RLock 'table' released by "));
+    multirank::BoundedSemaphore slots("slots", 2);
+    CHECK_THROWS_WITH(slots.release(),
+                      "BoundedSemaphore 'slots' released too many times (its bound is 2)");
+    multirank::Semaphore negative("negative", -1);
+    CHECK_THROWS_WITH(negative.acquire(false),
+                      "Semaphore 'negative': the initial value must be 0 or more, not -1");
+    multirank::Condition ready("ready");
+    CHECK_THROWS_WITH(
+        ready.notify(),
+        Catch::StartsWith("Condition 'ready' (on RLock 'lock of ready'): notify() by ") &&
+            Catch::EndsWith("which does not hold RLock 'lock of ready'"));
+    multirank::Value<int> counter("counter", 7);
+    CHECK(counter.get() == 7);
+    CHECK_THROWS_WITH(counter.get_lock().release(),
+                      Catch::StartsWith("RLock 'lock of counter' released by "));
+  }
+
+  SECTION("a named barrier is named when it breaks") {
+    multirank::Barrier round("round", 2);
+    CHECK_THROWS_WITH(round.wait(50ms), "Barrier 'round': wait() timed out");
+    CHECK_THROWS_WITH(round.wait(50ms), "Barrier 'round' is broken");
+  }
+
+  SECTION("misuse in a process on another rank names the object") {
+    multirank::Queue<std::string> said;
+    multirank::Process reporter(report_sync_errors, multirank::Lock("output"),
+                                multirank::BoundedSemaphore("slots", 1),
+                                multirank::Condition("ready"), said);
+    reporter.start();
+    const std::string by = " by " + reporter.name() + ", which does not hold ";
+    CHECK(said.get(30s) == "Lock 'output' released" + by + "it (it is not held)");
+    CHECK(said.get(30s) == "BoundedSemaphore 'slots' released too many times (its bound is 1)");
+    CHECK(said.get(30s) ==
+          "Condition 'ready' (on RLock 'lock of ready'): wait()" + by + "RLock 'lock of ready'");
+    reporter.join();
+  }
+}
 
 TEST_CASE("Lock and RLock across ranks", "[sync]") {
   SECTION("a lock around read-modify-write loses no update under contention") {

@@ -46,7 +46,10 @@ struct RuntimeOptions {
   /// with WorkerLost; Executor and Pool can set their own (MULTIRANK_RETRIES).
   int retries = 2;
   /// When every process (and the driver's main thread) has been blocked on shared objects this
-  /// long, the job prints who waits for what and ends; 0 = never (MULTIRANK_WATCHDOG_S).
+  /// long, or has only polled them with timeouts that kept expiring while no call succeeded
+  /// (`while (true) try { q.get(1s); } catch (Empty&) {}` everywhere, and nothing is put), the
+  /// job prints who waits for what (and what each polls, how often in vain) and ends with
+  /// status 1; 0 = never (MULTIRANK_WATCHDOG_S).
   std::chrono::seconds watchdog{0};
   /// After SIGINT or SIGTERM, how long tasks already running may take to finish before the job
   /// ends without them (exit status 128 + signal either way) (MULTIRANK_GRACE_S).

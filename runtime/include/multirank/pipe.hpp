@@ -21,7 +21,9 @@ namespace multirank {
 /// @endcode
 /// `recv` on an end whose peer closed and whose messages were all received raises EOFError;
 /// `send` to a closed peer raises BrokenPipeError; any use of an end after its close() is a
-/// StateError. close() closes the end for every process holding it. Thread safety: any thread.
+/// StateError. close() closes the end for every process holding it. A pipe made with a name is
+/// called by it in every error and diagnostic ("end 0 of Pipe 'results'"). Thread safety: any
+/// thread.
 template <class T>
 class Connection {
  public:
@@ -38,7 +40,7 @@ class Connection {
     const auto reply =
         detail::call_object(pipe_.id(), detail::ObjectOp::pipe_recv, end_, 0, timeout);
     if (reply.status == detail::ReplyStatus::timed_out) {
-      throw TimeoutError("end " + std::to_string(end_) + " of Pipe " + std::to_string(pipe_.id()) +
+      throw TimeoutError("end " + std::to_string(end_) + " of " + pipe_.describe() +
                          ": recv() timed out");
     }
     detail::throw_if_failed(reply);
@@ -58,6 +60,8 @@ class Connection {
   }
   /// 0 or 1: which end this is.
   std::uint32_t end() const noexcept { return end_; }
+  /// The name its pipe was given; empty if none.
+  const std::string& name() const noexcept { return pipe_.name(); }
 
   template <class Archive>
   void serialize(Archive& archive, unsigned /*version*/) {
@@ -73,9 +77,19 @@ class Connection {
 /// Two connected ends. Duplex (the default): both send and receive. One-way (`duplex` false):
 /// the first end only receives, the second only sends, as in Python.
 template <class T>
-std::pair<Connection<T>, Connection<T>> Pipe(bool duplex = true) {
-  detail::ObjectHandle pipe(detail::ObjectKind::pipe, duplex ? 1 : 0);
+std::pair<Connection<T>, Connection<T>> Pipe(std::string name, bool duplex = true) {
+  detail::ObjectHandle pipe(detail::ObjectKind::pipe, std::move(name), duplex ? 1 : 0);
   return {Connection<T>(pipe, 0), Connection<T>(pipe, 1)};
+}
+template <class T>
+std::pair<Connection<T>, Connection<T>> Pipe(bool duplex = true) {
+  return Pipe<T>(std::string(), duplex);
+}
+/// A named pipe: @code auto [parent, child] = multirank::Pipe<std::string>("results"); @endcode
+/// (This overload exists because a string literal would otherwise convert to `bool duplex`.)
+template <class T>
+std::pair<Connection<T>, Connection<T>> Pipe(const char* name, bool duplex = true) {
+  return Pipe<T>(std::string(name), duplex);
 }
 
 }  // namespace multirank

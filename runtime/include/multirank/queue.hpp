@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "multirank/detail/codec.hpp"
@@ -23,13 +24,16 @@ namespace multirank {
 /// @endcode
 /// `put` blocks while a bounded queue is full (Full on timeout), `get` while it is empty (Empty on
 /// timeout); no item is lost or delivered twice. `close()` ends this handle's use (and its copies'
-/// in this process): any later call is a StateError. Thread safety: any thread may use a handle.
+/// in this process): any later call is a StateError. A queue given a name is called by it in
+/// every error and diagnostic ("Queue 'chunks' is empty"), on every rank its handles reach; an
+/// unnamed one by its id ("Queue 4"). Thread safety: any thread may use a handle.
 template <class T>
 class Queue {
  public:
   /// `maxsize` 0 is unbounded; otherwise put() waits for room.
-  explicit Queue(std::size_t maxsize = 0)
-      : handle_(detail::ObjectKind::queue, static_cast<std::int64_t>(maxsize)), maxsize_(maxsize) {}
+  explicit Queue(std::size_t maxsize = 0) : Queue(std::string(), maxsize, 0) {}
+  /// A named queue: @code multirank::Queue<Chunk> q("chunks", 10);  // bounded at 10 @endcode
+  explicit Queue(std::string name, std::size_t maxsize = 0) : Queue(std::move(name), maxsize, 0) {}
 
   void put(const T& item, Timeout timeout = {}) { put(item, true, timeout); }
   /// With `block` false, raises Full at once when there is no room.
@@ -68,6 +72,8 @@ class Queue {
   bool empty() const { return qsize() == 0; }
   bool full() const { return maxsize_ != 0 && qsize() >= maxsize_; }
   std::size_t maxsize() const noexcept { return maxsize_; }
+  /// The name it was given; empty if none.
+  const std::string& name() const noexcept { return handle_.name(); }
 
   /// This process puts and gets nothing more through this handle; other processes' handles on
   /// the same queue go on working, and its items stay.
@@ -80,13 +86,14 @@ class Queue {
   }
 
  protected:
-  Queue(std::size_t maxsize, std::uint32_t flags)
-      : handle_(detail::ObjectKind::queue, static_cast<std::int64_t>(maxsize), flags),
+  Queue(std::string name, std::size_t maxsize, std::uint32_t flags)
+      : handle_(detail::ObjectKind::queue, std::move(name), static_cast<std::int64_t>(maxsize),
+                flags),
         maxsize_(maxsize) {}
   void check_open(const char* operation) const {
     if (handle_.closed()) throw StateError(describe() + ": " + operation + "() after close()");
   }
-  std::string describe() const { return "Queue " + std::to_string(handle_.id()); }
+  std::string describe() const { return handle_.describe(); }
 
   detail::ObjectHandle handle_;
   std::size_t maxsize_ = 0;
@@ -97,7 +104,11 @@ class Queue {
 template <class T>
 class JoinableQueue : public Queue<T> {
  public:
-  explicit JoinableQueue(std::size_t maxsize = 0) : Queue<T>(maxsize, 1u) {}
+  explicit JoinableQueue(std::size_t maxsize = 0)
+      : Queue<T>(std::string(), maxsize, detail::joinable_queue_flag) {}
+  /// A named one: @code multirank::JoinableQueue<Job> jobs("jobs"); @endcode
+  explicit JoinableQueue(std::string name, std::size_t maxsize = 0)
+      : Queue<T>(std::move(name), maxsize, detail::joinable_queue_flag) {}
 
   /// One item got earlier is processed; a StateError if more than were put.
   void task_done() {

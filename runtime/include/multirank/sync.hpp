@@ -1,10 +1,14 @@
 // Synchronisation between processes on any ranks, as multiprocessing's: Lock, RLock, Semaphore,
 // BoundedSemaphore, Event, Barrier, Condition and Value. The objects live on the driver; every
-// handle can be passed to a process, and every blocking call takes a timeout.
+// handle can be passed to a process, and every blocking call takes a timeout. Each takes an
+// optional name, first: errors and the watchdog's report then call it "Lock 'output'" instead of
+// "Lock 4", on every rank its handles reach.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "multirank/detail/codec.hpp"
@@ -29,13 +33,15 @@ class BasicLock {
   bool try_lock() { return acquire(false); }
 
   std::uint64_t id() const { return handle_.id(); }
+  /// The name it was given; empty if none.
+  const std::string& name() const noexcept { return handle_.name(); }
   template <class Archive>
   void serialize(Archive& archive, unsigned /*version*/) {
     archive & handle_;
   }
 
  protected:
-  explicit BasicLock(detail::ObjectKind kind) : handle_(kind, 0) {}
+  BasicLock(detail::ObjectKind kind, std::string name) : handle_(kind, std::move(name), 0) {}
   BasicLock() = default;
 
   detail::ObjectHandle handle_;
@@ -50,19 +56,27 @@ class BasicLock {
 /// @endcode
 class Lock : public BasicLock {
  public:
-  Lock() : BasicLock(detail::ObjectKind::lock) {}
+  Lock() : BasicLock(detail::ObjectKind::lock, std::string()) {}
+  /// @code multirank::Lock output("output");  // "Lock 'output' released by ..." @endcode
+  explicit Lock(std::string name) : BasicLock(detail::ObjectKind::lock, std::move(name)) {}
 };
 
 /// A lock its owner may acquire again; it is free once released as many times.
 class RLock : public BasicLock {
  public:
-  RLock() : BasicLock(detail::ObjectKind::rlock) {}
+  RLock() : BasicLock(detail::ObjectKind::rlock, std::string()) {}
+  /// @code multirank::RLock table("table"); @endcode
+  explicit RLock(std::string name) : BasicLock(detail::ObjectKind::rlock, std::move(name)) {}
 };
 
 /// A counter that acquire() decrements, waiting while it is zero, and release() increments.
 class Semaphore {
  public:
-  explicit Semaphore(std::int64_t value = 1) : handle_(detail::ObjectKind::semaphore, value) {}
+  explicit Semaphore(std::int64_t value = 1)
+      : Semaphore(detail::ObjectKind::semaphore, {}, value) {}
+  /// @code multirank::Semaphore slots("slots", 4); @endcode
+  explicit Semaphore(std::string name, std::int64_t value = 1)
+      : Semaphore(detail::ObjectKind::semaphore, std::move(name), value) {}
 
   bool acquire(Timeout timeout = {}) { return acquire(true, timeout); }
   bool acquire(bool block, Timeout timeout = {});
@@ -77,7 +91,8 @@ class Semaphore {
   }
 
  protected:
-  Semaphore(detail::ObjectKind kind, std::int64_t value) : handle_(kind, value) {}
+  Semaphore(detail::ObjectKind kind, std::string name, std::int64_t value)
+      : handle_(kind, std::move(name), value) {}
   detail::ObjectHandle handle_;
 };
 
@@ -85,13 +100,18 @@ class Semaphore {
 class BoundedSemaphore : public Semaphore {
  public:
   explicit BoundedSemaphore(std::int64_t value = 1)
-      : Semaphore(detail::ObjectKind::bounded_semaphore, value) {}
+      : Semaphore(detail::ObjectKind::bounded_semaphore, {}, value) {}
+  /// @code multirank::BoundedSemaphore slots("slots", 4); @endcode
+  explicit BoundedSemaphore(std::string name, std::int64_t value = 1)
+      : Semaphore(detail::ObjectKind::bounded_semaphore, std::move(name), value) {}
 };
 
 /// A flag processes wait on until another sets it.
 class Event {
  public:
-  Event() : handle_(detail::ObjectKind::event, 0) {}
+  Event() : handle_(detail::ObjectKind::event, {}, 0) {}
+  /// @code multirank::Event ready("ready"); @endcode
+  explicit Event(std::string name) : handle_(detail::ObjectKind::event, std::move(name), 0) {}
   void set();
   void clear();
   bool is_set() const;
@@ -111,7 +131,10 @@ class Event {
 /// reset() break the barrier: waiting and later parties get BrokenBarrierError (until reset()).
 class Barrier {
  public:
-  explicit Barrier(std::uint32_t parties) : handle_(detail::ObjectKind::barrier, parties) {}
+  explicit Barrier(std::uint32_t parties) : handle_(detail::ObjectKind::barrier, {}, parties) {}
+  /// @code multirank::Barrier round("round", 3); @endcode
+  Barrier(std::string name, std::uint32_t parties)
+      : handle_(detail::ObjectKind::barrier, std::move(name), parties) {}
   /// A handle on no barrier, filled in when one is received (a process's argument).
   Barrier() = default;
   /// This party's arrival index, 0 .. parties-1.
@@ -136,15 +159,18 @@ class Barrier {
   detail::ObjectHandle handle_;
 };
 
-/// A condition variable over a Lock or RLock (a fresh RLock by default): wait() releases the lock
-/// while it waits and holds it again when it returns.
+/// A condition variable over a Lock or RLock (a fresh RLock by default, named "lock of NAME" for
+/// a named condition): wait() releases the lock while it waits and holds it again when it returns.
 class Condition {
  public:
   Condition() : Condition(RLock()) {}
-  explicit Condition(const BasicLock& lock)
-      : lock_(lock),
-        handle_(detail::ObjectKind::condition,
-                [lock] { return static_cast<std::int64_t>(lock.id()); }) {}
+  explicit Condition(const BasicLock& lock) : Condition(std::string(), lock) {}
+  /// @code multirank::Condition ready("ready"); @endcode
+  explicit Condition(std::string name) : Condition(name, RLock("lock of " + name)) {}
+  Condition(std::string name, const BasicLock& lock)
+      : lock_(lock), handle_(detail::ObjectKind::condition, std::move(name), [lock] {
+          return static_cast<std::int64_t>(lock.id());
+        }) {}
 
   bool acquire(Timeout timeout = {}) { return lock_.acquire(timeout); }
   void release() { lock_.release(); }
@@ -177,11 +203,16 @@ class Condition {
 ///   multirank::Value<int> counter(0);
 ///   { std::lock_guard hold(counter.get_lock()); counter.set(counter.get() + 1); }
 /// @endcode
+/// A named Value takes both the name and the initial value (its lock is named "lock of NAME").
 template <class T>
 class Value {
  public:
   explicit Value(const T& initial = T{})
-      : handle_(detail::ObjectKind::value, 0, 0, detail::encode_to_bytes(initial)) {}
+      : handle_(detail::ObjectKind::value, {}, 0, 0, detail::encode_to_bytes(initial)) {}
+  /// @code multirank::Value<int> counter("counter", 0); @endcode
+  Value(std::string name, const T& initial)
+      : handle_(detail::ObjectKind::value, name, 0, 0, detail::encode_to_bytes(initial)),
+        lock_("lock of " + name) {}
 
   T get() const {
     const auto reply = detail::call_object(handle_.id(), detail::ObjectOp::value_get);

@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "multirank/detail/object_protocol.hpp"
@@ -56,9 +57,10 @@ ObjectReply call_object(std::uint64_t object, ObjectOp op, std::uint32_t arg = 0
 /// Same, with an explicit "do not wait".
 ObjectReply call_object_now(std::uint64_t object, ObjectOp op, std::uint32_t arg = 0,
                             std::int64_t value = 0, std::span<const char> payload = {});
-/// Creates a shared object on the driver; returns its id.
-std::uint64_t create_object(ObjectKind kind, std::int64_t parameter, std::uint32_t flags = 0,
-                            std::span<const char> payload = {});
+/// Creates a shared object on the driver, called `name` in messages (empty: by its id); returns
+/// its id.
+std::uint64_t create_object(ObjectKind kind, std::int64_t parameter, std::uint32_t flags,
+                            std::string_view name, std::span<const char> initial = {});
 
 /// Throws the exception that `reply`'s status stands for (JobEnding, StateError, EOFError,
 /// BrokenPipeError, BrokenBarrierError, TimeoutError), with the driver's reason. Does nothing

@@ -5,6 +5,12 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "multirank/detail/byte_buffer.hpp"
 
 namespace multirank::detail {
 
@@ -22,8 +28,11 @@ enum class ObjectKind : std::uint8_t {
   process,
 };
 
+/// The creation flag that makes a queue a JoinableQueue.
+inline constexpr std::uint32_t joinable_queue_flag = 1;
+
 enum class ObjectOp : std::uint16_t {
-  create = 1,  // object 0; arg: ObjectKind; value: kind parameter; payload: initial bytes
+  create = 1,  // object 0; arg: ObjectKind | flags << 8; value: kind parameter; payload: below
   queue_put,
   queue_get,
   queue_size,  // reply value: items; arg of reply unused
@@ -83,6 +92,31 @@ struct ObjectReplyHeader {
   std::int64_t value;
   std::uint64_t payload_bytes;
 };
+
+/// A create request's payload: the object's name (empty: unnamed), then the initial bytes its
+/// kind takes (a Value's first value).
+struct CreateRequest {
+  std::string name;
+  std::span<const char> initial;
+};
+
+inline std::vector<char> encode_create_request(std::string_view name,
+                                               std::span<const char> initial) {
+  std::vector<char> bytes;
+  ByteWriter out(bytes);
+  out.write_pod(static_cast<std::uint32_t>(name.size()));
+  out.write(name.data(), name.size());
+  out.write(initial.data(), initial.size());
+  return bytes;
+}
+
+/// The request's parts, viewing `payload`; a DecodeError when the name's length runs past it.
+inline CreateRequest decode_create_request(std::span<const char> payload) {
+  ByteReader in(payload);
+  const auto name_bytes = in.read_pod<std::uint32_t>();
+  const auto name = in.take(name_bytes);
+  return CreateRequest{std::string(name.begin(), name.end()), in.take(in.remaining())};
+}
 
 /// Driver -> worker: run a process. Followed by the name, then the encoded arguments.
 struct ProcessStartHeader {

@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "multirank/detail/client_activity.hpp"
 #include "multirank/detail/object_protocol.hpp"
 
 namespace multirank::detail {
@@ -29,6 +30,7 @@ struct ObjectCall {
   std::vector<char> payload;
   ObjectClock::time_point since{};
   std::optional<ObjectClock::time_point> deadline;
+  bool parked = false;  // it waited in a list (the watchdog tells waiting from working)
 };
 
 using ParkedCalls = std::deque<ObjectCall>;
@@ -52,7 +54,8 @@ class SharedObject {
   SharedObject& operator=(const SharedObject&) = delete;
 
   std::uint64_t id() const noexcept { return id_; }
-  /// "Queue 3", "Lock 7", "Process-2": how errors and diagnostics name it.
+  /// "Queue 'chunks'", "Lock 7", "Process-2": how errors and diagnostics call it
+  /// (describe_object, or a process's name).
   const std::string& name() const noexcept { return name_; }
 
   /// Replies to `call` or parks it (ObjectServer::park).
@@ -108,8 +111,17 @@ class ObjectServer {
   /// Whether every live process, and the driver's main thread, has been parked for at least
   /// `for_at_least`: nothing can wake them but each other, so the job is deadlocked.
   bool deadlocked(ObjectClock::time_point now, ObjectClock::duration for_at_least) const;
+  /// Whether for at least `for_at_least` no call succeeded while every live process, and the
+  /// driver's main thread, waited without a break: parked, or polling with timeouts that keep
+  /// expiring.
+  bool stuck(ObjectClock::time_point now, ObjectClock::duration for_at_least) const;
+  /// One line per object a waiting client polls in vain: the operation, its timeout, how many
+  /// timed out, since when nothing succeeded for it.
+  std::vector<std::string> polling_loops(ObjectClock::time_point now) const;
   /// Forgets the parked calls of `rank`, which is gone.
   void drop_calls_from(int rank);
+  /// Forgets what `client` (a process that ended) was doing.
+  void client_gone(std::uint64_t client) { activity_.forget(client); }
   /// Answers every parked call with shutting_down.
   void shut_down();
 
@@ -119,6 +131,14 @@ class ObjectServer {
 
  private:
   void create(ObjectCall& call);
+  /// Creates the object `kind` with `flags`, `parameter` and `initial` bytes, as id `id`; replies
+  /// with the error and returns nullptr when the parameter does not fit.
+  std::unique_ptr<SharedObject> make_object(ObjectCall& call, std::uint64_t id, ObjectKind kind,
+                                            std::uint32_t flags, std::int64_t parameter,
+                                            const CreateRequest& request);
+  void note_parked(ObjectCall& call);
+  /// The description of object `id` ("object N" if there is none).
+  std::string object_name(std::uint64_t id) const;
 
   ReplySink& sink_;
   std::uint64_t next_id_ = 1;
@@ -132,6 +152,10 @@ class ObjectServer {
   std::multimap<ObjectClock::time_point, Waiting> deadlines_;
   std::unordered_map<std::uint64_t, std::string> process_names_;
   std::size_t live_processes_ = 0;
+  ClientActivity activity_;
+  // The time of the call or expiry being served: when replies go out (the clock stays the
+  // caller's, so tests drive it).
+  ObjectClock::time_point now_{};
 };
 
 /// Client ids: a process's id, or a thread that is not a process (the driver's main thread,
@@ -139,6 +163,9 @@ class ObjectServer {
 inline constexpr std::uint64_t thread_client_bit = std::uint64_t{1} << 63;
 inline std::uint64_t thread_client_id(int rank, std::uint32_t thread_number) {
   return thread_client_bit | (static_cast<std::uint64_t>(rank) << 32) | thread_number;
+}
+inline int thread_client_rank(std::uint64_t client) {
+  return static_cast<int>((client >> 32) & 0x7fffffffu);
 }
 
 /// The name of an operation, for diagnostics ("get", "acquire"...).

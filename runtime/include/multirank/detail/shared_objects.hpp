@@ -1,5 +1,6 @@
 // The kinds of shared object the driver keeps: each answers the operations of its public
 // counterpart (queue.hpp, pipe.hpp, sync.hpp, process.hpp) as Python's multiprocessing does.
+// Each is made with its description (describe_object), which every message about it uses.
 #pragma once
 
 #include <cstdint>
@@ -14,7 +15,7 @@ namespace multirank::detail {
 
 class QueueObject final : public SharedObject {
  public:
-  QueueObject(std::uint64_t id, std::size_t maxsize, bool joinable);
+  QueueObject(std::uint64_t id, std::string description, std::size_t maxsize, bool joinable);
   void handle(ObjectCall& call, ObjectServer& server) override;
   std::vector<ParkedCalls*> parked_lists() override { return {&getters_, &putters_, &joiners_}; }
 
@@ -35,7 +36,7 @@ class QueueObject final : public SharedObject {
 /// Two ends; what end e sends waits in the inbox of the other end.
 class PipeObject final : public SharedObject {
  public:
-  PipeObject(std::uint64_t id, bool duplex);
+  PipeObject(std::uint64_t id, std::string description, bool duplex);
   void handle(ObjectCall& call, ObjectServer& server) override;
   std::vector<ParkedCalls*> parked_lists() override {
     return {&receivers_[0], &receivers_[1], &pollers_[0], &pollers_[1]};
@@ -56,7 +57,7 @@ class PipeObject final : public SharedObject {
 /// that does not hold the lock is refused.
 class LockObject final : public SharedObject {
  public:
-  LockObject(std::uint64_t id, bool recursive);
+  LockObject(std::uint64_t id, std::string description, bool recursive);
   void handle(ObjectCall& call, ObjectServer& server) override;
   std::vector<ParkedCalls*> parked_lists() override { return {&waiters_}; }
 
@@ -78,7 +79,7 @@ class LockObject final : public SharedObject {
 
 class SemaphoreObject final : public SharedObject {
  public:
-  SemaphoreObject(std::uint64_t id, std::int64_t initial, bool bounded);
+  SemaphoreObject(std::uint64_t id, std::string description, std::int64_t initial, bool bounded);
   void handle(ObjectCall& call, ObjectServer& server) override;
   std::vector<ParkedCalls*> parked_lists() override { return {&waiters_}; }
 
@@ -90,7 +91,7 @@ class SemaphoreObject final : public SharedObject {
 
 class EventObject final : public SharedObject {
  public:
-  explicit EventObject(std::uint64_t id);
+  EventObject(std::uint64_t id, std::string description);
   void handle(ObjectCall& call, ObjectServer& server) override;
   std::vector<ParkedCalls*> parked_lists() override { return {&waiters_}; }
 
@@ -101,7 +102,7 @@ class EventObject final : public SharedObject {
 
 class BarrierObject final : public SharedObject {
  public:
-  BarrierObject(std::uint64_t id, std::uint32_t parties);
+  BarrierObject(std::uint64_t id, std::string description, std::uint32_t parties);
   void handle(ObjectCall& call, ObjectServer& server) override;
   /// A party timed out: as in Python, the barrier breaks for everyone waiting.
   void expire(ObjectCall call, ObjectServer& server) override;
@@ -118,7 +119,7 @@ class BarrierObject final : public SharedObject {
 /// Waiters release the condition's lock while they wait and hold it again when they return.
 class ConditionObject final : public SharedObject {
  public:
-  ConditionObject(std::uint64_t id, LockObject& lock);
+  ConditionObject(std::uint64_t id, std::string description, LockObject& lock);
   void handle(ObjectCall& call, ObjectServer& server) override;
   /// A waiter timed out: it still takes the lock back before it returns (false).
   void expire(ObjectCall call, ObjectServer& server) override;
@@ -131,7 +132,7 @@ class ConditionObject final : public SharedObject {
 
 class ValueObject final : public SharedObject {
  public:
-  ValueObject(std::uint64_t id, std::vector<char> initial);
+  ValueObject(std::uint64_t id, std::string description, std::vector<char> initial);
   void handle(ObjectCall& call, ObjectServer& server) override;
   std::vector<ParkedCalls*> parked_lists() override { return {}; }
 
