@@ -12,6 +12,7 @@
 #include "multirank/profile.hpp"
 #include "multirank/progress.hpp"
 #include "multirank/queue.hpp"
+#include "multirank/remote_exception.hpp"
 #include "multirank/runtime.hpp"
 #include "multirank/sync.hpp"
 #include "multirank/task.hpp"

@@ -17,6 +17,7 @@
 #include "multirank/detail/registry.hpp"
 #include "multirank/detail/type_name.hpp"
 #include "multirank/error.hpp"
+#include "multirank/task.hpp"
 
 namespace multirank {
 
@@ -134,9 +135,6 @@ const detail::ExceptionEntry& register_exception(std::string name) {
 
 /// Registers the exception type `E` under its name as written (`MULTIRANK_EXCEPTION(BadSample)`,
 /// `MULTIRANK_EXCEPTION(io::ReadError)`). Use at namespace scope, in a file every rank links.
-#define MULTIRANK_EXCEPTION(E)                                                              \
-  [[maybe_unused]] static const auto& MULTIRANK_DETAIL_EXCEPTION_CONCAT(multirank_exception_, \
-                                                                       __COUNTER__) =        \
-      ::multirank::register_exception<E>(#E)
-#define MULTIRANK_DETAIL_EXCEPTION_CONCAT2(a, b) a##b
-#define MULTIRANK_DETAIL_EXCEPTION_CONCAT(a, b) MULTIRANK_DETAIL_EXCEPTION_CONCAT2(a, b)
+#define MULTIRANK_EXCEPTION(...)                                                           \
+  [[maybe_unused]] static const auto& MULTIRANK_DETAIL_CONCAT(multirank_exception_, __COUNTER__) = \
+      ::multirank::register_exception<__VA_ARGS__>(#__VA_ARGS__)
