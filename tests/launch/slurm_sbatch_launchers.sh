@@ -20,6 +20,26 @@ for launcher in srun mpirun; do
   grep -q "exit status 0" "$jobdir/job.txt" || fail "$launcher: job.txt has no exit status"
 done
 
+# The job's exit status is the driver's: its own exit status, and 0 where the driver finished
+# although a worker rank died (srun reports the dead task's 139).
+require_program failure_matrix
+expect_driver_status() {
+  local launcher=$1 want=$2 state
+  shift 2
+  job=$(GRAYSCALE=$BIN/failure_matrix submit --ntasks-per-node=2 "$REPO/launch/slurm/grayscale.sbatch" \
+    --launcher "$launcher" "$@" --profile=unused)
+  state=$(wait_for_job "$job" 120)
+  jobdir=$work/grayscale-$job
+  echo "--- $launcher $*: job $job $state, exit code $(job_field "$job" ExitCode)"
+  cat "$work/grayscale-$job.out" "$jobdir/job.txt" || true
+  [[ $(job_field "$job" ExitCode) == "$want:0" ]] || fail "$launcher $*: exit code $(job_field "$job" ExitCode), not $want:0"
+  grep -q "exit status $want (the driver's: state=" "$jobdir/job.txt" || fail "$launcher $*: job.txt does not give the driver's status $want"
+}
+expect_driver_status srun 3 executor driver-encode exit
+expect_driver_status mpirun 3 executor driver-encode exit
+expect_driver_status srun 139 executor driver-decode segv
+expect_driver_status srun 0 executor task segv
+
 # launch/mpirun.sh inside an allocation takes the task count from Slurm, not from the cores.
 job=$(submit --ntasks=1 --output="$work/wrapper-%j.out" --wrap "$REPO/launch/mpirun.sh $BIN/rank_hosts")
 state=$(wait_for_job "$job" 120)
@@ -29,4 +49,4 @@ cat "$work/wrapper-$job.out"
 if [[ $(grep -c '^rank' "$work/wrapper-$job.out") != 1 ]] || ! grep -q "rank 0 of 1 on $host" "$work/wrapper-$job.out"; then
   fail "launch/mpirun.sh did not run exactly the allocation's 1 task"
 fi
-pass "grayscale.sbatch ran 2 ranks under srun --mpi=pmix and under mpirun; launch/mpirun.sh followed a 1-task allocation"
+pass "grayscale.sbatch ran 2 ranks under srun --mpi=pmix and under mpirun, its exit status the driver's; launch/mpirun.sh followed a 1-task allocation"

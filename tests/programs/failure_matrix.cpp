@@ -16,11 +16,13 @@
 // Worker faults happen on worker ranks only (the driver's own worker thread, where it has one,
 // runs the task unharmed), so that "a worker died" is what each cell tests. After a failure the
 // driver can survive, it runs one more task and prints "next task: 84". It prints "caught TYPE:
-// MESSAGE" for each exception it catches and "done" when main ends normally.
+// MESSAGE" for each exception it catches and "done" when main ends normally. Arguments starting
+// with --profile are ignored (the Slurm recipe adds grayscale's).
 #include <cxxabi.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/serialization/string.hpp>
 #include <cstdlib>
 #include <cstring>
@@ -228,6 +230,10 @@ int usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // launch/slurm/grayscale.sbatch hands its program grayscale's --profile=DIR: not ours.
+  argc = static_cast<int>(std::remove_if(argv + 1, argv + argc, [](const char* arg) {
+                            return std::strncmp(arg, "--profile", 9) == 0;
+                          }) - argv);
   if (argc != 3 && argc != 4) return usage();
   if (argc == 4) {
     const std::string stage = argv[2];
