@@ -16,6 +16,8 @@ packages=(
   libboost-serialization-dev libspdlog-dev libfmt-dev
   # tests, apps and benchmarks
   catch2 nlohmann-json3-dev libcli11-dev
+  # documentation: the API reference (Doxygen) and grayscale's man page (from its --help)
+  doxygen help2man
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libpng-dev libjpeg62-turbo-dev
   # Python peers of the benchmarks
   python3 python3-mpi4py python3-pil

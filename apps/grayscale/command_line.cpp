@@ -49,10 +49,33 @@ ParsedCommandLine parse_command_line(int argc, char** argv, bool speaks) {
       ->check(multirank::apps::non_negative_number())
       ->capture_default_str();
   app.add_flag("--quiet", options.quiet, "No progress display");
+  app.set_version_flag("--version", std::string("grayscale (multirank) ") + MULTIRANK_VERSION);
+  app.footer(
+      "Outputs keep each input's relative path, name and format; each appears only by renaming a\n"
+      "complete temporary, so an interrupted run leaves no partial file (--resume goes on).\n"
+      "EXIF orientation is applied; alpha is kept where the format stores it; 16-bit becomes 8.\n"
+      "Failures are listed in OUTPUT_DIR/grayscale-failures.tsv (path, tab, reason).\n"
+      "\n"
+      "Exit status:\n"
+      "  0    every image converted\n"
+      "  1    some images failed (the others are converted), or the run stopped on an error\n"
+      "  2    usage error, found before any work (bad option, INPUT_DIR missing, OUTPUT_DIR\n"
+      "       equal to INPUT_DIR or a file, a malformed MULTIRANK_* setting)\n"
+      "  130, 143  interrupted by SIGINT or SIGTERM (images being converted finish first)\n"
+      "\n"
+      "Environment: the runtime's MULTIRANK_* settings (MULTIRANK_GRACE_S, MULTIRANK_LOG_LEVEL, ...).\n"
+      "\n"
+      "Examples:\n"
+      "  launch/mpirun.sh -n 4 grayscale photos/ gray/\n"
+      "  mpirun --bind-to none -np 8 grayscale photos/ gray/ --quality 90 --resume\n"
+      "  mpirun --bind-to none -np 2 grayscale photos/ gray/ --io ship --profile prof/");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
     if (speaks) std::cout << app.help();
+    return {std::nullopt, 0};
+  } catch (const CLI::CallForVersion& version) {
+    if (speaks) std::cout << version.what() << "\n";
     return {std::nullopt, 0};
   } catch (const CLI::ParseError& e) {
     if (speaks) std::cerr << "grayscale: " << e.what() << "\nRun with --help for usage.\n";

@@ -13,6 +13,7 @@
 
 #include "command_line.hpp"
 #include "conversion_job.hpp"
+#include "multirank/error.hpp"
 #include "multirank/runtime.hpp"
 
 namespace {
@@ -22,6 +23,16 @@ bool is_first_rank() {
     if (const char* value = std::getenv(name)) return std::string(value) == "0";
   }
   return true;
+}
+
+// Whether the MULTIRANK_* variables parse; the Runtime says what is wrong with them if not.
+bool settings_are_valid() {
+  try {
+    multirank::RuntimeOptions::from_env();
+    return true;
+  } catch (const multirank::ConfigError&) {
+    return false;
+  }
 }
 
 // The ranks the launcher started, from its environment; 1 when it does not say.
@@ -47,27 +58,23 @@ int main(int argc, char** argv) {
   ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(options.max_pixels).c_str(), 1);
   // One rank per core: OpenCV's own threads would only compete with the other ranks.
   cv::setNumThreads(1);
-  // A few images queued on each worker: the runtime's default (0.5 ms of queued work) suits tiny
-  // tasks and means one image at a time here, so between images a worker waits for the driver's
-  // thread, which on a loaded machine may wait milliseconds for a core (measured on the 2-core VM
-  // under load: 2.06-2.58 s against 2.34-3.33 s for 120 photos). Near the end of the work the
-  // runtime shrinks the windows to an even share of what is left, so the window costs no balance.
-  // MULTIRANK_WINDOW_US overrides.
-  auto runtime_options = multirank::RuntimeOptions::from_env();
-  if (std::getenv("MULTIRANK_WINDOW_US") == nullptr) runtime_options.window_target = std::chrono::milliseconds(250);
-  // A waiting thread shares its core with a converting one (the driver's main thread with its
-  // worker thread; a worker rank between images), and an image takes tens of milliseconds: no
-  // spinning after each result, and naps up to 5 ms (doubling from 1 us, so a quick answer is
-  // still seen at once). Measured on the 2-core VM, 480 photos: the driver's main thread used
-  // 0.83 s of CPU with the defaults (1 ms spin, 1 ms naps), 0.33 s so. MULTIRANK_SPIN_US and
-  // MULTIRANK_MAX_NAP_US override.
-  if (std::getenv("MULTIRANK_SPIN_US") == nullptr) runtime_options.spin_window = std::chrono::microseconds(0);
-  if (std::getenv("MULTIRANK_MAX_NAP_US") == nullptr) runtime_options.max_nap = std::chrono::milliseconds(5);
+  // grayscale's own defaults, where the user did not set the variable: a few images queued on
+  // each worker (the runtime's default suits tiny tasks: here it would mean one image at a time,
+  // each waiting for the driver's thread between images), and waiting threads that do not spin
+  // (they share a core with a converting thread) and nap up to 5 ms (an image takes tens of
+  // milliseconds). The Runtime reads the variables first, so a malformed one ends the job cleanly.
+  auto defaults = [](multirank::RuntimeOptions& runtime_options) {
+    if (std::getenv("MULTIRANK_WINDOW_US") == nullptr) runtime_options.window_target = std::chrono::milliseconds(250);
+    if (std::getenv("MULTIRANK_SPIN_US") == nullptr) runtime_options.spin_window = std::chrono::microseconds(0);
+    if (std::getenv("MULTIRANK_MAX_NAP_US") == nullptr) runtime_options.max_nap = std::chrono::milliseconds(5);
+  };
   // The driver's job starts before the Runtime: listing the images and converting the first ones
   // overlaps MPI's start-up. Only where the launcher says this is rank 0 (or there is no launcher).
+  // Not with settings the Runtime will refuse: it stops every rank at start-up (status 2), and
+  // nothing should have been converted by then.
   std::optional<grayscale::ConversionJob> job;
-  if (is_first_rank()) job.emplace(options, launched_ranks());
-  multirank::Runtime runtime(argc, argv, runtime_options);
+  if (is_first_rank() && settings_are_valid()) job.emplace(options, launched_ranks());
+  multirank::Runtime runtime(argc, argv, defaults);
   // Worker ranks never return from the Runtime's constructor.
   if (!job) job.emplace(options, 1);
   try {
