@@ -1,40 +1,53 @@
 #!/usr/bin/env bash
 # The grayscale job side by side on the same photographs and the same cores: grayscale
-# (mpirun -np 2), the single-process C++ loop grayscale-serial (alone, and one copy per worker
-# at once on fixed shares of the images: the machine's limit), the article's Python program,
-# mpi4py.futures, GNU parallel with ImageMagick and with vips; all at JPEG quality 75. Each tool
-# runs REPEATS times, round-robin (so a noisy spell hits all alike); ImageMagick and vips, an
-# order of magnitude slower, run SLOW_REPEATS times (default 1) to keep the whole run short. The
-# table shows medians of the whole command's wall time (start-up included), images/s, MP/s and
-# ratios, and the CPU seconds (user + system) of the command and everything it started: on a
-# machine loaded by others, wall times follow the scheduler's share, CPU seconds what each tool
-# costs.
-# Usage: apps/bench/grayscale_side_by_side.sh [--repeats N] [--slow-repeats N] [--copies K]
-#        [--workers W] [--seed DIR]
-# Needs launch/install-bench-deps.sh (photographs from Debian's mate-backgrounds, parallel,
-# imagemagick, libvips-tools) and a build (launch/build.sh).
+# (mpirun -np W), the single-process C++ loop grayscale-serial (alone, and one copy per worker
+# at once on fixed shares of the images: the machine's limit), the article's Python program and
+# the same on mpi4py.futures (apps/bench/peers/), GNU parallel with ImageMagick and with vips; all
+# at JPEG quality 75. Each tool runs REPEATS times, round-robin (so a noisy spell hits all alike);
+# ImageMagick and vips, an order of magnitude slower, run SLOW_REPEATS times (default 1) to keep
+# the whole run short. The table shows medians of the whole command's wall time (start-up
+# included), images/s, MP/s and ratios, and the CPU seconds (user + system) of the command and
+# everything it started: on a machine loaded by others, wall times follow the scheduler's share,
+# CPU seconds what each tool costs.
+# Needs a build (launch/build.sh) and launch/install-bench-deps.sh (photographs from Debian's
+# mate-backgrounds, parallel, imagemagick, libvips-tools, bc); runs from any directory.
 set -euo pipefail
-cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.."
-repo=$PWD
-
-repeats=5 slow_repeats=1 copies=40 workers=$(nproc) seed=../shared/seed
+usage="usage: apps/bench/grayscale_side_by_side.sh [--repeats N] [--slow-repeats N] [--copies K] [--workers W]
+  --repeats N       runs of each tool, round-robin (default 5)
+  --slow-repeats N  runs of ImageMagick and vips, at most N (default 1)
+  --copies K        copies of the 12 photographs in the image set (default 40: 480 images)
+  --workers W       processes (ranks, pool workers, parallel jobs) per tool (default: the cores)"
+repeats=5 slow_repeats=1 copies=40 workers=$(nproc)
 while (($#)); do
   case $1 in
-    --repeats) repeats=$2; shift 2 ;;
-    --slow-repeats) slow_repeats=$2; shift 2 ;;
-    --copies) copies=$2; shift 2 ;;
-    --workers) workers=$2; shift 2 ;;
-    --seed) seed=$2; shift 2 ;;
-    *) echo "usage: $0 [--repeats N] [--slow-repeats N] [--copies K] [--workers W] [--seed DIR]" >&2; exit 2 ;;
+    --repeats) repeats=${2-}; shift 2 || break ;;
+    --slow-repeats) slow_repeats=${2-}; shift 2 || break ;;
+    --copies) copies=${2-}; shift 2 || break ;;
+    --workers) workers=${2-}; shift 2 || break ;;
+    -h | --help) echo "$usage"; exit 0 ;;
+    *) echo "$usage" >&2; exit 2 ;;
   esac
 done
-seed=$(readlink -f "$seed")
+for count in "$repeats" "$slow_repeats" "$copies" "$workers"; do
+  [[ $count =~ ^[1-9][0-9]*$ ]] || { echo "not a count of 1 or more: '$count'" >&2; echo "$usage" >&2; exit 2; }
+done
+cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.."
+repo=$PWD
+peers=$repo/apps/bench/peers
 # The nature folder holds the package's photographs (the other folders: artwork and logos).
 photos=/usr/share/backgrounds/mate/nature
-for need in build/bin/grayscale build/bin/grayscale-serial "$seed/seed_grayscale.py" "$seed/mpi4py_grayscale.py" \
-            /usr/bin/parallel /usr/bin/convert-im6.q16 /usr/bin/vips "$photos"; do
-  [[ -e $need ]] || { echo "missing $need: run launch/build.sh and launch/install-bench-deps.sh" >&2; exit 2; }
-done
+
+source apps/bench/requirements.bash
+need_built build/bin/grayscale build/bin/grayscale-serial
+need_package openmpi-bin mpirun
+need_python_modules python3-pil PIL
+need_python_modules python3-mpi4py mpi4py.futures
+need_package mate-backgrounds "$photos"
+need_package parallel parallel
+need_package imagemagick /usr/bin/mogrify-im6.q16
+need_package libvips-tools /usr/bin/vips
+need_package bc bc
+check_requirements
 if ((EUID == 0)); then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 
 work=$(mktemp -d /tmp/grayscale-bench.XXXXXX)
@@ -57,7 +70,7 @@ echo "image set: $count JPEG photographs ($copies copies of the $((count / copie
 # One rank per core, one thread per process, for every tool.
 export VIPS_CONCURRENCY=1 MAGICK_THREAD_LIMIT=1 OMP_NUM_THREADS=1
 mpirun=(mpirun --oversubscribe --bind-to none)
-tools=(grayscale serial split seed mpi4py imagemagick vips)
+tools=(grayscale serial split article mpi4py imagemagick vips)
 # The machine's own limit for W workers: W grayscale-serial processes at once, each on a fixed
 # share of the images (largest first, dealt round-robin: hard links in part-K), no MPI, no
 # scheduling. What W cores give two independent copies of the per-core loop, side by side.
@@ -73,9 +86,10 @@ run_tool() {  # $1 tool, $2 output dir (empty, exists)
              "$repo/build/bin/grayscale-serial" "$part" "$out/${part##*/}" --quality 75 &
            done
            wait ;;
-    seed) (cd "$out" && /usr/bin/python3 "$seed/seed_grayscale.py" "$in" "$workers") ;;
+    # The article's program writes into the current directory.
+    article) (cd "$out" && /usr/bin/python3 "$peers/article_grayscale.py" "$in" "$workers") ;;
     mpi4py) (cd "$out" && "${mpirun[@]}" -np $((workers + 1)) /usr/bin/python3 -m mpi4py.futures \
-               "$seed/mpi4py_grayscale.py" "$in") ;;
+               "$peers/mpi4py_grayscale.py" "$in") ;;
     # mogrify converts many files per process (-X fills each command line): faster than one
     # convert per file.
     imagemagick) find "$in" -name '*.jpg' | parallel -j"$workers" -X \
@@ -111,7 +125,7 @@ for ((r = 1; r <= repeats; r++)); do
   echo "repeat $r/$repeats done" >&2
 done
 
-# Fidelity: grayscale's output against PIL's convert('L') saved at the same quality (the seed's).
+# Fidelity: grayscale's output against PIL's convert('L') saved at the same quality (the article's).
 /usr/bin/python3 - "$work" "$count" "$megapixels" "$results" "$workers" <<'EOF'
 import os, statistics, sys
 from PIL import Image, ImageChops, ImageStat
@@ -119,7 +133,7 @@ work, count, mp, results, workers = sys.argv[1], int(sys.argv[2]), float(sys.arg
 labels = {
     "grayscale": f"grayscale, mpirun -np {workers}", "serial": "grayscale-serial (1 process)",
     "split": f"{workers} x grayscale-serial at once, 1/{workers} of the images each",
-    "seed": f"article's Python, {workers} processes", "mpi4py": f"mpi4py.futures, mpirun -np {workers + 1}",
+    "article": f"article's Python, {workers} processes", "mpi4py": f"mpi4py.futures, mpirun -np {workers + 1}",
     "imagemagick": f"parallel -j{workers} -X ImageMagick mogrify", "vips": f"parallel -j{workers} vips"}
 times, cpu = {}, {}
 for line in open(results):
@@ -134,7 +148,7 @@ print("|---|---|---|---|---|---|---|")
 for tool in labels:
     m = median[tool]
     print(f"| {labels[tool]} | {m:.2f} ({min(times[tool]):.2f}-{max(times[tool]):.2f}) | {count / m:.1f} | "
-          f"{mp / m:.1f} | {median['seed'] / m:.2f}x | {m / median['grayscale']:.2f}x | {median_cpu[tool]:.2f} |")
+          f"{mp / m:.1f} | {median['article'] / m:.2f}x | {m / median['grayscale']:.2f}x | {median_cpu[tool]:.2f} |")
 g, s = median["grayscale"], median["serial"]
 print(f"grayscale np {workers} vs {workers} x grayscale-serial: {s / g / workers:.2f} "
       f"(speed-up {s / g:.2f} on {workers} workers)")
@@ -148,7 +162,7 @@ print(f"grayscale np {workers} vs {workers} grayscale-serial processes at once o
 worst = 0.0
 for name in os.listdir(os.path.join(work, "out-grayscale")):
     ours = Image.open(os.path.join(work, "out-grayscale", name))
-    pil = Image.open(os.path.join(work, "out-seed", "grayscale_" + name))
+    pil = Image.open(os.path.join(work, "out-article", "grayscale_" + name))
     worst = max(worst, ImageStat.Stat(ImageChops.difference(ours, pil)).mean[0])
 print(f"fidelity: largest mean |grayscale - PIL convert('L')| over the images, both at quality 75: {worst:.3f} gray levels")
 EOF

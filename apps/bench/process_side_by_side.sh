@@ -1,35 +1,29 @@
 #!/usr/bin/env bash
-# The article's 2.1 example (five processes that each sleep 2 s) timed end to end, multirank on
-# several rank counts next to the article's Python, medians of a few runs. Both should take about
-# 2 s plus start-up, never 10 s: processes run at once whatever the rank count.
-# Usage: apps/bench/process_side_by_side.sh [RUNS]   (default 3)
+# The article's 2.1 example (five processes that each sleep 2 s) timed end to end, multirank's
+# example_process on several rank counts next to the article's Python
+# (apps/bench/peers/article_process.py), medians of a few runs. Both should take about 2 s plus
+# start-up, never 10 s: processes run at once whatever the rank count. Needs a build
+# (launch/build.sh; BUILD_DIR, relative to the repository, picks another); runs from any directory.
 set -euo pipefail
-cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.."
+usage="usage: apps/bench/process_side_by_side.sh [RUNS]
+  RUNS  runs of each program; the median is shown (default 3)"
+case ${1-} in
+  -h | --help) echo "$usage"; exit 0 ;;
+esac
+(($# <= 1)) || { echo "$usage" >&2; exit 2; }
 runs=${1:-3}
+[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "not a count of 1 or more: '$runs'" >&2; echo "$usage" >&2; exit 2; }
+cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.."
 example=${BUILD_DIR:-build}/bin/example_process
-[ -x "$example" ] || { echo "build first: launch/build.sh" >&2; exit 2; }
+python_21=apps/bench/peers/article_process.py
+
+source apps/bench/requirements.bash
+need_built "$example"
+need_package openmpi-bin mpirun
+need_package python3 /usr/bin/python3
+check_requirements
 if ((EUID == 0)); then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 mpirun=(mpirun --oversubscribe --bind-to none)
-
-python_21=$(mktemp --suffix=.py)
-trap 'rm -f "$python_21"' EXIT
-cat >"$python_21" <<'PY'
-import multiprocessing
-import time
-def worker(num):
-    print(f"Worker {num} started")
-    time.sleep(2)
-    print(f"Worker {num} finished")
-if __name__ == "__main__":
-    processes = []
-    for i in range(5):
-        p = multiprocessing.Process(target=worker, args=(i,))
-        processes.append(p)
-        p.start()
-    for p in processes:
-        p.join()
-    print("All workers finished")
-PY
 
 # median_seconds COMMAND...: the median wall time of `runs` runs, in seconds.
 median_seconds() {

@@ -8,17 +8,22 @@
 # grayscale app's --profile).
 # Usage: apps/bench/profile_overhead.sh [-r RUNS] [-o OPTION] -- COMMAND [ARGS...]
 #   e.g. apps/bench/profile_overhead.sh -r 7 -- launch/mpirun.sh -np 2 build/bin/multirank-tiny-tasks
+# COMMAND runs from the current directory, as given.
 set -euo pipefail
 runs=5
 option=
-usage="usage: $0 [-r RUNS] [-o OPTION] -- COMMAND [ARGS...]"
+usage="usage: apps/bench/profile_overhead.sh [-r RUNS] [-o OPTION] -- COMMAND [ARGS...]
+  -r RUNS    runs of COMMAND with profiling off and as many with it on, alternately (default 5)
+  -o OPTION  switch profiling on with COMMAND's OPTION DIR instead of MULTIRANK_PROFILE=DIR"
 while [[ $# -gt 0 && $1 != -- ]]; do
   case $1 in
-    -r) runs=$2; shift 2 ;;
-    -o) option=$2; shift 2 ;;
+    -r) runs=${2-}; shift 2 || break ;;
+    -o) option=${2-}; shift 2 || break ;;
+    -h | --help) echo "$usage"; exit 0 ;;
     *) echo "$usage" >&2; exit 2 ;;
   esac
 done
+[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "not a count of 1 or more: '$runs'" >&2; echo "$usage" >&2; exit 2; }
 [[ ${1-} == -- ]] && shift
 [[ $# -gt 0 ]] || { echo "$usage" >&2; exit 2; }
 if ((EUID == 0)); then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi

@@ -4,24 +4,34 @@
 # 10^5 tiny tasks (multirank-tiny-tasks --repeat 1: one map of square(int), chunksize 1), and the
 # article's grayscale job (build/bin/grayscale, off vs --profile DIR) on copies of the photographs
 # apps/bench/grayscale_side_by_side.sh uses.
-# Usage: apps/bench/profile_overhead_jobs.sh [--runs N] [--copies K] [--np P]
-# Needs a build (launch/build.sh) and launch/install-bench-deps.sh (the photographs).
+# Needs a build (launch/build.sh) and launch/install-bench-deps.sh (the photographs); runs from
+# any directory.
 set -euo pipefail
-cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.."
-
+usage="usage: apps/bench/profile_overhead_jobs.sh [--runs N] [--copies K] [--np P]
+  --runs N    runs of each job with profiling off and as many with it on (default 5)
+  --copies K  copies of the 12 photographs for the grayscale job (default 8)
+  --np P      ranks of each job (default 2)"
 runs=5 copies=8 np=2
 while (($#)); do
   case $1 in
-    --runs) runs=$2; shift 2 ;;
-    --copies) copies=$2; shift 2 ;;
-    --np) np=$2; shift 2 ;;
-    *) echo "usage: $0 [--runs N] [--copies K] [--np P]" >&2; exit 2 ;;
+    --runs) runs=${2-}; shift 2 || break ;;
+    --copies) copies=${2-}; shift 2 || break ;;
+    --np) np=${2-}; shift 2 || break ;;
+    -h | --help) echo "$usage"; exit 0 ;;
+    *) echo "$usage" >&2; exit 2 ;;
   esac
 done
-photos=/usr/share/backgrounds/mate/nature
-for need in build/bin/grayscale build/bin/multirank-tiny-tasks "$photos"; do
-  [[ -e $need ]] || { echo "missing $need: run launch/build.sh and launch/install-bench-deps.sh" >&2; exit 2; }
+for count in "$runs" "$copies" "$np"; do
+  [[ $count =~ ^[1-9][0-9]*$ ]] || { echo "not a count of 1 or more: '$count'" >&2; echo "$usage" >&2; exit 2; }
 done
+cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.."
+photos=/usr/share/backgrounds/mate/nature
+
+source apps/bench/requirements.bash
+need_built build/bin/grayscale build/bin/multirank-tiny-tasks
+need_package openmpi-bin mpirun
+need_package mate-backgrounds "$photos"
+check_requirements
 
 work=$(mktemp -d /tmp/profile-overhead.XXXXXX)
 trap 'rm -rf "$work"' EXIT
