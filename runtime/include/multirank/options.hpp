@@ -30,11 +30,9 @@ struct RuntimeOptions {
   /// Whether a spinning thread yields its core (sched_yield) to other runnable threads
   /// (MULTIRANK_SPIN_YIELD = auto | 1 | 0). Unset (auto): yield where the node runs more busy
   /// threads than it has cores (its ranks, plus the driver's worker thread on the driver's node;
-  /// spinning_should_yield). Measured on the 2-core VM, np 2: with 1 ms tasks a map took 0.78-0.81
-  /// s without yielding and 0.51-0.52 with it (ideal 0.50: the waiting threads' spinning took the
-  /// cores the tasks needed), 100 µs tasks 0.97 against 0.54-0.62 s, the chunksize-1 map of empty
-  /// tasks 0.66-0.80 against 1.56-2.36 million tasks/s; the price is the round trip of one task in
-  /// flight, 2.2-2.8 against 9.8-15.6 µs (np 3: 2.2-2.4 against 4.2 µs).
+  /// spinning_should_yield). Without yielding, waiting threads take the cores the tasks need;
+  /// yielding costs the round trip of a single task in flight a few microseconds
+  /// (docs/benchmarks.md).
   std::optional<bool> spin_yield;
   /// Largest single MPI message; bigger payloads are split (MULTIRANK_MAX_MESSAGE_BYTES).
   std::size_t max_message_bytes = std::size_t{1} << 30;
