@@ -14,6 +14,8 @@ namespace multirank {
 /// so with `mpirun -np 2` on two cores both cores compute; `always` is forced with one rank.
 enum class DriverWorks { automatic, always, never };
 
+/// The settings of a run, each also a MULTIRANK_* variable (docs/environment.md lists them).
+/// Rank 0's settings decide for the whole job where they must agree (the profile directory).
 struct RuntimeOptions {
   /// How long a waiting rank keeps polling after the last message before it starts to nap
   /// (MULTIRANK_SPIN_US).
