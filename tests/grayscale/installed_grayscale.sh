@@ -13,11 +13,11 @@ for file in bin/grayscale share/man/man1/grayscale.1; do
   [[ -f $scratch/prefix/$file ]] || { echo "FAIL: $file is not installed"; status=1; }
 done
 if [[ -f $scratch/prefix/share/man/man1/grayscale.1 ]] &&
-   ! grep -q -- '--quality' "$scratch/prefix/share/man/man1/grayscale.1"; then
+   ! grep -q -- 'quality' "$scratch/prefix/share/man/man1/grayscale.1"; then
   echo "FAIL: the installed man page does not describe --quality"; status=1
 fi
 mkdir "$scratch/in"
-python3 -c 'import sys; from PIL import Image; Image.new("RGB", (8, 6), (200, 30, 90)).save(sys.argv[1])' \
+/usr/bin/python3 -c 'import sys; from PIL import Image; Image.new("RGB", (8, 6), (200, 30, 90)).save(sys.argv[1])' \
   "$scratch/in/pink.png"
 if ! "$scratch/prefix/bin/grayscale" "$scratch/in" "$scratch/out" --quiet > "$scratch/log" 2>&1 ||
    [[ ! -f $scratch/out/pink.png ]]; then
