@@ -47,8 +47,8 @@ struct Totals {
   std::uint64_t pixels = 0;
 };
 
-// Input bytes read ahead per worker slot in ship mode: a 250 ms window holds a few large photos
-// (a 24 MP JPEG is about 8 MB and 80 ms of work) or a dozen ordinary ones.
+// Input bytes read ahead per worker slot in ship mode: enough for the window of queued work to
+// hold a few large photos (a 24 MP JPEG is about 8 MB) or a dozen ordinary ones.
 constexpr std::size_t ship_read_ahead_per_worker = std::size_t{32} << 20;
 
 int usage_error(const std::string& message) {
