@@ -1,7 +1,8 @@
-// The task every rank runs: one image in, its grayscale version out. In the shared-filesystem
-// mode the worker reads and writes the files itself; in the shipping mode the driver sends the
-// input bytes and writes the returned output bytes; in the automatic mode the worker first checks
-// that it sees the driver's files and otherwise hands the image back to be shipped.
+// The tasks every rank runs: one image in, its grayscale version out, or a batch of small images
+// in one task, each with an outcome of its own. In the shared-filesystem mode the worker reads and
+// writes the files itself; in the shipping mode the driver sends the input bytes and writes the
+// returned output bytes; in the automatic mode the worker first checks that it sees the driver's
+// files and otherwise hands the images back to be shipped.
 #pragma once
 
 #include <cstdint>
@@ -53,7 +54,24 @@ struct ConversionOutcome {
   }
 };
 
-/// The registered task. Never throws for a bad image: the reason comes back in the outcome.
+/// Images converted in one task (task_batches.hpp says how they are grouped).
+struct ConversionBatch {
+  std::vector<ConversionRequest> requests;
+
+  template <class Archive>
+  void serialize(Archive& archive, unsigned /*version*/) {
+    archive & requests;
+  }
+};
+
+/// One image, read and written here unless its mode is ship (automatic counts as shared: the
+/// caller checked that this rank sees the files). Never throws for a bad image: the reason comes
+/// back in the outcome.
 ConversionOutcome convert_image(ConversionRequest request);
+
+/// The registered task: each request of the batch through convert_image, in order, one outcome
+/// each. In automatic mode the files are checked once for the batch: where the worker does not
+/// see them, every outcome is not_visible.
+std::vector<ConversionOutcome> convert_images(ConversionBatch batch);
 
 }  // namespace grayscale
