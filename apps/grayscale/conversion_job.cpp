@@ -38,8 +38,9 @@ namespace {
 /// Where an image's output goes: its relative path under OUTPUT_DIR, `prefix` before its name.
 /// Made when needed rather than kept for every image: a million images' paths would take the
 /// driver hundreds of megabytes.
-fs::path output_path(const fs::path& output_dir, const fs::path& relative, const std::string& prefix) {
-  return output_dir / relative.parent_path() / (prefix + relative.filename().string());
+fs::path output_path(const fs::path& output_dir, const std::string& relative, const std::string& prefix) {
+  const fs::path path(relative);
+  return output_dir / path.parent_path() / (prefix + path.filename().string());
 }
 
 struct Totals {
@@ -52,6 +53,7 @@ struct Totals {
 // Input bytes read ahead per worker slot in ship mode: a 250 ms window holds a few large photos
 // (a 24 MP JPEG is about 8 MB and 80 ms of work) or a dozen ordinary ones.
 constexpr std::size_t ship_read_ahead_per_worker = std::size_t{32} << 20;
+constexpr std::size_t batches_ahead_per_worker = 128;
 
 int usage_error(const std::string& message) {
   std::cerr << "grayscale: " << message << "\n";
@@ -136,10 +138,6 @@ struct ConversionJob::Run {
     request.output_path = output_path(output_dir_, item.relative, options_.prefix).string();
     request.quality = options_.quality;
     request.max_pixels = options_.max_pixels;
-    if (mode == IoMode::automatic) {
-      request.probe_path = probe_->path().string();
-      request.probe_token = probe_->token();
-    }
     if (mode == IoMode::ship) {
       try {
         request.input_bytes = read_file(input);
@@ -169,6 +167,10 @@ struct ConversionJob::Run {
                      const std::size_t end =
                          batch_number + 1 < starts.size() ? starts[batch_number + 1] : indices.size();
                      ConversionBatch batch;
+                     if (mode == IoMode::automatic) {
+                       batch.probe_path = probe_->path().string();
+                       batch.probe_token = probe_->token();
+                     }
                      batch.requests.reserve(end - starts[batch_number]);
                      for (std::size_t k = starts[batch_number]; k < end; ++k) {
                        batch.requests.push_back(request_for(indices[k], mode));
@@ -176,6 +178,11 @@ struct ConversionJob::Run {
                      return batch;
                    });
     multirank::MapOptions map_options;
+    // Batches pulled from the list ahead of the results: enough to keep every worker's window
+    // full (a batch is a few milliseconds of work, often less at the end of the list), not the
+    // stream's default of 8192, which for a million small images would hold most of them on
+    // rank 0 as encoded requests.
+    map_options.max_in_flight = batches_ahead_per_worker * slots;
     // A shipped request carries the file: the read-ahead is bounded in bytes, about a window of
     // work per worker, instead of the stream's default of 8192 requests (every input of 480
     // photos, 313 MB, was held on rank 0 at once; a large tree would not fit in memory).

@@ -24,10 +24,11 @@ ConversionOutcome failure(std::uint64_t index, std::string reason) {
 // and the input as the driver saw it. Checked per task, not cached, because it costs one small
 // read and holds no state across tasks; a batch's images lie in the same tree, so its first
 // input stands for the others.
-bool sees_driver_files(const ConversionRequest& request) {
+bool sees_driver_files(const ConversionBatch& batch) {
+  const ConversionRequest& request = batch.requests.front();
   try {
-    const auto token = read_file(request.probe_path);
-    if (std::string(token.begin(), token.end()) != request.probe_token) return false;
+    const auto token = read_file(batch.probe_path);
+    if (std::string(token.begin(), token.end()) != batch.probe_token) return false;
   } catch (const std::system_error&) {
     return false;
   }
@@ -67,7 +68,7 @@ std::vector<ConversionOutcome> convert_images(ConversionBatch batch) {
   std::vector<ConversionOutcome> outcomes;
   outcomes.reserve(batch.requests.size());
   const bool automatic = !batch.requests.empty() && batch.requests.front().mode == IoMode::automatic;
-  if (automatic && !sees_driver_files(batch.requests.front())) {
+  if (automatic && !sees_driver_files(batch)) {
     for (const ConversionRequest& request : batch.requests) {
       ConversionOutcome& outcome = outcomes.emplace_back();
       outcome.index = request.index;

@@ -24,8 +24,6 @@ struct ConversionRequest {
   std::string input_path;         // as the driver sees it
   std::uint64_t input_size = 0;   // as the driver saw it; a mismatch means another filesystem
   std::string output_path;        // final name, as the driver sees it
-  std::string probe_path;         // automatic mode: the token file the driver wrote
-  std::string probe_token;
   std::string read_error;         // ship mode: why the driver could not read the input
   std::vector<std::uint8_t> input_bytes;  // ship mode: the file's content
   int quality = 95;
@@ -33,8 +31,8 @@ struct ConversionRequest {
 
   template <class Archive>
   void serialize(Archive& archive, unsigned /*version*/) {
-    archive & index & mode & input_path & input_size & output_path & probe_path & probe_token &
-        read_error & input_bytes & quality & max_pixels;
+    archive & index & mode & input_path & input_size & output_path & read_error & input_bytes & quality &
+        max_pixels;
   }
 };
 
@@ -57,10 +55,12 @@ struct ConversionOutcome {
 /// Images converted in one task (task_batches.hpp says how they are grouped).
 struct ConversionBatch {
   std::vector<ConversionRequest> requests;
+  std::string probe_path;   // automatic mode: the token file the driver wrote
+  std::string probe_token;
 
   template <class Archive>
   void serialize(Archive& archive, unsigned /*version*/) {
-    archive & requests;
+    archive & requests & probe_path & probe_token;
   }
 };
 

@@ -50,7 +50,7 @@ ImageTree list_images(const fs::path& root, const fs::path& excluded) {
       if (S_ISDIR(info.st_mode)) {
         if (entered.insert(FileId{info.st_dev, info.st_ino}).second) pending.push_back(relative);
       } else if (S_ISREG(info.st_mode) && is_image_extension(entry.path().extension().string())) {
-        tree.images.push_back({relative, static_cast<std::uint64_t>(info.st_size)});
+        tree.images.push_back({relative.string(), static_cast<std::uint64_t>(info.st_size)});
       }
     }
     if (error) tree.unreadable.emplace_back(relative_dir, error.message());

@@ -159,10 +159,8 @@ TEST_CASE("a batch task gives one outcome per image", "[grayscale][batches]") {
 
   SECTION("in automatic mode, a rank that does not see the driver's files hands every image back") {
     ConversionBatch batch = batch_with_a_broken_image(scratch, IoMode::automatic);
-    for (ConversionRequest& request : batch.requests) {
-      request.probe_path = (scratch.path / "no-such-probe").string();
-      request.probe_token = "token";
-    }
+    batch.probe_path = (scratch.path / "no-such-probe").string();
+    batch.probe_token = "token";
     const auto outcomes = grayscale::convert_images(std::move(batch));
     REQUIRE(outcomes.size() == 3);
     for (const auto& outcome : outcomes) CHECK(outcome.status == ConversionStatus::not_visible);
