@@ -18,19 +18,19 @@
 #include <map>
 #include <sstream>
 
+#include "core/exit_status.hpp"
+#include "core/interruption.hpp"
+#include "core/launcher_connection.hpp"
+#include "core/library_log.hpp"
 #include "multirank/detail/backoff.hpp"
 #include "multirank/detail/communicator.hpp"
 #include "multirank/detail/driver_engine.hpp"
-#include "multirank/detail/exit_status.hpp"
-#include "multirank/detail/interruption.hpp"
-#include "multirank/detail/launcher_connection.hpp"
-#include "multirank/detail/library_log.hpp"
-#include "multirank/detail/object_host.hpp"
-#include "multirank/detail/profile_session.hpp"
 #include "multirank/detail/registry.hpp"
-#include "multirank/detail/task_execution.hpp"
-#include "multirank/detail/worker_loop.hpp"
 #include "multirank/error.hpp"
+#include "objects/object_host.hpp"
+#include "profile/profile_session.hpp"
+#include "tasks/task_execution.hpp"
+#include "worker/worker_loop.hpp"
 
 namespace multirank {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "multirank/detail/object_server.hpp"
+#include "objects/object_server.hpp"
 
 using namespace multirank::detail;
 using namespace std::chrono_literals;

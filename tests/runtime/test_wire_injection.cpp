@@ -17,8 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/library_log.hpp"
 #include "multirank/detail/communicator.hpp"
-#include "multirank/detail/library_log.hpp"
 #include "multirank/detail/submission.hpp"
 #include "multirank/detail/wire.hpp"
 #include "multirank/multirank.hpp"
