@@ -26,6 +26,7 @@
 #include "multirank/detail/communicator.hpp"
 #include "multirank/detail/driver_engine.hpp"
 #include "multirank/detail/registry.hpp"
+#include "multirank/detail/runtime_access.hpp"
 #include "multirank/error.hpp"
 #include "objects/object_host.hpp"
 #include "profile/profile_session.hpp"
@@ -70,7 +71,7 @@ std::string current_exception_type() {
       std::fflush(stderr);
       Runtime* runtime = current_runtime.load();
       int signal = e.signal();
-      if (runtime != nullptr && terminate_rank == 0) signal = detail::close_runtime(*runtime);
+      if (runtime != nullptr && terminate_rank == 0) signal = detail::RuntimeAccess::close(*runtime);
       if (signal == 0) signal = e.signal();
       std::fflush(nullptr);
       detail::record_driver_end(detail::DriverEnd::interrupted, 128 + signal, signal);
@@ -420,7 +421,6 @@ int Runtime::close() noexcept {
 }
 
 int Runtime::rank() const noexcept { return comm_->rank(); }
-const detail::Communicator& Runtime::communicator() const noexcept { return *comm_; }
 int Runtime::size() const noexcept { return comm_->size(); }
 int Runtime::worker_slots() const noexcept { return engine_->worker_slots(); }
 const std::string& Runtime::host() const { return comm_->hosts()[comm_->rank()]; }
@@ -433,24 +433,36 @@ Runtime& Runtime::current() {
   return *runtime;
 }
 
-detail::DriverEngine& Runtime::engine() { return *engine_; }
-
-detail::ObjectChannel& Runtime::object_channel() {
-  if (channel_ == nullptr) throw detail::JobEnding("the job is ending: shared objects are gone");
-  return *channel_;
-}
-
-detail::ObjectHost& Runtime::object_host() {
-  if (!objects_) throw Error("processes are started from the driver (rank 0) only");
-  return *objects_;
-}
-
 }  // namespace multirank
 
 namespace multirank::detail {
-DriverEngine& driver_engine_of_runtime() { return Runtime::current().engine(); }
+DriverEngine& RuntimeAccess::engine(Runtime& runtime) { return *runtime.engine_; }
 
-int close_runtime(Runtime& runtime) noexcept { return runtime.close(); }
+const Communicator& RuntimeAccess::communicator(const Runtime& runtime) noexcept {
+  return *runtime.comm_;
+}
+
+ObjectChannel& RuntimeAccess::object_channel(Runtime& runtime) {
+  if (runtime.channel_ == nullptr) throw JobEnding("the job is ending: shared objects are gone");
+  return *runtime.channel_;
+}
+
+ObjectHost& RuntimeAccess::object_host(Runtime& runtime) {
+  if (!runtime.objects_) throw Error("processes are started from the driver (rank 0) only");
+  return *runtime.objects_;
+}
+
+std::uint32_t RuntimeAccess::next_thread_number(Runtime& runtime) noexcept {
+  return runtime.next_thread_number_.fetch_add(1) + 1;
+}
+
+void RuntimeAccess::set_object_channel(Runtime& runtime, ObjectChannel* channel) noexcept {
+  runtime.channel_ = channel;
+}
+
+int RuntimeAccess::close(Runtime& runtime) noexcept { return runtime.close(); }
+
+DriverEngine& driver_engine_of_runtime() { return RuntimeAccess::engine(Runtime::current()); }
 
 void end_job_now(int status) {
   std::fflush(nullptr);

@@ -17,7 +17,6 @@
 namespace multirank::detail {
 
 namespace {
-constexpr double long_task_ns = 100e6;
 constexpr std::int64_t quiet_before_callbacks_ns = 5'000'000;
 
 /// A millisecond-grained clock that costs a few nanoseconds, for time stamps taken on every
@@ -58,6 +57,7 @@ DriverEngine::DriverEngine(const Communicator& comm, const RuntimeOptions& optio
       options_(options),
       wait_policy_(WaitPolicy::of(options)),
       transport_(comm.get(), options.max_message_bytes),
+      policy_(options.window_target, options.max_window_items),
       recorder_(recorder) {
   transport_.record_to(recorder);
   for (int rank = 1; rank < comm.size(); ++rank) {
@@ -218,9 +218,9 @@ bool DriverEngine::progress() {
     }
     progressed = true;
   }
-  if (!measured_.empty()) {
+  if (policy_.has_measurements()) {
     std::lock_guard lock(submit_mutex_);
-    fold_measurements();
+    policy_.fold_measurements();
   }
   progressed |= dispatch(true);
   if (recorder_ != nullptr) {
@@ -316,52 +316,18 @@ void DriverEngine::complete(WorkerSlot& slot, InFlight& record, const ResultReco
   // Scheduling follows each task's measured run time: enough queued work to hide a round trip.
   const double item_ns = static_cast<double>(header.end_ns - header.start_ns) /
                          std::max<std::uint32_t>(1, header.item_count);
-  // Folded into item_ns_ once per progress round: one lock for a whole batch of results.
-  measured_.emplace_back(record.entry->id, item_ns);
-}
-
-void DriverEngine::fold_measurements() {
-  for (const auto& [task_id, item_ns] : measured_) {
-    auto [known, inserted] = item_ns_.try_emplace(task_id, item_ns);
-    if (!inserted) known->second = 0.8 * known->second + 0.2 * item_ns;
-  }
-  measured_.clear();
-}
-
-double DriverEngine::estimate_ns(const TaskRecord& record) const {
-  auto known = item_ns_.find(record.entry->id);
-  return known == item_ns_.end() ? -1.0 : known->second * record.item_count;
-}
-
-bool DriverEngine::fits(const Load& load, double estimate_ns, std::uint32_t items,
-                        const Window& window) const {
-  // A task never measured goes alone: it may take an hour, and another slot may free up sooner.
-  if (estimate_ns < 0) return load.records == 0;
-  if (estimate_ns < window.min_estimate_ns) return false;
-  // Queueing a record behind the running one hides the round trip; for very long tasks it would
-  // only hold work back from a slot that frees up sooner.
-  const bool long_task = estimate_ns / std::max<std::uint32_t>(1, items) >= long_task_ns;
-  if (load.records < (long_task ? 1 : window.min_records)) return true;
-  return window.target_ns > 0 && load.estimate_ns + estimate_ns <= window.target_ns &&
-         load.items + items <= options_.max_window_items;
-}
-
-bool DriverEngine::plenty_pending() const {
-  return pending_records_.load(std::memory_order_acquire) >= 2 * slots_.size();
+  // Folded into the estimates once per progress round: one lock for a whole batch of results.
+  policy_.measured(record.entry->id, item_ns);
 }
 
 double DriverEngine::queue_ahead_target_ns() const {
-  // Near the end a full window would leave one slot working through its queue while the others,
-  // the driver's own worker first, have nothing left: as the pending work shrinks, so do the
-  // windows, and every slot runs dry at about the same time (within about one task).
   double pending_ns = 0;
   for (const auto& queue : queues_) {
     if (!queue->pending_.empty()) {
       pending_ns += static_cast<double>(queue->pending_.size()) * std::max(0.0, estimate_ns(queue->pending_.front()));
     }
   }
-  const double target_ns = static_cast<double>(options_.window_target.count()) * 1000.0;
-  return std::min(target_ns, pending_ns / static_cast<double>(slots_.size()));
+  return policy_.queue_ahead_target_ns(pending_ns, slots_.size());
 }
 
 bool DriverEngine::dispatch(bool queue_ahead) {
@@ -389,10 +355,7 @@ bool DriverEngine::dispatch(bool queue_ahead) {
           append_task_record(builder.writer(), record);
           builder.count_record();
           const double estimate = std::max(0.0, estimate_ns(record));
-          slot.in_flight.push_back(InFlight{record.id, record.item_count, std::move(record.state),
-                                            std::move(record.queue), record.entry, estimate,
-                                            std::move(record.items), record.initializer,
-                                            record.attempts, std::move(record.lost_with)});
+          slot.in_flight.push_back(InFlight{std::move(record), estimate});
         }
         taken.clear();
       }
@@ -421,7 +384,7 @@ bool DriverEngine::take_records_for(int slot, Load& load, const Window& window,
       // the driver's own thread (lose_worker fails it once no worker rank is left).
       if (slot == local_slot_ && !front.lost_with.empty()) break;
       const double estimate = estimate_ns(front);
-      if (!front.state->cancelled() && !fits(load, estimate, front.item_count, window)) break;
+      if (!front.state->cancelled() && !policy_.fits(load, estimate, front.item_count, window)) break;
       TaskRecord record = std::move(queue->pending_.front());
       queue->pending_.pop_front();
       pending_records_.fetch_sub(1, std::memory_order_acq_rel);
@@ -615,16 +578,10 @@ void DriverEngine::lose_worker(std::size_t index, const std::string& reason) {
       const int configured = record.queue->retries();
       const auto retries = static_cast<std::uint32_t>(configured < 0 ? options_.retries : configured);
       if (record.attempts < retries && !record.queue->broken()) {
-        TaskRecord retry;
-        retry.id = record.id;
-        retry.entry = record.entry;
-        retry.item_count = record.item_count;
-        retry.items = std::move(record.items);
-        retry.state = record.state;
-        retry.queue = record.queue;
-        retry.attempts = record.attempts + 1;
-        retry.lost_with = std::move(record.lost_with);
-        record.queue->pending_.push_front(std::move(retry));
+        auto queue = record.queue;
+        TaskRecord retry = std::move(record);  // the record as it was, without its estimate
+        retry.attempts += 1;
+        queue->pending_.push_front(std::move(retry));
         pending_records_.fetch_add(1, std::memory_order_release);
         ++again;
         continue;

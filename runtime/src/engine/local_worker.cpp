@@ -2,6 +2,8 @@
 // the same queues as the worker ranks, through the same execute_record path.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "multirank/detail/driver_engine.hpp"
 #include "tasks/task_execution.hpp"
 
@@ -15,6 +17,13 @@ constexpr double local_min_record_ns = 20'000;
 void DriverEngine::local_worker_main() {
   Backoff backoff(wait_policy_);
   std::vector<TaskRecord> batch;
+  // What this thread runs of each record taken; the record itself waits in local_running_ (for
+  // timeouts and interruption) until its result goes to the engine.
+  struct Run {
+    TaskRecordHeader header;
+    std::vector<char> items;
+  };
+  std::vector<Run> runs;
   ExecutionContext context;
   context.recorder = recorder_;
   while (!stopping_.load(std::memory_order_acquire)) {
@@ -33,37 +42,40 @@ void DriverEngine::local_worker_main() {
              take_records_for(local_slot_, load, window, batch)) {
       }
       for (auto& record : batch) {
-        local_running_.push_back(
-            InFlight{record.id, record.item_count, record.state, record.queue, record.entry, 0});
+        runs.push_back(Run{task_header(record), std::move(record.items)});
+        local_running_.push_back(InFlight{std::move(record), 0});
       }
+      batch.clear();
     }
-    if (batch.empty()) {
+    if (runs.empty()) {
       backoff.saw_activity(Clock::time_point(Clock::duration(last_activity_.load())));
       backoff.pause();
       continue;
     }
-    for (auto& record : batch) {
+    for (auto& run : runs) {
       if (!context.skip_with && interrupted_by() != 0) {
         context.skip_with = ErrorInfo{"multirank::Interrupted",
                                       "the job was interrupted before this task started on the driver"};
       }
       std::vector<char> result;
       ByteWriter result_out(result);
-      execute_record(task_header(record), record.items, result_out, context);
+      execute_record(run.header, run.items, result_out, context);
+      InFlight done;
       {
+        // Only this thread takes records out of local_running_, so the record is there.
         std::lock_guard lock(submit_mutex_);
-        std::erase_if(local_running_, [&](const InFlight& running) { return running.id == record.id; });
+        auto it = std::find_if(local_running_.begin(), local_running_.end(),
+                               [&](const InFlight& running) { return running.id == run.header.task_id; });
+        done = std::move(*it);
+        local_running_.erase(it);
       }
       {
         std::lock_guard lock(local_results_mutex_);
-        local_results_.push_back(LocalResult{
-            InFlight{record.id, record.item_count, std::move(record.state), std::move(record.queue),
-                     record.entry, 0},
-            std::move(result)});
+        local_results_.push_back(LocalResult{std::move(done), std::move(result)});
       }
       local_results_ready_.store(true, std::memory_order_release);
     }
-    batch.clear();
+    runs.clear();
     last_activity_.store(Clock::now().time_since_epoch().count());
     backoff.reset();
   }

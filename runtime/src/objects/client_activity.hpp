@@ -1,7 +1,7 @@
 // What each caller of the shared objects has been doing lately, for the watchdog: whether it has
 // been waiting without a break (a call parked, or polling with timeouts that keep expiring) and
 // since when, which of its polls timed out meanwhile, and when any call last succeeded. Pure
-// bookkeeping, fed by the ObjectServer as it parks and answers calls.
+// bookkeeping, fed by the ObjectTable as it parks and answers calls.
 #pragma once
 
 #include <chrono>
@@ -25,7 +25,7 @@ enum class CallOutcome : std::uint8_t {
 
 class ClientActivity {
  public:
-  using TimePoint = std::chrono::steady_clock::time_point;  // the ObjectServer's clock
+  using TimePoint = std::chrono::steady_clock::time_point;  // the ObjectTable's clock
 
   /// A call of `header.client` (running on `rank`) was parked; it arrived at `since`.
   void parked(const ObjectRequestHeader& header, int rank, TimePoint since);

@@ -3,8 +3,9 @@
 
 #include <atomic>
 
+#include "multirank/detail/runtime_access.hpp"
 #include "multirank/runtime.hpp"
-#include "objects/object_server.hpp"
+#include "objects/object_table.hpp"
 
 namespace multirank::detail {
 
@@ -25,7 +26,7 @@ void set_current_process_context(ProcessContext* context) noexcept { this_thread
 std::uint64_t current_client() {
   if (this_thread_process != nullptr) return this_thread_process->id;
   Runtime& runtime = Runtime::current();
-  if (this_thread_number == 0) this_thread_number = runtime.next_thread_number();
+  if (this_thread_number == 0) this_thread_number = RuntimeAccess::next_thread_number(runtime);
   return thread_client_id(runtime.rank(), this_thread_number);
 }
 
@@ -41,7 +42,7 @@ ObjectReply call_with_timeout_ns(std::uint64_t object, ObjectOp op, std::uint32_
   header.value = value;
   header.timeout_ns = timeout;
   header.payload_bytes = payload.size();
-  return Runtime::current().object_channel().call(header, payload);
+  return RuntimeAccess::object_channel(Runtime::current()).call(header, payload);
 }
 }  // namespace
 

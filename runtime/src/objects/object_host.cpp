@@ -27,7 +27,7 @@ ObjectHost::ObjectHost(const Communicator& comm, DriverEngine& engine,
     : comm_(comm),
       engine_(engine),
       options_(options),
-      server_(*this),
+      table_(*this),
       live_per_rank_(static_cast<std::size_t>(comm.size()), 0),
       lost_ranks_(static_cast<std::size_t>(comm.size()), false) {
   engine_.attach(this);
@@ -51,7 +51,7 @@ void ObjectHost::on_interrupt(int signal) {
 }
 
 void ObjectHost::note_next_deadline() {
-  const auto next = server_.next_deadline();
+  const auto next = table_.next_deadline();
   next_deadline_ns_.store(next ? ns_since_epoch(*next) : INT64_MAX, std::memory_order_release);
 }
 
@@ -74,7 +74,7 @@ ObjectReply ObjectHost::call(ObjectRequestHeader header, std::span<const char> p
     ObjectCall call{0, header, std::vector<char>(payload.begin(), payload.end()),
                     ObjectClock::now(), std::nullopt};
     if (header.timeout_ns > 0) call.deadline = call.since + std::chrono::nanoseconds(header.timeout_ns);
-    server_.handle(std::move(call));
+    table_.handle(std::move(call));
     note_next_deadline();
   }
   if (outbox_ready_.load(std::memory_order_acquire)) engine_.poke();
@@ -116,7 +116,7 @@ bool ObjectHost::on_message(Message& message, Transport&) {
         call.deadline = call.since + std::chrono::nanoseconds(header.timeout_ns);
       }
       std::lock_guard lock(mutex_);
-      server_.handle(std::move(call));
+      table_.handle(std::move(call));
       note_next_deadline();
       return true;
     }
@@ -143,7 +143,7 @@ bool ObjectHost::poll(Transport& transport) {
   const auto now = ObjectClock::now();
   if (next_deadline_ns_.load(std::memory_order_acquire) <= ns_since_epoch(now)) {
     std::lock_guard lock(mutex_);
-    server_.expire_due(now);
+    table_.expire_due(now);
     note_next_deadline();
   }
   if (outbox_ready_.exchange(false, std::memory_order_acq_rel)) {
@@ -163,7 +163,7 @@ void ObjectHost::on_rank_lost(int rank) {
   std::vector<std::string> lost;
   {
     std::lock_guard lock(mutex_);
-    server_.drop_calls_from(rank);
+    table_.drop_calls_from(rank);
     lost_ranks_[static_cast<std::size_t>(rank)] = true;
     for (auto& [id, record] : processes_) {
       if (record.rank != rank || record.exited) continue;
@@ -195,7 +195,7 @@ ObjectHost::StartedProcess ObjectHost::start_process(const TaskEntry& target,
             print_process_output(process, stream, text);
           });
     }
-    started.id = server_.add(
+    started.id = table_.add(
         [&](std::uint64_t id) { return std::make_unique<ProcessObject>(id, name); });
     // Fewest live processes first, so processes spread over the worker ranks; the driver's own
     // threads run them only in a single-rank job.
@@ -207,8 +207,8 @@ ObjectHost::StartedProcess ObjectHost::start_process(const TaskEntry& target,
     }
     ++live_per_rank_[started.rank];
     processes_.emplace(started.id, ProcessRecord{name, started.rank, daemon});
-    server_.set_process_name(started.id, name);
-    server_.set_live_processes(processes_.size());
+    table_.set_process_name(started.id, name);
+    table_.set_live_processes(processes_.size());
     if (started.rank != 0) {
       MessageBuilder builder;
       builder.writer().write_pod(ProcessStartHeader{started.id, target.id, target.args_signature,
@@ -244,11 +244,11 @@ void ObjectHost::process_exited(std::uint64_t id, int exitcode) {
   if (it == processes_.end() || it->second.exited) return;
   it->second.exited = true;
   --live_per_rank_[it->second.rank];
-  if (auto* process = server_.find_as<ProcessObject>(id)) process->exited(exitcode, server_);
-  server_.client_gone(id);
+  if (auto* process = table_.find_as<ProcessObject>(id)) process->exited(exitcode, table_);
+  table_.client_gone(id);
   std::size_t live = 0;
   for (const auto& [pid, record] : processes_) live += record.exited ? 0 : 1;
-  server_.set_live_processes(live);
+  table_.set_live_processes(live);
 }
 
 void ObjectHost::print_process_output(std::uint64_t process, int stream, std::string_view text) {
@@ -297,7 +297,7 @@ void ObjectHost::shut_down() {
   shut_down_.store(true, std::memory_order_release);
   {
     std::lock_guard lock(mutex_);
-    server_.shut_down();
+    table_.shut_down();
   }
   engine_.poke();
   // Threads answered just now (daemon processes on the driver) leave their wait within a nap.
@@ -309,7 +309,7 @@ void ObjectHost::shut_down() {
 
 std::vector<std::string> ObjectHost::blocked_calls() {
   std::lock_guard lock(mutex_);
-  return server_.blocked_calls(ObjectClock::now());
+  return table_.blocked_calls(ObjectClock::now());
 }
 
 void ObjectHost::check_watchdog() {
@@ -321,8 +321,8 @@ void ObjectHost::check_watchdog() {
   bool stuck = false;
   {
     std::lock_guard lock(mutex_);
-    deadlocked = server_.deadlocked(now, options_.watchdog);
-    stuck = !deadlocked && server_.stuck(now, options_.watchdog);
+    deadlocked = table_.deadlocked(now, options_.watchdog);
+    stuck = !deadlocked && table_.stuck(now, options_.watchdog);
   }
   const std::string window = std::to_string(options_.watchdog.count()) + " s";
   if (deadlocked) {
@@ -346,8 +346,8 @@ void ObjectHost::report_and_abort(const std::string& reason, int status) {
     std::unique_lock lock(mutex_, std::try_to_lock);
     if (lock.owns_lock()) {
       const auto now = ObjectClock::now();
-      blocked = server_.blocked_calls(now);
-      polling = server_.polling_loops(now);
+      blocked = table_.blocked_calls(now);
+      polling = table_.polling_loops(now);
     }
   }
   std::string report = "multirank: " + reason + "; ";

@@ -1,4 +1,4 @@
-// The driver's side of shared objects and processes: the ObjectServer behind a lock, the calls of
+// The driver's side of shared objects and processes: the ObjectTable behind a lock, the calls of
 // the driver's own threads, the requests of other ranks (through the engine's progress rounds),
 // starting processes and printing what they write, and the deadlock diagnostics (SIGINT,
 // SIGTERM, or the watchdog).
@@ -18,7 +18,7 @@
 #include "multirank/detail/driver_engine.hpp"
 #include "multirank/detail/object_client.hpp"
 #include "multirank/options.hpp"
-#include "objects/object_server.hpp"
+#include "objects/object_table.hpp"
 #include "process/process_output.hpp"
 #include "process/process_runner.hpp"
 
@@ -82,7 +82,7 @@ class ObjectHost final : public ObjectChannel, public EngineExtension, private R
   DriverEngine& engine_;
   RuntimeOptions options_;
   std::mutex mutex_;  // everything below
-  ObjectServer server_;
+  ObjectTable table_;
   std::uint64_t next_request_id_ = 1;
   std::unordered_map<std::uint64_t, std::shared_ptr<LocalReply>> local_replies_;
   std::vector<std::pair<int, std::vector<char>>> outbox_;

@@ -10,76 +10,76 @@ QueueObject::QueueObject(std::uint64_t id, std::string description, std::size_t 
                          bool joinable)
     : SharedObject(id, std::move(description)), maxsize_(maxsize), joinable_(joinable) {}
 
-void QueueObject::handle(ObjectCall& call, ObjectServer& server) {
+void QueueObject::handle(ObjectCall& call, ObjectTable& table) {
   switch (static_cast<ObjectOp>(call.header.op)) {
     case ObjectOp::queue_put:
       if (has_room() && putters_.empty()) {
         items_.push_back(std::move(call.payload));
         ++unfinished_;
-        server.reply(call, ReplyStatus::ok);
-        balance(server);
+        table.reply(call, ReplyStatus::ok);
+        balance(table);
       } else {
-        server.park_or_time_out(putters_, std::move(call));
+        table.park_or_time_out(putters_, std::move(call));
       }
       return;
     case ObjectOp::queue_get:
       if (!items_.empty()) {
         std::vector<char> item = std::move(items_.front());
         items_.pop_front();
-        server.reply(call, ReplyStatus::ok, 0, item);
-        balance(server);
+        table.reply(call, ReplyStatus::ok, 0, item);
+        balance(table);
       } else {
-        server.park_or_time_out(getters_, std::move(call));
+        table.park_or_time_out(getters_, std::move(call));
       }
       return;
     case ObjectOp::queue_size:
-      server.reply(call, ReplyStatus::ok, static_cast<std::int64_t>(items_.size()));
+      table.reply(call, ReplyStatus::ok, static_cast<std::int64_t>(items_.size()));
       return;
     case ObjectOp::queue_task_done:
       if (!joinable_) {
-        server.reply_error(call, ReplyStatus::state_error,
+        table.reply_error(call, ReplyStatus::state_error,
                            name() + ": task_done() needs a JoinableQueue");
       } else if (unfinished_ == 0) {
-        server.reply_error(call, ReplyStatus::state_error,
+        table.reply_error(call, ReplyStatus::state_error,
                            name() + ": task_done() called more times than items were put");
       } else {
         --unfinished_;
-        server.reply(call, ReplyStatus::ok);
+        table.reply(call, ReplyStatus::ok);
         if (unfinished_ == 0) {
-          for (auto& joiner : joiners_) server.reply(joiner, ReplyStatus::ok);
+          for (auto& joiner : joiners_) table.reply(joiner, ReplyStatus::ok);
           joiners_.clear();
         }
       }
       return;
     case ObjectOp::queue_join:
       if (!joinable_) {
-        server.reply_error(call, ReplyStatus::state_error, name() + ": join() needs a JoinableQueue");
+        table.reply_error(call, ReplyStatus::state_error, name() + ": join() needs a JoinableQueue");
       } else if (unfinished_ == 0) {
-        server.reply(call, ReplyStatus::ok);
+        table.reply(call, ReplyStatus::ok);
       } else {
-        server.park_or_time_out(joiners_, std::move(call));
+        table.park_or_time_out(joiners_, std::move(call));
       }
       return;
     default:
-      server.reply_error(call, ReplyStatus::state_error,
+      table.reply_error(call, ReplyStatus::state_error,
                          fmt::format("{} has no operation {}", name(), call.header.op));
   }
 }
 
-void QueueObject::balance(ObjectServer& server) {
+void QueueObject::balance(ObjectTable& table) {
   while (true) {
     if (!putters_.empty() && has_room()) {
       ObjectCall putter = std::move(putters_.front());
       putters_.pop_front();
       items_.push_back(std::move(putter.payload));
       ++unfinished_;
-      server.reply(putter, ReplyStatus::ok);
+      table.reply(putter, ReplyStatus::ok);
     } else if (!getters_.empty() && !items_.empty()) {
       ObjectCall getter = std::move(getters_.front());
       getters_.pop_front();
       std::vector<char> item = std::move(items_.front());
       items_.pop_front();
-      server.reply(getter, ReplyStatus::ok, 0, item);
+      table.reply(getter, ReplyStatus::ok, 0, item);
     } else {
       return;
     }
@@ -89,11 +89,11 @@ void QueueObject::balance(ObjectServer& server) {
 PipeObject::PipeObject(std::uint64_t id, std::string description, bool duplex)
     : SharedObject(id, std::move(description)), duplex_(duplex) {}
 
-void PipeObject::handle(ObjectCall& call, ObjectServer& server) {
+void PipeObject::handle(ObjectCall& call, ObjectTable& table) {
   const auto op = static_cast<ObjectOp>(call.header.op);
   const std::uint32_t end = call.header.arg;
   if (end > 1) {
-    server.reply_error(call, ReplyStatus::state_error,
+    table.reply_error(call, ReplyStatus::state_error,
                        fmt::format("{} has ends 0 and 1, not {}", name(), end));
     return;
   }
@@ -104,92 +104,92 @@ void PipeObject::handle(ObjectCall& call, ObjectServer& server) {
       // Whoever still waits on this end learns that it was closed under them; the peer sees
       // end of file once it has drained what was sent.
       for (auto& waiting : receivers_[end]) {
-        server.reply_error(waiting, ReplyStatus::state_error,
+        table.reply_error(waiting, ReplyStatus::state_error,
                            fmt::format("end {} of {} was closed while recv() waited", end, name()));
       }
       receivers_[end].clear();
       for (auto& waiting : pollers_[end]) {
-        server.reply_error(waiting, ReplyStatus::state_error,
+        table.reply_error(waiting, ReplyStatus::state_error,
                            fmt::format("end {} of {} was closed while poll() waited", end, name()));
       }
       pollers_[end].clear();
-      wake(static_cast<int>(peer), server);
+      wake(static_cast<int>(peer), table);
     }
-    server.reply(call, ReplyStatus::ok);
+    table.reply(call, ReplyStatus::ok);
     return;
   }
   if (closed_[end]) {
-    server.reply_error(call, ReplyStatus::state_error,
+    table.reply_error(call, ReplyStatus::state_error,
                        fmt::format("end {} of {} is closed", end, name()));
     return;
   }
   if (op == ObjectOp::pipe_send) {
     if (!duplex_ && end == 0) {
-      server.reply_error(call, ReplyStatus::state_error,
+      table.reply_error(call, ReplyStatus::state_error,
                          fmt::format("end 0 of one-way {} only receives", name()));
     } else if (closed_[peer]) {
-      server.reply_error(call, ReplyStatus::broken_pipe,
+      table.reply_error(call, ReplyStatus::broken_pipe,
                          fmt::format("end {} of {} is closed", peer, name()));
     } else {
       inbox_[peer].push_back(std::move(call.payload));
-      server.reply(call, ReplyStatus::ok);
-      wake(static_cast<int>(peer), server);
+      table.reply(call, ReplyStatus::ok);
+      wake(static_cast<int>(peer), table);
     }
     return;
   }
   if (op != ObjectOp::pipe_recv && op != ObjectOp::pipe_poll) {
-    server.reply_error(call, ReplyStatus::state_error,
+    table.reply_error(call, ReplyStatus::state_error,
                        fmt::format("{} has no operation {}", name(), call.header.op));
     return;
   }
   if (!duplex_ && end == 1) {
-    server.reply_error(call, ReplyStatus::state_error,
+    table.reply_error(call, ReplyStatus::state_error,
                        fmt::format("end 1 of one-way {} only sends", name()));
     return;
   }
   const bool ready = !inbox_[end].empty() || closed_[peer];
   if (op == ObjectOp::pipe_poll) {
     if (ready) {
-      server.reply(call, ReplyStatus::ok, 1);
+      table.reply(call, ReplyStatus::ok, 1);
     } else if (call.header.timeout_ns != 0) {
-      server.park(pollers_[end], std::move(call));
+      table.park(pollers_[end], std::move(call));
     } else {
-      server.reply(call, ReplyStatus::ok, 0);
+      table.reply(call, ReplyStatus::ok, 0);
     }
     return;
   }
   if (!ready) {
-    server.park_or_time_out(receivers_[end], std::move(call));
+    table.park_or_time_out(receivers_[end], std::move(call));
     return;
   }
-  wake(static_cast<int>(end), server);  // nobody waits before us, so this call is served next
+  wake(static_cast<int>(end), table);  // nobody waits before us, so this call is served next
   if (!inbox_[end].empty()) {
     std::vector<char> message = std::move(inbox_[end].front());
     inbox_[end].pop_front();
-    server.reply(call, ReplyStatus::ok, 0, message);
+    table.reply(call, ReplyStatus::ok, 0, message);
   } else {
-    server.reply_error(call, ReplyStatus::eof,
+    table.reply_error(call, ReplyStatus::eof,
                        fmt::format("end {} of {} is closed and everything it sent was received",
                                    peer, name()));
   }
 }
 
-void PipeObject::wake(int end, ObjectServer& server) {
+void PipeObject::wake(int end, ObjectTable& table) {
   const int peer = 1 - end;
   while (!receivers_[end].empty() && !inbox_[end].empty()) {
     ObjectCall receiver = std::move(receivers_[end].front());
     receivers_[end].pop_front();
     std::vector<char> message = std::move(inbox_[end].front());
     inbox_[end].pop_front();
-    server.reply(receiver, ReplyStatus::ok, 0, message);
+    table.reply(receiver, ReplyStatus::ok, 0, message);
   }
   if (!inbox_[end].empty() || closed_[peer]) {
-    for (auto& poller : pollers_[end]) server.reply(poller, ReplyStatus::ok, 1);
+    for (auto& poller : pollers_[end]) table.reply(poller, ReplyStatus::ok, 1);
     pollers_[end].clear();
   }
   if (closed_[peer] && inbox_[end].empty()) {
     for (auto& receiver : receivers_[end]) {
-      server.reply_error(receiver, ReplyStatus::eof,
+      table.reply_error(receiver, ReplyStatus::eof,
                          fmt::format("end {} of {} is closed and everything it sent was received",
                                      peer, name()));
     }

@@ -9,20 +9,20 @@
 #include <string>
 #include <vector>
 
-#include "objects/object_server.hpp"
+#include "objects/object_table.hpp"
 
 namespace multirank::detail {
 
 class QueueObject final : public SharedObject {
  public:
   QueueObject(std::uint64_t id, std::string description, std::size_t maxsize, bool joinable);
-  void handle(ObjectCall& call, ObjectServer& server) override;
+  void handle(ObjectCall& call, ObjectTable& table) override;
   std::vector<ParkedCalls*> parked_lists() override { return {&getters_, &putters_, &joiners_}; }
 
  private:
   bool has_room() const { return maxsize_ == 0 || items_.size() < maxsize_; }
   /// Moves waiting putters' items in while there is room, and hands items to waiting getters.
-  void balance(ObjectServer& server);
+  void balance(ObjectTable& table);
 
   std::size_t maxsize_;
   bool joinable_;
@@ -37,14 +37,14 @@ class QueueObject final : public SharedObject {
 class PipeObject final : public SharedObject {
  public:
   PipeObject(std::uint64_t id, std::string description, bool duplex);
-  void handle(ObjectCall& call, ObjectServer& server) override;
+  void handle(ObjectCall& call, ObjectTable& table) override;
   std::vector<ParkedCalls*> parked_lists() override {
     return {&receivers_[0], &receivers_[1], &pollers_[0], &pollers_[1]};
   }
 
  private:
   /// Answers what waits on `end` now that it has a message or its peer closed.
-  void wake(int end, ObjectServer& server);
+  void wake(int end, ObjectTable& table);
 
   bool duplex_;
   std::deque<std::vector<char>> inbox_[2];
@@ -58,18 +58,18 @@ class PipeObject final : public SharedObject {
 class LockObject final : public SharedObject {
  public:
   LockObject(std::uint64_t id, std::string description, bool recursive);
-  void handle(ObjectCall& call, ObjectServer& server) override;
+  void handle(ObjectCall& call, ObjectTable& table) override;
   std::vector<ParkedCalls*> parked_lists() override { return {&waiters_}; }
 
   bool held_by(std::uint64_t client) const { return owner_ == client; }
   /// Releases every level `client` holds (Condition.wait); returns how many it held.
-  std::uint32_t release_all(std::uint64_t client, ObjectServer& server);
+  std::uint32_t release_all(std::uint64_t client, ObjectTable& table);
   /// Queues `call` for the lock; when granted, the caller holds it `levels` times and `call` is
   /// answered ok with `value`.
-  void enqueue(ObjectCall&& call, ObjectServer& server);
+  void enqueue(ObjectCall&& call, ObjectTable& table);
 
  private:
-  void grant_next(ObjectServer& server);
+  void grant_next(ObjectTable& table);
 
   bool recursive_;
   std::optional<std::uint64_t> owner_;
@@ -80,7 +80,7 @@ class LockObject final : public SharedObject {
 class SemaphoreObject final : public SharedObject {
  public:
   SemaphoreObject(std::uint64_t id, std::string description, std::int64_t initial, bool bounded);
-  void handle(ObjectCall& call, ObjectServer& server) override;
+  void handle(ObjectCall& call, ObjectTable& table) override;
   std::vector<ParkedCalls*> parked_lists() override { return {&waiters_}; }
 
  private:
@@ -92,7 +92,7 @@ class SemaphoreObject final : public SharedObject {
 class EventObject final : public SharedObject {
  public:
   EventObject(std::uint64_t id, std::string description);
-  void handle(ObjectCall& call, ObjectServer& server) override;
+  void handle(ObjectCall& call, ObjectTable& table) override;
   std::vector<ParkedCalls*> parked_lists() override { return {&waiters_}; }
 
  private:
@@ -103,13 +103,13 @@ class EventObject final : public SharedObject {
 class BarrierObject final : public SharedObject {
  public:
   BarrierObject(std::uint64_t id, std::string description, std::uint32_t parties);
-  void handle(ObjectCall& call, ObjectServer& server) override;
+  void handle(ObjectCall& call, ObjectTable& table) override;
   /// A party timed out: as in Python, the barrier breaks for everyone waiting.
-  void expire(ObjectCall call, ObjectServer& server) override;
+  void expire(ObjectCall call, ObjectTable& table) override;
   std::vector<ParkedCalls*> parked_lists() override { return {&waiting_}; }
 
  private:
-  void break_barrier(ObjectServer& server);
+  void break_barrier(ObjectTable& table);
 
   std::uint32_t parties_;
   bool broken_ = false;
@@ -120,9 +120,9 @@ class BarrierObject final : public SharedObject {
 class ConditionObject final : public SharedObject {
  public:
   ConditionObject(std::uint64_t id, std::string description, LockObject& lock);
-  void handle(ObjectCall& call, ObjectServer& server) override;
+  void handle(ObjectCall& call, ObjectTable& table) override;
   /// A waiter timed out: it still takes the lock back before it returns (false).
-  void expire(ObjectCall call, ObjectServer& server) override;
+  void expire(ObjectCall call, ObjectTable& table) override;
   std::vector<ParkedCalls*> parked_lists() override { return {&waiters_}; }
 
  private:
@@ -133,7 +133,7 @@ class ConditionObject final : public SharedObject {
 class ValueObject final : public SharedObject {
  public:
   ValueObject(std::uint64_t id, std::string description, std::vector<char> initial);
-  void handle(ObjectCall& call, ObjectServer& server) override;
+  void handle(ObjectCall& call, ObjectTable& table) override;
   std::vector<ParkedCalls*> parked_lists() override { return {}; }
 
  private:
@@ -144,10 +144,10 @@ class ValueObject final : public SharedObject {
 class ProcessObject final : public SharedObject {
  public:
   ProcessObject(std::uint64_t id, std::string name);
-  void handle(ObjectCall& call, ObjectServer& server) override;
+  void handle(ObjectCall& call, ObjectTable& table) override;
   std::vector<ParkedCalls*> parked_lists() override { return {&joiners_}; }
 
-  void exited(int exitcode, ObjectServer& server);
+  void exited(int exitcode, ObjectTable& table);
   std::optional<int> exitcode() const { return exitcode_; }
 
  private:

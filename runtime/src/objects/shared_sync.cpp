@@ -7,8 +7,8 @@
 namespace multirank::detail {
 
 namespace {
-void no_such_operation(const ObjectCall& call, const SharedObject& object, ObjectServer& server) {
-  server.reply_error(call, ReplyStatus::state_error,
+void no_such_operation(const ObjectCall& call, const SharedObject& object, ObjectTable& table) {
+  table.reply_error(call, ReplyStatus::state_error,
                      fmt::format("{} has no operation {}", object.name(), call.header.op));
 }
 
@@ -20,64 +20,64 @@ constexpr std::uint32_t one_level = 1;
 LockObject::LockObject(std::uint64_t id, std::string description, bool recursive)
     : SharedObject(id, std::move(description)), recursive_(recursive) {}
 
-void LockObject::handle(ObjectCall& call, ObjectServer& server) {
+void LockObject::handle(ObjectCall& call, ObjectTable& table) {
   const std::uint64_t client = call.header.client;
   switch (static_cast<ObjectOp>(call.header.op)) {
     case ObjectOp::lock_acquire:
       if (recursive_ && owner_ == client) {
         ++levels_;
-        server.reply(call, ReplyStatus::ok, 1);
+        table.reply(call, ReplyStatus::ok, 1);
       } else if (!owner_ && waiters_.empty()) {
         owner_ = client;
         levels_ = 1;
-        server.reply(call, ReplyStatus::ok, 1);
+        table.reply(call, ReplyStatus::ok, 1);
       } else {
         call.header.arg = one_level;
         call.header.value = 1;
-        server.park_or_time_out(waiters_, std::move(call));
+        table.park_or_time_out(waiters_, std::move(call));
       }
       return;
     case ObjectOp::lock_release:
       if (owner_ != client) {
-        server.reply_error(call, ReplyStatus::state_error,
+        table.reply_error(call, ReplyStatus::state_error,
                            fmt::format("{} released by {}, which does not hold it ({})", name(),
-                                       server.client_name(client),
-                                       owner_ ? "held by " + server.client_name(*owner_)
+                                       table.client_name(client),
+                                       owner_ ? "held by " + table.client_name(*owner_)
                                               : std::string("it is not held")));
         return;
       }
-      server.reply(call, ReplyStatus::ok);
+      table.reply(call, ReplyStatus::ok);
       if (--levels_ == 0) {
         owner_.reset();
-        grant_next(server);
+        grant_next(table);
       }
       return;
     default:
-      no_such_operation(call, *this, server);
+      no_such_operation(call, *this, table);
   }
 }
 
-std::uint32_t LockObject::release_all(std::uint64_t client, ObjectServer& server) {
+std::uint32_t LockObject::release_all(std::uint64_t client, ObjectTable& table) {
   if (owner_ != client) return 0;
   const std::uint32_t held = levels_;
   owner_.reset();
   levels_ = 0;
-  grant_next(server);
+  grant_next(table);
   return held;
 }
 
-void LockObject::enqueue(ObjectCall&& call, ObjectServer& server) {
-  server.park_without_deadline(waiters_, std::move(call));
-  if (!owner_) grant_next(server);
+void LockObject::enqueue(ObjectCall&& call, ObjectTable& table) {
+  table.park_without_deadline(waiters_, std::move(call));
+  if (!owner_) grant_next(table);
 }
 
-void LockObject::grant_next(ObjectServer& server) {
+void LockObject::grant_next(ObjectTable& table) {
   if (owner_ || waiters_.empty()) return;
   ObjectCall next = std::move(waiters_.front());
   waiters_.pop_front();
   owner_ = next.header.client;
   levels_ = next.header.arg;
-  server.reply(next, ReplyStatus::ok, next.header.value);
+  table.reply(next, ReplyStatus::ok, next.header.value);
 }
 
 SemaphoreObject::SemaphoreObject(std::uint64_t id, std::string description, std::int64_t initial,
@@ -86,119 +86,119 @@ SemaphoreObject::SemaphoreObject(std::uint64_t id, std::string description, std:
   if (bounded) bound_ = initial;
 }
 
-void SemaphoreObject::handle(ObjectCall& call, ObjectServer& server) {
+void SemaphoreObject::handle(ObjectCall& call, ObjectTable& table) {
   switch (static_cast<ObjectOp>(call.header.op)) {
     case ObjectOp::semaphore_acquire:
       if (value_ > 0 && waiters_.empty()) {
         --value_;
-        server.reply(call, ReplyStatus::ok, 1);
+        table.reply(call, ReplyStatus::ok, 1);
       } else {
-        server.park_or_time_out(waiters_, std::move(call));
+        table.park_or_time_out(waiters_, std::move(call));
       }
       return;
     case ObjectOp::semaphore_release: {
       const std::int64_t n = call.header.value;
       if (n < 1) {
-        server.reply_error(call, ReplyStatus::state_error,
+        table.reply_error(call, ReplyStatus::state_error,
                            fmt::format("{}: release(n) needs n >= 1, not {}", name(), n));
         return;
       }
       if (bound_ && value_ + n > *bound_) {
-        server.reply_error(call, ReplyStatus::state_error,
+        table.reply_error(call, ReplyStatus::state_error,
                            fmt::format("{} released too many times (its bound is {})", name(),
                                        *bound_));
         return;
       }
       value_ += n;
-      server.reply(call, ReplyStatus::ok);
+      table.reply(call, ReplyStatus::ok);
       while (value_ > 0 && !waiters_.empty()) {
         --value_;
-        server.reply(waiters_.front(), ReplyStatus::ok, 1);
+        table.reply(waiters_.front(), ReplyStatus::ok, 1);
         waiters_.pop_front();
       }
       return;
     }
     default:
-      no_such_operation(call, *this, server);
+      no_such_operation(call, *this, table);
   }
 }
 
 EventObject::EventObject(std::uint64_t id, std::string description)
     : SharedObject(id, std::move(description)) {}
 
-void EventObject::handle(ObjectCall& call, ObjectServer& server) {
+void EventObject::handle(ObjectCall& call, ObjectTable& table) {
   switch (static_cast<ObjectOp>(call.header.op)) {
     case ObjectOp::event_set:
       set_ = true;
-      server.reply(call, ReplyStatus::ok);
-      for (auto& waiter : waiters_) server.reply(waiter, ReplyStatus::ok, 1);
+      table.reply(call, ReplyStatus::ok);
+      for (auto& waiter : waiters_) table.reply(waiter, ReplyStatus::ok, 1);
       waiters_.clear();
       return;
     case ObjectOp::event_clear:
       set_ = false;
-      server.reply(call, ReplyStatus::ok);
+      table.reply(call, ReplyStatus::ok);
       return;
     case ObjectOp::event_is_set:
-      server.reply(call, ReplyStatus::ok, set_ ? 1 : 0);
+      table.reply(call, ReplyStatus::ok, set_ ? 1 : 0);
       return;
     case ObjectOp::event_wait:
       if (set_) {
-        server.reply(call, ReplyStatus::ok, 1);
+        table.reply(call, ReplyStatus::ok, 1);
       } else {
-        server.park_or_time_out(waiters_, std::move(call));
+        table.park_or_time_out(waiters_, std::move(call));
       }
       return;
     default:
-      no_such_operation(call, *this, server);
+      no_such_operation(call, *this, table);
   }
 }
 
 BarrierObject::BarrierObject(std::uint64_t id, std::string description, std::uint32_t parties)
     : SharedObject(id, std::move(description)), parties_(parties) {}
 
-void BarrierObject::handle(ObjectCall& call, ObjectServer& server) {
+void BarrierObject::handle(ObjectCall& call, ObjectTable& table) {
   switch (static_cast<ObjectOp>(call.header.op)) {
     case ObjectOp::barrier_wait:
       if (broken_) {
-        server.reply_error(call, ReplyStatus::broken_barrier, name() + " is broken");
+        table.reply_error(call, ReplyStatus::broken_barrier, name() + " is broken");
         return;
       }
-      server.park(waiting_, std::move(call));
+      table.park(waiting_, std::move(call));
       if (waiting_.size() == parties_) {
         std::int64_t index = 0;
-        for (auto& party : waiting_) server.reply(party, ReplyStatus::ok, index++);
+        for (auto& party : waiting_) table.reply(party, ReplyStatus::ok, index++);
         waiting_.clear();
       }
       return;
     case ObjectOp::barrier_abort:
-      break_barrier(server);
-      server.reply(call, ReplyStatus::ok);
+      break_barrier(table);
+      table.reply(call, ReplyStatus::ok);
       return;
     case ObjectOp::barrier_reset:
-      break_barrier(server);
+      break_barrier(table);
       broken_ = false;
-      server.reply(call, ReplyStatus::ok);
+      table.reply(call, ReplyStatus::ok);
       return;
     case ObjectOp::barrier_info: {
       const std::uint32_t info[2] = {parties_, broken_ ? 1u : 0u};
-      server.reply(call, ReplyStatus::ok, static_cast<std::int64_t>(waiting_.size()),
+      table.reply(call, ReplyStatus::ok, static_cast<std::int64_t>(waiting_.size()),
                    std::span<const char>(reinterpret_cast<const char*>(info), sizeof(info)));
       return;
     }
     default:
-      no_such_operation(call, *this, server);
+      no_such_operation(call, *this, table);
   }
 }
 
-void BarrierObject::expire(ObjectCall call, ObjectServer& server) {
-  server.reply_error(call, ReplyStatus::broken_barrier, name() + ": wait() timed out");
-  break_barrier(server);
+void BarrierObject::expire(ObjectCall call, ObjectTable& table) {
+  table.reply_error(call, ReplyStatus::broken_barrier, name() + ": wait() timed out");
+  break_barrier(table);
 }
 
-void BarrierObject::break_barrier(ObjectServer& server) {
+void BarrierObject::break_barrier(ObjectTable& table) {
   broken_ = true;
   for (auto& party : waiting_) {
-    server.reply_error(party, ReplyStatus::broken_barrier,
+    table.reply_error(party, ReplyStatus::broken_barrier,
                        name() + " was broken (aborted, reset or a party timed out)");
   }
   waiting_.clear();
@@ -207,81 +207,81 @@ void BarrierObject::break_barrier(ObjectServer& server) {
 ConditionObject::ConditionObject(std::uint64_t id, std::string description, LockObject& lock)
     : SharedObject(id, fmt::format("{} (on {})", description, lock.name())), lock_(lock) {}
 
-void ConditionObject::handle(ObjectCall& call, ObjectServer& server) {
+void ConditionObject::handle(ObjectCall& call, ObjectTable& table) {
   const std::uint64_t client = call.header.client;
   const auto op = static_cast<ObjectOp>(call.header.op);
   if (op != ObjectOp::condition_wait && op != ObjectOp::condition_notify) {
-    no_such_operation(call, *this, server);
+    no_such_operation(call, *this, table);
     return;
   }
   if (!lock_.held_by(client)) {
-    server.reply_error(call, ReplyStatus::state_error,
+    table.reply_error(call, ReplyStatus::state_error,
                        fmt::format("{}: {}() by {}, which does not hold {}", name(),
-                                   operation_name(op), server.client_name(client),
+                                   operation_name(op), table.client_name(client),
                                    lock_.name()));
     return;
   }
   if (op == ObjectOp::condition_wait) {
     // The levels held now are restored when the waiter takes the lock back.
-    call.header.arg = lock_.release_all(client, server);
-    server.park(waiters_, std::move(call));
+    call.header.arg = lock_.release_all(client, table);
+    table.park(waiters_, std::move(call));
     return;
   }
   std::int64_t n = call.header.value;
-  server.reply(call, ReplyStatus::ok);
+  table.reply(call, ReplyStatus::ok);
   while (!waiters_.empty() && n-- != 0) {
     ObjectCall waiter = std::move(waiters_.front());
     waiters_.pop_front();
     waiter.header.value = 1;  // notified
-    lock_.enqueue(std::move(waiter), server);
+    lock_.enqueue(std::move(waiter), table);
   }
 }
 
-void ConditionObject::expire(ObjectCall call, ObjectServer& server) {
+void ConditionObject::expire(ObjectCall call, ObjectTable& table) {
   call.header.value = 0;  // not notified: wait() returns false, holding the lock again
-  lock_.enqueue(std::move(call), server);
+  lock_.enqueue(std::move(call), table);
 }
 
 ValueObject::ValueObject(std::uint64_t id, std::string description, std::vector<char> initial)
     : SharedObject(id, std::move(description)), bytes_(std::move(initial)) {}
 
-void ValueObject::handle(ObjectCall& call, ObjectServer& server) {
+void ValueObject::handle(ObjectCall& call, ObjectTable& table) {
   switch (static_cast<ObjectOp>(call.header.op)) {
     case ObjectOp::value_get:
-      server.reply(call, ReplyStatus::ok, 0, bytes_);
+      table.reply(call, ReplyStatus::ok, 0, bytes_);
       return;
     case ObjectOp::value_set:
       bytes_ = std::move(call.payload);
-      server.reply(call, ReplyStatus::ok);
+      table.reply(call, ReplyStatus::ok);
       return;
     default:
-      no_such_operation(call, *this, server);
+      no_such_operation(call, *this, table);
   }
 }
 
 ProcessObject::ProcessObject(std::uint64_t id, std::string name)
     : SharedObject(id, std::move(name)) {}
 
-void ProcessObject::handle(ObjectCall& call, ObjectServer& server) {
+void ProcessObject::handle(ObjectCall& call, ObjectTable& table) {
   switch (static_cast<ObjectOp>(call.header.op)) {
     case ObjectOp::process_join:
       if (exitcode_) {
-        server.reply(call, ReplyStatus::ok, *exitcode_);
+        table.reply(call, ReplyStatus::ok, *exitcode_);
       } else {
-        server.park_or_time_out(joiners_, std::move(call));
+        table.park_or_time_out(joiners_, std::move(call));
       }
       return;
     case ObjectOp::process_state:
-      server.reply(call, ReplyStatus::ok, exitcode_ ? *exitcode_ : -1);
+      table.reply(call, ReplyStatus::ok, exitcode_ ? *exitcode_ : -1);
       return;
     default:
-      no_such_operation(call, *this, server);
+      no_such_operation(call, *this, table);
   }
 }
 
-void ProcessObject::exited(int exitcode, ObjectServer& server) {
+void ProcessObject::exited(int exitcode, ObjectTable& table) {
   exitcode_ = exitcode;
-  for (auto& joiner : joiners_) server.reply(joiner, ReplyStatus::ok, exitcode);
+  for (auto& joiner : joiners_) table.reply(joiner, ReplyStatus::ok, exitcode);
   joiners_.clear();
 }
 

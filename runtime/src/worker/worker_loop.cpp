@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "multirank/detail/backoff.hpp"
+#include "multirank/detail/runtime_access.hpp"
 #include "multirank/detail/transport.hpp"
 #include "multirank/runtime.hpp"
 #include "tasks/task_execution.hpp"
@@ -123,11 +124,11 @@ ServeOutcome serve_tasks(const Communicator& comm, const RuntimeOptions& options
                          ProfileRecorder* recorder) {
   ServeOutcome outcome;
   auto port = std::make_unique<WorkerPort>(comm, options);
-  Runtime::current().set_object_channel(port.get());
+  RuntimeAccess::set_object_channel(Runtime::current(), port.get());
   outcome.status = WorkerLoop(*port, comm.rank(), options, recorder).run();
   outcome.ranks_lost = port->ranks_lost();
   outcome.processes_left_running = port->close() > 0;
-  Runtime::current().set_object_channel(nullptr);
+  RuntimeAccess::set_object_channel(Runtime::current(), nullptr);
   // Daemon processes still running keep using the port until the rank exits, which follows at
   // once: it is left to them rather than freed under their feet.
   if (outcome.processes_left_running) port.release();

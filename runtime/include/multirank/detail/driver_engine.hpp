@@ -23,15 +23,14 @@
 
 #include "multirank/detail/backoff.hpp"
 #include "multirank/detail/communicator.hpp"
+#include "multirank/detail/deadline.hpp"
+#include "multirank/detail/dispatch_policy.hpp"
 #include "multirank/detail/registry.hpp"
 #include "multirank/detail/task_state.hpp"
 #include "multirank/detail/transport.hpp"
 #include "multirank/options.hpp"
 
 namespace multirank::detail {
-
-using Clock = std::chrono::steady_clock;
-using Deadline = std::optional<Clock::time_point>;
 
 class SubmissionQueue;
 class ProfileRecorder;
@@ -188,23 +187,10 @@ class DriverEngine {
   int interrupted_by() const noexcept { return interrupted_by_.load(std::memory_order_acquire); }
 
  private:
-  struct InFlight {
-    std::uint64_t id;
-    std::uint32_t item_count;
-    std::shared_ptr<TaskState> state;
-    std::shared_ptr<SubmissionQueue> queue;
-    const TaskEntry* entry;
-    double estimate_ns;  // expected run time when it was handed out
-    std::vector<char> items;  // kept to run it again elsewhere if the rank is lost
-    bool initializer;
-    std::uint32_t attempts;
-    std::vector<int> lost_with;
-  };
-  /// Work handed to a slot and not yet reported back.
-  struct Load {
-    std::size_t records = 0;
-    std::uint64_t items = 0;
-    double estimate_ns = 0;
+  /// A record handed to a slot, kept whole (its items too) to run it again elsewhere if the rank
+  /// is lost.
+  struct InFlight : TaskRecord {
+    double estimate_ns = 0;  // expected run time when it was handed out
   };
   struct WorkerSlot {
     int rank;  // the rank that runs the slot's tasks (0 for the local worker)
@@ -233,22 +219,17 @@ class DriverEngine {
   bool dispatch(bool queue_ahead);
   /// Expected run time of `record` from its task's measured item time; negative if unknown.
   /// Caller holds submit_mutex_.
-  double estimate_ns(const TaskRecord& record) const;
-  /// How much a slot may be handed ahead of what it runs.
-  struct Window {
-    double target_ns;         // queued work, in expected run time (0: just what runs now)
-    std::size_t min_records;  // records allowed whatever their size, if the task is not long
-    double min_estimate_ns = 0;  // records expected to be shorter are left to other slots
-  };
+  double estimate_ns(const TaskRecord& record) const {
+    return policy_.estimate_ns(record.entry->id, record.item_count);
+  }
   /// Enough pending work that queueing ahead cannot leave a slot idle at the end.
-  bool plenty_pending() const;
-  /// Work to queue ahead on each worker: the window target, but no more than an even share of
-  /// the expected run time still pending. Caller holds submit_mutex_.
+  bool plenty_pending() const {
+    return DispatchPolicy::plenty_pending(pending_records_.load(std::memory_order_acquire),
+                                          slots_.size());
+  }
+  /// Work to queue ahead on each worker (DispatchPolicy::queue_ahead_target_ns). Caller holds
+  /// submit_mutex_.
   double queue_ahead_target_ns() const;
-  /// Whether a record may join `load` within `window`.
-  bool fits(const Load& load, double estimate_ns, std::uint32_t items, const Window& window) const;
-  /// Moves the run times measured since the last dispatch into item_ns_. Caller holds both locks.
-  void fold_measurements();
   /// Pops the next runnable record for `slot` (initializer first when due), under submit_mutex_.
   /// Appends the next record runnable on `slot` that fits its `load` to `out` (with the queue's
   /// initializer first when that slot has not run it yet) and adds it to `load`; false when none.
@@ -322,8 +303,9 @@ class DriverEngine {
   std::vector<LocalResult> local_results_;
   std::atomic<bool> local_results_ready_{false};
   std::vector<InFlight> local_running_;  // guarded by submit_mutex_
-  std::unordered_map<std::uint64_t, double> item_ns_;  // per task id; guarded by submit_mutex_
-  std::vector<std::pair<std::uint64_t, double>> measured_;  // not yet folded; engine_mutex_
+  // Its measurements are added under engine_mutex_, its estimates read under submit_mutex_, and
+  // folded from one into the other under both.
+  DispatchPolicy policy_;
 
   std::atomic<EngineExtension*> extension_{nullptr};
   std::vector<Clock::time_point> last_heard_;  // per rank; engine_mutex_

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "objects/object_server.hpp"
+#include "objects/object_table.hpp"
 
 using namespace multirank::detail;
 using namespace std::chrono_literals;
@@ -30,7 +30,7 @@ struct RecordingSink : ReplySink {
 
 struct Harness {
   RecordingSink sink;
-  ObjectServer server{sink};
+  ObjectTable table{sink};
   std::uint64_t next_request = 1;
   ObjectClock::time_point now = ObjectClock::time_point{} + 1h;
 
@@ -50,7 +50,7 @@ struct Harness {
     c.payload.assign(payload.begin(), payload.end());
     c.since = now;
     if (timeout_ns > 0) c.deadline = now + std::chrono::nanoseconds(timeout_ns);
-    server.handle(std::move(c));
+    table.handle(std::move(c));
     return c.header.request_id;
   }
   std::uint64_t create(ObjectKind kind, std::int64_t parameter = 0, std::uint32_t flags = 0,
@@ -65,7 +65,7 @@ struct Harness {
   const RecordingSink::Reply& reply(std::uint64_t request) const { return sink.replies.at(request); }
   void advance(ObjectClock::duration by) {
     now += by;
-    server.expire_due(now);
+    table.expire_due(now);
   }
 };
 
@@ -73,7 +73,7 @@ constexpr std::int64_t ms = 1'000'000;
 
 }  // namespace
 
-TEST_CASE("ObjectServer parks calls and answers them when it can", "[objects]") {
+TEST_CASE("ObjectTable parks calls and answers them when it can", "[objects]") {
   Harness h;
 
   SECTION("a get waits for the next put, and gets that item") {
@@ -146,17 +146,17 @@ TEST_CASE("ObjectServer parks calls and answers them when it can", "[objects]") 
 
   SECTION("the diagnostics name every blocked call, and a deadlock is recognised") {
     const auto q = h.create(ObjectKind::queue);
-    h.server.set_process_name(7, "Process-1");
-    h.server.set_live_processes(1);
+    h.table.set_process_name(7, "Process-1");
+    h.table.set_live_processes(1);
     h.call(7, q, ObjectOp::queue_get);
     h.call(thread_client_id(0, 1), q, ObjectOp::queue_get, 0, 0, -1, {}, 0);
     h.now += 5s;
-    const auto lines = h.server.blocked_calls(h.now);
+    const auto lines = h.table.blocked_calls(h.now);
     REQUIRE(lines.size() == 2);
     CHECK_THAT(lines[0], Catch::Contains("Process-1 on rank 1 waits in get() on Queue"));
     CHECK_THAT(lines[1], Catch::Contains("the driver's main thread on rank 0"));
-    CHECK(h.server.deadlocked(h.now, 2s));
-    CHECK_FALSE(h.server.deadlocked(h.now, 10s));
+    CHECK(h.table.deadlocked(h.now, 2s));
+    CHECK_FALSE(h.table.deadlocked(h.now, 10s));
   }
 
   SECTION("a named object is called by its name in every message, an unnamed one by its id") {
@@ -179,9 +179,9 @@ TEST_CASE("ObjectServer parks calls and answers them when it can", "[objects]") 
         h.create(ObjectKind::condition, static_cast<std::int64_t>(output), 0, "ready");
     CHECK_THAT(h.reply(h.call(2, ready, ObjectOp::condition_notify)).payload,
                Catch::StartsWith("Condition 'ready' (on Lock 'output'): notify() by"));
-    h.server.set_process_name(7, "Process-1");
+    h.table.set_process_name(7, "Process-1");
     h.call(7, chunks, ObjectOp::queue_get);
-    CHECK_THAT(h.server.blocked_calls(h.now).at(0),
+    CHECK_THAT(h.table.blocked_calls(h.now).at(0),
                Catch::Contains("Process-1 on rank 1 waits in get() on Queue 'chunks'"));
   }
 
@@ -201,8 +201,8 @@ TEST_CASE("ObjectServer parks calls and answers them when it can", "[objects]") 
     const auto chunks = h.create(ObjectKind::queue, 0, 0, "chunks");
     const auto finished = h.create(ObjectKind::event, 0, 0, "finished");
     const std::uint64_t driver = thread_client_id(0, 1);
-    h.server.set_process_name(7, "Process-1");
-    h.server.set_live_processes(1);
+    h.table.set_process_name(7, "Process-1");
+    h.table.set_live_processes(1);
     // Each second: the process's get and the driver's wait time out, and both ask again at once.
     for (int round = 0; round < 3; ++round) {
       h.call(7, chunks, ObjectOp::queue_get, 0, 0, 1000 * ms);
@@ -210,12 +210,12 @@ TEST_CASE("ObjectServer parks calls and answers them when it can", "[objects]") 
       h.advance(500ms);
       h.call(driver, finished, ObjectOp::event_wait, 0, 0, 500 * ms, {}, 0);
       h.advance(500ms);
-      if (round == 0) CHECK_FALSE(h.server.stuck(h.now, 2s));  // only 1 s so far
+      if (round == 0) CHECK_FALSE(h.table.stuck(h.now, 2s));  // only 1 s so far
     }
-    CHECK_FALSE(h.server.deadlocked(h.now, 2s));  // every call here returns by itself
-    CHECK(h.server.stuck(h.now, 2s));
-    CHECK_FALSE(h.server.stuck(h.now, 4s));
-    const auto lines = h.server.polling_loops(h.now);
+    CHECK_FALSE(h.table.deadlocked(h.now, 2s));  // every call here returns by itself
+    CHECK(h.table.stuck(h.now, 2s));
+    CHECK_FALSE(h.table.stuck(h.now, 4s));
+    const auto lines = h.table.polling_loops(h.now);
     REQUIRE(lines.size() == 2);
     CHECK_THAT(lines, Catch::VectorContains(std::string(
                           "Process-1 on rank 1 polls get() on Queue 'chunks' with a 1 s timeout: "
@@ -227,14 +227,14 @@ TEST_CASE("ObjectServer parks calls and answers them when it can", "[objects]") 
     // One call that succeeds within the window, from anyone, and the job is not stuck.
     h.call(7, chunks, ObjectOp::queue_get, 0, 0, 1000 * ms);
     h.call(thread_client_id(2, 1), chunks, ObjectOp::queue_put, 0, 0, -1, "item", 2);
-    CHECK_FALSE(h.server.stuck(h.now, 2s));
-    CHECK(h.server.polling_loops(h.now).size() == 1);  // the driver still polls in vain
+    CHECK_FALSE(h.table.stuck(h.now, 2s));
+    CHECK(h.table.polling_loops(h.now).size() == 1);  // the driver still polls in vain
   }
 
   SECTION("a process that computes between its polls is not taken for a stuck one") {
     const auto chunks = h.create(ObjectKind::queue, 0, 0, "chunks");
     const auto finished = h.create(ObjectKind::event);
-    h.server.set_live_processes(2);
+    h.table.set_live_processes(2);
     h.call(thread_client_id(0, 1), finished, ObjectOp::event_wait, 0, 0, -1, {}, 0);
     // Process 7 waits 0.1 s for an item now and then; process 8 checks without waiting.
     for (int chunk = 0; chunk < 10; ++chunk) {
@@ -244,21 +244,21 @@ TEST_CASE("ObjectServer parks calls and answers them when it can", "[objects]") 
       h.advance(900ms);  // both compute
     }
     h.call(7, chunks, ObjectOp::queue_get, 0, 0, 100 * ms);
-    CHECK_FALSE(h.server.stuck(h.now, 2s));
-    CHECK_FALSE(h.server.deadlocked(h.now, 2s));
+    CHECK_FALSE(h.table.stuck(h.now, 2s));
+    CHECK_FALSE(h.table.deadlocked(h.now, 2s));
   }
 
   SECTION("a wait whose long timeout has not run out yet is not taken for polling") {
     const auto chunks = h.create(ObjectKind::queue);
     const auto finished = h.create(ObjectKind::event);
-    h.server.set_live_processes(1);
+    h.table.set_live_processes(1);
     h.call(thread_client_id(0, 1), finished, ObjectOp::event_wait, 0, 0, -1, {}, 0);
     h.call(7, chunks, ObjectOp::queue_get, 0, 0, 10'000 * ms);
     h.advance(5s);
-    CHECK_FALSE(h.server.stuck(h.now, 2s));
+    CHECK_FALSE(h.table.stuck(h.now, 2s));
     h.advance(5s);  // it ran out
     h.call(7, chunks, ObjectOp::queue_get, 0, 0, 10'000 * ms);
-    CHECK(h.server.stuck(h.now, 2s));
+    CHECK(h.table.stuck(h.now, 2s));
   }
 
   SECTION("a call on an unknown object is an error, not a crash") {
@@ -268,7 +268,7 @@ TEST_CASE("ObjectServer parks calls and answers them when it can", "[objects]") 
   SECTION("shutting down answers every parked call") {
     const auto event = h.create(ObjectKind::event);
     const auto wait = h.call(2, event, ObjectOp::event_wait);
-    h.server.shut_down();
+    h.table.shut_down();
     CHECK(h.reply(wait).status == ReplyStatus::shutting_down);
   }
 }

@@ -1,6 +1,6 @@
 // The driver's shared-object table: creating objects, parking calls, timeouts and the
 // diagnostics that say who waits for what.
-#include "objects/object_server.hpp"
+#include "objects/object_table.hpp"
 
 #include <fmt/format.h>
 
@@ -12,11 +12,11 @@
 
 namespace multirank::detail {
 
-void SharedObject::expire(ObjectCall call, ObjectServer& server) {
-  server.reply(call, ReplyStatus::timed_out);
+void SharedObject::expire(ObjectCall call, ObjectTable& table) {
+  table.reply(call, ReplyStatus::timed_out);
 }
 
-void ObjectServer::handle(ObjectCall call) {
+void ObjectTable::handle(ObjectCall call) {
   now_ = call.since;
   if (static_cast<ObjectOp>(call.header.op) == ObjectOp::create) {
     create(call);
@@ -33,7 +33,7 @@ void ObjectServer::handle(ObjectCall call) {
   object->handle(call, *this);
 }
 
-void ObjectServer::create(ObjectCall& call) {
+void ObjectTable::create(ObjectCall& call) {
   const auto kind = static_cast<ObjectKind>(call.header.arg & 0xff);
   const std::uint32_t flags = call.header.arg >> 8;
   CreateRequest request;
@@ -52,7 +52,7 @@ void ObjectServer::create(ObjectCall& call) {
   reply(call, ReplyStatus::ok, static_cast<std::int64_t>(id));
 }
 
-std::unique_ptr<SharedObject> ObjectServer::make_object(ObjectCall& call, std::uint64_t id,
+std::unique_ptr<SharedObject> ObjectTable::make_object(ObjectCall& call, std::uint64_t id,
                                                         ObjectKind kind, std::uint32_t flags,
                                                         std::int64_t parameter,
                                                         const CreateRequest& request) {
@@ -115,14 +115,14 @@ std::unique_ptr<SharedObject> ObjectServer::make_object(ObjectCall& call, std::u
   }
 }
 
-std::uint64_t ObjectServer::add(
+std::uint64_t ObjectTable::add(
     std::function<std::unique_ptr<SharedObject>(std::uint64_t id)> make) {
   const std::uint64_t id = next_id_++;
   objects_.emplace(id, make(id));
   return id;
 }
 
-SharedObject* ObjectServer::find(std::uint64_t id) {
+SharedObject* ObjectTable::find(std::uint64_t id) {
   auto it = objects_.find(id);
   return it == objects_.end() ? nullptr : it->second.get();
 }
@@ -144,7 +144,7 @@ CallOutcome outcome_of(const ObjectCall& call, ReplyStatus status, std::int64_t 
 }
 }  // namespace
 
-void ObjectServer::reply(const ObjectCall& call, ReplyStatus status, std::int64_t value,
+void ObjectTable::reply(const ObjectCall& call, ReplyStatus status, std::int64_t value,
                          std::span<const char> payload) {
   activity_.answered(call.header, call.rank, call.parked, outcome_of(call, status, value), now_);
   ObjectReplyHeader header{};
@@ -155,18 +155,18 @@ void ObjectServer::reply(const ObjectCall& call, ReplyStatus status, std::int64_
   sink_.deliver(call.rank, header, payload);
 }
 
-void ObjectServer::reply_error(const ObjectCall& call, ReplyStatus status,
+void ObjectTable::reply_error(const ObjectCall& call, ReplyStatus status,
                                const std::string& reason) {
   reply(call, status, 0, std::span<const char>(reason.data(), reason.size()));
 }
 
-void ObjectServer::note_parked(ObjectCall& call) {
+void ObjectTable::note_parked(ObjectCall& call) {
   if (call.parked) return;
   call.parked = true;
   activity_.parked(call.header, call.rank, call.since);
 }
 
-void ObjectServer::park(ParkedCalls& list, ObjectCall&& call) {
+void ObjectTable::park(ParkedCalls& list, ObjectCall&& call) {
   if (call.deadline) {
     deadlines_.emplace(*call.deadline,
                        Waiting{call.header.object, call.rank, call.header.request_id});
@@ -175,7 +175,7 @@ void ObjectServer::park(ParkedCalls& list, ObjectCall&& call) {
   list.push_back(std::move(call));
 }
 
-void ObjectServer::park_or_time_out(ParkedCalls& list, ObjectCall&& call) {
+void ObjectTable::park_or_time_out(ParkedCalls& list, ObjectCall&& call) {
   if (call.header.timeout_ns == 0) {
     reply(call, ReplyStatus::timed_out);
   } else {
@@ -183,13 +183,13 @@ void ObjectServer::park_or_time_out(ParkedCalls& list, ObjectCall&& call) {
   }
 }
 
-void ObjectServer::park_without_deadline(ParkedCalls& list, ObjectCall&& call) {
+void ObjectTable::park_without_deadline(ParkedCalls& list, ObjectCall&& call) {
   call.deadline.reset();
   note_parked(call);
   list.push_back(std::move(call));
 }
 
-void ObjectServer::expire_due(ObjectClock::time_point now) {
+void ObjectTable::expire_due(ObjectClock::time_point now) {
   now_ = now;
   while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
     const Waiting waiting = deadlines_.begin()->second;
@@ -210,7 +210,7 @@ void ObjectServer::expire_due(ObjectClock::time_point now) {
   }
 }
 
-std::string ObjectServer::client_name(std::uint64_t client) const {
+std::string ObjectTable::client_name(std::uint64_t client) const {
   if (client & thread_client_bit) {
     const int rank = thread_client_rank(client);
     const auto thread = static_cast<std::uint32_t>(client & 0xffffffffu);
@@ -221,7 +221,7 @@ std::string ObjectServer::client_name(std::uint64_t client) const {
   return it == process_names_.end() ? fmt::format("process {}", client) : it->second;
 }
 
-std::vector<std::string> ObjectServer::blocked_calls(ObjectClock::time_point now) const {
+std::vector<std::string> ObjectTable::blocked_calls(ObjectClock::time_point now) const {
   std::vector<std::pair<ObjectClock::time_point, std::string>> lines;
   for (const auto& [id, object] : objects_) {
     for (ParkedCalls* list : object->parked_lists()) {
@@ -246,7 +246,7 @@ std::vector<std::string> ObjectServer::blocked_calls(ObjectClock::time_point now
   return result;
 }
 
-bool ObjectServer::stuck(ObjectClock::time_point now, ObjectClock::duration for_at_least) const {
+bool ObjectTable::stuck(ObjectClock::time_point now, ObjectClock::duration for_at_least) const {
   if (now - activity_.last_success() < for_at_least) return false;
   bool driver_thread_waiting = false;
   std::size_t processes_waiting = 0;
@@ -261,12 +261,12 @@ bool ObjectServer::stuck(ObjectClock::time_point now, ObjectClock::duration for_
   return driver_thread_waiting && processes_waiting >= live_processes_;
 }
 
-std::string ObjectServer::object_name(std::uint64_t id) const {
+std::string ObjectTable::object_name(std::uint64_t id) const {
   auto it = objects_.find(id);
   return it == objects_.end() ? fmt::format("object {}", id) : it->second->name();
 }
 
-std::vector<std::string> ObjectServer::polling_loops(ObjectClock::time_point now) const {
+std::vector<std::string> ObjectTable::polling_loops(ObjectClock::time_point now) const {
   std::vector<std::string> lines;
   for (const auto& poll : activity_.polls(now)) {
     const std::string timeout =
@@ -283,7 +283,7 @@ std::vector<std::string> ObjectServer::polling_loops(ObjectClock::time_point now
   return lines;
 }
 
-bool ObjectServer::deadlocked(ObjectClock::time_point now,
+bool ObjectTable::deadlocked(ObjectClock::time_point now,
                               ObjectClock::duration for_at_least) const {
   std::set<std::uint64_t> blocked_processes;
   bool driver_thread_blocked = false;
@@ -303,7 +303,7 @@ bool ObjectServer::deadlocked(ObjectClock::time_point now,
   return driver_thread_blocked && blocked_processes.size() >= live_processes_;
 }
 
-void ObjectServer::drop_calls_from(int rank) {
+void ObjectTable::drop_calls_from(int rank) {
   for (auto& [id, object] : objects_) {
     for (ParkedCalls* list : object->parked_lists()) {
       std::erase_if(*list, [rank](const ObjectCall& call) { return call.rank == rank; });
@@ -312,7 +312,7 @@ void ObjectServer::drop_calls_from(int rank) {
   activity_.forget_rank(rank);
 }
 
-void ObjectServer::shut_down() {
+void ObjectTable::shut_down() {
   for (auto& [id, object] : objects_) {
     for (ParkedCalls* list : object->parked_lists()) {
       while (!list->empty()) {

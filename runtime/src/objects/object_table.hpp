@@ -43,7 +43,7 @@ class ReplySink {
                        std::span<const char> payload) = 0;
 };
 
-class ObjectServer;
+class ObjectTable;
 
 /// A shared object: answers calls at once or parks them until it can.
 class SharedObject {
@@ -58,10 +58,10 @@ class SharedObject {
   /// (describe_object, or a process's name).
   const std::string& name() const noexcept { return name_; }
 
-  /// Replies to `call` or parks it (ObjectServer::park).
-  virtual void handle(ObjectCall& call, ObjectServer& server) = 0;
+  /// Replies to `call` or parks it (ObjectTable::park).
+  virtual void handle(ObjectCall& call, ObjectTable& table) = 0;
   /// A parked call's deadline passed; it was already taken out of its list.
-  virtual void expire(ObjectCall call, ObjectServer& server);
+  virtual void expire(ObjectCall call, ObjectTable& table);
   /// The lists where this object's calls wait.
   virtual std::vector<ParkedCalls*> parked_lists() = 0;
 
@@ -70,9 +70,9 @@ class SharedObject {
   std::string name_;
 };
 
-class ObjectServer {
+class ObjectTable {
  public:
-  explicit ObjectServer(ReplySink& sink) : sink_(sink) {}
+  explicit ObjectTable(ReplySink& sink) : sink_(sink) {}
 
   /// Serves one call: creation, or an operation on an existing object.
   void handle(ObjectCall call);
