@@ -384,7 +384,9 @@ bool DriverEngine::take_records_for(int slot, Load& load, const Window& window,
       // the driver's own thread (lose_worker fails it once no worker rank is left).
       if (slot == local_slot_ && !front.lost_with.empty()) break;
       const double estimate = estimate_ns(front);
-      if (!front.state->cancelled() && !policy_.fits(load, estimate, front.item_count, window)) break;
+      if (!front.state->cancelled() && !policy_.fits(load, estimate, front.item_count, window)) {
+        break;
+      }
       TaskRecord record = std::move(queue->pending_.front());
       queue->pending_.pop_front();
       pending_records_.fetch_sub(1, std::memory_order_acq_rel);
@@ -563,40 +565,7 @@ void DriverEngine::lose_worker(std::size_t index, const std::string& reason) {
   WorkerSlot& slot = slots_[index];
   slot.lost = true;
   transport_.abandon(slot.rank);
-  std::size_t again = 0;
-  std::size_t failed = 0;
-  {
-    std::lock_guard lock(submit_mutex_);
-    // Oldest first back to the front of their queues, so they run next, in their order.
-    for (auto it = slot.in_flight.rbegin(); it != slot.in_flight.rend(); ++it) {
-      InFlight& record = *it;
-      record.lost_with.push_back(slot.rank);
-      if (record.initializer || record.state->done()) {  // nothing waits on it any more
-        settle(*record.queue, 1);
-        continue;
-      }
-      const int configured = record.queue->retries();
-      const auto retries = static_cast<std::uint32_t>(configured < 0 ? options_.retries : configured);
-      if (record.attempts < retries && !record.queue->broken()) {
-        auto queue = record.queue;
-        TaskRecord retry = std::move(record);  // the record as it was, without its estimate
-        retry.attempts += 1;
-        queue->pending_.push_front(std::move(retry));
-        pending_records_.fetch_add(1, std::memory_order_release);
-        ++again;
-        continue;
-      }
-      const auto error = worker_lost(record.id, *record.entry, record.item_count,
-                                     record.items.size(), record.lost_with,
-                                     fmt::format("is not run again (retries = {})", retries));
-      if (record.state->fail(error)) {
-        completed_.emplace_back(record.state, record.queue);
-      } else {
-        settle(*record.queue, 1);
-      }
-      ++failed;
-    }
-  }
+  const auto [again, failed] = run_lost_window_again(slot);
   slot.in_flight.clear();
   slot.load = Load{};
   spdlog::error("multirank: worker rank {} ({}) is lost: {}; {} task(s) run again elsewhere, {} failed",
@@ -607,9 +576,52 @@ void DriverEngine::lose_worker(std::size_t index, const std::string& reason) {
   if (std::any_of(slots_.begin(), slots_.end(), [](const WorkerSlot& s) { return s.rank != 0 && !s.lost; })) {
     return;
   }
-  // No worker rank is left. A task that was running when a rank was lost may be what killed it
-  // (a bad input that crashes a decoder): it never runs on the driver's own thread, which it
-  // would kill with the whole job.
+  go_on_without_worker_ranks(slot.rank, reason);
+}
+
+void DriverEngine::requeue(InFlight& record, std::uint32_t attempts) {
+  auto queue = record.queue;
+  TaskRecord again = std::move(record);  // the record as it was handed out, less its estimate
+  again.attempts = attempts;
+  queue->pending_.push_front(std::move(again));
+  pending_records_.fetch_add(1, std::memory_order_release);
+}
+
+std::pair<std::size_t, std::size_t> DriverEngine::run_lost_window_again(WorkerSlot& slot) {
+  std::size_t again = 0;
+  std::size_t failed = 0;
+  std::lock_guard lock(submit_mutex_);
+  // Oldest first back to the front of their queues, so they run next, in their order.
+  for (auto it = slot.in_flight.rbegin(); it != slot.in_flight.rend(); ++it) {
+    InFlight& record = *it;
+    record.lost_with.push_back(slot.rank);
+    if (record.initializer || record.state->done()) {  // nothing waits on it any more
+      settle(*record.queue, 1);
+      continue;
+    }
+    const int configured = record.queue->retries();
+    const auto retries = static_cast<std::uint32_t>(configured < 0 ? options_.retries : configured);
+    if (record.attempts < retries && !record.queue->broken()) {
+      requeue(record, record.attempts + 1);
+      ++again;
+      continue;
+    }
+    const auto error = worker_lost(record.id, *record.entry, record.item_count,
+                                   record.items.size(), record.lost_with,
+                                   fmt::format("is not run again (retries = {})", retries));
+    if (record.state->fail(error)) {
+      completed_.emplace_back(record.state, record.queue);
+    } else {
+      settle(*record.queue, 1);
+    }
+    ++failed;
+  }
+  return {again, failed};
+}
+
+void DriverEngine::go_on_without_worker_ranks(int last_rank, const std::string& reason) {
+  // A task that was running when a rank was lost may be what killed it (a bad input that crashes
+  // a decoder): it never runs on the driver's own thread, which it would kill with the whole job.
   std::size_t suspects = 0;
   {
     std::lock_guard lock(submit_mutex_);
@@ -638,7 +650,7 @@ void DriverEngine::lose_worker(std::size_t index, const std::string& reason) {
   // Nobody can run the rest: every queue is broken and what waits in it fails now.
   std::lock_guard lock(submit_mutex_);
   break_all_queues(std::make_exception_ptr(
-      BrokenPool("every worker rank is lost (the last: rank " + std::to_string(slot.rank) + ", " +
+      BrokenPool("every worker rank is lost (the last: rank " + std::to_string(last_rank) + ", " +
                  reason + "); nothing can run")));
 }
 

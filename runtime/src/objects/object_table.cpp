@@ -53,9 +53,9 @@ void ObjectTable::create(ObjectCall& call) {
 }
 
 std::unique_ptr<SharedObject> ObjectTable::make_object(ObjectCall& call, std::uint64_t id,
-                                                        ObjectKind kind, std::uint32_t flags,
-                                                        std::int64_t parameter,
-                                                        const CreateRequest& request) {
+                                                       ObjectKind kind, std::uint32_t flags,
+                                                       std::int64_t parameter,
+                                                       const CreateRequest& request) {
   const std::string description = describe_object(kind, flags, id, request.name);
   // Refused before it exists: named if it has a name, else "a Queue".
   const std::string refused =
@@ -145,7 +145,7 @@ CallOutcome outcome_of(const ObjectCall& call, ReplyStatus status, std::int64_t 
 }  // namespace
 
 void ObjectTable::reply(const ObjectCall& call, ReplyStatus status, std::int64_t value,
-                         std::span<const char> payload) {
+                        std::span<const char> payload) {
   activity_.answered(call.header, call.rank, call.parked, outcome_of(call, status, value), now_);
   ObjectReplyHeader header{};
   header.request_id = call.header.request_id;
@@ -156,7 +156,7 @@ void ObjectTable::reply(const ObjectCall& call, ReplyStatus status, std::int64_t
 }
 
 void ObjectTable::reply_error(const ObjectCall& call, ReplyStatus status,
-                               const std::string& reason) {
+                              const std::string& reason) {
   reply(call, status, 0, std::span<const char>(reason.data(), reason.size()));
 }
 
@@ -284,7 +284,7 @@ std::vector<std::string> ObjectTable::polling_loops(ObjectClock::time_point now)
 }
 
 bool ObjectTable::deadlocked(ObjectClock::time_point now,
-                              ObjectClock::duration for_at_least) const {
+                             ObjectClock::duration for_at_least) const {
   std::set<std::uint64_t> blocked_processes;
   bool driver_thread_blocked = false;
   for (const auto& [id, object] : objects_) {

@@ -1,19 +1,20 @@
 // Process on the driver: naming, starting through the object host, joining and state queries.
-#include "multirank/detail/runtime_access.hpp"
 #include "multirank/process.hpp"
 
+#include "multirank/detail/runtime_access.hpp"
 #include "multirank/runtime.hpp"
 #include "objects/object_host.hpp"
 
 namespace multirank {
 
 Process::Process(const detail::TaskEntry& target)
-    : target_(&target), name_(detail::RuntimeAccess::object_host(Runtime::current()).next_process_name()) {}
+    : target_(&target),
+      name_(detail::RuntimeAccess::object_host(Runtime::current()).next_process_name()) {}
 
 Process& Process::start() {
   if (started_) throw StateError(name_ + ": start() called twice (a process starts once)");
-  auto started = detail::RuntimeAccess::object_host(Runtime::current()).start_process(*target_, std::move(args_), name_,
-                                                                daemon_);
+  auto started = detail::RuntimeAccess::object_host(Runtime::current())
+                     .start_process(*target_, std::move(args_), name_, daemon_);
   started_ = true;
   id_ = started.id;
   rank_ = started.rank;

@@ -38,10 +38,10 @@ void QueueObject::handle(ObjectCall& call, ObjectTable& table) {
     case ObjectOp::queue_task_done:
       if (!joinable_) {
         table.reply_error(call, ReplyStatus::state_error,
-                           name() + ": task_done() needs a JoinableQueue");
+                          name() + ": task_done() needs a JoinableQueue");
       } else if (unfinished_ == 0) {
         table.reply_error(call, ReplyStatus::state_error,
-                           name() + ": task_done() called more times than items were put");
+                          name() + ": task_done() called more times than items were put");
       } else {
         --unfinished_;
         table.reply(call, ReplyStatus::ok);
@@ -62,7 +62,7 @@ void QueueObject::handle(ObjectCall& call, ObjectTable& table) {
       return;
     default:
       table.reply_error(call, ReplyStatus::state_error,
-                         fmt::format("{} has no operation {}", name(), call.header.op));
+                        fmt::format("{} has no operation {}", name(), call.header.op));
   }
 }
 
@@ -94,61 +94,75 @@ void PipeObject::handle(ObjectCall& call, ObjectTable& table) {
   const std::uint32_t end = call.header.arg;
   if (end > 1) {
     table.reply_error(call, ReplyStatus::state_error,
-                       fmt::format("{} has ends 0 and 1, not {}", name(), end));
+                      fmt::format("{} has ends 0 and 1, not {}", name(), end));
     return;
   }
-  const std::uint32_t peer = 1 - end;
   if (op == ObjectOp::pipe_close) {
-    if (!closed_[end]) {
-      closed_[end] = true;
-      // Whoever still waits on this end learns that it was closed under them; the peer sees
-      // end of file once it has drained what was sent.
-      for (auto& waiting : receivers_[end]) {
-        table.reply_error(waiting, ReplyStatus::state_error,
-                           fmt::format("end {} of {} was closed while recv() waited", end, name()));
-      }
-      receivers_[end].clear();
-      for (auto& waiting : pollers_[end]) {
-        table.reply_error(waiting, ReplyStatus::state_error,
-                           fmt::format("end {} of {} was closed while poll() waited", end, name()));
-      }
-      pollers_[end].clear();
-      wake(static_cast<int>(peer), table);
-    }
-    table.reply(call, ReplyStatus::ok);
+    close_end(call, end, table);
     return;
   }
   if (closed_[end]) {
     table.reply_error(call, ReplyStatus::state_error,
-                       fmt::format("end {} of {} is closed", end, name()));
+                      fmt::format("end {} of {} is closed", end, name()));
     return;
   }
   if (op == ObjectOp::pipe_send) {
-    if (!duplex_ && end == 0) {
-      table.reply_error(call, ReplyStatus::state_error,
-                         fmt::format("end 0 of one-way {} only receives", name()));
-    } else if (closed_[peer]) {
-      table.reply_error(call, ReplyStatus::broken_pipe,
-                         fmt::format("end {} of {} is closed", peer, name()));
-    } else {
-      inbox_[peer].push_back(std::move(call.payload));
-      table.reply(call, ReplyStatus::ok);
-      wake(static_cast<int>(peer), table);
-    }
+    send(call, end, table);
     return;
   }
   if (op != ObjectOp::pipe_recv && op != ObjectOp::pipe_poll) {
     table.reply_error(call, ReplyStatus::state_error,
-                       fmt::format("{} has no operation {}", name(), call.header.op));
+                      fmt::format("{} has no operation {}", name(), call.header.op));
     return;
   }
   if (!duplex_ && end == 1) {
     table.reply_error(call, ReplyStatus::state_error,
-                       fmt::format("end 1 of one-way {} only sends", name()));
+                      fmt::format("end 1 of one-way {} only sends", name()));
     return;
   }
+  receive(call, end, op == ObjectOp::pipe_poll, table);
+}
+
+void PipeObject::close_end(ObjectCall& call, std::uint32_t end, ObjectTable& table) {
+  const std::uint32_t peer = 1 - end;
+  if (!closed_[end]) {
+    closed_[end] = true;
+    // Whoever still waits on this end learns that it was closed under them; the peer sees
+    // end of file once it has drained what was sent.
+    for (auto& waiting : receivers_[end]) {
+      table.reply_error(waiting, ReplyStatus::state_error,
+                        fmt::format("end {} of {} was closed while recv() waited", end, name()));
+    }
+    receivers_[end].clear();
+    for (auto& waiting : pollers_[end]) {
+      table.reply_error(waiting, ReplyStatus::state_error,
+                        fmt::format("end {} of {} was closed while poll() waited", end, name()));
+    }
+    pollers_[end].clear();
+    wake(static_cast<int>(peer), table);
+  }
+  table.reply(call, ReplyStatus::ok);
+}
+
+void PipeObject::send(ObjectCall& call, std::uint32_t end, ObjectTable& table) {
+  const std::uint32_t peer = 1 - end;
+  if (!duplex_ && end == 0) {
+    table.reply_error(call, ReplyStatus::state_error,
+                      fmt::format("end 0 of one-way {} only receives", name()));
+  } else if (closed_[peer]) {
+    table.reply_error(call, ReplyStatus::broken_pipe,
+                      fmt::format("end {} of {} is closed", peer, name()));
+  } else {
+    inbox_[peer].push_back(std::move(call.payload));
+    table.reply(call, ReplyStatus::ok);
+    wake(static_cast<int>(peer), table);
+  }
+}
+
+void PipeObject::receive(ObjectCall& call, std::uint32_t end, bool poll, ObjectTable& table) {
+  const std::uint32_t peer = 1 - end;
   const bool ready = !inbox_[end].empty() || closed_[peer];
-  if (op == ObjectOp::pipe_poll) {
+  if (poll) {
     if (ready) {
       table.reply(call, ReplyStatus::ok, 1);
     } else if (call.header.timeout_ns != 0) {
@@ -169,8 +183,8 @@ void PipeObject::handle(ObjectCall& call, ObjectTable& table) {
     table.reply(call, ReplyStatus::ok, 0, message);
   } else {
     table.reply_error(call, ReplyStatus::eof,
-                       fmt::format("end {} of {} is closed and everything it sent was received",
-                                   peer, name()));
+                      fmt::format("end {} of {} is closed and everything it sent was received",
+                                  peer, name()));
   }
 }
 
@@ -190,8 +204,8 @@ void PipeObject::wake(int end, ObjectTable& table) {
   if (closed_[peer] && inbox_[end].empty()) {
     for (auto& receiver : receivers_[end]) {
       table.reply_error(receiver, ReplyStatus::eof,
-                         fmt::format("end {} of {} is closed and everything it sent was received",
-                                     peer, name()));
+                        fmt::format("end {} of {} is closed and everything it sent was received",
+                                    peer, name()));
     }
     receivers_[end].clear();
   }

@@ -45,6 +45,12 @@ class PipeObject final : public SharedObject {
  private:
   /// Answers what waits on `end` now that it has a message or its peer closed.
   void wake(int end, ObjectTable& table);
+  /// close() on `end`: whoever waits on it is told, its peer sees end of file once drained.
+  void close_end(ObjectCall& call, std::uint32_t end, ObjectTable& table);
+  /// send() from `end`, to its peer.
+  void send(ObjectCall& call, std::uint32_t end, ObjectTable& table);
+  /// recv() or (`poll`) poll() on `end`: answered now, or parked until a message comes.
+  void receive(ObjectCall& call, std::uint32_t end, bool poll, ObjectTable& table);
 
   bool duplex_;
   std::deque<std::vector<char>> inbox_[2];

@@ -9,7 +9,7 @@ namespace multirank::detail {
 namespace {
 void no_such_operation(const ObjectCall& call, const SharedObject& object, ObjectTable& table) {
   table.reply_error(call, ReplyStatus::state_error,
-                     fmt::format("{} has no operation {}", object.name(), call.header.op));
+                    fmt::format("{} has no operation {}", object.name(), call.header.op));
 }
 
 // A call queued for a lock carries what the caller gets when granted: the levels it will hold
@@ -40,10 +40,10 @@ void LockObject::handle(ObjectCall& call, ObjectTable& table) {
     case ObjectOp::lock_release:
       if (owner_ != client) {
         table.reply_error(call, ReplyStatus::state_error,
-                           fmt::format("{} released by {}, which does not hold it ({})", name(),
-                                       table.client_name(client),
-                                       owner_ ? "held by " + table.client_name(*owner_)
-                                              : std::string("it is not held")));
+                          fmt::format("{} released by {}, which does not hold it ({})", name(),
+                                      table.client_name(client),
+                                      owner_ ? "held by " + table.client_name(*owner_)
+                                             : std::string("it is not held")));
         return;
       }
       table.reply(call, ReplyStatus::ok);
@@ -100,13 +100,13 @@ void SemaphoreObject::handle(ObjectCall& call, ObjectTable& table) {
       const std::int64_t n = call.header.value;
       if (n < 1) {
         table.reply_error(call, ReplyStatus::state_error,
-                           fmt::format("{}: release(n) needs n >= 1, not {}", name(), n));
+                          fmt::format("{}: release(n) needs n >= 1, not {}", name(), n));
         return;
       }
       if (bound_ && value_ + n > *bound_) {
         table.reply_error(call, ReplyStatus::state_error,
-                           fmt::format("{} released too many times (its bound is {})", name(),
-                                       *bound_));
+                          fmt::format("{} released too many times (its bound is {})", name(),
+                                      *bound_));
         return;
       }
       value_ += n;
@@ -182,7 +182,7 @@ void BarrierObject::handle(ObjectCall& call, ObjectTable& table) {
     case ObjectOp::barrier_info: {
       const std::uint32_t info[2] = {parties_, broken_ ? 1u : 0u};
       table.reply(call, ReplyStatus::ok, static_cast<std::int64_t>(waiting_.size()),
-                   std::span<const char>(reinterpret_cast<const char*>(info), sizeof(info)));
+                  std::span<const char>(reinterpret_cast<const char*>(info), sizeof(info)));
       return;
     }
     default:
@@ -199,7 +199,7 @@ void BarrierObject::break_barrier(ObjectTable& table) {
   broken_ = true;
   for (auto& party : waiting_) {
     table.reply_error(party, ReplyStatus::broken_barrier,
-                       name() + " was broken (aborted, reset or a party timed out)");
+                      name() + " was broken (aborted, reset or a party timed out)");
   }
   waiting_.clear();
 }
@@ -216,9 +216,9 @@ void ConditionObject::handle(ObjectCall& call, ObjectTable& table) {
   }
   if (!lock_.held_by(client)) {
     table.reply_error(call, ReplyStatus::state_error,
-                       fmt::format("{}: {}() by {}, which does not hold {}", name(),
-                                   operation_name(op), table.client_name(client),
-                                   lock_.name()));
+                      fmt::format("{}: {}() by {}, which does not hold {}", name(),
+                                  operation_name(op), table.client_name(client),
+                                  lock_.name()));
     return;
   }
   if (op == ObjectOp::condition_wait) {

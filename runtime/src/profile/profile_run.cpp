@@ -112,78 +112,75 @@ ProfileRun load_run(const std::filesystem::path& dir) {
   return assemble_run(std::move(logs), dir.string());
 }
 
-RunSummary summarise(const ProfileRun& run, std::size_t slowest) {
-  RunSummary summary;
-  summary.wall_s = seconds(run.duration_ns);
-  std::map<std::uint64_t, FunctionStats> functions;
-  struct Candidate {
-    std::int64_t took;
-    const TaskEvent* task;
-    int rank;
-  };
-  std::vector<Candidate> slow_candidates;
-  std::size_t task_count = 0;
-  for (const auto& lane : run.ranks) task_count += lane.tasks.size();
-  slow_candidates.reserve(task_count);
-  for (const auto& lane : run.ranks) {
-    const auto& h = lane.header;
-    RankStats stats;
-    stats.rank = h.rank;
-    stats.host = h.host;
-    stats.runs_tasks = h.runs_tasks;
-    std::int64_t busy = 0;
-    std::int64_t serialise = 0;
-    std::int64_t first = run.duration_ns;
-    std::int64_t last = 0;
-    for (const auto& task : lane.tasks) {
-      const std::int64_t took = task.end_ns - task.start_ns;
-      busy += took;
-      serialise += task.serialise_ns;
-      first = std::min(first, task.start_ns);
-      last = std::max(last, task.end_ns);
-      stats.items += task.items;
-      stats.failed_items += task.failed_items;
-      auto& f = functions[task.function_id];
-      f.calls += task.items;
-      f.records += 1;
-      f.failed += task.failed_items;
-      f.total_s += seconds(took);
-      f.max_s = std::max(f.max_s, seconds(took) / std::max<std::uint32_t>(1, task.items));
-      f.bytes_in += task.bytes_in;
-      f.bytes_out += task.bytes_out;
-      f.call_s.push_back(seconds(took) / std::max<std::uint32_t>(1, task.items));
-      slow_candidates.push_back({took, &task, h.rank});
-    }
-    stats.tasks = lane.tasks.size() + h.dropped_tasks;
-    for (const auto& [id, totals] : h.overflow) {
-      busy += totals.total_ns;
-      serialise += totals.serialise_ns;
-      auto& f = functions[id];
-      f.calls += totals.calls;
-      f.records += totals.calls;
-      f.total_s += seconds(totals.total_ns);
-      f.max_s = std::max(f.max_s, seconds(totals.max_ns));
-    }
-    summary.dropped_tasks += h.dropped_tasks;
-    stats.busy_s = seconds(busy);
-    stats.serialise_s = seconds(serialise);
-    stats.comm_s = seconds(h.comm_ns);
-    // The driver's MPI calls run on their own thread, beside its tasks: they take no time from them.
-    const std::int64_t comm_in_lane = h.comm_on_own_thread ? 0 : h.comm_ns;
-    const std::int64_t active = last > first ? last - first : 0;
-    const std::int64_t wait = std::max<std::int64_t>(0, active - busy - comm_in_lane);
-    stats.wait_s = seconds(wait);
-    stats.idle_s = seconds(std::max<std::int64_t>(0, run.duration_ns - busy - wait - comm_in_lane));
-    stats.utilisation = run.duration_ns > 0 ? static_cast<double>(busy) / static_cast<double>(run.duration_ns) : 0;
-    stats.clock_offset_s = seconds(h.clock_start.offset_ns);
-    stats.clock_error_s = seconds(std::max(h.clock_start.error_ns, h.clock_end.error_ns));
-    summary.max_clock_error_s = std::max(summary.max_clock_error_s, stats.clock_error_s);
-    summary.tasks += stats.tasks;
-    if (summary.slurm_job_id.empty()) summary.slurm_job_id = h.slurm_job_id;
-    if (summary.slurm_step_id.empty()) summary.slurm_step_id = h.slurm_step_id;
-    summary.ranks.push_back(std::move(stats));
-  }
+namespace {
 
+/// A task record that may be among the slowest.
+struct Candidate {
+  std::int64_t took;
+  const TaskEvent* task;
+  int rank;
+};
+
+/// One rank's figures; adds its tasks to their functions' statistics and to the candidates for
+/// the slowest.
+RankStats rank_stats(const ProfileRun& run, const RankTimeline& lane,
+                     std::map<std::uint64_t, FunctionStats>& functions,
+                     std::vector<Candidate>& slow_candidates) {
+  const auto& h = lane.header;
+  RankStats stats;
+  stats.rank = h.rank;
+  stats.host = h.host;
+  stats.runs_tasks = h.runs_tasks;
+  std::int64_t busy = 0;
+  std::int64_t serialise = 0;
+  std::int64_t first = run.duration_ns;
+  std::int64_t last = 0;
+  for (const auto& task : lane.tasks) {
+    const std::int64_t took = task.end_ns - task.start_ns;
+    busy += took;
+    serialise += task.serialise_ns;
+    first = std::min(first, task.start_ns);
+    last = std::max(last, task.end_ns);
+    stats.items += task.items;
+    stats.failed_items += task.failed_items;
+    auto& f = functions[task.function_id];
+    f.calls += task.items;
+    f.records += 1;
+    f.failed += task.failed_items;
+    f.total_s += seconds(took);
+    f.max_s = std::max(f.max_s, seconds(took) / std::max<std::uint32_t>(1, task.items));
+    f.bytes_in += task.bytes_in;
+    f.bytes_out += task.bytes_out;
+    f.call_s.push_back(seconds(took) / std::max<std::uint32_t>(1, task.items));
+    slow_candidates.push_back({took, &task, h.rank});
+  }
+  stats.tasks = lane.tasks.size() + h.dropped_tasks;
+  for (const auto& [id, totals] : h.overflow) {
+    busy += totals.total_ns;
+    serialise += totals.serialise_ns;
+    auto& f = functions[id];
+    f.calls += totals.calls;
+    f.records += totals.calls;
+    f.total_s += seconds(totals.total_ns);
+    f.max_s = std::max(f.max_s, seconds(totals.max_ns));
+  }
+  stats.busy_s = seconds(busy);
+  stats.serialise_s = seconds(serialise);
+  stats.comm_s = seconds(h.comm_ns);
+  // The driver's MPI calls run on their own thread, beside its tasks: they take no time from them.
+  const std::int64_t comm_in_lane = h.comm_on_own_thread ? 0 : h.comm_ns;
+  const std::int64_t active = last > first ? last - first : 0;
+  const std::int64_t wait = std::max<std::int64_t>(0, active - busy - comm_in_lane);
+  stats.wait_s = seconds(wait);
+  stats.idle_s = seconds(std::max<std::int64_t>(0, run.duration_ns - busy - wait - comm_in_lane));
+  stats.utilisation = run.duration_ns > 0 ? static_cast<double>(busy) / static_cast<double>(run.duration_ns) : 0;
+  stats.clock_offset_s = seconds(h.clock_start.offset_ns);
+  stats.clock_error_s = seconds(std::max(h.clock_start.error_ns, h.clock_end.error_ns));
+  return stats;
+}
+
+/// The load balance over the ranks that run tasks.
+void add_balance(RunSummary& summary) {
   double busy_sum = 0;
   int working = 0;
   for (const auto& stats : summary.ranks) {
@@ -195,7 +192,11 @@ RunSummary summarise(const ProfileRun& run, std::size_t slowest) {
   summary.mean_busy_s = working > 0 ? busy_sum / working : 0;
   summary.balance_efficiency = summary.max_busy_s > 0 ? summary.mean_busy_s / summary.max_busy_s : 0;
   summary.imbalance_factor = summary.mean_busy_s > 0 ? summary.max_busy_s / summary.mean_busy_s : 0;
+}
 
+/// The functions' statistics completed, longest total time first.
+void add_functions(RunSummary& summary, const ProfileRun& run,
+                   std::map<std::uint64_t, FunctionStats>& functions) {
   for (auto& [id, f] : functions) {
     f.name = run.function_name(id);
     std::sort(f.call_s.begin(), f.call_s.end());
@@ -206,6 +207,11 @@ RunSummary summarise(const ProfileRun& run, std::size_t slowest) {
   }
   std::sort(summary.functions.begin(), summary.functions.end(),
             [](const FunctionStats& a, const FunctionStats& b) { return a.total_s > b.total_s; });
+}
+
+/// The `slowest` slowest task records, slowest first.
+void add_slowest(RunSummary& summary, const ProfileRun& run,
+                 std::vector<Candidate>& slow_candidates, std::size_t slowest) {
   const std::size_t keep = std::min(slowest, slow_candidates.size());
   std::partial_sort(slow_candidates.begin(), slow_candidates.begin() + static_cast<std::ptrdiff_t>(keep),
                     slow_candidates.end(), [](const Candidate& a, const Candidate& b) { return a.took > b.took; });
@@ -214,6 +220,31 @@ RunSummary summarise(const ProfileRun& run, std::size_t slowest) {
     summary.slowest.push_back({c.task->task_id, c.task->function_id, run.function_name(c.task->function_id), c.rank,
                                seconds(c.task->start_ns), seconds(c.took)});
   }
+}
+
+}  // namespace
+
+RunSummary summarise(const ProfileRun& run, std::size_t slowest) {
+  RunSummary summary;
+  summary.wall_s = seconds(run.duration_ns);
+  std::map<std::uint64_t, FunctionStats> functions;
+  std::vector<Candidate> slow_candidates;
+  std::size_t task_count = 0;
+  for (const auto& lane : run.ranks) task_count += lane.tasks.size();
+  slow_candidates.reserve(task_count);
+  for (const auto& lane : run.ranks) {
+    const auto& h = lane.header;
+    RankStats stats = rank_stats(run, lane, functions, slow_candidates);
+    summary.dropped_tasks += h.dropped_tasks;
+    summary.max_clock_error_s = std::max(summary.max_clock_error_s, stats.clock_error_s);
+    summary.tasks += stats.tasks;
+    if (summary.slurm_job_id.empty()) summary.slurm_job_id = h.slurm_job_id;
+    if (summary.slurm_step_id.empty()) summary.slurm_step_id = h.slurm_step_id;
+    summary.ranks.push_back(std::move(stats));
+  }
+  add_balance(summary);
+  add_functions(summary, run, functions);
+  add_slowest(summary, run, slow_candidates, slowest);
   return summary;
 }
 

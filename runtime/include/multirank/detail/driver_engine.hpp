@@ -19,6 +19,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "multirank/detail/backoff.hpp"
@@ -251,6 +252,16 @@ class DriverEngine {
   /// Takes rank `slot`'s worker for lost: its tasks run again elsewhere (or fail with
   /// WorkerLost once out of retries). Caller holds engine_mutex_.
   void lose_worker(std::size_t slot, const std::string& reason);
+  /// Puts `record` back at the front of its queue, to run as attempt `attempts`. Caller holds
+  /// submit_mutex_.
+  void requeue(InFlight& record, std::uint32_t attempts);
+  /// The records in flight on a lost slot: each runs again or, out of retries, fails with
+  /// WorkerLost. Returns how many of each. Caller holds engine_mutex_.
+  std::pair<std::size_t, std::size_t> run_lost_window_again(WorkerSlot& slot);
+  /// Once every worker rank is lost (`last_rank` the last, for `reason`): fails the tasks lost
+  /// with them, then the driver runs the rest itself or, if it may not, every queue breaks.
+  /// Caller holds engine_mutex_.
+  void go_on_without_worker_ranks(int last_rank, const std::string& reason);
   /// The WorkerLost error of a task lost with `lost_with`, saying what became of it.
   std::exception_ptr worker_lost(std::uint64_t task_id, const TaskEntry& entry, std::uint32_t items,
                                  std::size_t bytes, const std::vector<int>& lost_with,
@@ -273,6 +284,14 @@ class DriverEngine {
   /// the states to run hooks for (settled when their late result comes) to `failed`. Caller holds
   /// engine_mutex_.
   void watch_task_timeouts(std::vector<std::shared_ptr<TaskState>>& failed);
+  /// Whether the record `running` at the front of `slot` has run past its queue's task_timeout
+  /// (then `limit` says which); a record newly at the front starts its clock here.
+  bool front_overdue(WorkerSlot& slot, const InFlight& running, Clock::time_point now,
+                     std::chrono::milliseconds& limit) const;
+  /// The driver's own thread: its overdue task fails (to `failed`), nothing moves.
+  void time_out_local_task(Clock::time_point now, std::vector<std::shared_ptr<TaskState>>& failed);
+  /// Worker slot `index`: its overdue task fails, the rest of its window goes back to the queues.
+  void time_out_slot(std::size_t index, std::chrono::milliseconds limit);
   /// A result of a task that timed out on `slot`: the slot takes work again. True if it was one.
   bool rejoin_after_timeout(WorkerSlot& slot, std::uint64_t task_id);
   void local_worker_main();

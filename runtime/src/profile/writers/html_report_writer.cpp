@@ -52,20 +52,10 @@ std::string histogram_svg(const ProfileRun& run, const FunctionStats& f) {
   return fmt::to_string(b);
 }
 
-}  // namespace
-
-void write_report_html(const ProfileRun& run, const RunSummary& s, std::ostream& out) {
-  fmt::memory_buffer b;
+/// The page's head, title, warnings and headline figures.
+void write_head(fmt::memory_buffer& b, const ProfileRun& run, const RunSummary& s,
+                double mean_utilisation, int working) {
   auto it = std::back_inserter(b);
-  double mean_utilisation = 0;
-  int working = 0;
-  for (const auto& r : s.ranks) {
-    if (!r.runs_tasks) continue;
-    mean_utilisation += r.utilisation;
-    ++working;
-  }
-  mean_utilisation = working > 0 ? mean_utilisation / working : 0;
-
   fmt::format_to(it, R"(<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>multirank profile: {}</title>
 <style>
@@ -110,9 +100,11 @@ code {{ background: #f4f4f4; padding: 1px 4px; }}
   card(fmt::format("{:.3f}", s.imbalance_factor), "imbalance (max/mean busy)");
   card(human_duration(s.max_clock_error_s), "largest clock error");
   fmt::format_to(it, "</div>\n");
+}
 
-  fmt::format_to(it, "<h2>Timeline</h2>\n{}\n", render_timeline_svg(run, s));
-
+/// Each rank's time split, and the load balance.
+void write_ranks(fmt::memory_buffer& b, const RunSummary& s, int working) {
+  auto it = std::back_inserter(b);
   fmt::format_to(it, "<h2>Ranks</h2>\n<p class=\"note\">Seconds. Busy: running tasks, (de)serialising included. "
                      "Comm: inside MPI calls that moved a message. Wait: between its first and last task with "
                      "nothing to run. Idle: before the first and after the last task.</p>\n");
@@ -143,7 +135,11 @@ code {{ background: #f4f4f4; padding: 1px 4px; }}
   fmt::format_to(it, "</table></div>\n<p>Load balance over {} ranks: mean busy {:.4f} s, max busy {:.4f} s, efficiency "
                      "<b>{:.3f}</b>, imbalance factor <b>{:.3f}</b>.</p>\n",
                  working, s.mean_busy_s, s.max_busy_s, s.balance_efficiency, s.imbalance_factor);
+}
 
+/// Each function's statistics, and the histograms of the first ones.
+void write_functions(fmt::memory_buffer& b, const ProfileRun& run, const RunSummary& s) {
+  auto it = std::back_inserter(b);
   fmt::format_to(it, "<h2>Functions</h2>\n<table><tr><th class=\"l\">function</th><th>calls</th><th>total</th><th>mean</th>"
                      "<th>p50</th><th>p95</th><th>max</th><th>bytes in</th><th>bytes out</th><th>failed</th></tr>\n");
   for (const auto& f : s.functions) {
@@ -158,7 +154,13 @@ code {{ background: #f4f4f4; padding: 1px 4px; }}
     const auto& f = s.functions[i];
     fmt::format_to(it, "<div class=\"hist\"><h3>{}</h3>{}</div>\n", markup_escape(f.name), histogram_svg(run, f));
   }
-  fmt::format_to(it, "</div>\n<h2>Slowest task records</h2>\n<table><tr><th>task</th><th class=\"l\">function</th>"
+  fmt::format_to(it, "</div>\n");
+}
+
+/// The slowest task records, the other files and, under Slurm, the accounting to compare with.
+void write_slowest_and_files(fmt::memory_buffer& b, const RunSummary& s) {
+  auto it = std::back_inserter(b);
+  fmt::format_to(it, "<h2>Slowest task records</h2>\n<table><tr><th>task</th><th class=\"l\">function</th>"
                      "<th>rank</th><th>start (s)</th><th>duration</th></tr>\n");
   for (const auto& t : s.slowest) {
     fmt::format_to(it, "<tr><td>{}</td><td class=\"l\">{}</td><td>{}</td><td>{:.6f}</td><td>{}</td></tr>\n", t.task_id,
@@ -172,6 +174,27 @@ code {{ background: #f4f4f4; padding: 1px 4px; }}
   if (!sacct.empty()) {
     fmt::format_to(it, "<p>Slurm: cross-check with <code>{}</code></p>\n", markup_escape(sacct));
   }
+}
+
+}  // namespace
+
+void write_report_html(const ProfileRun& run, const RunSummary& s, std::ostream& out) {
+  fmt::memory_buffer b;
+  auto it = std::back_inserter(b);
+  double mean_utilisation = 0;
+  int working = 0;
+  for (const auto& r : s.ranks) {
+    if (!r.runs_tasks) continue;
+    mean_utilisation += r.utilisation;
+    ++working;
+  }
+  mean_utilisation = working > 0 ? mean_utilisation / working : 0;
+
+  write_head(b, run, s, mean_utilisation, working);
+  fmt::format_to(it, "<h2>Timeline</h2>\n{}\n", render_timeline_svg(run, s));
+  write_ranks(b, s, working);
+  write_functions(b, run, s);
+  write_slowest_and_files(b, s);
   fmt::format_to(it, "</body></html>\n");
   out.write(b.data(), static_cast<std::streamsize>(b.size()));
 }
