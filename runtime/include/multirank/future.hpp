@@ -15,6 +15,7 @@
 #include "multirank/detail/driver_engine.hpp"
 #include "multirank/detail/task_state.hpp"
 #include "multirank/error.hpp"
+#include "multirank/fwd.hpp"
 #include "multirank/timeout.hpp"
 
 namespace multirank {
@@ -35,8 +36,6 @@ class Future {
   using State = detail::ResultState<T>;
 
   Future() = default;
-  Future(std::shared_ptr<State> state, detail::DriverEngine* engine)
-      : state_(std::move(state)), engine_(engine) {}
   /// Moves the future (futures are move-only).
   Future(Future&&) noexcept = default;
   /// Moves the future.
@@ -95,6 +94,11 @@ class Future {
   const std::shared_ptr<State>& shared_state() const noexcept { return state_; }
 
  private:
+  // Made by the Executor that submitted the task, with the engine that completes it.
+  friend class Executor;
+  Future(std::shared_ptr<State> state, detail::DriverEngine* engine)
+      : state_(std::move(state)), engine_(engine) {}
+
   State& state() const {
     if (!state_) throw Error("this Future has no task (default-constructed or moved from)");
     return *state_;

@@ -10,6 +10,7 @@
 
 #include "multirank/detail/group_state.hpp"
 #include "multirank/detail/result_stream.hpp"
+#include "multirank/detail/runtime_access.hpp"
 #include "multirank/detail/submission.hpp"
 #include "multirank/future.hpp"
 #include "multirank/map_options.hpp"
@@ -73,7 +74,9 @@ class Pool {
   /// `processes` caps the worker slots used (0: all).
   explicit Pool(int processes = 0) : Pool(Runtime::current(), processes) {}
   Pool(Runtime& runtime, int processes)
-      : engine_(&runtime.engine()), queue_(engine_->open_queue(processes)), processes_(processes) {}
+      : engine_(&detail::RuntimeAccess::engine(runtime)),
+        queue_(engine_->open_queue(processes)),
+        processes_(processes) {}
   /// Runs `initializer(initargs...)` once on each worker slot before its first task of this pool.
   /// If it fails, the pool is broken: its tasks fail with the initializer's error.
   template <class Task, class... A>

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <optional>
 
-#include "multirank/detail/driver_engine.hpp"
+#include "multirank/detail/deadline.hpp"
 
 namespace multirank {
 
