@@ -4,6 +4,7 @@
 #include <mpi.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -114,6 +115,14 @@ bool has_high_speed_fabric() {
   return false;
 }
 
+/// The number of ranks mpirun started on this node, read before MPI_Init (0 when unknown).
+int local_ranks_from_launcher() {
+  for (const char* name : {"OMPI_COMM_WORLD_LOCAL_SIZE", "SLURM_NTASKS_PER_NODE", "MPI_LOCALNRANKS"}) {
+    if (const char* value = std::getenv(name)) return std::atoi(value);
+  }
+  return 0;
+}
+
 std::string join_lines(const std::vector<std::string>& lines) {
   std::string text;
   for (const auto& line : lines) text += line + "\n";
@@ -127,7 +136,9 @@ void prepare_mpi_environment() {
   // that finds nothing. multirank's wait loops already spin and nap (and yield where spin_yield
   // asks): the extra syscall per probe cut the chunksize-1 map 4-5x and raised the round trip
   // from 2.7 to 8-47 µs with 3 ranks on 2 cores (measured side by side here).
-  setenv("OMPI_MCA_mpi_yield_when_idle", "0", 1);
+  if (!detail::mpi_should_yield_when_idle(local_ranks_from_launcher(), std::thread::hardware_concurrency())) {
+    setenv("OMPI_MCA_mpi_yield_when_idle", "0", 1);
+  }
   // On a node without a high-speed fabric Open MPI ends up with the ob1 messaging layer anyway
   // (pml_base_verbose says so here), but first opens the cm layer, whose libfabric and PSM
   // probing took 200 ms of every rank's MPI_Init (290 -> 85 ms, mpirun -np 2 ... 0.44 -> 0.22 s,
@@ -203,6 +214,7 @@ void Runtime::start(int* argc, char*** argv, std::string problem) {
   if (problem.empty()) spdlog::set_level(spdlog::level::from_str(options_.log_level));
   using Clock = std::chrono::steady_clock;
   const auto starting = Clock::now();
+  auto mpi_initialised = starting;
   int initialized = 0;
   MPI_Initialized(&initialized);
   if (!initialized) {
@@ -212,6 +224,7 @@ void Runtime::start(int* argc, char*** argv, std::string problem) {
     detail::check_mpi(MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided),
                       "MPI_Init_thread");
     owns_mpi_ = true;
+    mpi_initialised = Clock::now();
     if (provided < MPI_THREAD_SERIALIZED && problem.empty()) {
       problem = "this MPI library does not provide MPI_THREAD_SERIALIZED, which multirank needs "
                 "(its engine makes MPI calls from several threads, one at a time)";
@@ -232,6 +245,7 @@ void Runtime::start(int* argc, char*** argv, std::string problem) {
   if (comm_->rank() == 0) detail::watch_driver_exit(terminate_host);
   std::set_terminate(on_terminate);
 
+  const auto connected = Clock::now();
   stop_if_start_failed(problem, true);
   // Rank 0 explains a difference for all: the others only know that there is one.
   stop_if_start_failed(registry_difference(), false);
@@ -248,11 +262,12 @@ void Runtime::start(int* argc, char*** argv, std::string problem) {
   profile_ = detail::ProfileSession::start_if_enabled(*comm_, options_);
   detail::ProfileRecorder* recorder = profile_ ? &profile_->recorder() : nullptr;
   const auto started = Clock::now();
-  spdlog::debug("multirank: rank {}: starting took {:.4f} s: MPI_Init and the registry check {:.4f}, "
-                "the profile's start {:.4f}",
-                comm_->rank(), std::chrono::duration<double>(started - starting).count(),
-                std::chrono::duration<double>(initialised - starting).count(),
-                std::chrono::duration<double>(started - initialised).count());
+  const auto seconds = [](auto from, auto to) { return std::chrono::duration<double>(to - from).count(); };
+  spdlog::debug("multirank: rank {}: starting took {:.4f} s: MPI_Init {:.4f}, the communicator and hosts "
+                "{:.4f}, the settings and registry checks {:.4f}, the profile's start {:.4f}",
+                comm_->rank(), seconds(starting, started), seconds(starting, mpi_initialised),
+                seconds(mpi_initialised, connected), seconds(connected, initialised),
+                seconds(initialised, started));
 
   if (comm_->rank() != 0) {
     // A worker never returns to main, so it finalises MPI here even when the program
@@ -326,13 +341,18 @@ std::string Runtime::registry_difference() {
   auto& registry = detail::Registry::instance();
   registry.seal();
   const std::uint64_t digest = registry.digest();
-  std::vector<std::uint64_t> digests(static_cast<std::size_t>(comm_->size()));
-  detail::check_mpi(MPI_Allgather(&digest, 1, MPI_UINT64_T, digests.data(), 1, MPI_UINT64_T,
-                                  comm_->get()),
-                    "MPI_Allgather");
-  if (std::all_of(digests.begin(), digests.end(), [&](auto d) { return d == digests[0]; })) return {};
+  // One reduction finds the smallest and the largest digest (as the smallest complement): equal
+  // means every rank holds the same registry, without rank 0 collecting one value per rank.
+  const std::array<std::uint64_t, 2> bounds{digest, ~digest};
+  std::array<std::uint64_t, 2> least{};
+  detail::check_mpi(MPI_Allreduce(bounds.data(), least.data(), 2, MPI_UINT64_T, MPI_MIN, comm_->get()),
+                    "MPI_Allreduce");
+  if (least[0] == ~least[1]) return {};
 
-  // Explain the difference: rank 0 collects every rank's task list.
+  // Explain the difference: rank 0 collects every rank's digest and task list.
+  std::vector<std::uint64_t> digests(static_cast<std::size_t>(comm_->size()));
+  detail::check_mpi(MPI_Gather(&digest, 1, MPI_UINT64_T, digests.data(), 1, MPI_UINT64_T, 0, comm_->get()),
+                    "MPI_Gather");
   const std::string mine = join_lines(registry.describe());
   int length = static_cast<int>(mine.size());
   std::vector<int> lengths(static_cast<std::size_t>(comm_->size()));
