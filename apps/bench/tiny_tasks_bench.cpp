@@ -14,11 +14,11 @@
 #include <vector>
 
 #include "multirank/detail/codec.hpp"
-#include "multirank/detail/profile_recorder.hpp"
-#include "multirank/detail/task_execution.hpp"
 #include "multirank/detail/wire.hpp"
 #include "multirank/multirank.hpp"
 #include "number_checks.hpp"
+#include "recording/profile_recorder.hpp"
+#include "tasks/task_execution.hpp"
 
 namespace {
 int square(int x) { return x * x; }

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "multirank/detail/stderr_terminal.hpp"
+#include "core/stderr_terminal.hpp"
 
 namespace grayscale {
 

@@ -19,19 +19,20 @@
 #include <map>
 #include <sstream>
 
+#include "core/exit_status.hpp"
+#include "core/interruption.hpp"
+#include "core/launcher_connection.hpp"
+#include "core/library_log.hpp"
 #include "multirank/detail/backoff.hpp"
 #include "multirank/detail/communicator.hpp"
 #include "multirank/detail/driver_engine.hpp"
-#include "multirank/detail/exit_status.hpp"
-#include "multirank/detail/interruption.hpp"
-#include "multirank/detail/launcher_connection.hpp"
-#include "multirank/detail/library_log.hpp"
-#include "multirank/detail/object_host.hpp"
-#include "multirank/detail/profile_session.hpp"
 #include "multirank/detail/registry.hpp"
-#include "multirank/detail/task_execution.hpp"
-#include "multirank/detail/worker_loop.hpp"
+#include "multirank/detail/runtime_access.hpp"
 #include "multirank/error.hpp"
+#include "objects/object_host.hpp"
+#include "profile/profile_session.hpp"
+#include "tasks/task_execution.hpp"
+#include "worker/worker_loop.hpp"
 
 namespace multirank {
 
@@ -71,7 +72,7 @@ std::string current_exception_type() {
       std::fflush(stderr);
       Runtime* runtime = current_runtime.load();
       int signal = e.signal();
-      if (runtime != nullptr && terminate_rank == 0) signal = detail::close_runtime(*runtime);
+      if (runtime != nullptr && terminate_rank == 0) signal = detail::RuntimeAccess::close(*runtime);
       if (signal == 0) signal = e.signal();
       std::fflush(nullptr);
       detail::record_driver_end(detail::DriverEnd::interrupted, 128 + signal, signal);
@@ -134,15 +135,16 @@ std::string join_lines(const std::vector<std::string>& lines) {
 void prepare_mpi_environment() {
   // mpirun makes every rank of an oversubscribed node call sched_yield() inside each MPI_Iprobe
   // that finds nothing. multirank's wait loops already spin and nap (and yield where spin_yield
-  // asks): the extra syscall per probe cut the chunksize-1 map 4-5x and raised the round trip
-  // from 2.7 to 8-47 µs with 3 ranks on 2 cores (measured side by side here).
+  // asks): the extra syscall per probe only slows every round trip (apps/bench/startup_results.md).
+  // Only where many ranks share each core is yielding worth it: there start-up's collectives move
+  // only when the ranks that wait step aside.
   if (!detail::mpi_should_yield_when_idle(local_ranks_from_launcher(), std::thread::hardware_concurrency())) {
     setenv("OMPI_MCA_mpi_yield_when_idle", "0", 1);
   }
   // On a node without a high-speed fabric Open MPI ends up with the ob1 messaging layer anyway
-  // (pml_base_verbose says so here), but first opens the cm layer, whose libfabric and PSM
-  // probing took 200 ms of every rank's MPI_Init (290 -> 85 ms, mpirun -np 2 ... 0.44 -> 0.22 s,
-  // side by side on the 2-core VM). Naming ob1 skips that probing and changes nothing else; a
+  // (pml_base_verbose says so), but first opens the cm layer, whose libfabric and PSM probing
+  // takes most of every rank's MPI_Init (apps/bench/startup_results.md). Naming ob1 skips that
+  // probing and changes nothing else; a
   // node with RDMA devices (InfiniBand, RoCE, Omni-Path, EFA) or Slingshot keeps Open MPI's
   // choice, and so does any pml the user or mpirun's --mca set.
   if (std::getenv("OMPI_MCA_pml") == nullptr && !has_high_speed_fabric()) setenv("OMPI_MCA_pml", "ob1", 1);
@@ -171,6 +173,70 @@ std::string options_problem(const RuntimeOptions& options) {
   } catch (const ConfigError& e) {
     return e.what();
   }
+}
+
+/// Initialises MPI unless the program did, and says whether it did; a thread level too low for
+/// multirank becomes `problem` (unless there is one already).
+bool initialise_mpi(int* argc, char*** argv, std::string& problem) {
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  if (initialized) return false;
+  prepare_mpi_environment();
+  // Engine MPI calls are made by several threads, but only ever one at a time (engine lock).
+  int provided = 0;
+  detail::check_mpi(MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided),
+                    "MPI_Init_thread");
+  if (provided < MPI_THREAD_SERIALIZED && problem.empty()) {
+    problem = "this MPI library does not provide MPI_THREAD_SERIALIZED, which multirank needs "
+              "(its engine makes MPI calls from several threads, one at a time)";
+  }
+  return true;
+}
+
+/// Spares MPI_Finalize a delayed-ACK wait (launcher_connection.hpp); where the connection is not TCP
+/// there is nothing to set.
+void speed_up_launcher_connection() {
+  if (const auto server = detail::pmix_server_endpoint_from_environment()) {
+    const int set = detail::set_nodelay_towards(*server);
+    spdlog::debug("multirank: TCP_NODELAY set on {} connection(s) to the PMIx server at {}:{}", set,
+                  server->address, server->port);
+  }
+}
+
+/// Whether this rank's spinning threads yield, unless the settings say: where ranks (and the
+/// driver's worker thread) outnumber the node's cores.
+void choose_spin_yield(const detail::Communicator& comm, RuntimeOptions& options) {
+  if (options.spin_yield) return;
+  const auto& hosts = comm.hosts();
+  const bool drivers_node = hosts.at(0) == hosts.at(static_cast<std::size_t>(comm.rank()));
+  const unsigned cores = std::thread::hardware_concurrency();
+  options.spin_yield = detail::spinning_should_yield(
+      comm.ranks_on_node(), drivers_node && detail::driver_runs_tasks(comm, options), cores);
+  spdlog::debug("multirank: rank {}: {} ranks on this node, {} cores: spinning threads {}", comm.rank(),
+                comm.ranks_on_node(), cores, *options.spin_yield ? "yield" : "do not yield");
+}
+
+/// A worker rank's whole life after start-up: it serves tasks until the driver leads it out,
+/// then finalises MPI (even when the program initialised it: a worker never returns to main)
+/// and exits the process. `comm` and `profile` are the Runtime's own, which its processes use
+/// while it serves.
+[[noreturn]] void serve_then_exit(std::unique_ptr<detail::Communicator>& comm,
+                                  std::unique_ptr<detail::ProfileSession>& profile,
+                                  const RuntimeOptions& options) {
+  const auto outcome =
+      detail::serve_tasks(*comm, options, profile ? &profile->recorder() : nullptr);
+  if (profile && !outcome.ranks_lost) profile->finish();
+  profile.reset();
+  comm.reset();
+  if (outcome.ranks_lost) end_rank_after_loss(outcome.status);
+  MPI_Finalize();
+  if (outcome.processes_left_running) {
+    // Daemon processes still run on this rank's threads: end them with the rank, without
+    // destroying statics they may be using.
+    std::fflush(nullptr);
+    std::_Exit(outcome.status);
+  }
+  std::exit(outcome.status);
 }
 
 }  // namespace
@@ -214,29 +280,9 @@ void Runtime::start(int* argc, char*** argv, std::string problem) {
   if (problem.empty()) spdlog::set_level(spdlog::level::from_str(options_.log_level));
   using Clock = std::chrono::steady_clock;
   const auto starting = Clock::now();
-  auto mpi_initialised = starting;
-  int initialized = 0;
-  MPI_Initialized(&initialized);
-  if (!initialized) {
-    prepare_mpi_environment();
-    // Engine MPI calls are made by several threads, but only ever one at a time (engine lock).
-    int provided = 0;
-    detail::check_mpi(MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided),
-                      "MPI_Init_thread");
-    owns_mpi_ = true;
-    mpi_initialised = Clock::now();
-    if (provided < MPI_THREAD_SERIALIZED && problem.empty()) {
-      problem = "this MPI library does not provide MPI_THREAD_SERIALIZED, which multirank needs "
-                "(its engine makes MPI calls from several threads, one at a time)";
-    }
-  }
-  // Spares MPI_Finalize a 40 ms wait (launcher_connection.hpp); where the connection is not TCP
-  // there is nothing to set.
-  if (const auto server = detail::pmix_server_endpoint_from_environment()) {
-    const int set = detail::set_nodelay_towards(*server);
-    spdlog::debug("multirank: TCP_NODELAY set on {} connection(s) to the PMIx server at {}:{}", set,
-                  server->address, server->port);
-  }
+  owns_mpi_ = initialise_mpi(argc, argv, problem);
+  const auto mpi_initialised = Clock::now();
+  speed_up_launcher_connection();
   // From here a SIGINT or SIGTERM is only recorded, on every rank: the driver leads the stop.
   signals_ = std::make_unique<detail::InterruptSignals>();
   comm_ = std::make_unique<detail::Communicator>(MPI_COMM_WORLD);
@@ -249,18 +295,9 @@ void Runtime::start(int* argc, char*** argv, std::string problem) {
   stop_if_start_failed(problem, true);
   // Rank 0 explains a difference for all: the others only know that there is one.
   stop_if_start_failed(registry_difference(), false);
-  if (!options_.spin_yield) {
-    const auto& hosts = comm_->hosts();
-    const bool drivers_node = hosts.at(0) == hosts.at(static_cast<std::size_t>(comm_->rank()));
-    const unsigned cores = std::thread::hardware_concurrency();
-    options_.spin_yield = detail::spinning_should_yield(
-        comm_->ranks_on_node(), drivers_node && detail::driver_runs_tasks(*comm_, options_), cores);
-    spdlog::debug("multirank: rank {}: {} ranks on this node, {} cores: spinning threads {}", comm_->rank(),
-                  comm_->ranks_on_node(), cores, *options_.spin_yield ? "yield" : "do not yield");
-  }
+  choose_spin_yield(*comm_, options_);
   const auto initialised = Clock::now();
   profile_ = detail::ProfileSession::start_if_enabled(*comm_, options_);
-  detail::ProfileRecorder* recorder = profile_ ? &profile_->recorder() : nullptr;
   const auto started = Clock::now();
   const auto seconds = [](auto from, auto to) { return std::chrono::duration<double>(to - from).count(); };
   spdlog::debug("multirank: rank {}: starting took {:.4f} s: MPI_Init {:.4f}, the communicator and hosts "
@@ -269,24 +306,9 @@ void Runtime::start(int* argc, char*** argv, std::string problem) {
                 seconds(mpi_initialised, connected), seconds(connected, initialised),
                 seconds(initialised, started));
 
-  if (comm_->rank() != 0) {
-    // A worker never returns to main, so it finalises MPI here even when the program
-    // initialised it itself.
-    const auto outcome = detail::serve_tasks(*comm_, options_, recorder);
-    if (profile_ && !outcome.ranks_lost) profile_->finish();
-    profile_.reset();
-    comm_.reset();
-    if (outcome.ranks_lost) end_rank_after_loss(outcome.status);
-    MPI_Finalize();
-    if (outcome.processes_left_running) {
-      // Daemon processes still run on this rank's threads: end them with the rank, without
-      // destroying statics they may be using.
-      std::fflush(nullptr);
-      std::_Exit(outcome.status);
-    }
-    std::exit(outcome.status);
-  }
-  engine_ = std::make_unique<detail::DriverEngine>(*comm_, options_, recorder);
+  if (comm_->rank() != 0) serve_then_exit(comm_, profile_, options_);
+  engine_ = std::make_unique<detail::DriverEngine>(*comm_, options_,
+                                                   profile_ ? &profile_->recorder() : nullptr);
   if (profile_) {
     profile_->set_driver_runs_tasks(engine_->worker_slots() > comm_->size() - 1);
     fatal_error_profile.store(profile_.get());
@@ -440,7 +462,6 @@ int Runtime::close() noexcept {
 }
 
 int Runtime::rank() const noexcept { return comm_->rank(); }
-const detail::Communicator& Runtime::communicator() const noexcept { return *comm_; }
 int Runtime::size() const noexcept { return comm_->size(); }
 int Runtime::worker_slots() const noexcept { return engine_->worker_slots(); }
 const std::string& Runtime::host() const { return comm_->hosts()[comm_->rank()]; }
@@ -453,24 +474,36 @@ Runtime& Runtime::current() {
   return *runtime;
 }
 
-detail::DriverEngine& Runtime::engine() { return *engine_; }
-
-detail::ObjectChannel& Runtime::object_channel() {
-  if (channel_ == nullptr) throw detail::JobEnding("the job is ending: shared objects are gone");
-  return *channel_;
-}
-
-detail::ObjectHost& Runtime::object_host() {
-  if (!objects_) throw Error("processes are started from the driver (rank 0) only");
-  return *objects_;
-}
-
 }  // namespace multirank
 
 namespace multirank::detail {
-DriverEngine& driver_engine_of_runtime() { return Runtime::current().engine(); }
+DriverEngine& RuntimeAccess::engine(Runtime& runtime) { return *runtime.engine_; }
 
-int close_runtime(Runtime& runtime) noexcept { return runtime.close(); }
+const Communicator& RuntimeAccess::communicator(const Runtime& runtime) noexcept {
+  return *runtime.comm_;
+}
+
+ObjectChannel& RuntimeAccess::object_channel(Runtime& runtime) {
+  if (runtime.channel_ == nullptr) throw JobEnding("the job is ending: shared objects are gone");
+  return *runtime.channel_;
+}
+
+ObjectHost& RuntimeAccess::object_host(Runtime& runtime) {
+  if (!runtime.objects_) throw Error("processes are started from the driver (rank 0) only");
+  return *runtime.objects_;
+}
+
+std::uint32_t RuntimeAccess::next_thread_number(Runtime& runtime) noexcept {
+  return runtime.next_thread_number_.fetch_add(1) + 1;
+}
+
+void RuntimeAccess::set_object_channel(Runtime& runtime, ObjectChannel* channel) noexcept {
+  runtime.channel_ = channel;
+}
+
+int RuntimeAccess::close(Runtime& runtime) noexcept { return runtime.close(); }
+
+DriverEngine& driver_engine_of_runtime() { return RuntimeAccess::engine(Runtime::current()); }
 
 void end_job_now(int status) {
   std::fflush(nullptr);

@@ -20,9 +20,9 @@
 #include <sstream>
 #include <thread>
 
-#include "multirank/detail/profile_run.hpp"
-#include "multirank/detail/profile_session.hpp"
 #include "multirank/multirank.hpp"
+#include "profile/profile_run.hpp"
+#include "profile/profile_session.hpp"
 
 namespace {
 

@@ -10,12 +10,12 @@
 #include <sstream>
 #include <unistd.h>
 
-#include "multirank/detail/profile_log.hpp"
-#include "multirank/detail/profile_reports.hpp"
-#include "multirank/detail/profile_run.hpp"
-#include "multirank/detail/profile_session.hpp"
 #include "multirank/error.hpp"
 #include "multirank/options.hpp"
+#include "profile/profile_reports.hpp"
+#include "profile/profile_run.hpp"
+#include "profile/profile_session.hpp"
+#include "recording/profile_log.hpp"
 
 namespace fs = std::filesystem;
 using multirank::detail::RankLog;

@@ -2,7 +2,7 @@
 // passes, and TCP_NODELAY set on it once the Runtime is up (MPI_Finalize's 40 ms wait otherwise).
 #include <catch2/catch.hpp>
 
-#include "multirank/detail/launcher_connection.hpp"
+#include "core/launcher_connection.hpp"
 
 using multirank::detail::TcpEndpoint;
 using multirank::detail::pmix_server_endpoint;

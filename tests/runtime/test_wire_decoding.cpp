@@ -14,12 +14,12 @@
 
 #include "multirank/detail/codec.hpp"
 #include "multirank/detail/submission.hpp"
-#include "multirank/detail/task_execution.hpp"
 #include "multirank/detail/task_state.hpp"
 #include "multirank/detail/transport.hpp"
 #include "multirank/detail/wire.hpp"
 #include "multirank/error.hpp"
 #include "multirank/task.hpp"
+#include "tasks/task_execution.hpp"
 
 namespace {
 

@@ -17,8 +17,9 @@
 #include <thread>
 #include <vector>
 
+#include "core/library_log.hpp"
 #include "multirank/detail/communicator.hpp"
-#include "multirank/detail/library_log.hpp"
+#include "multirank/detail/runtime_access.hpp"
 #include "multirank/detail/submission.hpp"
 #include "multirank/detail/wire.hpp"
 #include "multirank/multirank.hpp"
@@ -144,7 +145,7 @@ void send_all(const std::vector<Garbage>& messages, int dest, MPI_Comm comm) {
 /// On a worker: puts garbage on the wire to the driver, then returns `value`.
 int send_garbage_to_driver(int value) {
   send_all(garbage(MessageKind::results, MessageKind::object_request), 0,
-           Runtime::current().communicator().get());
+           detail::RuntimeAccess::communicator(Runtime::current()).get());
   return value;
 }
 MULTIRANK_TASK(send_garbage_to_driver);
@@ -166,7 +167,7 @@ int garble_own_result(std::uint64_t task_id, int how) {
   header.record_count = 1;
   std::memcpy(message.data(), &header, sizeof(header));
   send_all({{static_cast<int>(MessageKind::results), message}}, 0,
-           Runtime::current().communicator().get());
+           detail::RuntimeAccess::communicator(Runtime::current()).get());
   return 1;
 }
 MULTIRANK_TASK(garble_own_result);
@@ -182,7 +183,7 @@ MULTIRANK_TASK(rank_log);
 template <class R>
 std::shared_ptr<ResultState<R>> submit_record(
     const TaskEntry& entry, const std::function<std::vector<char>(std::uint64_t)>& items_for) {
-  DriverEngine& engine = Runtime::current().engine();
+  DriverEngine& engine = detail::RuntimeAccess::engine(Runtime::current());
   auto queue = engine.open_queue(0);
   TaskRecord record = make_record<R>(engine, entry, queue, {}, 1);
   record.items = items_for(record.id);
@@ -272,7 +273,7 @@ TEST_CASE("messages between ranks are checked", "[wire]") {
   }
   SECTION(
       "garbled messages to a worker are dropped with a diagnostic; every worker keeps serving") {
-    runtime.engine().with_communicator([&](MPI_Comm comm) {
+    detail::RuntimeAccess::engine(runtime).with_communicator([&](MPI_Comm comm) {
       for (int rank = 1; rank <= workers; ++rank) {
         send_all(garbage(MessageKind::tasks, MessageKind::object_reply), rank, comm);
       }

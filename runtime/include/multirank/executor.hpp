@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "multirank/detail/result_stream.hpp"
+#include "multirank/detail/runtime_access.hpp"
 #include "multirank/detail/submission.hpp"
 #include "multirank/future.hpp"
 #include "multirank/map_options.hpp"
@@ -32,7 +33,9 @@ class Executor {
   /// `max_workers` caps how many worker slots run this executor's tasks (0: all).
   explicit Executor(int max_workers = 0) : Executor(Runtime::current(), max_workers) {}
   Executor(Runtime& runtime, int max_workers)
-      : engine_(&runtime.engine()), queue_(engine_->open_queue(max_workers)), max_workers_(max_workers) {}
+      : engine_(&detail::RuntimeAccess::engine(runtime)),
+        queue_(engine_->open_queue(max_workers)),
+        max_workers_(max_workers) {}
   /// A task lost with its worker rank runs again on another rank up to `retries` times, then
   /// fails with WorkerLost (default: RuntimeOptions::retries, MULTIRANK_RETRIES).
   void set_retries(int retries) { queue_->set_retries(retries); }

@@ -4,6 +4,7 @@
 #include "multirank/error.hpp"
 #include "multirank/executor.hpp"
 #include "multirank/future.hpp"
+#include "multirank/fwd.hpp"
 #include "multirank/map_options.hpp"
 #include "multirank/options.hpp"
 #include "multirank/pipe.hpp"

@@ -10,6 +10,7 @@
 
 #include "multirank/detail/group_state.hpp"
 #include "multirank/detail/result_stream.hpp"
+#include "multirank/detail/runtime_access.hpp"
 #include "multirank/detail/submission.hpp"
 #include "multirank/future.hpp"
 #include "multirank/map_options.hpp"
@@ -23,6 +24,7 @@ namespace multirank {
 template <class T>
 class AsyncResult {
  public:
+  /// What get() returns: `T`, or std::monostate for a void task.
   using Value = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
 
   AsyncResult(std::shared_ptr<detail::TaskState> state, std::function<Value&()> value,
@@ -39,6 +41,7 @@ class AsyncResult {
     auto* state = state_.get();
     return engine_->wait_until([state] { return state->settled(); }, timeout.deadline());
   }
+  /// Whether the call has completed (successfully or not).
   bool ready() const { return state_->settled(); }
   /// Whether the call succeeded; an Error if it is not ready yet (Python raises ValueError).
   bool successful() const {
@@ -65,12 +68,15 @@ class AsyncResult {
 /// submitted finishes. Thread safety: any driver thread may call any member.
 class Pool {
  public:
+  /// Called with a failed task's error (apply_async, map_async).
   using ErrorCallback = std::function<void(const std::exception&)>;
 
   /// `processes` caps the worker slots used (0: all).
   explicit Pool(int processes = 0) : Pool(Runtime::current(), processes) {}
   Pool(Runtime& runtime, int processes)
-      : engine_(&runtime.engine()), queue_(engine_->open_queue(processes)), processes_(processes) {}
+      : engine_(&detail::RuntimeAccess::engine(runtime)),
+        queue_(engine_->open_queue(processes)),
+        processes_(processes) {}
   /// Runs `initializer(initargs...)` once on each worker slot before its first task of this pool.
   /// If it fails, the pool is broken: its tasks fail with the initializer's error.
   template <class Task, class... A>

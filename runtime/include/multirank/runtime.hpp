@@ -8,26 +8,14 @@
 #include <memory>
 #include <string>
 
+#include "multirank/fwd.hpp"
 #include "multirank/options.hpp"
 
 namespace multirank {
 
-class Runtime;
-
-namespace detail {
-/// Runtime::close, for the terminate handler of an uncaught Interrupted.
-int close_runtime(Runtime& runtime) noexcept;
-class Communicator;
-class DriverEngine;
-class InterruptSignals;
-class ObjectChannel;
-class ObjectHost;
-class ProfileSession;
-}  // namespace detail
-
 /// Sets what MPI reads at initialisation for multirank's wait loops (Open MPI's
 /// mpi_yield_when_idle off: they spin and nap themselves; on a node without a high-speed fabric,
-/// the ob1 messaging layer, which Open MPI picks there anyway after probing for 200 ms, unless a
+/// the ob1 messaging layer, which Open MPI picks there anyway after a slow probe, unless a
 /// pml is already set). The Runtime calls it; a program that
 /// calls MPI_Init itself before creating the Runtime calls it first.
 void prepare_mpi_environment();
@@ -61,7 +49,7 @@ class EarlyInterrupts {
 /// @endcode
 /// An exception that escapes main on the driver ends the whole job at once (MPI_Abort) with its
 /// type and message, so no rank is left waiting. SIGINT and SIGTERM stop the job cleanly
-/// (Interrupted, see README "Interruption"): the process then exits with 128 + signal, whether
+/// (Interrupted, see docs/failures.md): the process then exits with 128 + signal, whether
 /// or not the program caught the error. One Runtime per process, as MPI allows one
 /// initialisation; it is not copyable. Thread safety: its accessors may be called from any thread.
 ///
@@ -94,19 +82,12 @@ class Runtime {
 
   /// The Runtime of this process; an Error if none is alive.
   static Runtime& current();
-  detail::DriverEngine& engine();
-  /// The job's communicator (internal: the engine and the worker loop make every MPI call on it).
-  const detail::Communicator& communicator() const noexcept;
-  /// This rank's way to the shared objects (queues, locks, processes).
-  detail::ObjectChannel& object_channel();
-  /// The driver's shared-object host (an Error on a worker rank).
-  detail::ObjectHost& object_host();
-  /// Numbers the threads that use shared objects, for lock ownership and diagnostics.
-  std::uint32_t next_thread_number() noexcept { return next_thread_number_.fetch_add(1) + 1; }
-  /// Set by the worker serve loop on worker ranks.
-  void set_object_channel(detail::ObjectChannel* channel) noexcept { channel_ = channel; }
 
  private:
+  // The library's own code reaches the engine, the communicator and the shared objects through
+  // detail::RuntimeAccess (multirank/detail/runtime_access.hpp), not through this class's API.
+  friend struct detail::RuntimeAccess;
+
   void start(int* argc, char*** argv, std::string problem);
   /// Rank 0's account of how the ranks' task registries differ; empty if they agree.
   std::string registry_difference();
@@ -116,7 +97,6 @@ class Runtime {
   /// Stops processes, the engine and the worker ranks, writes the profile, finalises MPI.
   /// Returns the signal that interrupted the job, or 0.
   int close() noexcept;
-  friend int detail::close_runtime(Runtime& runtime) noexcept;
 
   RuntimeOptions options_;
   bool owns_mpi_ = false;

@@ -19,19 +19,19 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "multirank/detail/backoff.hpp"
 #include "multirank/detail/communicator.hpp"
+#include "multirank/detail/deadline.hpp"
+#include "multirank/detail/dispatch_policy.hpp"
 #include "multirank/detail/registry.hpp"
 #include "multirank/detail/task_state.hpp"
 #include "multirank/detail/transport.hpp"
 #include "multirank/options.hpp"
 
 namespace multirank::detail {
-
-using Clock = std::chrono::steady_clock;
-using Deadline = std::optional<Clock::time_point>;
 
 class SubmissionQueue;
 class ProfileRecorder;
@@ -188,23 +188,10 @@ class DriverEngine {
   int interrupted_by() const noexcept { return interrupted_by_.load(std::memory_order_acquire); }
 
  private:
-  struct InFlight {
-    std::uint64_t id;
-    std::uint32_t item_count;
-    std::shared_ptr<TaskState> state;
-    std::shared_ptr<SubmissionQueue> queue;
-    const TaskEntry* entry;
-    double estimate_ns;  // expected run time when it was handed out
-    std::vector<char> items;  // kept to run it again elsewhere if the rank is lost
-    bool initializer;
-    std::uint32_t attempts;
-    std::vector<int> lost_with;
-  };
-  /// Work handed to a slot and not yet reported back.
-  struct Load {
-    std::size_t records = 0;
-    std::uint64_t items = 0;
-    double estimate_ns = 0;
+  /// A record handed to a slot, kept whole (its items too) to run it again elsewhere if the rank
+  /// is lost.
+  struct InFlight : TaskRecord {
+    double estimate_ns = 0;  // expected run time when it was handed out
   };
   struct WorkerSlot {
     int rank;  // the rank that runs the slot's tasks (0 for the local worker)
@@ -233,22 +220,17 @@ class DriverEngine {
   bool dispatch(bool queue_ahead);
   /// Expected run time of `record` from its task's measured item time; negative if unknown.
   /// Caller holds submit_mutex_.
-  double estimate_ns(const TaskRecord& record) const;
-  /// How much a slot may be handed ahead of what it runs.
-  struct Window {
-    double target_ns;         // queued work, in expected run time (0: just what runs now)
-    std::size_t min_records;  // records allowed whatever their size, if the task is not long
-    double min_estimate_ns = 0;  // records expected to be shorter are left to other slots
-  };
+  double estimate_ns(const TaskRecord& record) const {
+    return policy_.estimate_ns(record.entry->id, record.item_count);
+  }
   /// Enough pending work that queueing ahead cannot leave a slot idle at the end.
-  bool plenty_pending() const;
-  /// Work to queue ahead on each worker: the window target, but no more than an even share of
-  /// the expected run time still pending. Caller holds submit_mutex_.
+  bool plenty_pending() const {
+    return DispatchPolicy::plenty_pending(pending_records_.load(std::memory_order_acquire),
+                                          slots_.size());
+  }
+  /// Work to queue ahead on each worker (DispatchPolicy::queue_ahead_target_ns). Caller holds
+  /// submit_mutex_.
   double queue_ahead_target_ns() const;
-  /// Whether a record may join `load` within `window`.
-  bool fits(const Load& load, double estimate_ns, std::uint32_t items, const Window& window) const;
-  /// Moves the run times measured since the last dispatch into item_ns_. Caller holds both locks.
-  void fold_measurements();
   /// Pops the next runnable record for `slot` (initializer first when due), under submit_mutex_.
   /// Appends the next record runnable on `slot` that fits its `load` to `out` (with the queue's
   /// initializer first when that slot has not run it yet) and adds it to `load`; false when none.
@@ -270,6 +252,16 @@ class DriverEngine {
   /// Takes rank `slot`'s worker for lost: its tasks run again elsewhere (or fail with
   /// WorkerLost once out of retries). Caller holds engine_mutex_.
   void lose_worker(std::size_t slot, const std::string& reason);
+  /// Puts `record` back at the front of its queue, to run as attempt `attempts`. Caller holds
+  /// submit_mutex_.
+  void requeue(InFlight& record, std::uint32_t attempts);
+  /// The records in flight on a lost slot: each runs again or, out of retries, fails with
+  /// WorkerLost. Returns how many of each. Caller holds engine_mutex_.
+  std::pair<std::size_t, std::size_t> run_lost_window_again(WorkerSlot& slot);
+  /// Once every worker rank is lost (`last_rank` the last, for `reason`): fails the tasks lost
+  /// with them, then the driver runs the rest itself or, if it may not, every queue breaks.
+  /// Caller holds engine_mutex_.
+  void go_on_without_worker_ranks(int last_rank, const std::string& reason);
   /// The WorkerLost error of a task lost with `lost_with`, saying what became of it.
   std::exception_ptr worker_lost(std::uint64_t task_id, const TaskEntry& entry, std::uint32_t items,
                                  std::size_t bytes, const std::vector<int>& lost_with,
@@ -292,6 +284,14 @@ class DriverEngine {
   /// the states to run hooks for (settled when their late result comes) to `failed`. Caller holds
   /// engine_mutex_.
   void watch_task_timeouts(std::vector<std::shared_ptr<TaskState>>& failed);
+  /// Whether the record `running` at the front of `slot` has run past its queue's task_timeout
+  /// (then `limit` says which); a record newly at the front starts its clock here.
+  bool front_overdue(WorkerSlot& slot, const InFlight& running, Clock::time_point now,
+                     std::chrono::milliseconds& limit) const;
+  /// The driver's own thread: its overdue task fails (to `failed`), nothing moves.
+  void time_out_local_task(Clock::time_point now, std::vector<std::shared_ptr<TaskState>>& failed);
+  /// Worker slot `index`: its overdue task fails, the rest of its window goes back to the queues.
+  void time_out_slot(std::size_t index, std::chrono::milliseconds limit);
   /// A result of a task that timed out on `slot`: the slot takes work again. True if it was one.
   bool rejoin_after_timeout(WorkerSlot& slot, std::uint64_t task_id);
   void local_worker_main();
@@ -322,8 +322,9 @@ class DriverEngine {
   std::vector<LocalResult> local_results_;
   std::atomic<bool> local_results_ready_{false};
   std::vector<InFlight> local_running_;  // guarded by submit_mutex_
-  std::unordered_map<std::uint64_t, double> item_ns_;  // per task id; guarded by submit_mutex_
-  std::vector<std::pair<std::uint64_t, double>> measured_;  // not yet folded; engine_mutex_
+  // Its measurements are added under engine_mutex_, its estimates read under submit_mutex_, and
+  // folded from one into the other under both.
+  DispatchPolicy policy_;
 
   std::atomic<EngineExtension*> extension_{nullptr};
   std::vector<Clock::time_point> last_heard_;  // per rank; engine_mutex_

@@ -1,5 +1,5 @@
 // How any thread, on any rank, operates on a shared object: it names the object and the
-// operation, and the rank's ObjectChannel carries the call to the driver's ObjectServer (directly
+// operation, and the rank's ObjectChannel carries the call to the driver's ObjectTable (directly
 // on the driver, as a message elsewhere) and brings the reply back.
 #pragma once
 

@@ -1,0 +1,251 @@
+// Assembling a run from its ranks' logs, and the figures every report is made of.
+#include "profile/profile_run.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <numeric>
+#include <regex>
+
+#include "multirank/error.hpp"
+
+namespace multirank::detail {
+
+namespace {
+
+double seconds(std::int64_t ns) { return static_cast<double>(ns) * 1e-9; }
+
+/// The value at fraction `q` of sorted `values` (nearest rank).
+double quantile(const std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return 0;
+  const auto index = static_cast<std::size_t>(std::ceil(q * static_cast<double>(sorted.size()))) ;
+  return sorted[std::min(sorted.size() - 1, index == 0 ? 0 : index - 1)];
+}
+
+}  // namespace
+
+const std::string& ProfileRun::function_name(std::uint64_t id) const {
+  static const std::string unknown = "(unknown task)";
+  auto it = functions.find(id);
+  return it == functions.end() ? unknown : it->second;
+}
+
+std::int64_t to_rank0_clock(const RankLogHeader& header, std::int64_t local_ns) {
+  const ClockSample& a = header.clock_start;
+  const ClockSample& b = header.clock_end;
+  double offset = static_cast<double>(a.offset_ns);
+  // The end estimate exists only for a run that finished. When the two estimates differ by more
+  // than their errors, the clocks drift: the offset moves linearly between them (extrapolated
+  // beyond). Otherwise the difference is noise, and a slope drawn from it would stretch every
+  // duration (on a loaded node, errors of a millisecond over a one-second run would make a 50 ms
+  // task 0.2 ms short): the better of the two estimates is used throughout.
+  const bool drift_resolved =
+      header.complete && b.local_ns > a.local_ns &&
+      std::llabs(b.offset_ns - a.offset_ns) > a.error_ns + b.error_ns;
+  if (header.complete && !drift_resolved && b.error_ns < a.error_ns) offset = static_cast<double>(b.offset_ns);
+  if (drift_resolved) {
+    const double slope = static_cast<double>(b.offset_ns - a.offset_ns) /
+                         static_cast<double>(b.local_ns - a.local_ns);
+    offset += slope * static_cast<double>(local_ns - a.local_ns);
+  }
+  return local_ns - static_cast<std::int64_t>(std::llround(offset));
+}
+
+ProfileRun assemble_run(std::vector<RankLog> logs, std::string label) {
+  ProfileRun run;
+  run.label = std::move(label);
+  if (logs.empty()) throw DecodeError(run.label + ": no rank logs (rank-<r>.jsonl)");
+  std::sort(logs.begin(), logs.end(),
+            [](const RankLog& a, const RankLog& b) { return a.header.rank < b.header.rank; });
+  const int size = logs.front().header.size;
+  for (std::size_t r = 0; r < logs.size(); ++r) {
+    if (logs[r].header.rank != static_cast<int>(r) || logs[r].header.size != size) {
+      throw DecodeError(run.label + ": the logs are not one per rank of one run (rank " +
+                        std::to_string(r) + " of " + std::to_string(size) + " is missing or twice)");
+    }
+  }
+  if (static_cast<int>(logs.size()) != size) {
+    throw DecodeError(run.label + ": " + std::to_string(logs.size()) + " rank logs for a run of " +
+                      std::to_string(size) + " ranks");
+  }
+  const std::int64_t origin = to_rank0_clock(logs[0].header, logs[0].header.window_start_ns);
+  run.duration_ns = to_rank0_clock(logs[0].header, logs[0].header.window_end_ns) - origin;
+  for (auto& log : logs) {
+    RankTimeline lane;
+    const auto& h = log.header;
+    auto place = [&](std::int64_t local) { return to_rank0_clock(h, local) - origin; };
+    for (auto& task : log.tasks) {
+      task.start_ns = place(task.start_ns);
+      task.end_ns = place(task.end_ns);
+    }
+    for (auto& message : log.messages) message.time_ns = place(message.time_ns);
+    for (auto& sample : log.queue) sample.time_ns = place(sample.time_ns);
+    auto node = std::find(run.nodes.begin(), run.nodes.end(), h.host);
+    lane.node = static_cast<int>(node - run.nodes.begin());
+    if (node == run.nodes.end()) run.nodes.push_back(h.host);
+    run.functions.insert(h.functions.begin(), h.functions.end());
+    run.complete = run.complete && h.complete;
+    lane.header = std::move(log.header);
+    lane.tasks = std::move(log.tasks);
+    lane.messages = std::move(log.messages);
+    lane.queue = std::move(log.queue);
+    run.ranks.push_back(std::move(lane));
+  }
+  return run;
+}
+
+ProfileRun load_run(const std::filesystem::path& dir) {
+  if (!std::filesystem::is_directory(dir)) {
+    throw DecodeError(dir.string() + ": not a directory of multirank profile logs");
+  }
+  static const std::regex log_name(R"(rank-\d+\.jsonl)");
+  std::vector<RankLog> logs;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (!std::regex_match(entry.path().filename().string(), log_name)) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    if (!in) throw DecodeError(entry.path().string() + ": cannot be opened");
+    std::string text(static_cast<std::size_t>(std::filesystem::file_size(entry.path())), '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    logs.push_back(parse_rank_log(text, entry.path().string()));
+  }
+  return assemble_run(std::move(logs), dir.string());
+}
+
+namespace {
+
+/// A task record that may be among the slowest.
+struct Candidate {
+  std::int64_t took;
+  const TaskEvent* task;
+  int rank;
+};
+
+/// One rank's figures; adds its tasks to their functions' statistics and to the candidates for
+/// the slowest.
+RankStats rank_stats(const ProfileRun& run, const RankTimeline& lane,
+                     std::map<std::uint64_t, FunctionStats>& functions,
+                     std::vector<Candidate>& slow_candidates) {
+  const auto& h = lane.header;
+  RankStats stats;
+  stats.rank = h.rank;
+  stats.host = h.host;
+  stats.runs_tasks = h.runs_tasks;
+  std::int64_t busy = 0;
+  std::int64_t serialise = 0;
+  std::int64_t first = run.duration_ns;
+  std::int64_t last = 0;
+  for (const auto& task : lane.tasks) {
+    const std::int64_t took = task.end_ns - task.start_ns;
+    busy += took;
+    serialise += task.serialise_ns;
+    first = std::min(first, task.start_ns);
+    last = std::max(last, task.end_ns);
+    stats.items += task.items;
+    stats.failed_items += task.failed_items;
+    auto& f = functions[task.function_id];
+    f.calls += task.items;
+    f.records += 1;
+    f.failed += task.failed_items;
+    f.total_s += seconds(took);
+    f.max_s = std::max(f.max_s, seconds(took) / std::max<std::uint32_t>(1, task.items));
+    f.bytes_in += task.bytes_in;
+    f.bytes_out += task.bytes_out;
+    f.call_s.push_back(seconds(took) / std::max<std::uint32_t>(1, task.items));
+    slow_candidates.push_back({took, &task, h.rank});
+  }
+  stats.tasks = lane.tasks.size() + h.dropped_tasks;
+  for (const auto& [id, totals] : h.overflow) {
+    busy += totals.total_ns;
+    serialise += totals.serialise_ns;
+    auto& f = functions[id];
+    f.calls += totals.calls;
+    f.records += totals.calls;
+    f.total_s += seconds(totals.total_ns);
+    f.max_s = std::max(f.max_s, seconds(totals.max_ns));
+  }
+  stats.busy_s = seconds(busy);
+  stats.serialise_s = seconds(serialise);
+  stats.comm_s = seconds(h.comm_ns);
+  // The driver's MPI calls run on their own thread, beside its tasks: they take no time from them.
+  const std::int64_t comm_in_lane = h.comm_on_own_thread ? 0 : h.comm_ns;
+  const std::int64_t active = last > first ? last - first : 0;
+  const std::int64_t wait = std::max<std::int64_t>(0, active - busy - comm_in_lane);
+  stats.wait_s = seconds(wait);
+  stats.idle_s = seconds(std::max<std::int64_t>(0, run.duration_ns - busy - wait - comm_in_lane));
+  stats.utilisation = run.duration_ns > 0 ? static_cast<double>(busy) / static_cast<double>(run.duration_ns) : 0;
+  stats.clock_offset_s = seconds(h.clock_start.offset_ns);
+  stats.clock_error_s = seconds(std::max(h.clock_start.error_ns, h.clock_end.error_ns));
+  return stats;
+}
+
+/// The load balance over the ranks that run tasks.
+void add_balance(RunSummary& summary) {
+  double busy_sum = 0;
+  int working = 0;
+  for (const auto& stats : summary.ranks) {
+    if (!stats.runs_tasks) continue;
+    busy_sum += stats.busy_s;
+    summary.max_busy_s = std::max(summary.max_busy_s, stats.busy_s);
+    ++working;
+  }
+  summary.mean_busy_s = working > 0 ? busy_sum / working : 0;
+  summary.balance_efficiency = summary.max_busy_s > 0 ? summary.mean_busy_s / summary.max_busy_s : 0;
+  summary.imbalance_factor = summary.mean_busy_s > 0 ? summary.max_busy_s / summary.mean_busy_s : 0;
+}
+
+/// The functions' statistics completed, longest total time first.
+void add_functions(RunSummary& summary, const ProfileRun& run,
+                   std::map<std::uint64_t, FunctionStats>& functions) {
+  for (auto& [id, f] : functions) {
+    f.name = run.function_name(id);
+    std::sort(f.call_s.begin(), f.call_s.end());
+    f.mean_s = f.calls > 0 ? f.total_s / static_cast<double>(f.calls) : 0;
+    f.p50_s = quantile(f.call_s, 0.50);
+    f.p95_s = quantile(f.call_s, 0.95);
+    summary.functions.push_back(std::move(f));
+  }
+  std::sort(summary.functions.begin(), summary.functions.end(),
+            [](const FunctionStats& a, const FunctionStats& b) { return a.total_s > b.total_s; });
+}
+
+/// The `slowest` slowest task records, slowest first.
+void add_slowest(RunSummary& summary, const ProfileRun& run,
+                 std::vector<Candidate>& slow_candidates, std::size_t slowest) {
+  const std::size_t keep = std::min(slowest, slow_candidates.size());
+  std::partial_sort(slow_candidates.begin(), slow_candidates.begin() + static_cast<std::ptrdiff_t>(keep),
+                    slow_candidates.end(), [](const Candidate& a, const Candidate& b) { return a.took > b.took; });
+  for (std::size_t i = 0; i < keep; ++i) {
+    const auto& c = slow_candidates[i];
+    summary.slowest.push_back({c.task->task_id, c.task->function_id, run.function_name(c.task->function_id), c.rank,
+                               seconds(c.task->start_ns), seconds(c.took)});
+  }
+}
+
+}  // namespace
+
+RunSummary summarise(const ProfileRun& run, std::size_t slowest) {
+  RunSummary summary;
+  summary.wall_s = seconds(run.duration_ns);
+  std::map<std::uint64_t, FunctionStats> functions;
+  std::vector<Candidate> slow_candidates;
+  std::size_t task_count = 0;
+  for (const auto& lane : run.ranks) task_count += lane.tasks.size();
+  slow_candidates.reserve(task_count);
+  for (const auto& lane : run.ranks) {
+    const auto& h = lane.header;
+    RankStats stats = rank_stats(run, lane, functions, slow_candidates);
+    summary.dropped_tasks += h.dropped_tasks;
+    summary.max_clock_error_s = std::max(summary.max_clock_error_s, stats.clock_error_s);
+    summary.tasks += stats.tasks;
+    if (summary.slurm_job_id.empty()) summary.slurm_job_id = h.slurm_job_id;
+    if (summary.slurm_step_id.empty()) summary.slurm_step_id = h.slurm_step_id;
+    summary.ranks.push_back(std::move(stats));
+  }
+  add_balance(summary);
+  add_functions(summary, run, functions);
+  add_slowest(summary, run, slow_candidates, slowest);
+  return summary;
+}
+
+}  // namespace multirank::detail

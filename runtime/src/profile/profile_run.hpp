@@ -1,0 +1,102 @@
+// A whole profiled run, assembled from the ranks' logs: every time stamp moved onto rank 0's clock
+// (each rank's offset, corrected linearly for drift between the start and end estimates) and made
+// relative to the start of the run; and the figures every report shows, computed once.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "recording/profile_log.hpp"
+
+namespace multirank::detail {
+
+/// One rank's events on the run's time axis (nanoseconds since the run started, rank 0's clock).
+struct RankTimeline {
+  RankLogHeader header;
+  int node = 0;  // index into ProfileRun::nodes
+  std::vector<TaskEvent> tasks;
+  std::vector<MessageEvent> messages;
+  std::vector<QueueSample> queue;
+};
+
+struct ProfileRun {
+  std::string label;                   // where it came from (a directory)
+  std::vector<RankTimeline> ranks;     // indexed by rank
+  std::vector<std::string> nodes;      // host names, in order of first rank
+  std::map<std::uint64_t, std::string> functions;
+  std::int64_t duration_ns = 0;        // rank 0's profiled window
+  bool complete = true;
+
+  const std::string& function_name(std::uint64_t id) const;
+};
+
+/// Places the logs of one run on a common time axis; a DecodeError if a rank is missing or twice.
+ProfileRun assemble_run(std::vector<RankLog> logs, std::string label);
+/// Reads DIR/rank-*.jsonl and assembles them.
+ProfileRun load_run(const std::filesystem::path& dir);
+/// The rank's time `local_ns` on rank 0's clock, by its start and end offset estimates.
+std::int64_t to_rank0_clock(const RankLogHeader& header, std::int64_t local_ns);
+
+struct RankStats {
+  int rank = 0;
+  std::string host;
+  bool runs_tasks = true;
+  std::uint64_t tasks = 0;  // records: a submit, or a chunk of a map
+  std::uint64_t items = 0;
+  std::uint64_t failed_items = 0;
+  double busy_s = 0;        // running tasks, (de)serialising their arguments and results included
+  double serialise_s = 0;   // the part of busy spent (de)serialising
+  double comm_s = 0;        // inside MPI calls that moved a message
+  double wait_s = 0;        // between its first and last task, with nothing to run
+  double idle_s = 0;        // the rest: before its first task and after its last
+  double utilisation = 0;   // busy / wall
+  double clock_offset_s = 0;
+  double clock_error_s = 0;
+};
+
+struct FunctionStats {
+  std::string name;
+  std::uint64_t calls = 0;  // items (a chunk of a map counts each of its items)
+  std::uint64_t records = 0;
+  std::uint64_t failed = 0;
+  double total_s = 0;
+  double mean_s = 0;  // per call
+  double p50_s = 0;   // per call, over the recorded slices (a chunk: its time / its items)
+  double p95_s = 0;
+  double max_s = 0;
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+  std::vector<double> call_s;  // per-call time of each recorded slice, for histograms
+};
+
+struct SlowTask {
+  std::uint64_t task_id = 0;
+  std::uint64_t function_id = 0;
+  std::string function;  // filled for the slowest only
+  int rank = 0;
+  double start_s = 0;
+  double duration_s = 0;
+};
+
+struct RunSummary {
+  double wall_s = 0;
+  std::uint64_t tasks = 0;
+  std::uint64_t dropped_tasks = 0;
+  std::vector<RankStats> ranks;
+  std::vector<FunctionStats> functions;  // by total time, largest first
+  std::vector<SlowTask> slowest;         // longest first
+  double mean_busy_s = 0;                // over the ranks that run tasks
+  double max_busy_s = 0;
+  double balance_efficiency = 0;         // mean busy / max busy (1 = perfectly balanced)
+  double imbalance_factor = 0;           // max busy / mean busy
+  double max_clock_error_s = 0;
+  std::string slurm_job_id;
+  std::string slurm_step_id;
+};
+
+RunSummary summarise(const ProfileRun& run, std::size_t slowest = 10);
+
+}  // namespace multirank::detail

@@ -1,0 +1,291 @@
+// Profiling from start-up to shutdown: agreeing on it, clock estimates, gathering, writing.
+#include "profile/profile_session.hpp"
+
+#include <spdlog/spdlog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <thread>
+#include <cstdlib>
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <system_error>
+
+#include "multirank/detail/registry.hpp"
+#include "multirank/error.hpp"
+#include "profile/clock_sync.hpp"
+#include "profile/profile_reports.hpp"
+#include "profile/profile_run.hpp"
+
+namespace multirank::detail {
+
+namespace {
+
+constexpr int log_size_tag = 3;
+constexpr int log_bytes_tag = 4;
+constexpr std::size_t log_chunk_bytes = std::size_t{1} << 30;
+
+std::string environment(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : "";
+}
+
+/// CPU time of this process, all threads: on a loaded machine, what writing costs, apart from
+/// the waiting for a core.
+double process_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+/// Point to point, in chunks: a log may exceed what one MPI count can say.
+void send_bytes(const void* data, std::size_t size, MPI_Comm comm) {
+  const auto* bytes = static_cast<const char*>(data);
+  for (std::size_t offset = 0; offset < size; offset += log_chunk_bytes) {
+    const auto count = static_cast<int>(std::min(log_chunk_bytes, size - offset));
+    check_mpi(MPI_Send(bytes + offset, count, MPI_BYTE, 0, log_bytes_tag, comm), "MPI_Send");
+  }
+}
+
+void receive_bytes(void* data, std::size_t size, int peer, MPI_Comm comm) {
+  auto* bytes = static_cast<char*>(data);
+  for (std::size_t offset = 0; offset < size; offset += log_chunk_bytes) {
+    const auto count = static_cast<int>(std::min(log_chunk_bytes, size - offset));
+    check_mpi(MPI_Recv(bytes + offset, count, MPI_BYTE, peer, log_bytes_tag, comm, MPI_STATUS_IGNORE), "MPI_Recv");
+  }
+}
+
+/// Events sent block by block (EventBuffer::for_each_span), into `events`, already sized.
+template <class T>
+void receive_events(std::vector<T>& events, int peer, MPI_Comm comm) {
+  for (std::size_t first = 0; first < events.size(); first += EventBuffer<T>::per_block) {
+    const std::size_t count = std::min(EventBuffer<T>::per_block, events.size() - first);
+    receive_bytes(events.data() + first, count * sizeof(T), peer, comm);
+  }
+}
+
+std::filesystem::path log_path(const std::filesystem::path& dir, int rank) {
+  return dir / ("rank-" + std::to_string(rank) + ".jsonl");
+}
+
+}  // namespace
+
+std::int64_t test_clock_offset_ns(const char* text, int rank) {
+  if (text == nullptr || *text == '\0') return 0;
+  std::istringstream entries(text);
+  std::int64_t mine = 0;
+  for (std::string entry; std::getline(entries, entry, ',');) {
+    const auto colon = entry.find(':');
+    try {
+      if (colon == std::string::npos) throw std::invalid_argument("no colon");
+      std::size_t used_rank = 0;
+      std::size_t used_ns = 0;
+      const int which = std::stoi(entry.substr(0, colon), &used_rank);
+      const std::int64_t ns = std::stoll(entry.substr(colon + 1), &used_ns);
+      if (used_rank != colon || used_ns != entry.size() - colon - 1) throw std::invalid_argument("junk");
+      if (which == rank) mine = ns;
+    } catch (const std::logic_error&) {
+      throw ConfigError(std::string("MULTIRANK_PROFILE_TEST_CLOCK_OFFSET_NS='") + text +
+                        "' must be RANK:NANOSECONDS[,RANK:NANOSECONDS...]");
+    }
+  }
+  return mine;
+}
+
+std::unique_ptr<ProfileSession> ProfileSession::start_if_enabled(const Communicator& comm,
+                                                                 const RuntimeOptions& options) {
+  // Rank 0 decides, and says whether its directory is usable: -1 means it is not.
+  std::string dir = comm.rank() == 0 ? options.profile_dir : std::string();
+  std::string problem;
+  if (comm.rank() == 0 && !dir.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);
+    if (error) problem = error.message();
+  }
+  long long length = problem.empty() ? static_cast<long long>(dir.size()) : -1;
+  check_mpi(MPI_Bcast(&length, 1, MPI_LONG_LONG, 0, comm.get()), "MPI_Bcast");
+  if (length < 0) {
+    if (comm.rank() == 0) {
+      throw ConfigError("MULTIRANK_PROFILE='" + dir + "': cannot create the directory: " + problem);
+    }
+    MPI_Finalize();
+    std::exit(1);
+  }
+  if (length == 0) return nullptr;
+  dir.resize(static_cast<std::size_t>(length));
+  check_mpi(MPI_Bcast(dir.data(), static_cast<int>(length), MPI_CHAR, 0, comm.get()), "MPI_Bcast");
+  const std::int64_t shift =
+      test_clock_offset_ns(std::getenv("MULTIRANK_PROFILE_TEST_CLOCK_OFFSET_NS"), comm.rank());
+  return std::unique_ptr<ProfileSession>(new ProfileSession(comm, options, dir, shift));
+}
+
+ProfileSession::ProfileSession(const Communicator& comm, const RuntimeOptions& options,
+                               std::filesystem::path dir, std::int64_t clock_offset_ns)
+    : rank_(comm.rank()),
+      size_(comm.size()),
+      dir_(std::move(dir)),
+      recorder_(options.profile_max_events, clock_offset_ns) {
+  check_mpi(MPI_Comm_dup(comm.get(), &comm_), "MPI_Comm_dup");
+  header_.rank = rank_;
+  header_.size = size_;
+  header_.host = comm.hosts().at(static_cast<std::size_t>(rank_));
+  header_.pid = static_cast<long>(getpid());
+  header_.slurm_job_id = environment("SLURM_JOB_ID");
+  header_.slurm_step_id = environment("SLURM_STEP_ID");
+  header_.comm_on_own_thread = rank_ == 0;
+  header_.runs_tasks = rank_ != 0;
+  for (const auto& line : Registry::instance().describe()) {
+    const std::string name = line.substr(0, line.find(": "));
+    if (const TaskEntry* entry = Registry::instance().find_by_name(name)) header_.functions[entry->id] = name;
+  }
+  const auto started = std::chrono::steady_clock::now();
+  header_.clock_start = synchronise_clock(comm_, [this] { return recorder_.now(); });
+  header_.window_start_ns = recorder_.now();
+  spdlog::debug("multirank: rank {}: profile clock estimate took {:.4f} s", rank_,
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+}
+
+ProfileSession::~ProfileSession() {
+  wait_until_written();
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (comm_ != MPI_COMM_NULL && !finalized) MPI_Comm_free(&comm_);
+}
+
+void ProfileSession::finish() noexcept {
+  if (finished_) return;
+  finished_ = true;
+  std::vector<RankLog> logs;
+  try {
+    const auto started = std::chrono::steady_clock::now();
+    header_.window_end_ns = recorder_.now();
+    header_.clock_end = synchronise_clock(comm_, [this] { return recorder_.now(); });
+    const auto estimated = std::chrono::steady_clock::now();
+    logs = gather_logs();
+    spdlog::debug("multirank: rank {}: profile clock estimate took {:.4f} s, gathering {:.4f} s", rank_,
+                  std::chrono::duration<double>(estimated - started).count(),
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - estimated).count());
+  } catch (const std::exception& e) {
+    spdlog::error("multirank: rank {}: gathering the profile failed: {}", rank_, e.what());
+    return;
+  }
+  if (rank_ != 0) return;
+  // The other ranks go on to MPI_Finalize and exit: nothing they do waits for these files.
+  gathered_ = std::move(logs);
+  auto write = [this] {
+    try {
+      const auto started = std::chrono::steady_clock::now();
+      const double cpu_started = process_cpu_seconds();
+      write_outputs(gathered_);
+      spdlog::info("multirank: profile of {} ranks written to {} in {:.3f} s ({:.3f} s of CPU)", size_,
+                   dir_.string(), std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+                   process_cpu_seconds() - cpu_started);
+    } catch (const std::exception& e) {
+      spdlog::error("multirank: writing the profile to {} failed: {}", dir_.string(), e.what());
+    }
+  };
+  try {
+    writing_ = std::async(std::launch::async, write);
+  } catch (const std::system_error&) {
+    write();  // no thread to be had: written here, before MPI_Finalize
+  }
+}
+
+void ProfileSession::wait_until_written() noexcept {
+  if (writing_.valid()) writing_.wait();
+}
+
+std::vector<RankLog> ProfileSession::gather_logs() {
+  // The header as its JSON line, the events as their bytes (every rank runs the same program on
+  // the same kind of machine): rank 0 neither parses text nor waits for other ranks to format
+  // it, and formats each rank-<r>.jsonl on a thread of its own while it writes the reports.
+  // Copying a worker's events into one vector first took longer than sending them (fresh pages
+  // fault in one by one): they go block by block from where they were recorded.
+  std::vector<RankLog> logs;
+  RankLog mine;
+  mine.header = header_;
+  if (rank_ != 0) {
+    recorder_.copy_totals_into(mine.header);
+    const std::string header = format_rank_log(mine);
+    const std::array<std::uint64_t, 4> sizes{header.size(), recorder_.tasks().size(),
+                                             recorder_.messages().size(), recorder_.queue().size()};
+    check_mpi(MPI_Send(sizes.data(), 4, MPI_UINT64_T, 0, log_size_tag, comm_), "MPI_Send");
+    send_bytes(header.data(), header.size(), comm_);
+    auto send_events = [this](const auto& events) {
+      events.for_each_span([this](const auto* first, std::size_t count) {
+        send_bytes(first, count * sizeof(*first), comm_);
+      });
+    };
+    send_events(recorder_.tasks());
+    send_events(recorder_.messages());
+    send_events(recorder_.queue());
+    return logs;
+  }
+  recorder_.copy_into(mine);
+  logs.push_back(std::move(mine));
+  for (int peer = 1; peer < size_; ++peer) {
+    std::array<std::uint64_t, 4> sizes{};
+    check_mpi(MPI_Recv(sizes.data(), 4, MPI_UINT64_T, peer, log_size_tag, comm_, MPI_STATUS_IGNORE), "MPI_Recv");
+    std::string header(sizes[0], '\0');
+    receive_bytes(header.data(), header.size(), peer, comm_);
+    RankLog log = parse_rank_log(header, log_path(dir_, peer).string());
+    reserve_on_huge_pages(log.tasks, sizes[1]);
+    reserve_on_huge_pages(log.messages, sizes[2]);
+    reserve_on_huge_pages(log.queue, sizes[3]);
+    log.tasks.resize(sizes[1]);
+    log.messages.resize(sizes[2]);
+    log.queue.resize(sizes[3]);
+    receive_events(log.tasks, peer, comm_);
+    receive_events(log.messages, peer, comm_);
+    receive_events(log.queue, peer, comm_);
+    logs.push_back(std::move(log));
+  }
+  return logs;
+}
+
+void ProfileSession::write_outputs(const std::vector<RankLog>& logs) const {
+  // The raw logs are formatted and written by threads of their own (a share of the ranks each)
+  // while this one writes the reports: the user waits for all of it before the job exits.
+  const std::size_t writers =
+      std::clamp<std::size_t>(std::thread::hardware_concurrency() / 2, 1, std::max<std::size_t>(1, logs.size()));
+  std::vector<std::future<void>> raw_logs;
+  for (std::size_t writer = 0; writer < writers; ++writer) {
+    raw_logs.push_back(std::async(std::launch::async, [&, writer] {
+      for (std::size_t rank = writer; rank < logs.size(); rank += writers) {
+        const auto path = log_path(dir_, static_cast<int>(rank));
+        std::ofstream out(path, std::ios::binary);
+        write_rank_log(logs[rank], out);
+        out.flush();
+        if (!out) throw Error(path.string() + ": cannot be written");
+      }
+    }));
+  }
+  // A copy: placing the events on rank 0's clock rewrites their times.
+  write_reports(assemble_run(logs, dir_.string()), dir_);
+  for (auto& writer : raw_logs) writer.get();
+}
+
+void ProfileSession::save_on_fatal_error() noexcept {
+  if (finished_ || rank_ != 0) return;
+  finished_ = true;
+  try {
+    RankLog log;
+    log.header = header_;
+    log.header.complete = false;
+    log.header.size = 1;  // only this rank's log can be saved
+    log.header.window_end_ns = recorder_.now();
+    recorder_.copy_into(log);
+    std::vector<RankLog> logs;
+    logs.push_back(std::move(log));
+    write_outputs(logs);
+    std::fprintf(stderr, "multirank: the driver's profile up to the failure is in %s\n", dir_.c_str());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "multirank: saving the profile failed: %s\n", e.what());
+  }
+}
+
+}  // namespace multirank::detail

@@ -1,0 +1,69 @@
+// Profiling for the lifetime of a Runtime: started on every rank when rank 0's RuntimeOptions
+// name a profile directory, clocks synchronised at start and end, every rank's log gathered to
+// rank 0 over MPI (no shared filesystem needed), and rank 0 writing the logs and the reports.
+#pragma once
+
+#include <mpi.h>
+
+#include <filesystem>
+#include <future>
+#include <memory>
+
+#include "multirank/detail/communicator.hpp"
+#include "multirank/options.hpp"
+#include "recording/profile_recorder.hpp"
+
+namespace multirank::detail {
+
+class ProfileSession {
+ public:
+  /// Collective: every rank follows rank 0's RuntimeOptions::profile_dir, so a variable set on
+  /// rank 0 only still profiles the whole job. Null when profiling is off. A directory rank 0
+  /// cannot create is a ConfigError there, and the other ranks leave quietly.
+  static std::unique_ptr<ProfileSession> start_if_enabled(const Communicator& comm,
+                                                         const RuntimeOptions& options);
+  ~ProfileSession();
+  ProfileSession(const ProfileSession&) = delete;
+  ProfileSession& operator=(const ProfileSession&) = delete;
+
+  ProfileRecorder& recorder() noexcept { return recorder_; }
+  /// Rank 0 only: whether it runs tasks on a worker thread beside driving.
+  void set_driver_runs_tasks(bool runs_tasks) noexcept { header_.runs_tasks = runs_tasks; }
+
+  /// Collective, once every thread that records has stopped: the closing clock estimate and the
+  /// logs gathered to rank 0, which then writes DIR/rank-<r>.jsonl and the reports on a thread of
+  /// its own while the Runtime finalises MPI (MPI_Finalize's own exchange is mostly waiting, time
+  /// the writing needs no MPI for). wait_until_written() or the destructor
+  /// waits for it. Errors in writing are logged, not thrown: the run itself succeeded.
+  void finish() noexcept;
+  /// Rank 0, after finish(): returns once the files are written (at once on the other ranks).
+  void wait_until_written() noexcept;
+  /// Rank 0, on a fatal error: writes its own log (marked incomplete) and whatever reports it
+  /// can, without MPI. Best effort: the threads that record may still be running.
+  void save_on_fatal_error() noexcept;
+
+ private:
+  ProfileSession(const Communicator& comm, const RuntimeOptions& options, std::filesystem::path dir,
+                 std::int64_t clock_offset_ns);
+  /// Rank 0: every rank's log, its own first. Other ranks send theirs (straight from the
+  /// recorder's buffers) and get nothing back.
+  std::vector<RankLog> gather_logs();
+  void write_outputs(const std::vector<RankLog>& logs) const;
+
+  MPI_Comm comm_ = MPI_COMM_NULL;  // a duplicate: profiling messages never meet the runtime's
+  int rank_ = 0;
+  int size_ = 1;
+  std::filesystem::path dir_;
+  RankLogHeader header_;
+  ProfileRecorder recorder_;
+  bool finished_ = false;
+  std::vector<RankLog> gathered_;  // rank 0: every rank's log, from finish() on
+  std::future<void> writing_;      // rank 0, from finish() until the files are written
+};
+
+/// MULTIRANK_PROFILE_TEST_CLOCK_OFFSET_NS, for tests only: "RANK:NS[,RANK:NS...]" shifts the
+/// profile clock of those ranks by NS nanoseconds, so a test can check that the offset estimate
+/// removes it. Returns this rank's shift (0 when unset); a malformed value is a ConfigError.
+std::int64_t test_clock_offset_ns(const char* text, int rank);
+
+}  // namespace multirank::detail

@@ -1,0 +1,274 @@
+// trace.json in the Chrome trace event format (ui.perfetto.dev, chrome://tracing): a process per
+// node, a thread per rank, task slices, message arrows as flow events, the driver's queue depth as
+// a counter. Events are streamed through a TextSink (the rare ones formatted with fmt); every string
+// goes through nlohmann-json for escaping.
+#include <fmt/compile.h>
+#include <fmt/format.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "core/fixed_decimal.hpp"
+#include "core/text_sink.hpp"
+#include "profile/profile_reports.hpp"
+
+namespace multirank::detail {
+
+namespace {
+
+std::string json_string(const std::string& text) { return nlohmann::json(text).dump(); }
+
+const char* kind_name(std::uint16_t kind) {
+  switch (kind) {
+    case 1: return "tasks";
+    case 2: return "results";
+    case 3: return "stop";
+    default: return "message";
+  }
+}
+
+/// A slice on a rank's row: one task record, or several neighbouring ones merged.
+struct Slice {
+  std::int64_t start_ns;
+  std::int64_t end_ns;
+  const TaskEvent* first;
+  std::uint64_t merged;  // task records in the slice
+  std::uint64_t items;
+  std::uint64_t bytes_in;
+  std::uint64_t bytes_out;
+  std::uint64_t failed;
+  std::int64_t serialise_ns;
+};
+
+/// Calls `emit` with the rank's tasks as slices, in order; tasks of one function closer than
+/// `resolution_ns` are merged, so a huge run stays loadable while every task is still accounted
+/// for in some slice. One slice at a time, not a vector of them: that was megabytes to allocate.
+template <class Emit>
+void for_each_slice(const std::vector<TaskEvent>& tasks, std::int64_t resolution_ns, Emit emit) {
+  bool open = false;
+  Slice s{};
+  for (const auto& task : tasks) {
+    if (open && resolution_ns > 0 && s.first->function_id == task.function_id &&
+        task.start_ns - s.end_ns < resolution_ns) {
+      s.end_ns = std::max(s.end_ns, task.end_ns);
+      s.merged += 1;
+      s.items += task.items;
+      s.bytes_in += task.bytes_in;
+      s.bytes_out += task.bytes_out;
+      s.failed += task.failed_items;
+      s.serialise_ns += task.serialise_ns;
+      continue;
+    }
+    if (open) emit(s);
+    s = {task.start_ns, task.end_ns, &task, 1, task.items, task.bytes_in, task.bytes_out, task.failed_items,
+         task.serialise_ns};
+    open = true;
+  }
+  if (open) emit(s);
+}
+
+/// The events of one trace.json, in order, separated by commas; rows (pid, tid) as the trace
+/// shows them: rank 0's driver thread (messages, queue) first, then a row per rank, grouped by
+/// node.
+class TraceEvents {
+ public:
+  explicit TraceEvents(std::ostream& out) : sink_(out) {}
+
+  /// Starts an event: whatever the previous rare one formatted goes out first.
+  void begin_event() {
+    if (!rare_.empty()) {
+      sink_ << std::string_view(rare_);
+      rare_.clear();
+    }
+    sink_ << (first_event_ ? "\n" : ",\n");
+    first_event_ = false;
+  }
+  /// Where a rare event (metadata, merged slices) is formatted with fmt.
+  std::back_insert_iterator<std::string> rare() { return std::back_inserter(rare_); }
+  void end_rare() {
+    sink_ << std::string_view(rare_);
+    rare_.clear();
+  }
+  TextSink& sink() { return sink_; }
+
+  static int pid_of(const RankTimeline& lane) { return lane.node + 1; }
+  static int tid_of(const RankTimeline& lane) { return lane.header.rank + 1; }
+  static constexpr int driver_tid = 0;
+
+ private:
+  TextSink sink_;
+  std::string rare_;  // the few events formatted with fmt, then sunk
+  bool first_event_ = true;
+};
+
+/// The names and sort order of the nodes (processes) and ranks (threads).
+void write_rows(TraceEvents& events, const ProfileRun& run) {
+  auto it = events.rare();
+  for (std::size_t node = 0; node < run.nodes.size(); ++node) {
+    events.begin_event();
+    fmt::format_to(it, FMT_COMPILE(R"({{"ph":"M","name":"process_name","pid":{},"args":{{"name":{}}}}})"), node + 1,
+                   json_string("node " + run.nodes[node]));
+    events.begin_event();
+    fmt::format_to(it, FMT_COMPILE(R"({{"ph":"M","name":"process_sort_index","pid":{},"args":{{"sort_index":{}}}}})"),
+                   node + 1, node);
+  }
+  for (const auto& lane : run.ranks) {
+    const auto& h = lane.header;
+    std::string name = "rank " + std::to_string(h.rank);
+    if (h.rank == 0) name += h.runs_tasks ? " (driver's worker thread)" : " (driver)";
+    events.begin_event();
+    fmt::format_to(it, FMT_COMPILE(R"({{"ph":"M","name":"thread_name","pid":{},"tid":{},"args":{{"name":{}}}}})"),
+                   TraceEvents::pid_of(lane), TraceEvents::tid_of(lane), json_string(name));
+    events.begin_event();
+    fmt::format_to(it, FMT_COMPILE(R"({{"ph":"M","name":"thread_sort_index","pid":{},"tid":{},"args":{{"sort_index":{}}}}})"),
+                   TraceEvents::pid_of(lane), TraceEvents::tid_of(lane), h.rank + 1);
+  }
+  const RankTimeline& driver = run.ranks.front();
+  events.begin_event();
+  fmt::format_to(it, FMT_COMPILE(R"x({{"ph":"M","name":"thread_name","pid":{},"tid":{},"args":{{"name":"rank 0 driver (MPI, scheduling)"}}}})x"),
+                 TraceEvents::pid_of(driver), TraceEvents::driver_tid);
+  events.begin_event();
+  fmt::format_to(it, FMT_COMPILE(R"({{"ph":"M","name":"thread_sort_index","pid":{},"tid":{},"args":{{"sort_index":0}}}})"),
+                 TraceEvents::pid_of(driver), TraceEvents::driver_tid);
+}
+
+/// Every rank's task slices (tasks of one function closer than `resolution_ns` merged).
+void write_slices(TraceEvents& events, const ProfileRun& run, std::int64_t resolution_ns) {
+  std::map<std::uint64_t, std::string> names;
+  for (const auto& [id, name] : run.functions) names[id] = json_string(name);
+  const std::string unknown = json_string("(unknown task)");
+  auto it = events.rare();
+  TextSink& sink = events.sink();
+  for (const auto& lane : run.ranks) {
+    const int pid = TraceEvents::pid_of(lane);
+    const int tid = TraceEvents::tid_of(lane);
+    for_each_slice(lane.tasks, resolution_ns, [&](const Slice& s) {
+      const auto name_it = names.find(s.first->function_id);
+      const std::string& name = name_it == names.end() ? unknown : name_it->second;
+      events.begin_event();
+      if (s.merged == 1) {
+        // What most records share is left out (one item, no failure): a slice is written per
+        // task, and this file is the largest part of the writing.
+        sink << "{\"name\":" << std::string_view(name) << R"(,"cat":"task","ph":"X","ts":)"
+             << micros_text(s.start_ns) << ",\"dur\":" << micros_text(s.end_ns - s.start_ns) << ",\"pid\":"
+             << pid << ",\"tid\":" << tid << R"(,"args":{"task":)" << s.first->task_id
+             << ",\"bytes_in\":" << s.bytes_in << ",\"bytes_out\":" << s.bytes_out << ",\"serialise_us\":"
+             << micros_text(s.serialise_ns);
+        if (s.items != 1) sink << ",\"items\":" << s.items;
+        if (s.failed != 0) sink << ",\"failed_items\":" << s.failed << R"(,"status":"failed")";
+        sink << "}}";
+      } else {
+        // The name keeps the function and says how many records the slice stands for.
+        const std::string merged_name =
+            json_string(name.substr(1, name.size() - 2) + " \u00d7" + std::to_string(s.merged));
+        fmt::format_to(it,
+                       FMT_COMPILE(R"({{"name":{},"cat":"task","ph":"X","ts":{},"dur":{},"pid":{},"tid":{},"args":{{"first_task":{},"tasks":{},"items":{},"bytes_in":{},"bytes_out":{},"serialise_us":{},"failed_items":{}}}}})"),
+                       merged_name, micros_text(s.start_ns), micros_text(s.end_ns - s.start_ns), pid,
+                       tid, s.first->task_id, s.merged, s.items, s.bytes_in, s.bytes_out,
+                       micros_text(s.serialise_ns), s.failed);
+        events.end_rare();
+      }
+    });
+  }
+}
+
+/// Every message as a short slice on its rank's row, and sends paired with receives as arrows.
+void write_messages(TraceEvents& events, const ProfileRun& run) {
+  // Messages between two ranks arrive in the order they were sent (MPI does not let them
+  // overtake), so the k-th sent from a to b is the k-th received by b from a.
+  std::map<std::pair<int, int>, std::vector<std::int64_t>> sent;
+  std::map<std::pair<int, int>, std::vector<std::int64_t>> received;
+  TextSink& sink = events.sink();
+  auto row_of = [](const RankTimeline& lane) {
+    return lane.header.rank == 0 ? TraceEvents::driver_tid : TraceEvents::tid_of(lane);
+  };
+  for (const auto& lane : run.ranks) {
+    const int rank = lane.header.rank;
+    for (const auto& m : lane.messages) {
+      const bool is_send = m.direction == MessageDirection::sent;
+      (is_send ? sent[{rank, m.peer}] : received[{m.peer, rank}]).push_back(m.time_ns);
+      events.begin_event();
+      sink << "{\"name\":\"" << (is_send ? "send " : "receive ") << kind_name(m.kind) << (is_send ? " to" : " from")
+           << " rank " << m.peer << R"(","cat":"message","ph":"X","ts":)" << micros_text(m.time_ns)
+           << ",\"dur\":0.1,\"pid\":" << TraceEvents::pid_of(lane) << ",\"tid\":" << row_of(lane)
+           << R"(,"args":{"bytes":)" << m.bytes << "}}";
+    }
+  }
+  std::uint64_t flow_id = 0;
+  for (const auto& [pair, sends] : sent) {
+    // A run saved on a fatal error has the driver's log only: its peers have no rows.
+    if (static_cast<std::size_t>(std::max(pair.first, pair.second)) >= run.ranks.size()) continue;
+    const auto& receives = received[pair];
+    const auto& from = run.ranks.at(static_cast<std::size_t>(pair.first));
+    const auto& to = run.ranks.at(static_cast<std::size_t>(pair.second));
+    // A log that dropped messages cannot be paired reliably: no arrows rather than wrong ones.
+    if (sends.size() != receives.size()) continue;
+    for (std::size_t k = 0; k < sends.size(); ++k, ++flow_id) {
+      events.begin_event();
+      sink << R"({"name":"message","cat":"message","ph":"s","id":)" << flow_id << ",\"ts\":"
+           << micros_text(sends[k]) << ",\"pid\":" << TraceEvents::pid_of(from) << ",\"tid\":" << row_of(from)
+           << '}';
+      events.begin_event();
+      sink << R"({"name":"message","cat":"message","ph":"f","bp":"e","id":)" << flow_id << ",\"ts\":"
+           << micros_text(std::max(receives[k], sends[k])) << ",\"pid\":" << TraceEvents::pid_of(to)
+           << ",\"tid\":" << row_of(to) << '}';
+    }
+  }
+}
+
+}  // namespace
+
+void write_trace_json(const ProfileRun& run, std::ostream& out, std::size_t max_events) {
+  std::size_t task_count = 0;
+  std::size_t message_count = 0;
+  for (const auto& lane : run.ranks) {
+    task_count += lane.tasks.size();
+    message_count += lane.messages.size();
+  }
+  const bool aggregate = task_count > max_events;
+  // Resolution that leaves about max_events slices if tasks were spread evenly over the ranks.
+  const std::int64_t resolution_ns =
+      aggregate ? std::max<std::int64_t>(1, run.duration_ns * static_cast<std::int64_t>(run.ranks.size()) /
+                                                static_cast<std::int64_t>(max_events))
+                : 0;
+  const bool with_messages = message_count <= max_events / 2;
+
+  TraceEvents events(out);
+  events.sink() << "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[";
+  write_rows(events, run);
+  write_slices(events, run, resolution_ns);
+  if (with_messages) write_messages(events, run);
+  const RankTimeline& driver = run.ranks.front();
+  for (const auto& sample : driver.queue) {
+    events.begin_event();
+    events.sink() << R"({"name":"driver queue","ph":"C","ts":)" << micros_text(sample.time_ns) << ",\"pid\":"
+                  << TraceEvents::pid_of(driver) << R"(,"args":{"pending":)" << sample.pending << ",\"running\":"
+                  << sample.running << "}}";
+  }
+
+  nlohmann::json other{{"generator", "multirank"},
+                       {"ranks", run.ranks.size()},
+                       {"task_records", task_count},
+                       {"complete", run.complete},
+                       {"aggregated", aggregate},
+                       {"message_arrows", with_messages}};
+  if (aggregate) {
+    other["aggregation"] = fmt::format(
+        "{} task records exceed {}: records of one function closer than {} on a rank are merged into one slice",
+        task_count, max_events, human_duration(static_cast<double>(resolution_ns) * 1e-9));
+  }
+  if (!with_messages) {
+    other["messages_omitted"] = fmt::format("{} messages: arrows and message slices left out", message_count);
+  }
+  nlohmann::json clocks = nlohmann::json::array();
+  for (const auto& lane : run.ranks) {
+    clocks.push_back({{"rank", lane.header.rank},
+                      {"offset_ns", lane.header.clock_start.offset_ns},
+                      {"error_ns", std::max(lane.header.clock_start.error_ns, lane.header.clock_end.error_ns)}});
+  }
+  other["clocks"] = clocks;
+  events.end_rare();
+  events.sink() << "\n],\"otherData\":" << std::string_view(other.dump()) << "}\n";
+}
+
+}  // namespace multirank::detail

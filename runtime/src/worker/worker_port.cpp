@@ -1,0 +1,253 @@
+// The worker rank's connection to the driver: routing of what arrives, replies to waiting
+// process threads, and the processes this rank runs.
+#include "worker/worker_port.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "core/exit_status.hpp"
+#include "tasks/task_execution.hpp"
+
+namespace multirank::detail {
+
+WorkerPort::WorkerPort(const Communicator& comm, const RuntimeOptions& options)
+    : comm_(comm),
+      wait_policy_(WaitPolicy::of(options)),
+      transport_(comm.get(), options.max_message_bytes),
+      driver_timeout_(options.worker_timeout),
+      last_from_driver_ns_(steady_now_ns()) {
+  heartbeat_ = std::thread([this] { heartbeat_main(); });
+}
+
+void WorkerPort::heartbeat_main() {
+  using std::chrono::steady_clock;
+  const auto heartbeat_interval =
+      std::max<steady_clock::duration>(std::chrono::milliseconds(100), driver_timeout_ / 5);
+  // A driver on this node is looked at directly, and often: once it is gone nothing else will
+  // end this rank, and a job whose outcome is decided should be gone at once.
+  const auto look_interval = std::chrono::milliseconds(100);
+  auto next_heartbeat = steady_clock::now();
+  std::unique_lock lock(heartbeat_mutex_);
+  while (!heartbeat_stop_.wait_for(lock, look_interval, [this] { return heartbeat_stopping_; })) {
+    // With no worker timeout (0) nobody listens for heartbeats nor counts silence.
+    const bool heartbeats = driver_timeout_.count() > 0;
+    if (heartbeats && steady_clock::now() >= next_heartbeat) {
+      // A port busy for long (a large message on its way) is talking to the driver: that is
+      // news of it too, and the heartbeat can wait.
+      std::unique_lock port(mutex_, std::try_to_lock);
+      if (!port.owns_lock()) {
+        last_from_driver_ns_.store(steady_now_ns());
+      } else {
+        if (closed_) return;  // the rank is ending
+        MessageBuilder builder;
+        transport_.send(0, builder.finish(MessageKind::heartbeat));
+        transport_.progress_sends();
+        next_heartbeat = steady_clock::now() + heartbeat_interval;
+      }
+    }
+    // A driver elsewhere is watched by its heartbeats, with a wide margin (a silent driver may
+    // only be busy), since ending a live job's rank is worse.
+    const auto silent = std::chrono::nanoseconds(steady_now_ns() - last_from_driver_ns_.load());
+    const bool gone =
+        comm_.on_my_node(0) ? comm_.process_gone(0) : heartbeats && silent > 3 * driver_timeout_;
+    // A driver that stopped this rank may end before the rank has: that is no loss.
+    if (gone && stop_requested()) return;
+    if (gone) {
+      spdlog::critical("rank {} ({}): the driver (rank 0 on {}) is lost ({}); this rank ends",
+                       comm_.rank(), comm_.hosts()[static_cast<std::size_t>(comm_.rank())],
+                       comm_.hosts()[0],
+                       comm_.on_my_node(0)
+                           ? std::string("its process is gone")
+                           : "nothing heard from it for " +
+                                 std::to_string(std::chrono::duration_cast<std::chrono::seconds>(silent).count()) +
+                                 " s");
+      std::fflush(nullptr);
+      fail_launcher_for_lost_driver();
+      std::_Exit(1);
+    }
+  }
+}
+
+WorkerPort::~WorkerPort() { close(); }
+
+void WorkerPort::send(int dest, std::vector<char> message) {
+  std::lock_guard lock(mutex_);
+  if (closed_) throw JobEnding("the job is ending: rank " + std::to_string(comm_.rank()) +
+                               " sends nothing more");
+  transport_.send(dest, std::move(message));
+  transport_.progress_sends();
+}
+
+bool WorkerPort::pump() {
+  std::unique_lock lock(mutex_, std::try_to_lock);
+  if (!lock.owns_lock() || closed_) return false;
+  bool progressed = transport_.progress_sends();
+  while (auto message = transport_.poll()) {
+    progressed = true;
+    const int source = message->source;
+    const auto kind = static_cast<int>(message->kind);
+    try {
+      route(std::move(*message));
+    } catch (const DecodeError& e) {
+      spdlog::error("multirank rank {}: dropped a garbled message of kind {} from rank {}: {}",
+                    comm_.rank(), kind, source, e.what());
+    }
+  }
+  return progressed;
+}
+
+void WorkerPort::route(Message message) {
+  if (message.source == 0) last_from_driver_ns_.store(steady_now_ns(), std::memory_order_relaxed);
+  switch (message.kind) {
+    case MessageKind::heartbeat:
+      return;
+    case MessageKind::tasks:
+      task_messages_.push_back(std::make_shared<const Message>(std::move(message)));
+      has_task_messages_.store(true, std::memory_order_release);
+      return;
+    case MessageKind::stop_after_loss:
+      ranks_lost_.store(true, std::memory_order_release);
+      stop_requested_.store(true, std::memory_order_release);
+      return;
+    case MessageKind::stop:
+      stop_requested_.store(true, std::memory_order_release);
+      return;
+    case MessageKind::interrupt:
+      interrupted_.store(true, std::memory_order_release);
+      return;
+    case MessageKind::drop_queued:
+      task_messages_.clear();
+      has_task_messages_.store(false, std::memory_order_release);
+      drop_queued_.store(true, std::memory_order_release);
+      return;
+    case MessageKind::object_reply: {
+      ByteReader in(message.body());
+      const auto header = read_message_header<ObjectReplyHeader>(message, in);
+      const auto payload = in.take(header.payload_bytes);
+      replies_[header.request_id] = ObjectReply{static_cast<ReplyStatus>(header.status),
+                                                header.value,
+                                                std::vector<char>(payload.begin(), payload.end())};
+      return;
+    }
+    case MessageKind::process_start:
+      start_process(message);
+      return;
+    default:
+      spdlog::error("rank {}: unexpected message kind {} from rank {}", comm_.rank(),
+                    static_cast<int>(message.kind), message.source);
+  }
+}
+
+void WorkerPort::start_process(const Message& message) {
+  ByteReader in(message.body());
+  const auto header = read_message_header<ProcessStartHeader>(message, in);
+  const auto name = in.take(header.name_bytes);
+  const auto args = in.take(header.args_bytes);
+  if (!processes_) {
+    // Output and exits go to the driver from the process's own thread, in order with its calls.
+    auto send_output = [this](std::uint64_t process, int stream, std::string_view text) {
+      MessageBuilder builder;
+      builder.writer().write_pod(ProcessOutputHeader{process, static_cast<std::uint32_t>(stream),
+                                                     0, text.size()});
+      builder.writer().write(text.data(), text.size());
+      builder.count_record();
+      try {
+        send(0, builder.finish(MessageKind::process_output));
+      } catch (const JobEnding&) {
+      }
+    };
+    auto send_exit = [this](std::uint64_t process, int exitcode, const ErrorInfo& error) {
+      MessageBuilder builder;
+      builder.writer().write_pod(ProcessExitHeader{process, exitcode,
+                                                   static_cast<std::uint32_t>(error.type_name.size()),
+                                                   error.message.size()});
+      builder.writer().write(error.type_name.data(), error.type_name.size());
+      builder.writer().write(error.message.data(), error.message.size());
+      builder.count_record();
+      try {
+        send(0, builder.finish(MessageKind::process_exit));
+      } catch (const JobEnding&) {
+      }
+    };
+    processes_ = std::make_unique<ProcessRunner>(send_exit, send_output);
+  }
+  processes_->start(header.process_id, std::string(name.begin(), name.end()), header.function_id,
+                    header.args_signature, std::vector<char>(args.begin(), args.end()));
+}
+
+std::deque<std::shared_ptr<const Message>> WorkerPort::take_task_messages() {
+  std::deque<std::shared_ptr<const Message>> taken;
+  if (!has_task_messages_.load(std::memory_order_acquire)) return taken;
+  std::lock_guard lock(mutex_);
+  taken.swap(task_messages_);
+  has_task_messages_.store(false, std::memory_order_release);
+  return taken;
+}
+
+std::size_t WorkerPort::close() {
+  if (heartbeat_.joinable()) {
+    {
+      std::lock_guard lock(heartbeat_mutex_);
+      heartbeat_stopping_ = true;
+    }
+    heartbeat_stop_.notify_all();
+    heartbeat_.join();
+  }
+  {
+    std::unique_lock lock(mutex_);
+    if (closed_) return 0;
+    Backoff backoff(wait_policy_);
+    while (transport_.sends_pending()) {
+      if (transport_.progress_sends()) {
+        backoff.reset();
+      } else {
+        lock.unlock();
+        backoff.pause();
+        lock.lock();
+      }
+    }
+    closed_ = true;
+  }
+  const std::size_t running = processes_ ? processes_->running() : 0;
+  processes_.reset();
+  return running;
+}
+
+ObjectReply WorkerPort::call(ObjectRequestHeader header, std::span<const char> payload) {
+  {
+    std::lock_guard lock(mutex_);
+    header.request_id = next_request_id_++;
+  }
+  MessageBuilder builder;
+  builder.writer().write_pod(header);
+  builder.writer().write(payload.data(), payload.size());
+  builder.count_record();
+  send(0, builder.finish(MessageKind::object_request));
+  Backoff backoff(wait_policy_);
+  while (true) {
+    const bool progressed = pump();
+    {
+      std::lock_guard lock(mutex_);
+      auto it = replies_.find(header.request_id);
+      if (it != replies_.end()) {
+        ObjectReply reply = std::move(it->second);
+        replies_.erase(it);
+        return reply;
+      }
+      if (closed_) {
+        const std::string reason = "the job is ending: the driver has finished";
+        return ObjectReply{ReplyStatus::shutting_down, 0, {reason.begin(), reason.end()}};
+      }
+    }
+    if (progressed) {
+      backoff.reset();
+    } else {
+      backoff.pause();
+    }
+  }
+}
+
+}  // namespace multirank::detail
