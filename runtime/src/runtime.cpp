@@ -292,9 +292,7 @@ void Runtime::start(int* argc, char*** argv, std::string problem) {
   std::set_terminate(on_terminate);
 
   const auto connected = Clock::now();
-  stop_if_start_failed(problem, true);
-  // Rank 0 explains a difference for all: the others only know that there is one.
-  stop_if_start_failed(registry_difference(), false);
+  stop_if_start_failed(problem);
   choose_spin_yield(*comm_, options_);
   const auto initialised = Clock::now();
   profile_ = detail::ProfileSession::start_if_enabled(*comm_, options_);
@@ -318,11 +316,23 @@ void Runtime::start(int* argc, char*** argv, std::string problem) {
   detail::current_client();  // the driver's main thread is thread 1 in diagnostics
 }
 
-void Runtime::stop_if_start_failed(const std::string& problem, bool name_ranks) {
-  const int mine = problem.empty() ? 0 : 1;
-  int any = 0;
-  detail::check_mpi(MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, comm_->get()), "MPI_Allreduce");
-  if (any == 0) return;
+void Runtime::stop_if_start_failed(const std::string& problem) {
+  auto& registry = detail::Registry::instance();
+  registry.seal();
+  const std::uint64_t digest = registry.digest();
+  // One reduction answers both questions, as every collective of start-up costs most where many
+  // ranks share a core: whether any rank has a problem (the least "fine"), and whether all hold
+  // the same registry (the smallest digest equals the largest, taken as the smallest complement).
+  const std::array<std::uint64_t, 3> mine{problem.empty() ? 1U : 0U, digest, ~digest};
+  std::array<std::uint64_t, 3> least{};
+  detail::check_mpi(MPI_Allreduce(mine.data(), least.data(), 3, MPI_UINT64_T, MPI_MIN, comm_->get()),
+                    "MPI_Allreduce");
+  if (least[0] == 0) end_start(problem, true);
+  // Rank 0 explains a difference for all: the others only know that there is one.
+  if (least[1] != ~least[2]) end_start(registry_difference(digest), false);
+}
+
+void Runtime::end_start(const std::string& problem, bool name_ranks) {
   // Every rank usually has the same problem (the same environment, the same binary): rank 0 says
   // each distinct one once, naming the ranks that have it where not all do.
   int length = static_cast<int>(problem.size());
@@ -359,19 +369,9 @@ void Runtime::stop_if_start_failed(const std::string& problem, bool name_ranks) 
   std::exit(2);
 }
 
-std::string Runtime::registry_difference() {
-  auto& registry = detail::Registry::instance();
-  registry.seal();
-  const std::uint64_t digest = registry.digest();
-  // One reduction finds the smallest and the largest digest (as the smallest complement): equal
-  // means every rank holds the same registry, without rank 0 collecting one value per rank.
-  const std::array<std::uint64_t, 2> bounds{digest, ~digest};
-  std::array<std::uint64_t, 2> least{};
-  detail::check_mpi(MPI_Allreduce(bounds.data(), least.data(), 2, MPI_UINT64_T, MPI_MIN, comm_->get()),
-                    "MPI_Allreduce");
-  if (least[0] == ~least[1]) return {};
-
-  // Explain the difference: rank 0 collects every rank's digest and task list.
+std::string Runtime::registry_difference(std::uint64_t digest) {
+  const auto& registry = detail::Registry::instance();
+  // Rank 0 collects every rank's digest and task list.
   std::vector<std::uint64_t> digests(static_cast<std::size_t>(comm_->size()));
   detail::check_mpi(MPI_Gather(&digest, 1, MPI_UINT64_T, digests.data(), 1, MPI_UINT64_T, 0, comm_->get()),
                     "MPI_Gather");
