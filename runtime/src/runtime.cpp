@@ -4,6 +4,7 @@
 #include <mpi.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -115,6 +116,14 @@ bool has_high_speed_fabric() {
   return false;
 }
 
+/// The number of ranks mpirun started on this node, read before MPI_Init (0 when unknown).
+int local_ranks_from_launcher() {
+  for (const char* name : {"OMPI_COMM_WORLD_LOCAL_SIZE", "SLURM_NTASKS_PER_NODE", "MPI_LOCALNRANKS"}) {
+    if (const char* value = std::getenv(name)) return std::atoi(value);
+  }
+  return 0;
+}
+
 std::string join_lines(const std::vector<std::string>& lines) {
   std::string text;
   for (const auto& line : lines) text += line + "\n";
@@ -127,7 +136,11 @@ void prepare_mpi_environment() {
   // mpirun makes every rank of an oversubscribed node call sched_yield() inside each MPI_Iprobe
   // that finds nothing. multirank's wait loops already spin and nap (and yield where spin_yield
   // asks): the extra syscall per probe only slows every round trip (apps/bench/startup_results.md).
-  setenv("OMPI_MCA_mpi_yield_when_idle", "0", 1);
+  // Only where many ranks share each core is yielding worth it: there start-up's collectives move
+  // only when the ranks that wait step aside.
+  if (!detail::mpi_should_yield_when_idle(local_ranks_from_launcher(), std::thread::hardware_concurrency())) {
+    setenv("OMPI_MCA_mpi_yield_when_idle", "0", 1);
+  }
   // On a node without a high-speed fabric Open MPI ends up with the ob1 messaging layer anyway
   // (pml_base_verbose says so), but first opens the cm layer, whose libfabric and PSM probing
   // takes most of every rank's MPI_Init (apps/bench/startup_results.md). Naming ob1 skips that
@@ -268,6 +281,7 @@ void Runtime::start(int* argc, char*** argv, std::string problem) {
   using Clock = std::chrono::steady_clock;
   const auto starting = Clock::now();
   owns_mpi_ = initialise_mpi(argc, argv, problem);
+  const auto mpi_initialised = Clock::now();
   speed_up_launcher_connection();
   // From here a SIGINT or SIGTERM is only recorded, on every rank: the driver leads the stop.
   signals_ = std::make_unique<detail::InterruptSignals>();
@@ -277,18 +291,18 @@ void Runtime::start(int* argc, char*** argv, std::string problem) {
   if (comm_->rank() == 0) detail::watch_driver_exit(terminate_host);
   std::set_terminate(on_terminate);
 
-  stop_if_start_failed(problem, true);
-  // Rank 0 explains a difference for all: the others only know that there is one.
-  stop_if_start_failed(registry_difference(), false);
+  const auto connected = Clock::now();
+  stop_if_start_failed(problem);
   choose_spin_yield(*comm_, options_);
   const auto initialised = Clock::now();
   profile_ = detail::ProfileSession::start_if_enabled(*comm_, options_);
   const auto started = Clock::now();
-  spdlog::debug("multirank: rank {}: starting took {:.4f} s: MPI_Init and the registry check {:.4f}, "
-                "the profile's start {:.4f}",
-                comm_->rank(), std::chrono::duration<double>(started - starting).count(),
-                std::chrono::duration<double>(initialised - starting).count(),
-                std::chrono::duration<double>(started - initialised).count());
+  const auto seconds = [](auto from, auto to) { return std::chrono::duration<double>(to - from).count(); };
+  spdlog::debug("multirank: rank {}: starting took {:.4f} s: MPI_Init {:.4f}, the communicator and hosts "
+                "{:.4f}, the settings and registry checks {:.4f}, the profile's start {:.4f}",
+                comm_->rank(), seconds(starting, started), seconds(starting, mpi_initialised),
+                seconds(mpi_initialised, connected), seconds(connected, initialised),
+                seconds(initialised, started));
 
   if (comm_->rank() != 0) serve_then_exit(comm_, profile_, options_);
   engine_ = std::make_unique<detail::DriverEngine>(*comm_, options_,
@@ -302,11 +316,23 @@ void Runtime::start(int* argc, char*** argv, std::string problem) {
   detail::current_client();  // the driver's main thread is thread 1 in diagnostics
 }
 
-void Runtime::stop_if_start_failed(const std::string& problem, bool name_ranks) {
-  const int mine = problem.empty() ? 0 : 1;
-  int any = 0;
-  detail::check_mpi(MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, comm_->get()), "MPI_Allreduce");
-  if (any == 0) return;
+void Runtime::stop_if_start_failed(const std::string& problem) {
+  auto& registry = detail::Registry::instance();
+  registry.seal();
+  const std::uint64_t digest = registry.digest();
+  // One reduction answers both questions, as every collective of start-up costs most where many
+  // ranks share a core: whether any rank has a problem (the least "fine"), and whether all hold
+  // the same registry (the smallest digest equals the largest, taken as the smallest complement).
+  const std::array<std::uint64_t, 3> mine{problem.empty() ? 1U : 0U, digest, ~digest};
+  std::array<std::uint64_t, 3> least{};
+  detail::check_mpi(MPI_Allreduce(mine.data(), least.data(), 3, MPI_UINT64_T, MPI_MIN, comm_->get()),
+                    "MPI_Allreduce");
+  if (least[0] == 0) end_start(problem, true);
+  // Rank 0 explains a difference for all: the others only know that there is one.
+  if (least[1] != ~least[2]) end_start(registry_difference(digest), false);
+}
+
+void Runtime::end_start(const std::string& problem, bool name_ranks) {
   // Every rank usually has the same problem (the same environment, the same binary): rank 0 says
   // each distinct one once, naming the ranks that have it where not all do.
   int length = static_cast<int>(problem.size());
@@ -343,17 +369,12 @@ void Runtime::stop_if_start_failed(const std::string& problem, bool name_ranks) 
   std::exit(2);
 }
 
-std::string Runtime::registry_difference() {
-  auto& registry = detail::Registry::instance();
-  registry.seal();
-  const std::uint64_t digest = registry.digest();
+std::string Runtime::registry_difference(std::uint64_t digest) {
+  const auto& registry = detail::Registry::instance();
+  // Rank 0 collects every rank's digest and task list.
   std::vector<std::uint64_t> digests(static_cast<std::size_t>(comm_->size()));
-  detail::check_mpi(MPI_Allgather(&digest, 1, MPI_UINT64_T, digests.data(), 1, MPI_UINT64_T,
-                                  comm_->get()),
-                    "MPI_Allgather");
-  if (std::all_of(digests.begin(), digests.end(), [&](auto d) { return d == digests[0]; })) return {};
-
-  // Explain the difference: rank 0 collects every rank's task list.
+  detail::check_mpi(MPI_Gather(&digest, 1, MPI_UINT64_T, digests.data(), 1, MPI_UINT64_T, 0, comm_->get()),
+                    "MPI_Gather");
   const std::string mine = join_lines(registry.describe());
   int length = static_cast<int>(mine.size());
   std::vector<int> lengths(static_cast<std::size_t>(comm_->size()));

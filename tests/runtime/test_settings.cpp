@@ -86,6 +86,23 @@ TEST_CASE("spinning threads yield where a node's busy threads outnumber its core
   }
 }
 
+TEST_CASE("Open MPI's waits yield only where ranks crowd the cores", "[settings]") {
+  using multirank::detail::mpi_should_yield_when_idle;
+  SECTION("a few ranks more than cores keep multirank's non-yielding probes") {
+    CHECK_FALSE(mpi_should_yield_when_idle(3, 2));
+    CHECK_FALSE(mpi_should_yield_when_idle(4, 2));
+    CHECK_FALSE(mpi_should_yield_when_idle(16, 16));
+  }
+  SECTION("many ranks per core yield, so that start-up and close collectives progress") {
+    CHECK(mpi_should_yield_when_idle(5, 2));
+    CHECK(mpi_should_yield_when_idle(128, 2));
+    CHECK(mpi_should_yield_when_idle(3, 0));  // core count unknown: taken as one
+  }
+  SECTION("an unknown rank count keeps multirank's choice") {
+    CHECK_FALSE(mpi_should_yield_when_idle(0, 2));
+  }
+}
+
 TEST_CASE("the codec round-trips plain data and refuses corrupted bytes", "[codec]") {
   using multirank::detail::decode_all;
   using multirank::detail::encode_to_bytes;

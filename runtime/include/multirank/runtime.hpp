@@ -96,11 +96,14 @@ class Runtime {
   friend struct detail::RuntimeAccess;
 
   void start(int* argc, char*** argv, std::string problem);
-  /// Rank 0's account of how the ranks' task registries differ; empty if they agree.
-  std::string registry_difference();
-  /// Ends every rank (status 2) if any could not start; rank 0 prints each distinct reason once.
-  /// `name_ranks`: say which ranks have a problem that not all of them have.
-  void stop_if_start_failed(const std::string& problem, bool name_ranks);
+  /// Ends every rank (status 2) if any could not start (`problem`) or the ranks' task registries
+  /// differ; collective.
+  void stop_if_start_failed(const std::string& problem);
+  /// Rank 0's account of how the ranks' task registries differ (collective, once they do).
+  std::string registry_difference(std::uint64_t digest);
+  /// Ends every rank with status 2; rank 0 prints each distinct reason once. `name_ranks`: say
+  /// which ranks have a problem that not all of them have.
+  [[noreturn]] void end_start(const std::string& problem, bool name_ranks);
   /// Stops processes, the engine and the worker ranks, writes the profile, finalises MPI.
   /// Returns the signal that interrupted the job, or 0.
   int close() noexcept;

@@ -41,4 +41,8 @@ bool spinning_should_yield(int ranks_on_node, bool driver_worker_thread_here, un
   return busy > std::max(cores, 1U);
 }
 
+bool mpi_should_yield_when_idle(int ranks_on_node, unsigned cores) {
+  return static_cast<unsigned>(std::max(ranks_on_node, 0)) > 2 * std::max(cores, 1U);
+}
+
 }  // namespace multirank::detail

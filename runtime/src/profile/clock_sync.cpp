@@ -1,4 +1,6 @@
-// Ping-pong clock offset estimation against rank 0, one rank after another.
+// Clock offset estimation against rank 0 along a binomial tree: each rank is measured by a parent
+// that already knows its own offset, so all pairs of a level run at once and the whole estimate takes
+// log2(ranks) levels of ping-pong instead of one rank after another through rank 0.
 #include "profile/clock_sync.hpp"
 
 #include <array>
@@ -12,6 +14,48 @@ namespace {
 constexpr int rounds = 24;
 constexpr int ping_tag = 1;
 constexpr int estimate_tag = 2;
+
+/// The largest power of two below `size` (the first level's distance), or 0 for one rank.
+int first_distance(int size) {
+  int distance = 1;
+  while (distance * 2 < size) distance *= 2;
+  return size > 1 ? distance : 0;
+}
+
+/// Measures `child`'s clock from this rank; returns the child's estimate relative to this rank.
+std::array<std::int64_t, 3> measure_child(MPI_Comm comm, int child,
+                                          const std::function<std::int64_t()>& now) {
+  std::int64_t best_rtt = std::numeric_limits<std::int64_t>::max();
+  std::array<std::int64_t, 3> estimate{};  // child's clock at the ping, offset, error
+  for (int round = 0; round < rounds; ++round) {
+    const std::int64_t sent = now();
+    std::int64_t remote = 0;
+    check_mpi(MPI_Send(&sent, 1, MPI_INT64_T, child, ping_tag, comm), "MPI_Send");
+    check_mpi(MPI_Recv(&remote, 1, MPI_INT64_T, child, ping_tag, comm, MPI_STATUS_IGNORE), "MPI_Recv");
+    const std::int64_t rtt = now() - sent;
+    if (rtt < best_rtt) {
+      best_rtt = rtt;
+      // The answer was stamped, at best guess, half way through the round trip.
+      estimate = {remote, remote - (sent + rtt / 2), rtt / 2};
+    }
+  }
+  return estimate;
+}
+
+/// Answers `parent`'s pings, then receives this rank's estimate relative to rank 0.
+ClockSample answer_parent(MPI_Comm comm, int parent, const std::function<std::int64_t()>& now) {
+  for (int round = 0; round < rounds; ++round) {
+    std::int64_t ping = 0;
+    check_mpi(MPI_Recv(&ping, 1, MPI_INT64_T, parent, ping_tag, comm, MPI_STATUS_IGNORE), "MPI_Recv");
+    const std::int64_t stamp = now();
+    check_mpi(MPI_Send(&stamp, 1, MPI_INT64_T, parent, ping_tag, comm), "MPI_Send");
+  }
+  std::array<std::int64_t, 3> estimate{};
+  check_mpi(MPI_Recv(estimate.data(), 3, MPI_INT64_T, parent, estimate_tag, comm, MPI_STATUS_IGNORE),
+            "MPI_Recv");
+  return ClockSample{estimate[0], estimate[1], estimate[2]};
+}
+
 }  // namespace
 
 ClockSample synchronise_clock(MPI_Comm comm, const std::function<std::int64_t()>& now) {
@@ -19,38 +63,23 @@ ClockSample synchronise_clock(MPI_Comm comm, const std::function<std::int64_t()>
   int size = 1;
   check_mpi(MPI_Comm_rank(comm, &rank), "MPI_Comm_rank");
   check_mpi(MPI_Comm_size(comm, &size), "MPI_Comm_size");
-  if (rank == 0) {
-    for (int peer = 1; peer < size; ++peer) {
-      std::int64_t best_rtt = std::numeric_limits<std::int64_t>::max();
-      std::array<std::int64_t, 3> estimate{};  // peer's clock at the ping, offset, error
-      for (int round = 0; round < rounds; ++round) {
-        const std::int64_t sent = now();
-        std::int64_t remote = 0;
-        check_mpi(MPI_Send(&sent, 1, MPI_INT64_T, peer, ping_tag, comm), "MPI_Send");
-        check_mpi(MPI_Recv(&remote, 1, MPI_INT64_T, peer, ping_tag, comm, MPI_STATUS_IGNORE),
-                  "MPI_Recv");
-        const std::int64_t received = now();
-        const std::int64_t rtt = received - sent;
-        if (rtt < best_rtt) {
-          best_rtt = rtt;
-          // The answer was stamped, at best guess, half way through the round trip.
-          estimate = {remote, remote - (sent + rtt / 2), rtt / 2};
-        }
-      }
-      check_mpi(MPI_Send(estimate.data(), 3, MPI_INT64_T, peer, estimate_tag, comm), "MPI_Send");
+  ClockSample mine{now(), 0, 0};
+  // At the level of distance d, every rank that is a multiple of 2d (and so already knows its
+  // offset) measures rank + d; a rank r joins at the level of its lowest set bit.
+  for (int distance = first_distance(size); distance >= 1; distance /= 2) {
+    if (rank % (2 * distance) == 0) {
+      const int child = rank + distance;
+      if (child >= size) continue;
+      auto estimate = measure_child(comm, child, now);
+      // Offsets and their errors add along the path to rank 0.
+      estimate[1] += mine.offset_ns;
+      estimate[2] += mine.error_ns;
+      check_mpi(MPI_Send(estimate.data(), 3, MPI_INT64_T, child, estimate_tag, comm), "MPI_Send");
+    } else if (rank % distance == 0) {
+      mine = answer_parent(comm, rank - distance, now);
     }
-    return ClockSample{now(), 0, 0};
   }
-  for (int round = 0; round < rounds; ++round) {
-    std::int64_t ping = 0;
-    check_mpi(MPI_Recv(&ping, 1, MPI_INT64_T, 0, ping_tag, comm, MPI_STATUS_IGNORE), "MPI_Recv");
-    const std::int64_t stamp = now();
-    check_mpi(MPI_Send(&stamp, 1, MPI_INT64_T, 0, ping_tag, comm), "MPI_Send");
-  }
-  std::array<std::int64_t, 3> estimate{};
-  check_mpi(MPI_Recv(estimate.data(), 3, MPI_INT64_T, 0, estimate_tag, comm, MPI_STATUS_IGNORE),
-            "MPI_Recv");
-  return ClockSample{estimate[0], estimate[1], estimate[2]};
+  return mine;
 }
 
 }  // namespace multirank::detail

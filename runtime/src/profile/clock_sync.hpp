@@ -1,6 +1,6 @@
 // Estimating each rank's clock offset against rank 0 by ping-pong, as NTP does within a job:
-// rank 0 stamps a ping, the rank answers with its own clock, and of several round trips the
-// shortest gives the estimate, within half its length.
+// a parent stamps a ping, the rank answers with its own clock, and of several round trips the
+// shortest gives the estimate, within half its length; ranks are measured along a binomial tree.
 #pragma once
 
 #include <mpi.h>

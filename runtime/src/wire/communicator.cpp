@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <string>
 
@@ -18,35 +19,58 @@ void check_mpi(int code, const char* call) {
   if (code != MPI_SUCCESS) throw MpiError(call, code);
 }
 
+namespace {
+
+/// The rank in `world` of `node`'s first rank.
+int node_leader(MPI_Comm node, MPI_Comm world) {
+  MPI_Group node_group = MPI_GROUP_NULL;
+  MPI_Group world_group = MPI_GROUP_NULL;
+  check_mpi(MPI_Comm_group(node, &node_group), "MPI_Comm_group");
+  check_mpi(MPI_Comm_group(world, &world_group), "MPI_Comm_group");
+  const int first = 0;
+  int leader = MPI_UNDEFINED;
+  const int code = MPI_Group_translate_ranks(node_group, 1, &first, world_group, &leader);
+  MPI_Group_free(&node_group);
+  MPI_Group_free(&world_group);
+  check_mpi(code, "MPI_Group_translate_ranks");
+  return leader;
+}
+
+}  // namespace
+
 Communicator::Communicator(MPI_Comm base) {
   check_mpi(MPI_Comm_dup(base, &comm_), "MPI_Comm_dup");
   check_mpi(MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
   check_mpi(MPI_Comm_rank(comm_, &rank_), "MPI_Comm_rank");
   check_mpi(MPI_Comm_size(comm_, &size_), "MPI_Comm_size");
 
+  // The node's ranks, ordered by world rank (the split's key), so the node's first is its lowest
+  // rank: translating it needs no message. Every collective of start-up costs most where many
+  // ranks share a core, so what each rank tells the others travels in one Allgather.
   MPI_Comm node = MPI_COMM_NULL;
   check_mpi(MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node),
             "MPI_Comm_split_type");
   check_mpi(MPI_Comm_size(node, &ranks_on_node_), "MPI_Comm_size");
-  // Each rank's process id and its node's lowest rank: the driver checks its node-mates'
-  // processes directly when one falls silent.
-  int leader = rank_;
-  check_mpi(MPI_Allreduce(&rank_, &leader, 1, MPI_INT, MPI_MIN, node), "MPI_Allreduce");
+  const int leader = node_leader(node, comm_);
   MPI_Comm_free(&node);
-  const int mine[2] = {static_cast<int>(getpid()), leader};
-  std::vector<int> gathered(2 * static_cast<std::size_t>(size_));
-  check_mpi(MPI_Allgather(mine, 2, MPI_INT, gathered.data(), 2, MPI_INT, comm_), "MPI_Allgather");
-  for (int r = 0; r < size_; ++r) {
-    pids_.push_back(gathered[2 * static_cast<std::size_t>(r)]);
-    node_leaders_.push_back(gathered[2 * static_cast<std::size_t>(r) + 1]);
-  }
 
-  char name[HOST_NAME_MAX + 1] = {};
-  gethostname(name, sizeof(name) - 1);
-  std::vector<char> all(static_cast<std::size_t>(size_) * sizeof(name));
-  check_mpi(MPI_Allgather(name, sizeof(name), MPI_CHAR, all.data(), sizeof(name), MPI_CHAR, comm_),
+  // Each rank's process id, its node's lowest rank (the driver checks its node-mates' processes
+  // directly when one falls silent) and its host name.
+  struct Announcement {
+    int pid;
+    int leader;
+    char host[HOST_NAME_MAX + 1];
+  };
+  Announcement mine{static_cast<int>(getpid()), leader, {}};
+  gethostname(mine.host, sizeof(mine.host) - 1);
+  std::vector<Announcement> all(static_cast<std::size_t>(size_));
+  check_mpi(MPI_Allgather(&mine, sizeof(mine), MPI_BYTE, all.data(), sizeof(mine), MPI_BYTE, comm_),
             "MPI_Allgather");
-  for (int r = 0; r < size_; ++r) hosts_.emplace_back(all.data() + r * sizeof(name));
+  for (const auto& announcement : all) {
+    pids_.push_back(announcement.pid);
+    node_leaders_.push_back(announcement.leader);
+    hosts_.emplace_back(announcement.host, strnlen(announcement.host, sizeof(announcement.host)));
+  }
 }
 
 bool Communicator::process_gone(int rank) const {

@@ -27,6 +27,13 @@ struct WaitPolicy {
 /// it waits takes a core from one that computes.
 bool spinning_should_yield(int ranks_on_node, bool driver_worker_thread_here, unsigned cores);
 
+/// Whether Open MPI's own waits (MPI_Init, collectives) should yield the core, as mpirun asks on an
+/// oversubscribed node. A few ranks more than cores run best without it (multirank's loops nap on
+/// their own, and a sched_yield in every empty probe slows small messages several fold), but with
+/// many ranks per core the collectives of start-up and close only progress when waiting ranks step
+/// aside. 0 ranks (unknown) keeps multirank's choice.
+bool mpi_should_yield_when_idle(int ranks_on_node, unsigned cores);
+
 class Backoff {
  public:
   using Clock = std::chrono::steady_clock;
