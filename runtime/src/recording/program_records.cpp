@@ -83,11 +83,11 @@ void ProgramRecords::record_span(const RawSpan& span) {
   ThreadSpans& mine = spans_of_this_thread();
   std::lock_guard lock(mine.mutex);
   if (!recording()) return;
-  if (mine.spans.size() >= max_spans_.load(std::memory_order_relaxed)) {
+  if (mine.spans->size() >= max_spans_.load(std::memory_order_relaxed)) {
     ++mine.dropped;
     return;
   }
-  mine.spans.push_back(span);
+  mine.spans->push_back(span);
 }
 
 void ProgramRecords::decide(bool profiled, std::size_t max_spans_per_thread) {
@@ -99,7 +99,7 @@ void ProgramRecords::decide(bool profiled, std::size_t max_spans_per_thread) {
   functions_.clear();
   for (auto& thread : threads_) {
     std::lock_guard thread_lock(thread->mutex);
-    std::vector<RawSpan>().swap(thread->spans);
+    thread->spans = std::make_unique<EventBuffer<RawSpan>>();
   }
 }
 
@@ -127,11 +127,13 @@ void ProgramRecords::take(std::vector<TaskEvent>& tasks, std::map<std::uint64_t,
     std::lock_guard thread_lock(thread->mutex);
     dropped_spans += thread->dropped;
     thread->dropped = 0;
-    for (const RawSpan& raw : thread->spans) {
-      spans.push_back({raw.start_ns, raw.end_ns, raw.own_ns, id_of(raw.name), id_of(raw.counter), raw.value,
-                       thread->thread, raw.depth});
-    }
-    std::vector<RawSpan>().swap(thread->spans);
+    thread->spans->for_each_span([&](const RawSpan* first, std::size_t count) {
+      for (const RawSpan* raw = first; raw != first + count; ++raw) {
+        spans.push_back({raw->start_ns, raw->end_ns, raw->own_ns, id_of(raw->name), id_of(raw->counter), raw->value,
+                         thread->thread, raw->depth});
+      }
+    });
+    thread->spans = std::make_unique<EventBuffer<RawSpan>>();
   }
 }
 

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "recording/profile_event_buffer.hpp"
 #include "recording/profile_log.hpp"
 
 namespace multirank::detail {
@@ -65,7 +66,9 @@ class ProgramRecords {
   struct ThreadSpans {
     std::uint32_t thread = 0;
     std::mutex mutex;
-    std::vector<RawSpan> spans;
+    // In blocks faulted in at once, as the recorder's events: a growing vector's copies and
+    // page faults made a span many times dearer.
+    std::unique_ptr<EventBuffer<RawSpan>> spans = std::make_unique<EventBuffer<RawSpan>>();
     std::uint64_t dropped = 0;
   };
   ThreadSpans& spans_of_this_thread();
