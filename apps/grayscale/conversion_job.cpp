@@ -25,6 +25,7 @@
 #include "image_tree.hpp"
 #include "io_probe.hpp"
 #include "multirank/pool.hpp"
+#include "multirank/profile.hpp"
 #include "multirank/runtime.hpp"
 #include "output_files.hpp"
 #include "progress_display.hpp"
@@ -140,7 +141,10 @@ struct ConversionJob::Run {
     request.max_pixels = options_.max_pixels;
     if (mode == IoMode::ship) {
       try {
+        // Shipped: the driver reads, and its own row of the profile shows it.
+        multirank::profile::Span span("read");
         request.input_bytes = read_file(input);
+        span.add("bytes", request.input_bytes.size());
       } catch (const std::system_error& e) {
         request.read_error = e.what();
       }
@@ -214,7 +218,9 @@ struct ConversionJob::Run {
     const ImageFile& item = items_[outcome.index];
     if (outcome.status == ConversionStatus::converted && mode == IoMode::ship) {
       try {
+        multirank::profile::Span span("write");
         write_file_atomically(output_path(output_dir_, item.relative, options_.prefix), outcome.output_bytes);
+        span.add("bytes", outcome.output_bytes.size());
       } catch (const std::system_error& e) {
         outcome.status = ConversionStatus::failed;
         outcome.reason = e.what();

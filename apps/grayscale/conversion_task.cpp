@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "multirank/profile.hpp"
 #include "multirank/task.hpp"
 #include "output_files.hpp"
 
@@ -35,6 +36,11 @@ bool sees_driver_files(const ConversionBatch& batch) {
   std::error_code error;
   return fs::file_size(request.input_path, error) == request.input_size && !error;
 }
+// Each stage of an image in the profile as a span of its own (nothing when it is off).
+void run_in_span(const char* name, const std::function<void()>& stage) {
+  const multirank::profile::Span span(name);
+  stage();
+}
 }  // namespace
 
 ConversionOutcome convert_image(ConversionRequest request) {
@@ -42,8 +48,12 @@ ConversionOutcome convert_image(ConversionRequest request) {
   const ConversionSettings settings{request.quality, request.max_pixels};
   const fs::path output(request.output_path);
   try {
-    if (request.mode != IoMode::ship) request.input_bytes = read_file(request.input_path);
-    GrayImage gray = convert_to_gray(request.input_bytes, output.extension().string(), settings);
+    if (request.mode != IoMode::ship) {
+      multirank::profile::Span span("read");
+      request.input_bytes = read_file(request.input_path);
+      span.add("bytes", request.input_bytes.size());
+    }
+    GrayImage gray = convert_to_gray(request.input_bytes, output.extension().string(), settings, run_in_span);
     ConversionOutcome outcome;
     outcome.index = request.index;
     outcome.status = ConversionStatus::converted;
@@ -52,7 +62,9 @@ ConversionOutcome convert_image(ConversionRequest request) {
     if (request.mode == IoMode::ship) {
       outcome.output_bytes = std::move(gray.encoded);
     } else {
+      multirank::profile::Span span("write");
       write_file_atomically(output, gray.encoded);
+      span.add("bytes", gray.encoded.size());
     }
     return outcome;
   } catch (const ConversionError& e) {

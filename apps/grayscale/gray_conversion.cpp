@@ -64,7 +64,7 @@ cv::Mat oriented(const cv::Mat& image, int orientation) {
   return out;
 }
 
-Decoded decode(const std::vector<std::uint8_t>& input, const ImageHeader& header) {
+cv::Mat decode(const std::vector<std::uint8_t>& input, const ImageHeader& header) {
   // JPEG: libjpeg's luma path (jpeg_codec.cpp); CMYK, inverted Adobe CMYK included, goes to
   // OpenCV with IMREAD_GRAYSCALE, which converts it. The others: IMREAD_UNCHANGED, the one flag
   // that keeps alpha and 16-bit samples. OpenCV 4.6 applies a TIFF's orientation tag itself (8
@@ -80,6 +80,12 @@ Decoded decode(const std::vector<std::uint8_t>& input, const ImageHeader& header
     image = opencv_decode(input, flags, format_name(format));
   }
   if (image.empty()) throw ConversionError("truncated or corrupt " + format_name(format) + " data");
+  return image;
+}
+
+/// The decoded pixels as 8-bit gray (and alpha), upright.
+Decoded to_gray(cv::Mat image, const ImageHeader& header) {
+  const ImageFormat format = header.format;
   image = to_8bit(image);
   Decoded decoded;
   switch (image.channels()) {
@@ -137,7 +143,8 @@ std::string image_extensions_text() {
 }
 
 GrayImage convert_to_gray(const std::vector<std::uint8_t>& input,
-                          const std::string& output_extension, const ConversionSettings& settings) {
+                          const std::string& output_extension, const ConversionSettings& settings,
+                          const StageRunner& run_stage) {
   if (input.empty()) throw ConversionError("empty file");
   const ImageHeader header = read_image_header(input);
   if (header.format == ImageFormat::unknown) throw ConversionError("not an image (unrecognised content)");
@@ -151,10 +158,20 @@ GrayImage convert_to_gray(const std::vector<std::uint8_t>& input,
     throw ConversionError("truncated " + format_name(header.format) + " data (no end-of-image marker)");
   }
   const std::string extension = lower_case(output_extension);
-  const Decoded decoded = decode(input, header);
+  auto run = [&run_stage](const char* name, const std::function<void()>& stage) {
+    if (run_stage) {
+      run_stage(name, stage);
+    } else {
+      stage();
+    }
+  };
+  cv::Mat image;
+  run("decode", [&] { image = decode(input, header); });
+  Decoded decoded;
+  run("convert", [&] { decoded = to_gray(std::move(image), header); });
   GrayImage result;
   result.pixels = static_cast<std::uint64_t>(decoded.gray.total());
-  result.encoded = encode(decoded, extension, settings);
+  run("encode", [&] { result.encoded = encode(decoded, extension, settings); });
   return result;
 }
 

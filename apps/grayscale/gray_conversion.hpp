@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -27,12 +28,17 @@ struct GrayImage {
   std::uint64_t pixels = 0;
 };
 
+/// Runs one stage of a conversion ("decode", "convert" to gray, "encode"): `stage()`, with
+/// whatever the caller wraps around it (grayscale's ranks time each in a profile span).
+using StageRunner = std::function<void(const char* name, const std::function<void()>& stage)>;
+
 /// Decodes `input` (any supported format, recognised by content), converts it to 8-bit gray with
 /// ITU-R 601-2 luma (alpha kept where the output format can hold it), applies the EXIF
 /// orientation, and encodes it for an output file with extension `output_extension` (".jpg").
 /// Throws ConversionError with the reason.
 GrayImage convert_to_gray(const std::vector<std::uint8_t>& input,
-                          const std::string& output_extension, const ConversionSettings& settings);
+                          const std::string& output_extension, const ConversionSettings& settings,
+                          const StageRunner& run_stage = {});
 
 /// Whether grayscale takes a file with this extension (".JPG", ".png", ...) as an image.
 bool is_image_extension(const std::string& extension);

@@ -5,6 +5,8 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include "multirank/profile.hpp"
+
 namespace grayscale {
 
 HeadStart::HeadStart(std::size_t count, std::function<ConversionRequest(std::size_t)> request_for)
@@ -48,6 +50,8 @@ void HeadStart::convert_all() {
       }
       index = claimed_++;
     }
+    // In the profile as a task of one image on rank 0's row, like the images the ranks convert.
+    multirank::profile::Task task("convert_images");
     // Only this thread touches outcomes_ until finish() has joined it.
     outcomes_.push_back(convert_image(request_for_(index)));
   }

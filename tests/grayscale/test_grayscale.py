@@ -6,6 +6,7 @@
 import csv
 import ctypes
 import errno
+import json
 import os
 import pty
 import random
@@ -170,6 +171,83 @@ class Conversion(unittest.TestCase):
                 with open(os.path.join(outputs[mode], relative), "rb") as f:
                     self.assertEqual(f.read(), reference, f"{relative} differs in --io {mode}")
         self.assertEqual(read_report(outputs["ship"]), read_report(outputs["shared"]))
+
+
+class Profile(unittest.TestCase):
+    """--profile accounts for every image once, the ones rank 0 converts while MPI starts included."""
+
+    @classmethod
+    def setUpClass(cls):
+        fixture = Fixture.get()
+        cls.input = os.path.join(fixture.root, "in")
+        cls.runs = {}
+        for mode in ("shared", "ship"):
+            output = os.path.join(fixture.root, f"out-profile-{mode}")
+            profile = os.path.join(fixture.root, f"profile-{mode}")
+            cls.runs[mode] = (run(cls.input, output, "--io", mode, "--profile", profile), profile)
+
+    def counts(self, result):
+        """(converted, failed) as grayscale reported them."""
+        self.assertEqual(result.returncode, 1, result.stderr)  # image_cases' bad files
+        counts = re.search(r"grayscale: (\d+) converted, 0 skipped, (\d+) failed", result.stdout)
+        self.assertIsNotNone(counts, result.stdout)
+        return int(counts.group(1)), int(counts.group(2))
+
+    @staticmethod
+    def trace(profile):
+        with open(os.path.join(profile, "trace.json")) as f:
+            return [e for e in json.load(f)["traceEvents"] if e.get("ph") == "X"]
+
+    def test_every_output_has_the_same_task_records(self):
+        for mode, (result, profile) in self.runs.items():
+            with self.subTest(mode):
+                with open(os.path.join(profile, "tasks.csv"), newline="") as f:
+                    rows = [row for row in csv.DictReader(f) if row["function"] == "convert_images"]
+                items = sum(int(row["items"]) for row in rows)
+                self.assertGreater(items, 0)
+                self.assertTrue(all(float(row["start_s"]) >= 0 for row in rows), rows)
+                with open(os.path.join(profile, "summary.txt")) as f:
+                    summary = f.read()
+                line = re.search(r"^\s*(\d+)\s.*\sconvert_images$", summary, re.M)
+                self.assertIsNotNone(line, summary)
+                self.assertEqual(int(line.group(1)), items, summary)
+                with open(os.path.join(profile, "report.html")) as f:
+                    row = re.search(r"</span>convert_images</td><td>(\d+)</td>", f.read())
+                self.assertIsNotNone(row)
+                self.assertEqual(int(row.group(1)), items)
+                slices = [e for e in self.trace(profile) if e.get("cat") == "task"]
+                self.assertEqual(sum(e["args"].get("items", 1) for e in slices), items)
+
+    def test_one_span_of_each_stage_per_image(self):
+        for mode, (result, profile) in self.runs.items():
+            with self.subTest(mode):
+                converted, failed = self.counts(result)
+                spans = {}
+                for event in self.trace(profile):
+                    if event.get("cat") == "span":
+                        spans[event["name"]] = spans.get(event["name"], 0) + 1
+                # Every image is read; those that fail stop at their stage; the rest go through all.
+                self.assertEqual(spans.get("read"), converted + failed, spans)
+                for stage in ("convert", "encode", "write"):
+                    self.assertEqual(spans.get(stage), converted, f"{stage}: {spans}")
+                self.assertGreaterEqual(spans.get("decode"), converted, spans)
+
+    def test_every_conversion_lies_inside_a_task_record_on_its_row(self):
+        # The images rank 0 converts while MPI starts included: their decode spans lie in the
+        # head start's task records, on the head start's row.
+        for mode, (result, profile) in self.runs.items():
+            with self.subTest(mode):
+                events = self.trace(profile)
+                tasks = {}
+                for e in events:
+                    if e.get("cat") == "task":
+                        tasks.setdefault((e["pid"], e["tid"]), []).append((e["ts"], e["ts"] + e["dur"]))
+                decodes = [e for e in events if e.get("cat") == "span" and e["name"] == "decode"]
+                self.assertGreater(len(decodes), 0)
+                for span in decodes:
+                    start, end = span["ts"], span["ts"] + span["dur"]
+                    inside = [t for t in tasks.get((span["pid"], span["tid"]), []) if t[0] <= start and end <= t[1]]
+                    self.assertEqual(len(inside), 1, span)
 
 
 def can_hide_directories():
@@ -535,9 +613,9 @@ class SmallFiles(unittest.TestCase):
 
     def test_tasks_hold_several_images(self):
         with open(os.path.join(self.profile, "tasks.csv"), newline="") as f:
-            tasks = [row for row in csv.DictReader(f) if "convert_images" in row["function"]]
-        # The driver's head start converts up to 1/NP of the images one by one before MPI is up;
-        # the ranks convert the rest, several per task.
+            # Task id 0: the images of the driver's head start, which converts up to 1/NP of them
+            # one by one before MPI is up (a record each); the ranks convert the rest, several per task.
+            tasks = [row for row in csv.DictReader(f) if "convert_images" in row["function"] and row["task_id"] != "0"]
         self.assertGreater(len(tasks), 0)
         self.assertLessEqual(len(tasks), self.IMAGES // 4, f"{len(tasks)} tasks for {self.IMAGES} images")
 

@@ -49,6 +49,7 @@ struct Job {
   std::map<int, std::vector<int>> ms_by_rank;    // the sleeps each rank ran
   std::map<int, double> slept_s_by_rank;         // how long they took, measured inside the tasks
   std::vector<double> slept_s;
+  double warm_up_s = 0;                          // rank 0's own work before the Runtime started
 };
 Job job;
 
@@ -56,9 +57,22 @@ Job job;
 // and encoding an int: microseconds, unless the machine preempts the rank right there.
 constexpr double slack_s = 0.1;
 
+// What rank 0's program records itself (multirank::profile::Task) before the Runtime starts.
+constexpr const char* warm_up = "warm_up";
+constexpr int warm_up_ms = 30;
+
 void run_job(int& argc, char**& argv) {
   multirank::RuntimeOptions options = multirank::RuntimeOptions::from_env();
   options.profile_dir = job.profiled ? job.dir.string() : std::string();
+  int world_rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
+  if (world_rank == 0) {
+    // Timed inside the task, as the sleep tasks time themselves: the record covers it.
+    multirank::profile::Task task(warm_up);
+    const auto start = std::chrono::steady_clock::now();
+    std::this_thread::sleep_for(std::chrono::milliseconds(warm_up_ms));
+    job.warm_up_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
   multirank::Runtime runtime(argc, argv, options);  // worker ranks serve and leave here
   job.ranks = runtime.size();
   multirank::Executor executor;
@@ -115,13 +129,14 @@ TEST_CASE("a profiled job's reports match its tasks", "[on]") {
     const auto trace = nlohmann::json::parse(read_file(job.dir / "trace.json"));
     std::multiset<std::uint64_t> trace_ids;
     for (const auto& event : trace.at("traceEvents")) {
-      if (event.value("cat", "") == "task") trace_ids.insert(event.at("args").at("task").get<std::uint64_t>());
+      if (event.value("cat", "") == "task" && event.at("name") != warm_up) trace_ids.insert(event.at("args").at("task").get<std::uint64_t>());
     }
     const auto rows = read_csv(job.dir / "tasks.csv");
     REQUIRE(rows.at(0).at(0) == "task_id");
     std::multiset<std::uint64_t> csv_ids;
     std::vector<double> durations;
     for (std::size_t i = 1; i < rows.size(); ++i) {
+      if (rows[i].at(1) == warm_up) continue;
       csv_ids.insert(std::stoull(rows[i].at(0)));
       durations.push_back(std::stod(rows[i].at(5)));
     }
@@ -149,10 +164,14 @@ TEST_CASE("a profiled job's reports match its tasks", "[on]") {
     for (const auto& rank : summary.ranks) {
       INFO("rank " << rank.rank);
       const auto& mine = job.ms_by_rank[rank.rank];
-      CHECK(rank.tasks == mine.size());
+      // Rank 0's warm-up counts as one of its tasks.
+      const bool warmed_up = rank.rank == 0;
+      const double own_s = warmed_up ? job.warm_up_s : 0.0;
+      CHECK(rank.tasks == mine.size() + (warmed_up ? 1 : 0));
       CHECK(rank.busy_s >= total_ms(mine) * 1e-3);
-      CHECK(rank.busy_s >= job.slept_s_by_rank[rank.rank]);
-      CHECK(rank.busy_s <= job.slept_s_by_rank[rank.rank] + slack_s * static_cast<double>(mine.size()));
+      CHECK(rank.busy_s >= job.slept_s_by_rank[rank.rank] + own_s);
+      CHECK(rank.busy_s <= job.slept_s_by_rank[rank.rank] + own_s +
+                               slack_s * static_cast<double>(mine.size() + (warmed_up ? 1 : 0)));
       CHECK(rank.serialise_s <= rank.busy_s);
     }
   }
@@ -189,12 +208,48 @@ TEST_CASE("a profiled job's reports match its tasks", "[on]") {
     const auto trace = nlohmann::json::parse(read_file(job.dir / "trace.json"));
     std::map<int, std::string> rows;
     for (const auto& event : trace.at("traceEvents")) {
-      if (event.at("ph") == "M" && event.at("name") == "thread_name" && event.at("tid").get<int>() > 0) {
+      const int tid = event.value("tid", 0);
+      if (event.at("ph") == "M" && event.at("name") == "thread_name" && tid > 0 && tid <= job.ranks) {
         rows[event.at("tid").get<int>() - 1] = event.at("args").at("name").get<std::string>();
       }
     }
     REQUIRE(rows.size() == static_cast<std::size_t>(job.ranks));
     for (const auto& [rank, name] : rows) CHECK(name.rfind("rank " + std::to_string(rank), 0) == 0);
+  }
+
+  SECTION("work the program records before the Runtime starts is on rank 0's row of its own") {
+    // The time axis starts when rank 0's process started, so the warm-up lies inside it, and
+    // before every task the Runtime ran.
+    const auto& driver = run.ranks.at(0);
+    std::vector<multirank::detail::TaskEvent> warm_ups;
+    std::int64_t first_task_ns = run.duration_ns;
+    for (const auto& task : driver.tasks) {
+      if (run.function_name(task.function_id) == warm_up) {
+        warm_ups.push_back(task);
+      } else {
+        first_task_ns = std::min(first_task_ns, task.start_ns);
+      }
+    }
+    REQUIRE(warm_ups.size() == 1);
+    const auto& task = warm_ups.front();
+    CHECK(task.thread != 0);
+    CHECK(task.start_ns >= 0);
+    CHECK(task.end_ns <= first_task_ns);
+    CHECK(static_cast<double>(task.end_ns - task.start_ns) * 1e-9 >= job.warm_up_s);
+    CHECK(static_cast<double>(task.end_ns - task.start_ns) * 1e-9 <= job.warm_up_s + slack_s);
+    for (const auto& lane : run.ranks) {
+      if (lane.header.rank == 0) continue;
+      for (const auto& other : lane.tasks) CHECK(run.function_name(other.function_id) != warm_up);
+    }
+    const auto trace = nlohmann::json::parse(read_file(job.dir / "trace.json"));
+    int rows = 0;
+    for (const auto& event : trace.at("traceEvents")) {
+      if (event.at("ph") == "X" && event.at("name") == warm_up) {
+        ++rows;
+        CHECK(event.at("tid").get<int>() > job.ranks);  // not the task thread's row
+      }
+    }
+    CHECK(rows == 1);
   }
 
   SECTION("clock offsets are estimated and removed") {

@@ -81,6 +81,13 @@ ProfileRun assemble_run(std::vector<RankLog> logs, std::string label) {
     }
     for (auto& message : log.messages) message.time_ns = place(message.time_ns);
     for (auto& sample : log.queue) sample.time_ns = place(sample.time_ns);
+    for (auto& span : log.spans) {
+      span.start_ns = place(span.start_ns);
+      span.end_ns = place(span.end_ns);
+    }
+    std::sort(log.spans.begin(), log.spans.end(),
+              [](const SpanEvent& a, const SpanEvent& b) { return a.start_ns < b.start_ns; });
+    run.span_names.insert(log.header.span_names.begin(), log.header.span_names.end());
     auto node = std::find(run.nodes.begin(), run.nodes.end(), h.host);
     lane.node = static_cast<int>(node - run.nodes.begin());
     if (node == run.nodes.end()) run.nodes.push_back(h.host);
@@ -90,6 +97,7 @@ ProfileRun assemble_run(std::vector<RankLog> logs, std::string label) {
     lane.tasks = std::move(log.tasks);
     lane.messages = std::move(log.messages);
     lane.queue = std::move(log.queue);
+    lane.spans = std::move(log.spans);
     run.ranks.push_back(std::move(lane));
   }
   return run;
@@ -222,6 +230,63 @@ void add_slowest(RunSummary& summary, const ProfileRun& run,
   }
 }
 
+/// The spans' statistics per name over every rank, largest total first.
+void add_spans(RunSummary& summary, const ProfileRun& run) {
+  struct Totals {
+    SpanStats stats;
+    std::vector<double> call_s;
+    std::map<int, double> rank_s;
+    std::uint64_t counter_id = 0;
+  };
+  std::map<std::uint64_t, Totals> by_name;
+  double busy_s = 0;
+  for (const auto& rank : summary.ranks) busy_s += rank.busy_s;
+  for (const auto& lane : run.ranks) {
+    summary.dropped_spans += lane.header.dropped_spans;
+    for (const auto& span : lane.spans) {
+      Totals& t = by_name[span.name_id];
+      const double took = seconds(span.end_ns - span.start_ns);
+      t.stats.calls += 1;
+      t.stats.total_s += took;
+      t.stats.own_s += seconds(span.own_ns);
+      t.stats.max_s = std::max(t.stats.max_s, took);
+      t.stats.counter_total += span.counter;
+      if (span.counter_id != 0) t.counter_id = span.counter_id;
+      t.call_s.push_back(took);
+      t.rank_s[lane.header.rank] += took;
+    }
+  }
+  auto name_of = [&](std::uint64_t id) {
+    auto it = run.span_names.find(id);
+    return it == run.span_names.end() ? std::string("(unknown span)") : it->second;
+  };
+  for (auto& [id, t] : by_name) {
+    SpanStats& s = t.stats;
+    s.name = name_of(id);
+    if (t.counter_id != 0) s.counter = name_of(t.counter_id);
+    std::sort(t.call_s.begin(), t.call_s.end());
+    s.mean_s = s.total_s / static_cast<double>(s.calls);
+    s.p50_s = quantile(t.call_s, 0.50);
+    s.p95_s = quantile(t.call_s, 0.95);
+    s.busy_share = busy_s > 0 ? s.own_s / busy_s : 0;
+    std::vector<double> per_rank;
+    for (const auto& [rank, took] : t.rank_s) {
+      per_rank.push_back(took);
+      if (took >= s.rank_max_s) {
+        s.rank_max_s = took;
+        s.rank_of_max = rank;
+      }
+    }
+    std::sort(per_rank.begin(), per_rank.end());
+    s.ranks = static_cast<int>(per_rank.size());
+    s.rank_min_s = per_rank.front();
+    s.rank_p50_s = quantile(per_rank, 0.50);
+    summary.spans.push_back(std::move(s));
+  }
+  std::sort(summary.spans.begin(), summary.spans.end(),
+            [](const SpanStats& a, const SpanStats& b) { return a.total_s > b.total_s; });
+}
+
 }  // namespace
 
 RunSummary summarise(const ProfileRun& run, std::size_t slowest) {
@@ -245,6 +310,7 @@ RunSummary summarise(const ProfileRun& run, std::size_t slowest) {
   add_balance(summary);
   add_functions(summary, run, functions);
   add_slowest(summary, run, slow_candidates, slowest);
+  add_spans(summary, run);
   return summary;
 }
 

@@ -20,6 +20,7 @@ struct RankTimeline {
   std::vector<TaskEvent> tasks;
   std::vector<MessageEvent> messages;
   std::vector<QueueSample> queue;
+  std::vector<SpanEvent> spans;  // sorted by start
 };
 
 struct ProfileRun {
@@ -27,6 +28,7 @@ struct ProfileRun {
   std::vector<RankTimeline> ranks;     // indexed by rank
   std::vector<std::string> nodes;      // host names, in order of first rank
   std::map<std::uint64_t, std::string> functions;
+  std::map<std::uint64_t, std::string> span_names;  // span and counter names, by id
   std::int64_t duration_ns = 0;        // rank 0's profiled window
   bool complete = true;
 
@@ -72,6 +74,27 @@ struct FunctionStats {
   std::vector<double> call_s;  // per-call time of each recorded slice, for histograms
 };
 
+/// One span name over every rank, like a line of Python's pstats.
+struct SpanStats {
+  std::string name;
+  std::uint64_t calls = 0;
+  double total_s = 0;   // the spans' whole time, nested spans included (cumulative)
+  double own_s = 0;     // less the time of the spans nested in them
+  double mean_s = 0;    // per call, whole time
+  double p50_s = 0;
+  double p95_s = 0;
+  double max_s = 0;
+  double busy_share = 0;  // own time over the job's busy time (every rank's tasks)
+  std::string counter;    // the counter added to these spans, if any, and its sum
+  std::uint64_t counter_total = 0;
+  // Over the ranks that ran it: each rank's total time, summarised.
+  int ranks = 0;
+  double rank_min_s = 0;
+  double rank_p50_s = 0;
+  double rank_max_s = 0;
+  int rank_of_max = 0;
+};
+
 struct SlowTask {
   std::uint64_t task_id = 0;
   std::uint64_t function_id = 0;
@@ -88,6 +111,8 @@ struct RunSummary {
   std::vector<RankStats> ranks;
   std::vector<FunctionStats> functions;  // by total time, largest first
   std::vector<SlowTask> slowest;         // longest first
+  std::vector<SpanStats> spans;          // by total time, largest first
+  std::uint64_t dropped_spans = 0;
   double mean_busy_s = 0;                // over the ranks that run tasks
   double max_busy_s = 0;
   double balance_efficiency = 0;         // mean busy / max busy (1 = perfectly balanced)

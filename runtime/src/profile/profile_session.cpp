@@ -20,6 +20,7 @@
 #include "profile/clock_sync.hpp"
 #include "profile/profile_reports.hpp"
 #include "profile/profile_run.hpp"
+#include "recording/program_records.hpp"
 
 namespace multirank::detail {
 
@@ -115,6 +116,7 @@ std::unique_ptr<ProfileSession> ProfileSession::start_if_enabled(const Communica
     MPI_Finalize();
     std::exit(1);
   }
+  ProgramRecords::instance().decide(length > 0, options.profile_max_events);
   if (length == 0) return nullptr;
   dir.resize(static_cast<std::size_t>(length));
   check_mpi(MPI_Bcast(dir.data(), static_cast<int>(length), MPI_CHAR, 0, comm.get()), "MPI_Bcast");
@@ -144,7 +146,9 @@ ProfileSession::ProfileSession(const Communicator& comm, const RuntimeOptions& o
   }
   const auto started = std::chrono::steady_clock::now();
   header_.clock_start = synchronise_clock(comm_, [this] { return recorder_.now(); });
-  header_.window_start_ns = recorder_.now();
+  // The profile covers the process from its start: what the program did before MPI was up
+  // (profile::Task) and the start-up itself are on the time axis.
+  header_.window_start_ns = recorder_.from_steady(ProgramRecords::process_start_ns());
   spdlog::debug("multirank: rank {}: profile clock estimate took {:.4f} s", rank_,
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 }
@@ -162,6 +166,7 @@ void ProfileSession::finish() noexcept {
   std::vector<RankLog> logs;
   try {
     const auto started = std::chrono::steady_clock::now();
+    take_program_records();
     header_.window_end_ns = recorder_.now();
     header_.clock_end = synchronise_clock(comm_, [this] { return recorder_.now(); });
     const auto estimated = std::chrono::steady_clock::now();
@@ -195,6 +200,21 @@ void ProfileSession::finish() noexcept {
   }
 }
 
+void ProfileSession::take_program_records() {
+  std::vector<TaskEvent> tasks;
+  ProgramRecords::instance().take(tasks, header_.functions, spans_, header_.span_names, header_.dropped_spans);
+  for (SpanEvent& span : spans_) {
+    span.start_ns = recorder_.from_steady(span.start_ns);
+    span.end_ns = recorder_.from_steady(span.end_ns);
+  }
+  // The program's tasks join the rank's own: the threads that record those have stopped.
+  for (TaskEvent& task : tasks) {
+    task.start_ns = recorder_.from_steady(task.start_ns);
+    task.end_ns = recorder_.from_steady(task.end_ns);
+    recorder_.record_task(task);
+  }
+}
+
 void ProfileSession::wait_until_written() noexcept {
   if (writing_.valid()) writing_.wait();
 }
@@ -211,9 +231,9 @@ std::vector<RankLog> ProfileSession::gather_logs() {
   if (rank_ != 0) {
     recorder_.copy_totals_into(mine.header);
     const std::string header = format_rank_log(mine);
-    const std::array<std::uint64_t, 4> sizes{header.size(), recorder_.tasks().size(),
-                                             recorder_.messages().size(), recorder_.queue().size()};
-    check_mpi(MPI_Send(sizes.data(), 4, MPI_UINT64_T, 0, log_size_tag, comm_), "MPI_Send");
+    const std::array<std::uint64_t, 5> sizes{header.size(), recorder_.tasks().size(),
+                                             recorder_.messages().size(), recorder_.queue().size(), spans_.size()};
+    check_mpi(MPI_Send(sizes.data(), 5, MPI_UINT64_T, 0, log_size_tag, comm_), "MPI_Send");
     send_bytes(header.data(), header.size(), comm_);
     auto send_events = [this](const auto& events) {
       events.for_each_span([this](const auto* first, std::size_t count) {
@@ -223,13 +243,15 @@ std::vector<RankLog> ProfileSession::gather_logs() {
     send_events(recorder_.tasks());
     send_events(recorder_.messages());
     send_events(recorder_.queue());
+    send_bytes(spans_.data(), spans_.size() * sizeof(SpanEvent), comm_);
     return logs;
   }
   recorder_.copy_into(mine);
+  mine.spans = std::move(spans_);
   logs.push_back(std::move(mine));
   for (int peer = 1; peer < size_; ++peer) {
-    std::array<std::uint64_t, 4> sizes{};
-    check_mpi(MPI_Recv(sizes.data(), 4, MPI_UINT64_T, peer, log_size_tag, comm_, MPI_STATUS_IGNORE), "MPI_Recv");
+    std::array<std::uint64_t, 5> sizes{};
+    check_mpi(MPI_Recv(sizes.data(), 5, MPI_UINT64_T, peer, log_size_tag, comm_, MPI_STATUS_IGNORE), "MPI_Recv");
     std::string header(sizes[0], '\0');
     receive_bytes(header.data(), header.size(), peer, comm_);
     RankLog log = parse_rank_log(header, log_path(dir_, peer).string());
@@ -242,6 +264,8 @@ std::vector<RankLog> ProfileSession::gather_logs() {
     receive_events(log.tasks, peer, comm_);
     receive_events(log.messages, peer, comm_);
     receive_events(log.queue, peer, comm_);
+    log.spans.resize(sizes[4]);
+    receive_bytes(log.spans.data(), log.spans.size() * sizeof(SpanEvent), peer, comm_);
     logs.push_back(std::move(log));
   }
   return logs;
@@ -273,12 +297,26 @@ void ProfileSession::save_on_fatal_error() noexcept {
   if (finished_ || rank_ != 0) return;
   finished_ = true;
   try {
+    // The task thread may still be recording: the program's tasks are added to the copy.
+    std::vector<TaskEvent> program_tasks;
+    ProgramRecords::instance().take(program_tasks, header_.functions, spans_, header_.span_names,
+                                    header_.dropped_spans);
     RankLog log;
     log.header = header_;
     log.header.complete = false;
     log.header.size = 1;  // only this rank's log can be saved
     log.header.window_end_ns = recorder_.now();
     recorder_.copy_into(log);
+    for (TaskEvent& task : program_tasks) {
+      task.start_ns = recorder_.from_steady(task.start_ns);
+      task.end_ns = recorder_.from_steady(task.end_ns);
+      log.tasks.push_back(task);
+    }
+    for (SpanEvent& span : spans_) {
+      span.start_ns = recorder_.from_steady(span.start_ns);
+      span.end_ns = recorder_.from_steady(span.end_ns);
+    }
+    log.spans = std::move(spans_);
     std::vector<RankLog> logs;
     logs.push_back(std::move(log));
     write_outputs(logs);

@@ -49,6 +49,8 @@ class ProfileSession {
   /// recorder's buffers) and get nothing back.
   std::vector<RankLog> gather_logs();
   void write_outputs(const std::vector<RankLog>& logs) const;
+  /// What the program recorded itself (profile::Task), moved into the recorder and the header.
+  void take_program_records();
 
   MPI_Comm comm_ = MPI_COMM_NULL;  // a duplicate: profiling messages never meet the runtime's
   int rank_ = 0;
@@ -57,6 +59,7 @@ class ProfileSession {
   RankLogHeader header_;
   ProfileRecorder recorder_;
   bool finished_ = false;
+  std::vector<SpanEvent> spans_;   // the program's spans, taken when the run ends
   std::vector<RankLog> gathered_;  // rank 0: every rank's log, from finish() on
   std::future<void> writing_;      // rank 0, from finish() until the files are written
 };

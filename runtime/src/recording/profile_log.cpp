@@ -31,6 +31,8 @@ ClockSample clock_of(const nlohmann::json& j) {
 nlohmann::json header_json(const RankLogHeader& h) {
   nlohmann::json functions = nlohmann::json::object();
   for (const auto& [id, name] : h.functions) functions[std::to_string(id)] = name;
+  nlohmann::json span_names = nlohmann::json::object();
+  for (const auto& [id, name] : h.span_names) span_names[std::to_string(id)] = name;
   nlohmann::json overflow = nlohmann::json::object();
   for (const auto& [id, totals] : h.overflow) {
     overflow[std::to_string(id)] = {{"calls", totals.calls},
@@ -58,7 +60,10 @@ nlohmann::json header_json(const RankLogHeader& h) {
           {"dropped_queue_samples", h.dropped_queue_samples},
           {"complete", h.complete},
           {"functions", functions},
-          {"overflow", overflow}};
+          {"overflow", overflow},
+          {"span_names", span_names},
+          {"task_thread", h.task_thread},
+          {"dropped_spans", h.dropped_spans}};
 }
 
 RankLogHeader header_of(const nlohmann::json& j) {
@@ -90,6 +95,12 @@ RankLogHeader header_of(const nlohmann::json& j) {
   for (const auto& [id, name] : j.at("functions").items()) {
     h.functions[std::stoull(id)] = name.get<std::string>();
   }
+  // Logs written before spans existed have none.
+  if (j.contains("span_names")) {
+    for (const auto& [id, name] : j.at("span_names").items()) h.span_names[std::stoull(id)] = name.get<std::string>();
+  }
+  h.task_thread = j.value("task_thread", std::uint32_t{0});
+  h.dropped_spans = j.value("dropped_spans", std::uint64_t{0});
   for (const auto& [id, totals] : j.at("overflow").items()) {
     h.overflow[std::stoull(id)] = {totals.at("calls").get<std::uint64_t>(),
                                    totals.at("total_ns").get<std::int64_t>(),
@@ -131,13 +142,17 @@ void write_rank_log(const RankLog& log, std::ostream& out) {
   for (const auto& t : log.tasks) {
     sink << "[\"t\"," << t.task_id << ',' << t.function_id << ',' << t.start_ns << ',' << t.end_ns << ','
          << t.serialise_ns << ',' << t.bytes_in << ',' << t.bytes_out << ',' << t.items << ',' << t.failed_items
-         << "]\n";
+         << ',' << t.thread << "]\n";
   }
   for (const auto& m : log.messages) {
     sink << "[\"m\"," << m.time_ns << ',' << static_cast<int>(m.direction) << ',' << m.peer << ',' << m.kind << ','
          << m.bytes << "]\n";
   }
   for (const auto& q : log.queue) sink << "[\"q\"," << q.time_ns << ',' << q.pending << ',' << q.running << "]\n";
+  for (const auto& s : log.spans) {
+    sink << "[\"s\"," << s.start_ns << ',' << s.end_ns << ',' << s.own_ns << ',' << s.name_id << ',' << s.counter_id
+         << ',' << s.counter << ',' << s.thread << ',' << s.depth << "]\n";
+  }
 }
 
 std::string format_rank_log(const RankLog& log) {
@@ -169,11 +184,12 @@ RankLog parse_rank_log(std::string_view text, const std::string& source) {
       if (line.size() > 5 && line.compare(0, 2, "[\"") == 0 && line[3] == '"') {
         const char type = line[2];
         if (type == 't') {
-          std::array<std::int64_t, 9> v{};
+          std::array<std::int64_t, 10> v{};
           if (read_integers(line, v)) {
             log.tasks.push_back({static_cast<std::uint64_t>(v[0]), static_cast<std::uint64_t>(v[1]), v[2], v[3], v[4],
                                  static_cast<std::uint64_t>(v[5]), static_cast<std::uint64_t>(v[6]),
-                                 static_cast<std::uint32_t>(v[7]), static_cast<std::uint32_t>(v[8])});
+                                 static_cast<std::uint32_t>(v[7]), static_cast<std::uint32_t>(v[8]),
+                                 static_cast<std::uint32_t>(v[9])});
             continue;
           }
         } else if (type == 'm') {
@@ -181,6 +197,14 @@ RankLog parse_rank_log(std::string_view text, const std::string& source) {
           if (read_integers(line, v) && (v[1] == 0 || v[1] == 1)) {
             log.messages.push_back({v[0], static_cast<MessageDirection>(v[1]), static_cast<std::int32_t>(v[2]),
                                     static_cast<std::uint16_t>(v[3]), static_cast<std::uint64_t>(v[4])});
+            continue;
+          }
+        } else if (type == 's') {
+          std::array<std::int64_t, 8> v{};
+          if (read_integers(line, v)) {
+            log.spans.push_back({v[0], v[1], v[2], static_cast<std::uint64_t>(v[3]), static_cast<std::uint64_t>(v[4]),
+                                 static_cast<std::uint64_t>(v[5]), static_cast<std::uint32_t>(v[6]),
+                                 static_cast<std::uint32_t>(v[7])});
             continue;
           }
         } else if (type == 'q') {
@@ -193,17 +217,24 @@ RankLog parse_rank_log(std::string_view text, const std::string& source) {
       }
       const auto event = nlohmann::json::parse(line);
       const auto& type = event.at(0).get_ref<const std::string&>();
-      if (type == "t" && event.size() == 10) {
+      if (type == "t" && (event.size() == 10 || event.size() == 11)) {
+        // Logs written before tasks had a thread have ten entries: every task on the task thread.
         log.tasks.push_back({event[1].get<std::uint64_t>(), event[2].get<std::uint64_t>(),
                              event[3].get<std::int64_t>(), event[4].get<std::int64_t>(),
                              event[5].get<std::int64_t>(), event[6].get<std::uint64_t>(),
                              event[7].get<std::uint64_t>(), event[8].get<std::uint32_t>(),
-                             event[9].get<std::uint32_t>()});
+                             event[9].get<std::uint32_t>(),
+                             event.size() == 11 ? event[10].get<std::uint32_t>() : 0u});
       } else if (type == "m" && event.size() == 6) {
         log.messages.push_back({event[1].get<std::int64_t>(),
                                 static_cast<MessageDirection>(event[2].get<int>()),
                                 event[3].get<std::int32_t>(), event[4].get<std::uint16_t>(),
                                 event[5].get<std::uint64_t>()});
+      } else if (type == "s" && event.size() == 9) {
+        log.spans.push_back({event[1].get<std::int64_t>(), event[2].get<std::int64_t>(),
+                             event[3].get<std::int64_t>(), event[4].get<std::uint64_t>(),
+                             event[5].get<std::uint64_t>(), event[6].get<std::uint64_t>(),
+                             event[7].get<std::uint32_t>(), event[8].get<std::uint32_t>()});
       } else if (type == "q" && event.size() == 4) {
         log.queue.push_back({event[1].get<std::int64_t>(), event[2].get<std::uint64_t>(),
                              event[3].get<std::uint64_t>()});

@@ -23,6 +23,19 @@ struct TaskEvent {
   std::uint64_t bytes_out = 0;    // encoded results (or errors)
   std::uint32_t items = 0;
   std::uint32_t failed_items = 0;
+  std::uint32_t thread = 0;       // 0: the rank's task thread; n: the program's own thread n (profile::Task)
+};
+
+/// One span the program timed inside its work (multirank::profile::Span), on one of its threads.
+struct SpanEvent {
+  std::int64_t start_ns = 0;     // the rank's clock
+  std::int64_t end_ns = 0;
+  std::int64_t own_ns = 0;       // the span's time less its child spans'
+  std::uint64_t name_id = 0;     // RankLogHeader::span_names
+  std::uint64_t counter_id = 0;  // the counter added to it (RankLogHeader::span_names), 0: none
+  std::uint64_t counter = 0;
+  std::uint32_t thread = 0;      // ProgramRecords::thread_number of the thread it ran on
+  std::uint32_t depth = 0;       // 0: outermost; n: inside n spans
 };
 
 enum class MessageDirection : std::uint8_t { sent = 0, received = 1 };
@@ -78,6 +91,9 @@ struct RankLogHeader {
   bool complete = true;                 // false: saved on a fatal error, the run did not finish
   std::map<std::uint64_t, std::string> functions;  // function id -> task name
   std::map<std::uint64_t, OverflowTotals> overflow;
+  std::map<std::uint64_t, std::string> span_names;  // span and counter names, by id
+  std::uint32_t task_thread = 0;        // the thread number that ran the Runtime's tasks (0: none)
+  std::uint64_t dropped_spans = 0;      // beyond the bounded buffer
 };
 
 struct RankLog {
@@ -85,6 +101,7 @@ struct RankLog {
   std::vector<TaskEvent> tasks;
   std::vector<MessageEvent> messages;
   std::vector<QueueSample> queue;
+  std::vector<SpanEvent> spans;
 };
 
 /// The log as JSON lines: a header object, then one compact array per event.

@@ -46,6 +46,11 @@ class ProfileRecorder {
     ++dropped_tasks_;
   }
 
+  /// The thread number (ProgramRecords::thread_number) of the thread that runs the Runtime's
+  /// tasks: the spans it records belong on the tasks' row.
+  std::uint32_t task_thread() const noexcept { return task_thread_; }
+  void set_task_thread(std::uint32_t thread) noexcept { task_thread_ = thread; }
+
   void record_message(MessageDirection direction, int peer, std::uint16_t kind, std::uint64_t bytes,
                       std::int64_t time_ns, std::int64_t took_ns) {
     comm_ns_ += took_ns;
@@ -92,6 +97,7 @@ class ProfileRecorder {
     header.dropped_messages = dropped_messages_;
     header.dropped_queue_samples = dropped_queue_samples_;
     header.overflow.insert(overflow_.begin(), overflow_.end());
+    header.task_thread = task_thread_;
   }
 
   /// The recorded events, where they lie (blocks that never move).
@@ -126,6 +132,7 @@ class ProfileRecorder {
   std::uint64_t dropped_queue_samples_ = 0;
   std::int64_t last_queue_sample_ = 0;
   std::int64_t last_queue_change_ = 0;
+  std::uint32_t task_thread_ = 0;
 };
 
 }  // namespace multirank::detail

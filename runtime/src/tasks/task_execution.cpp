@@ -14,6 +14,7 @@
 #include "multirank/detail/task_state.hpp"
 #include "multirank/detail/wire.hpp"
 #include "recording/profile_recorder.hpp"
+#include "recording/program_records.hpp"
 
 namespace multirank::detail {
 
@@ -212,6 +213,7 @@ std::int64_t execute_record(const TaskRecordHeader& task, std::span<const char> 
   result.items_bytes = out.size() - items_start;
   out.patch_pod(header_at, result);
   if (recorder != nullptr) {
+    if (recorder->task_thread() == 0) recorder->set_task_thread(ProgramRecords::thread_number());
     recorder->record_task({task.task_id, task.function_id, recorder->from_steady(result.start_ns),
                            recorder->from_steady(result.end_ns), serialise_ns, item_bytes.size(),
                            result.items_bytes, task.item_count, failed_items});

@@ -157,6 +157,34 @@ void write_functions(fmt::memory_buffer& b, const ProfileRun& run, const RunSumm
   fmt::format_to(it, "</div>\n");
 }
 
+/// The spans' pstats-like table, and how the top spans spread over the ranks.
+void write_spans(fmt::memory_buffer& b, const RunSummary& s) {
+  if (s.spans.empty()) return;
+  auto it = std::back_inserter(b);
+  fmt::format_to(it, "<h2>Spans</h2>\n<table><tr><th class=\"l\">span</th><th>calls</th><th>total</th><th>own</th>"
+                     "<th>mean</th><th>p50</th><th>p95</th><th>max</th><th>busy %</th><th>counter</th></tr>\n");
+  for (const auto& span : s.spans) {
+    const std::string counter =
+        span.counter.empty() ? std::string() : std::to_string(span.counter_total) + " " + span.counter;
+    fmt::format_to(it, "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+                       "<td>{}</td><td>{:.1f}</td><td>{}</td></tr>\n",
+                   markup_escape(span.name), span.calls, human_duration(span.total_s), human_duration(span.own_s),
+                   human_duration(span.mean_s), human_duration(span.p50_s), human_duration(span.p95_s),
+                   human_duration(span.max_s), 100.0 * span.busy_share, markup_escape(counter));
+  }
+  fmt::format_to(it, "</table>\n<p class=\"note\">Total includes the spans nested in each; own does not; busy % is "
+                     "own time over every rank's busy time.</p>\n");
+  fmt::format_to(it, "<table><tr><th class=\"l\">span</th><th>ranks</th><th>min per rank</th><th>median</th>"
+                     "<th>max</th><th>max rank</th></tr>\n");
+  for (std::size_t i = 0; i < std::min<std::size_t>(10, s.spans.size()); ++i) {
+    const auto& span = s.spans[i];
+    fmt::format_to(it, "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                   markup_escape(span.name), span.ranks, human_duration(span.rank_min_s),
+                   human_duration(span.rank_p50_s), human_duration(span.rank_max_s), span.rank_of_max);
+  }
+  fmt::format_to(it, "</table>\n");
+}
+
 /// The slowest task records, the other files and, under Slurm, the accounting to compare with.
 void write_slowest_and_files(fmt::memory_buffer& b, const RunSummary& s) {
   auto it = std::back_inserter(b);
@@ -194,6 +222,7 @@ void write_report_html(const ProfileRun& run, const RunSummary& s, std::ostream&
   fmt::format_to(it, "<h2>Timeline</h2>\n{}\n", render_timeline_svg(run, s));
   write_ranks(b, s, working);
   write_functions(b, run, s);
+  write_spans(b, s);
   write_slowest_and_files(b, s);
   fmt::format_to(it, "</body></html>\n");
   out.write(b.data(), static_cast<std::streamsize>(b.size()));

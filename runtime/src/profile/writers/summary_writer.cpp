@@ -3,9 +3,15 @@
 // sacct command that cross-checks a Slurm job.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "profile/profile_reports.hpp"
 
 namespace multirank::detail {
+
+namespace {
+constexpr std::size_t top_spans_per_rank = 10;
+}  // namespace
 
 void write_summary(const ProfileRun& run, const RunSummary& s, std::ostream& out) {
   fmt::memory_buffer b;
@@ -58,6 +64,33 @@ void write_summary(const ProfileRun& run, const RunSummary& s, std::ostream& out
                    human_duration(f.total_s), human_duration(f.mean_s), human_duration(f.p50_s),
                    human_duration(f.p95_s), human_duration(f.max_s), human_bytes(static_cast<double>(f.bytes_in)),
                    human_bytes(static_cast<double>(f.bytes_out)), f.failed, f.name);
+  }
+
+  if (!s.spans.empty()) {
+    fmt::format_to(it,
+                   "\nSpans (multirank::profile::Span), over all ranks, by total time (total includes nested spans; "
+                   "own does not; busy% = own / every rank's busy time)\n");
+    fmt::format_to(it, "{:>10} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12} {:>7}  {}\n", "calls", "total", "own", "mean",
+                   "p50", "p95", "max", "busy%", "span");
+    for (const auto& span : s.spans) {
+      fmt::format_to(it, "{:>10} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12} {:>7.1f}  {}", span.calls,
+                     human_duration(span.total_s), human_duration(span.own_s), human_duration(span.mean_s),
+                     human_duration(span.p50_s), human_duration(span.p95_s), human_duration(span.max_s),
+                     100.0 * span.busy_share, span.name);
+      if (!span.counter.empty()) fmt::format_to(it, "  ({} {})", span.counter_total, span.counter);
+      fmt::format_to(it, "\n");
+    }
+    if (s.dropped_spans > 0) {
+      fmt::format_to(it, "note: {} spans beyond a thread's buffer (MULTIRANK_PROFILE_MAX_EVENTS) are not counted\n",
+                     s.dropped_spans);
+    }
+    fmt::format_to(it, "\nTop spans per rank: each rank's total time in the span, over the ranks that ran it\n");
+    fmt::format_to(it, "{:>6} {:>12} {:>12} {:>12} {:>9}  {}\n", "ranks", "min", "median", "max", "max rank", "span");
+    for (std::size_t i = 0; i < std::min<std::size_t>(top_spans_per_rank, s.spans.size()); ++i) {
+      const auto& span = s.spans[i];
+      fmt::format_to(it, "{:>6} {:>12} {:>12} {:>12} {:>9}  {}\n", span.ranks, human_duration(span.rank_min_s),
+                     human_duration(span.rank_p50_s), human_duration(span.rank_max_s), span.rank_of_max, span.name);
+    }
   }
 
   fmt::format_to(it, "\nSlowest task records\n");

@@ -5,7 +5,9 @@
 #include <fmt/compile.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "core/fixed_decimal.hpp"
@@ -93,6 +95,16 @@ class TraceEvents {
 
   static int pid_of(const RankTimeline& lane) { return lane.node + 1; }
   static int tid_of(const RankTimeline& lane) { return lane.header.rank + 1; }
+  /// The row of the program's own thread `thread` (profile::Task) on the rank: after the ranks'.
+  static int program_tid_of(const RankTimeline& lane, std::uint32_t thread) {
+    return program_tid_base + lane.header.rank * program_threads_per_rank + static_cast<int>(thread);
+  }
+  /// The row of a span: its task's row when the rank's task thread recorded it.
+  static int span_tid_of(const RankTimeline& lane, std::uint32_t thread) {
+    return thread == lane.header.task_thread ? tid_of(lane) : program_tid_of(lane, thread);
+  }
+  static constexpr int program_tid_base = 1 << 24;
+  static constexpr int program_threads_per_rank = 1 << 16;
   static constexpr int driver_tid = 0;
 
  private:
@@ -123,6 +135,26 @@ void write_rows(TraceEvents& events, const ProfileRun& run) {
     fmt::format_to(it, FMT_COMPILE(R"({{"ph":"M","name":"thread_sort_index","pid":{},"tid":{},"args":{{"sort_index":{}}}}})"),
                    TraceEvents::pid_of(lane), TraceEvents::tid_of(lane), h.rank + 1);
   }
+  for (const auto& lane : run.ranks) {
+    std::set<std::uint32_t> threads;
+    for (const auto& task : lane.tasks) {
+      if (task.thread != 0) threads.insert(task.thread);
+    }
+    for (const auto& span : lane.spans) {
+      if (span.thread != lane.header.task_thread) threads.insert(span.thread);
+    }
+    for (const std::uint32_t thread : threads) {
+      const int tid = TraceEvents::program_tid_of(lane, thread);
+      events.begin_event();
+      fmt::format_to(it, FMT_COMPILE(R"({{"ph":"M","name":"thread_name","pid":{},"tid":{},"args":{{"name":{}}}}})"),
+                     TraceEvents::pid_of(lane), tid,
+                     json_string("rank " + std::to_string(lane.header.rank) + " program thread " +
+                                 std::to_string(thread)));
+      events.begin_event();
+      fmt::format_to(it, FMT_COMPILE(R"({{"ph":"M","name":"thread_sort_index","pid":{},"tid":{},"args":{{"sort_index":{}}}}})"),
+                     TraceEvents::pid_of(lane), tid, lane.header.rank + 1);
+    }
+  }
   const RankTimeline& driver = run.ranks.front();
   events.begin_event();
   fmt::format_to(it, FMT_COMPILE(R"x({{"ph":"M","name":"thread_name","pid":{},"tid":{},"args":{{"name":"rank 0 driver (MPI, scheduling)"}}}})x"),
@@ -132,17 +164,16 @@ void write_rows(TraceEvents& events, const ProfileRun& run) {
                  TraceEvents::pid_of(driver), TraceEvents::driver_tid);
 }
 
-/// Every rank's task slices (tasks of one function closer than `resolution_ns` merged).
-void write_slices(TraceEvents& events, const ProfileRun& run, std::int64_t resolution_ns) {
-  std::map<std::uint64_t, std::string> names;
-  for (const auto& [id, name] : run.functions) names[id] = json_string(name);
-  const std::string unknown = json_string("(unknown task)");
+/// One row's task slices: the rank's task thread (`thread` 0), or one of the program's threads.
+void write_rank_slices(TraceEvents& events, const std::map<std::uint64_t, std::string>& names,
+                       const std::string& unknown, const RankTimeline& lane, std::uint32_t thread,
+                       const std::vector<TaskEvent>& tasks, std::int64_t resolution_ns) {
   auto it = events.rare();
   TextSink& sink = events.sink();
-  for (const auto& lane : run.ranks) {
+  {
     const int pid = TraceEvents::pid_of(lane);
-    const int tid = TraceEvents::tid_of(lane);
-    for_each_slice(lane.tasks, resolution_ns, [&](const Slice& s) {
+    const int tid = thread == 0 ? TraceEvents::tid_of(lane) : TraceEvents::program_tid_of(lane, thread);
+    for_each_slice(tasks, resolution_ns, [&](const Slice& s) {
       const auto name_it = names.find(s.first->function_id);
       const std::string& name = name_it == names.end() ? unknown : name_it->second;
       events.begin_event();
@@ -169,6 +200,56 @@ void write_slices(TraceEvents& events, const ProfileRun& run, std::int64_t resol
         events.end_rare();
       }
     });
+  }
+}
+
+/// Every rank's task slices (tasks of one function closer than `resolution_ns` merged).
+void write_slices(TraceEvents& events, const ProfileRun& run, std::int64_t resolution_ns) {
+  std::map<std::uint64_t, std::string> names;
+  for (const auto& [id, name] : run.functions) names[id] = json_string(name);
+  const std::string unknown = json_string("(unknown task)");
+  for (const auto& lane : run.ranks) {
+    // The program's own threads (profile::Task) each get a row: their work overlaps the task
+    // thread's. Most runs have none, and their task list is used as it is.
+    std::map<std::uint32_t, std::vector<TaskEvent>> by_thread;
+    const bool one_thread = std::none_of(lane.tasks.begin(), lane.tasks.end(),
+                                         [](const TaskEvent& task) { return task.thread != 0; });
+    if (!one_thread) {
+      for (const auto& task : lane.tasks) by_thread[task.thread].push_back(task);
+    }
+    for (auto& [thread, tasks] : by_thread) {
+      std::sort(tasks.begin(), tasks.end(),
+                [](const TaskEvent& a, const TaskEvent& b) { return a.start_ns < b.start_ns; });
+    }
+    if (one_thread) write_rank_slices(events, names, unknown, lane, 0, lane.tasks, resolution_ns);
+    for (const auto& [thread, tasks] : by_thread) {
+      write_rank_slices(events, names, unknown, lane, thread, tasks, resolution_ns);
+    }
+  }
+}
+
+/// Every span as a slice on its thread's row: inside a task, on the task's row, so trace viewers
+/// draw it as the task's child, and nested spans as its children.
+void write_spans(TraceEvents& events, const ProfileRun& run) {
+  std::map<std::uint64_t, std::string> names;
+  for (const auto& [id, name] : run.span_names) names[id] = json_string(name);
+  const std::string unknown = json_string("(unknown span)");
+  auto name_of = [&](std::uint64_t id) -> const std::string& {
+    const auto it = names.find(id);
+    return it == names.end() ? unknown : it->second;
+  };
+  TextSink& sink = events.sink();
+  for (const auto& lane : run.ranks) {
+    const int pid = TraceEvents::pid_of(lane);
+    for (const auto& span : lane.spans) {
+      events.begin_event();
+      sink << "{\"name\":" << std::string_view(name_of(span.name_id)) << R"(,"cat":"span","ph":"X","ts":)"
+           << micros_text(span.start_ns) << ",\"dur\":" << micros_text(span.end_ns - span.start_ns)
+           << ",\"pid\":" << pid << ",\"tid\":" << TraceEvents::span_tid_of(lane, span.thread)
+           << R"(,"args":{"own_us":)" << micros_text(span.own_ns);
+      if (span.counter_id != 0) sink << ',' << std::string_view(name_of(span.counter_id)) << ':' << span.counter;
+      sink << "}}";
+    }
   }
 }
 
@@ -221,9 +302,11 @@ void write_messages(TraceEvents& events, const ProfileRun& run) {
 void write_trace_json(const ProfileRun& run, std::ostream& out, std::size_t max_events) {
   std::size_t task_count = 0;
   std::size_t message_count = 0;
+  std::size_t span_count = 0;
   for (const auto& lane : run.ranks) {
     task_count += lane.tasks.size();
     message_count += lane.messages.size();
+    span_count += lane.spans.size();
   }
   const bool aggregate = task_count > max_events;
   // Resolution that leaves about max_events slices if tasks were spread evenly over the ranks.
@@ -237,6 +320,8 @@ void write_trace_json(const ProfileRun& run, std::ostream& out, std::size_t max_
   events.sink() << "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[";
   write_rows(events, run);
   write_slices(events, run, resolution_ns);
+  // Spans are not merged: past the bound the trace has none (the summary has them all).
+  if (span_count <= max_events) write_spans(events, run);
   if (with_messages) write_messages(events, run);
   const RankTimeline& driver = run.ranks.front();
   for (const auto& sample : driver.queue) {
