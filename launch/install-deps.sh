@@ -18,8 +18,9 @@ packages=(
   libboost-serialization-dev libspdlog-dev libfmt-dev
   # tests, apps and benchmarks
   catch2 nlohmann-json3-dev libcli11-dev
-  # documentation: the API reference (Doxygen) and grayscale's man page (from its --help)
-  doxygen help2man
+  # documentation: the API reference (Doxygen), grayscale's man page (from its --help) and the
+  # architecture diagrams (Graphviz's dot renders docs/diagrams/; the docs tests check them)
+  doxygen help2man graphviz
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libpng-dev libjpeg62-turbo-dev
   # Python peers of the benchmarks
   python3 python3-mpi4py python3-pil

@@ -32,6 +32,7 @@ class Executor {
  public:
   /// `max_workers` caps how many worker slots run this executor's tasks (0: all).
   explicit Executor(int max_workers = 0) : Executor(Runtime::current(), max_workers) {}
+  /// An executor on `runtime`'s ranks (the default constructor uses Runtime::current()).
   Executor(Runtime& runtime, int max_workers)
       : engine_(&detail::RuntimeAccess::engine(runtime)),
         queue_(engine_->open_queue(max_workers)),

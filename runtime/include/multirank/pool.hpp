@@ -27,6 +27,7 @@ class AsyncResult {
   /// What get() returns: `T`, or std::monostate for a void task.
   using Value = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
 
+  /// Made by Pool's apply_async and map_async; the result behind `state`, read by `value`.
   AsyncResult(std::shared_ptr<detail::TaskState> state, std::function<Value&()> value,
               detail::DriverEngine* engine)
       : state_(std::move(state)), value_(std::move(value)), engine_(engine) {}
@@ -73,6 +74,7 @@ class Pool {
 
   /// `processes` caps the worker slots used (0: all).
   explicit Pool(int processes = 0) : Pool(Runtime::current(), processes) {}
+  /// A pool on `runtime`'s ranks (the default constructor uses Runtime::current()).
   Pool(Runtime& runtime, int processes)
       : engine_(&detail::RuntimeAccess::engine(runtime)),
         queue_(engine_->open_queue(processes)),

@@ -66,18 +66,25 @@ class Runtime {
   Runtime(int& argc, char**& argv, const std::function<void(RuntimeOptions&)>& adjust);
   /// Exactly these settings.
   Runtime(int& argc, char**& argv, RuntimeOptions options);
+  /// Without the program's arguments; settings from the MULTIRANK_* variables.
   Runtime();
+  /// Without the program's arguments; exactly these settings.
   explicit Runtime(RuntimeOptions options);
   ~Runtime();
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
 
+  /// This process's rank: 0 on the driver (worker ranks never return from the constructor).
   int rank() const noexcept;
+  /// How many ranks the job has.
   int size() const noexcept;
+  /// Whether this is rank 0, the driver.
   bool is_driver() const noexcept { return rank() == 0; }
   /// How many tasks can run at once: worker ranks, plus the driver when it works too.
   int worker_slots() const noexcept;
+  /// The name of this rank's host.
   const std::string& host() const;
+  /// The settings this Runtime runs with.
   const RuntimeOptions& options() const noexcept { return options_; }
 
   /// The Runtime of this process; an Error if none is alive.
