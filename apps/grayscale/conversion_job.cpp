@@ -2,10 +2,11 @@
 // worker thread included) with a window per worker, in the order given, which is largest first;
 // a task is one image, or a batch of small ones (task_batches.hpp), whose outcomes are accounted
 // one by one as a single image's would be. Results are consumed as they complete, so shipped
-// output bytes are written and dropped at once instead of waiting for input order. Before that, while MPI starts,
-// a HeadStart converts the first images on the driver. On SIGINT/SIGTERM the runtime fails what
-// has not started (multirank::Interrupted): the run stops there, reports what it did, and exits
-// 128 + signal; every output is written atomically, so --resume finishes the rest.
+// output bytes are written and dropped at once instead of waiting for input order. Before that,
+// while MPI starts, a HeadStart converts the first images on the driver. On SIGINT/SIGTERM the
+// runtime fails what has not started (multirank::Interrupted): the run stops there, reports what
+// it did, and exits 128 + signal; every output is written atomically, so --resume finishes the
+// rest.
 #include "conversion_job.hpp"
 
 #include <algorithm>
@@ -191,8 +192,7 @@ struct ConversionJob::Run {
     // work per worker, instead of the stream's default of 8192 requests (every input of 480
     // photos, 313 MB, was held on rank 0 at once; a large tree would not fit in memory).
     if (mode == IoMode::ship) {
-      map_options.max_bytes_in_flight =
-          ship_read_ahead_per_worker * static_cast<std::size_t>(multirank::Runtime::current().worker_slots());
+      map_options.max_bytes_in_flight = ship_read_ahead_per_worker * slots;
     }
     for (auto&& outcomes : pool.imap_unordered(convert_images, batches, map_options)) {
       take_head_start();

@@ -6,8 +6,8 @@
 
 namespace grayscale {
 
-std::vector<std::size_t> batch_starts(std::span<const std::uint64_t> sizes, std::size_t worker_slots,
-                                      const BatchTarget& target) {
+std::vector<std::size_t> batch_starts(std::span<const std::uint64_t> sizes,
+                                      std::size_t worker_slots, const BatchTarget& target) {
   std::vector<std::size_t> starts;
   if (sizes.empty()) return starts;
   const std::size_t shares = 4 * std::max<std::size_t>(1, worker_slots);

@@ -25,7 +25,7 @@ struct BatchTarget {
 /// holds more than a quarter of an even share per worker slot (ceil(n / (4 x worker_slots))), so
 /// a small set still spreads over every worker. Returns where each batch starts, ascending, the
 /// first 0 (none for no images); batch i is [starts[i], starts[i + 1]), the last ends at n.
-std::vector<std::size_t> batch_starts(std::span<const std::uint64_t> sizes, std::size_t worker_slots,
-                                      const BatchTarget& target = {});
+std::vector<std::size_t> batch_starts(std::span<const std::uint64_t> sizes,
+                                      std::size_t worker_slots, const BatchTarget& target = {});
 
 }  // namespace grayscale

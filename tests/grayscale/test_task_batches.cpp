@@ -56,7 +56,8 @@ TEST_CASE("images are grouped into tasks by size", "[grayscale][batches]") {
     const auto lengths = batch_lengths(starts, sizes.size());
     for (std::size_t i = 0; i < starts.size(); ++i) {
       std::uint64_t cost = 0;
-      for (std::size_t k = starts[i]; k < starts[i] + lengths[i]; ++k) cost += sizes[k] + target.bytes_per_image;
+      for (std::size_t k = starts[i]; k < starts[i] + lengths[i]; ++k)
+        cost += sizes[k] + target.bytes_per_image;
       if (lengths[i] > 1) CHECK(cost <= target.bytes_per_task);
     }
     CHECK(lengths.back() > 1);
@@ -64,7 +65,8 @@ TEST_CASE("images are grouped into tasks by size", "[grayscale][batches]") {
 
   SECTION("a small set is spread: at most ceil(n / (4 x slots)) images per task") {
     const std::vector<std::uint64_t> sizes(40, 100);  // all 40 would fit one task by cost
-    CHECK(batch_lengths(batch_starts(sizes, 2, target), sizes.size()) == std::vector<std::size_t>(8, 5));
+    CHECK(batch_lengths(batch_starts(sizes, 2, target), sizes.size()) ==
+          std::vector<std::size_t>(8, 5));
     std::vector<std::size_t> four_slots(13, 3);  // ceil(40 / 16) = 3: 13 tasks of 3, then 1
     four_slots.push_back(1);
     CHECK(batch_lengths(batch_starts(sizes, 4, target), sizes.size()) == four_slots);
@@ -99,7 +101,8 @@ struct ScratchDirectory {
 std::vector<std::uint8_t> small_jpeg(int shade) {
   cv::Mat gray(24, 32, CV_8UC1);
   for (int y = 0; y < gray.rows; ++y) {
-    for (int x = 0; x < gray.cols; ++x) gray.at<std::uint8_t>(y, x) = static_cast<std::uint8_t>(shade + x + y);
+    for (int x = 0; x < gray.cols; ++x)
+      gray.at<std::uint8_t>(y, x) = static_cast<std::uint8_t>(shade + x + y);
   }
   return grayscale::encode_jpeg_gray(gray, 90);
 }
@@ -132,7 +135,8 @@ TEST_CASE("a batch task gives one outcome per image", "[grayscale][batches]") {
   const ScratchDirectory scratch;
 
   SECTION("a broken image fails alone, with its reason; the others of its batch are written") {
-    const auto outcomes = grayscale::convert_images(batch_with_a_broken_image(scratch, IoMode::shared));
+    const auto outcomes =
+        grayscale::convert_images(batch_with_a_broken_image(scratch, IoMode::shared));
     REQUIRE(outcomes.size() == 3);
     CHECK(outcomes[0].index == 10);
     CHECK(outcomes[0].status == ConversionStatus::converted);
@@ -148,7 +152,8 @@ TEST_CASE("a batch task gives one outcome per image", "[grayscale][batches]") {
   }
 
   SECTION("shipped, the outputs come back in the outcomes and nothing is written") {
-    const auto outcomes = grayscale::convert_images(batch_with_a_broken_image(scratch, IoMode::ship));
+    const auto outcomes =
+        grayscale::convert_images(batch_with_a_broken_image(scratch, IoMode::ship));
     REQUIRE(outcomes.size() == 3);
     CHECK(outcomes[0].status == ConversionStatus::converted);
     CHECK(outcomes[0].output_bytes.size() == outcomes[0].output_size);
