@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # consume.sh MODE BUILD_DIR SOURCE_DIR: another project uses multirank the way MODE says, with no
 # C++ standard or flag of its own, builds tests/install/consumer.cpp and runs it (it prints 49).
-#   find_package     cmake --install BUILD_DIR into a scratch prefix; find_package(multirank)
+#   find_package     cmake --install BUILD_DIR into a scratch prefix; the project is README.md's
+#                    (its ```cmake block with find_package), word for word, around consumer.cpp
 #   pkg-config       the same install; compiled with `pkg-config --cflags --libs multirank` alone
 #   add_subdirectory the source tree added with add_subdirectory
 #   fetchcontent     the source tree fetched with FetchContent from its local path
@@ -50,7 +51,16 @@ check_library_alone() {
 case $mode in
   find_package)
     cmake --install "$build" --prefix "$scratch/prefix" > /dev/null
-    cmake_consumer "$consumers/find_package" -DCMAKE_PREFIX_PATH="$scratch/prefix"
+    project=$scratch/project
+    mkdir -p "$project"
+    awk '/^```cmake$/ { block = ""; inside = 1; next }
+         /^```$/ && inside { if (block ~ /find_package\(multirank/) { printf "%s", block; exit } inside = 0 }
+         inside { block = block $0 "\n" }' "$source/README.md" > "$project/CMakeLists.txt"
+    read -r program program_source < <(sed -n 's/^add_executable(\([^ ]*\) \([^ )]*\)).*/\1 \2/p' \
+      "$project/CMakeLists.txt") || fail "README.md has no \`\`\`cmake block with find_package(multirank) and add_executable"
+    cp "$consumers/consumer.cpp" "$project/$program_source"
+    cmake_consumer "$project" -DCMAKE_PREFIX_PATH="$scratch/prefix"
+    [[ $program == consumer ]] || ln -s "$program" "$scratch/build/consumer"
     ;;
   pkg-config)
     cmake --install "$build" --prefix "$scratch/prefix" > /dev/null

@@ -1,4 +1,4 @@
-// The install tests' consumer (tests/install/consume.sh): a task run through an Executor; prints 49.
+// The install tests' program (tests/install/consume.sh): a task run through an Executor; prints 49.
 #include <iostream>
 #include <multirank/multirank.hpp>
 
