@@ -10,6 +10,8 @@ packages=(
   # the sanitizer presets build with Ninja: CMake's Makefiles build several --target goals one
   # after another (.NOTPARALLEL), which left launch/sanitize.sh's test programs on one core
   ninja-build
+  # launch/check-format.sh: every C++ file formatted as .clang-format says
+  clang-format
   # MPI: mpirun (openmpi-bin also pulls openssh-client, which mpirun's launcher needs) and headers
   openmpi-bin libopenmpi-dev
   # runtime library dependencies

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The grayscale job side by side on the same photographs and the same cores: grayscale
+# The grayscale job side by side on the same images and the same cores: grayscale
 # (mpirun -np W), the single-process C++ loop grayscale-serial (alone, and one copy per worker
 # at once on fixed shares of the images: the machine's limit), the article's Python program and
 # the same on mpi4py.futures (apps/bench/peers/), GNU parallel with ImageMagick and with vips; all
@@ -9,27 +9,55 @@
 # included), images/s, MP/s and ratios, and the CPU seconds (user + system) of the command and
 # everything it started: on a machine loaded by others, wall times follow the scheduler's share,
 # CPU seconds what each tool costs.
+# Two image sets: photographs (the default), or with --small N that many generated thumbnails
+# (apps/bench/small_image_set.py, 96x64), where the cost per file rather than per pixel decides;
+# --tmpfs keeps images and outputs in memory (/dev/shm) so that the disk does not decide.
 # Needs a build (launch/build.sh) and launch/install-bench-deps.sh (photographs from Debian's
 # mate-backgrounds, parallel, imagemagick, libvips-tools, bc); runs from any directory.
 set -euo pipefail
-usage="usage: apps/bench/grayscale_side_by_side.sh [--repeats N] [--slow-repeats N] [--copies K] [--workers W]
+usage="usage: apps/bench/grayscale_side_by_side.sh [--repeats N] [--slow-repeats N] [--copies K | --small N]
+       [--tmpfs] [--workers W] [--tools LIST]
   --repeats N       runs of each tool, round-robin (default 5)
   --slow-repeats N  runs of ImageMagick and vips, at most N (default 1)
   --copies K        copies of the 12 photographs in the image set (default 40: 480 images)
-  --workers W       processes (ranks, pool workers, parallel jobs) per tool (default: the cores)"
-repeats=5 slow_repeats=1 copies=40 workers=$(nproc)
+  --small N         instead, N generated 96x64 JPEGs (the same ones on every run)
+  --tmpfs           images and outputs on /dev/shm, a tmpfs, instead of /tmp
+  --workers W       processes (ranks, pool workers, parallel jobs) per tool (default: the cores)
+  --tools LIST      comma-separated, from grayscale,serial,split,article,mpi4py,imagemagick,vips
+                    (default: all for photographs; for --small all but ImageMagick and vips, which
+                    start a process per file or few)"
+repeats=5 slow_repeats=1 copies=40 small=0 tmpfs=0 workers=$(nproc) tool_list=
 while (($#)); do
   case $1 in
     --repeats) repeats=${2-}; shift 2 || break ;;
     --slow-repeats) slow_repeats=${2-}; shift 2 || break ;;
     --copies) copies=${2-}; shift 2 || break ;;
+    --small) small=${2-}; shift 2 || break ;;
+    --tmpfs) tmpfs=1; shift ;;
     --workers) workers=${2-}; shift 2 || break ;;
+    --tools) tool_list=${2-}; shift 2 || break ;;
     -h | --help) echo "$usage"; exit 0 ;;
     *) echo "$usage" >&2; exit 2 ;;
   esac
 done
 for count in "$repeats" "$slow_repeats" "$copies" "$workers"; do
   [[ $count =~ ^[1-9][0-9]*$ ]] || { echo "not a count of 1 or more: '$count'" >&2; echo "$usage" >&2; exit 2; }
+done
+[[ $small =~ ^[0-9]+$ ]] || { echo "not a count: '$small'" >&2; echo "$usage" >&2; exit 2; }
+all_tools=(grayscale serial split article mpi4py imagemagick vips)
+if [[ -n $tool_list ]]; then
+  IFS=, read -r -a tools <<<"$tool_list"
+elif ((small > 0)); then
+  tools=(grayscale serial split article mpi4py)
+else
+  tools=("${all_tools[@]}")
+fi
+for tool in "${tools[@]}"; do
+  [[ " ${all_tools[*]} " == *" $tool "* ]] || { echo "unknown tool '$tool'" >&2; echo "$usage" >&2; exit 2; }
+done
+# The summary's ratios are to grayscale and the serial loop.
+for tool in grayscale serial; do
+  [[ " ${tools[*]} " == *" $tool "* ]] || { echo "--tools must include $tool" >&2; exit 2; }
 done
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.."
 repo=$PWD
@@ -42,17 +70,28 @@ need_built build/bin/grayscale build/bin/grayscale-serial
 need_package openmpi-bin mpirun
 need_python_modules python3-pil PIL
 need_python_modules python3-mpi4py mpi4py.futures
-need_package mate-backgrounds "$photos"
+((small > 0)) || need_package mate-backgrounds "$photos"
 need_package parallel parallel
-need_package imagemagick /usr/bin/mogrify-im6.q16
-need_package libvips-tools /usr/bin/vips
+[[ " ${tools[*]} " == *" imagemagick "* ]] && need_package imagemagick /usr/bin/mogrify-im6.q16
+[[ " ${tools[*]} " == *" vips "* ]] && need_package libvips-tools /usr/bin/vips
 need_package bc bc
 check_requirements
 if ((EUID == 0)); then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 
-work=$(mktemp -d /tmp/grayscale-bench.XXXXXX)
+scratch=/tmp
+if ((tmpfs)); then
+  scratch=/dev/shm
+  [[ $(stat -f -c %T "$scratch") == tmpfs ]] || { echo "$scratch is not a tmpfs here" >&2; exit 2; }
+fi
+work=$(mktemp -d "$scratch/grayscale-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-apps/bench/photo_set.sh "$work/images" "$copies"
+if ((small > 0)); then
+  /usr/bin/python3 apps/bench/small_image_set.py "$work/images" "$small"
+  set_text="generated 96x64 JPEGs (apps/bench/small_image_set.py)"
+else
+  apps/bench/photo_set.sh "$work/images" "$copies"
+  set_text="JPEG photographs ($copies copies of the 12 in Debian's mate-backgrounds nature/)"
+fi
 read -r count megapixels megabytes < <(/usr/bin/python3 - "$work/images" <<'EOF'
 import os, sys
 from PIL import Image
@@ -65,17 +104,18 @@ for name in os.listdir(d):
 print(len(os.listdir(d)), px / 1e6, size / 1e6)
 EOF
 )
-echo "image set: $count JPEG photographs ($copies copies of the $((count / copies)) in Debian's mate-backgrounds nature/), $megapixels MP, $megabytes MB; $workers workers on $(nproc) cores; $repeats repeats ($slow_repeats for ImageMagick and vips)"
+echo "image set: $count $set_text, $megapixels MP, $megabytes MB, on $(stat -f -c %T "$work") ($scratch); $workers workers on $(nproc) cores; tools ${tools[*]}; $repeats repeats ($slow_repeats for ImageMagick and vips)"
 
 # One rank per core, one thread per process, for every tool.
 export VIPS_CONCURRENCY=1 MAGICK_THREAD_LIMIT=1 OMP_NUM_THREADS=1
 mpirun=(mpirun --oversubscribe --bind-to none)
-tools=(grayscale serial split article mpi4py imagemagick vips)
 # The machine's own limit for W workers: W grayscale-serial processes at once, each on a fixed
 # share of the images (largest first, dealt round-robin: hard links in part-K), no MPI, no
 # scheduling. What W cores give two independent copies of the per-core loop, side by side.
-ls -S "$work/images" | awk -v w="$workers" '{ print (NR - 1) % w, $0 }' | while read -r part name; do
-  mkdir -p "$work/split/part-$part" && ln "$work/images/$name" "$work/split/part-$part/$name"
+ls -S "$work/images" | awk -v w="$workers" -v lists="$work" '{ print > (lists "/split-" (NR - 1) % w) }'
+for ((part = 0; part < workers; part++)); do
+  mkdir -p "$work/split/part-$part"
+  (cd "$work/images" && xargs -a "$work/split-$part" -d '\n' ln -t "$work/split/part-$part")
 done
 run_tool() {  # $1 tool, $2 output dir (empty, exists)
   local in=$work/images out=$2
@@ -125,7 +165,8 @@ for ((r = 1; r <= repeats; r++)); do
   echo "repeat $r/$repeats done" >&2
 done
 
-# Fidelity: grayscale's output against PIL's convert('L') saved at the same quality (the article's).
+# The table, then fidelity: grayscale's output against PIL's convert('L') saved at the same
+# quality (the article's), where the article's program ran.
 /usr/bin/python3 - "$work" "$count" "$megapixels" "$results" "$workers" <<'EOF'
 import os, statistics, sys
 from PIL import Image, ImageChops, ImageStat
@@ -140,15 +181,18 @@ for line in open(results):
     tool, seconds, cpu_seconds = line.split()
     times.setdefault(tool, []).append(float(seconds))
     cpu.setdefault(tool, []).append(float(cpu_seconds))
+ran = [tool for tool in labels if tool in times]
 median = {tool: statistics.median(t) for tool, t in times.items()}
 median_cpu = {tool: statistics.median(t) for tool, t in cpu.items()}
-print("wall times, s: " + "; ".join(f"{tool} " + " ".join(f"{t:.2f}" for t in times[tool]) for tool in labels))
-print(f"| tool | median s (min-max) | images/s | MP/s | vs article's Python | grayscale's advantage | CPU s |")
+print("wall times, s: " + "; ".join(f"{tool} " + " ".join(f"{t:.2f}" for t in times[tool]) for tool in ran))
+# Without the article's program, speeds are compared with the serial loop instead.
+base = "article" if "article" in times else "serial"
+print(f"| tool | median s (min-max) | images/s | MP/s | vs {labels[base]} | grayscale's advantage | CPU s |")
 print("|---|---|---|---|---|---|---|")
-for tool in labels:
+for tool in ran:
     m = median[tool]
     print(f"| {labels[tool]} | {m:.2f} ({min(times[tool]):.2f}-{max(times[tool]):.2f}) | {count / m:.1f} | "
-          f"{mp / m:.1f} | {median['article'] / m:.2f}x | {m / median['grayscale']:.2f}x | {median_cpu[tool]:.2f} |")
+          f"{mp / m:.1f} | {median[base] / m:.2f}x | {m / median['grayscale']:.2f}x | {median_cpu[tool]:.2f} |")
 g, s = median["grayscale"], median["serial"]
 print(f"grayscale np {workers} vs {workers} x grayscale-serial: {s / g / workers:.2f} "
       f"(speed-up {s / g:.2f} on {workers} workers)")
@@ -157,12 +201,16 @@ print(f"grayscale np {workers} vs {workers} x grayscale-serial: {s / g / workers
 pairs = sorted(s_ / g_ / workers for g_, s_ in zip(times["grayscale"], times["serial"]))
 print(f"same, per repeat: {' '.join(f'{p:.2f}' for p in pairs)} (median {statistics.median(pairs):.2f}); "
       f"CPU seconds grayscale / grayscale-serial: {median_cpu['grayscale'] / median_cpu['serial']:.2f}")
-print(f"grayscale np {workers} vs {workers} grayscale-serial processes at once on fixed shares (no MPI): "
-      f"{median['split'] / g:.2f}; that split vs {workers} x grayscale-serial: {s / median['split'] / workers:.2f}")
-worst = 0.0
-for name in os.listdir(os.path.join(work, "out-grayscale")):
-    ours = Image.open(os.path.join(work, "out-grayscale", name))
-    pil = Image.open(os.path.join(work, "out-article", "grayscale_" + name))
-    worst = max(worst, ImageStat.Stat(ImageChops.difference(ours, pil)).mean[0])
-print(f"fidelity: largest mean |grayscale - PIL convert('L')| over the images, both at quality 75: {worst:.3f} gray levels")
+if "split" in times:
+    split_pairs = sorted(p_ / g_ for g_, p_ in zip(times["grayscale"], times["split"]))
+    print(f"grayscale np {workers} vs {workers} grayscale-serial processes at once on fixed shares (no MPI): "
+          f"{median['split'] / g:.2f} (per repeat {' '.join(f'{p:.2f}' for p in split_pairs)}); "
+          f"that split vs {workers} x grayscale-serial: {s / median['split'] / workers:.2f}")
+if "article" in times:
+    worst = 0.0
+    for name in os.listdir(os.path.join(work, "out-grayscale")):
+        ours = Image.open(os.path.join(work, "out-grayscale", name))
+        pil = Image.open(os.path.join(work, "out-article", "grayscale_" + name))
+        worst = max(worst, ImageStat.Stat(ImageChops.difference(ours, pil)).mean[0])
+    print(f"fidelity: largest mean |grayscale - PIL convert('L')| over the images, both at quality 75: {worst:.3f} gray levels")
 EOF

@@ -1,7 +1,8 @@
-// Scheduling is the runtime's: Pool::imap_unordered with one image per task hands images to idle
-// slots (the driver rank's worker thread included) with a window per worker, in the order given,
-// which is largest first. Results are consumed as they complete, so shipped output bytes are
-// written and dropped at once instead of waiting for input order. Before that, while MPI starts,
+// Scheduling is the runtime's: Pool::imap_unordered hands tasks to idle slots (the driver rank's
+// worker thread included) with a window per worker, in the order given, which is largest first;
+// a task is one image, or a batch of small ones (task_batches.hpp), whose outcomes are accounted
+// one by one as a single image's would be. Results are consumed as they complete, so shipped
+// output bytes are written and dropped at once instead of waiting for input order. Before that, while MPI starts,
 // a HeadStart converts the first images on the driver. On SIGINT/SIGTERM the runtime fails what
 // has not started (multirank::Interrupted): the run stops there, reports what it did, and exits
 // 128 + signal; every output is written atomically, so --resume finishes the rest.
@@ -27,18 +28,20 @@
 #include "multirank/runtime.hpp"
 #include "output_files.hpp"
 #include "progress_display.hpp"
+#include "task_batches.hpp"
 
 namespace grayscale {
 namespace fs = std::filesystem;
 
 namespace {
 
-struct WorkItem {
-  fs::path relative;
-  fs::path input;
-  fs::path output;
-  std::uint64_t size = 0;
-};
+/// Where an image's output goes: its relative path under OUTPUT_DIR, `prefix` before its name.
+/// Made when needed rather than kept for every image: a million images' paths would take the
+/// driver hundreds of megabytes.
+fs::path output_path(const fs::path& output_dir, const std::string& relative, const std::string& prefix) {
+  const fs::path path(relative);
+  return output_dir / path.parent_path() / (prefix + path.filename().string());
+}
 
 struct Totals {
   std::size_t converted = 0;
@@ -47,9 +50,10 @@ struct Totals {
   std::uint64_t pixels = 0;
 };
 
-// Input bytes read ahead per worker slot in ship mode: a 250 ms window holds a few large photos
-// (a 24 MP JPEG is about 8 MB and 80 ms of work) or a dozen ordinary ones.
+// Input bytes read ahead per worker slot in ship mode: enough for the window of queued work to
+// hold a few large photos (a 24 MP JPEG is about 8 MB) or a dozen ordinary ones.
 constexpr std::size_t ship_read_ahead_per_worker = std::size_t{32} << 20;
+constexpr std::size_t batches_ahead_per_worker = 128;
 
 int usage_error(const std::string& message) {
   std::cerr << "grayscale: " << message << "\n";
@@ -66,9 +70,11 @@ int output_dir_failure(const std::string& message) {
 }  // namespace
 
 struct ConversionJob::Run {
-  Run(const CommandLine& options, const fs::path& output, std::vector<WorkItem> items, std::uint64_t total_bytes,
-      std::size_t skipped, std::size_t ranks)
+  Run(const CommandLine& options, const fs::path& input, const fs::path& output, std::vector<ImageFile> items,
+      std::uint64_t total_bytes, std::size_t skipped, std::size_t ranks)
       : options_(options),
+        input_dir_(input),
+        output_dir_(output),
         items_(std::move(items)),
         skipped_(skipped),
         progress_(items_.size(), total_bytes, std::chrono::duration<double>(options.progress_interval_s),
@@ -122,22 +128,19 @@ struct ConversionJob::Run {
 
  private:
   ConversionRequest request_for(std::size_t index, IoMode mode) const {
-    const WorkItem& item = items_[index];
+    const ImageFile& item = items_[index];
+    const fs::path input = input_dir_ / item.relative;
     ConversionRequest request;
     request.index = index;
     request.mode = mode;
-    request.input_path = item.input.string();
+    request.input_path = input.string();
     request.input_size = item.size;
-    request.output_path = item.output.string();
+    request.output_path = output_path(output_dir_, item.relative, options_.prefix).string();
     request.quality = options_.quality;
     request.max_pixels = options_.max_pixels;
-    if (mode == IoMode::automatic) {
-      request.probe_path = probe_->path().string();
-      request.probe_token = probe_->token();
-    }
     if (mode == IoMode::ship) {
       try {
-        request.input_bytes = read_file(item.input);
+        request.input_bytes = read_file(input);
       } catch (const std::system_error& e) {
         request.read_error = e.what();
       }
@@ -156,9 +159,30 @@ struct ConversionJob::Run {
 
   std::vector<std::size_t> run_pass(multirank::Pool& pool, const std::vector<std::size_t>& indices, IoMode mode) {
     std::vector<std::size_t> unseen;
-    // Lazy: in ship mode a file is read only when its request is about to be sent.
-    auto requests = indices | std::views::transform([this, mode](std::size_t i) { return request_for(i, mode); });
+    const auto slots = static_cast<std::size_t>(multirank::Runtime::current().worker_slots());
+    const std::vector<std::size_t> starts = batch_starts(sizes_of(indices), slots);
+    // Lazy: in ship mode a file is read only when its batch is about to be sent.
+    auto batches = std::views::iota(std::size_t{0}, starts.size()) |
+                   std::views::transform([&](std::size_t batch_number) {
+                     const std::size_t end =
+                         batch_number + 1 < starts.size() ? starts[batch_number + 1] : indices.size();
+                     ConversionBatch batch;
+                     if (mode == IoMode::automatic) {
+                       batch.probe_path = probe_->path().string();
+                       batch.probe_token = probe_->token();
+                     }
+                     batch.requests.reserve(end - starts[batch_number]);
+                     for (std::size_t k = starts[batch_number]; k < end; ++k) {
+                       batch.requests.push_back(request_for(indices[k], mode));
+                     }
+                     return batch;
+                   });
     multirank::MapOptions map_options;
+    // Batches pulled from the list ahead of the results: enough to keep every worker's window
+    // full (a batch is a few milliseconds of work, often less at the end of the list), not the
+    // stream's default of 8192, which for a million small images would hold most of them on
+    // rank 0 as encoded requests.
+    map_options.max_in_flight = batches_ahead_per_worker * slots;
     // A shipped request carries the file: the read-ahead is bounded in bytes, about a window of
     // work per worker, instead of the stream's default of 8192 requests (every input of 480
     // photos, 313 MB, was held on rank 0 at once; a large tree would not fit in memory).
@@ -166,23 +190,31 @@ struct ConversionJob::Run {
       map_options.max_bytes_in_flight =
           ship_read_ahead_per_worker * static_cast<std::size_t>(multirank::Runtime::current().worker_slots());
     }
-    for (auto&& outcome : pool.imap_unordered(convert_image, requests, map_options)) {
+    for (auto&& outcomes : pool.imap_unordered(convert_images, batches, map_options)) {
       take_head_start();
-      if (outcome.status == ConversionStatus::not_visible) {
-        unseen.push_back(outcome.index);
-      } else {
-        take_outcome(outcome, mode);
+      for (ConversionOutcome& outcome : outcomes) {
+        if (outcome.status == ConversionStatus::not_visible) {
+          unseen.push_back(outcome.index);
+        } else {
+          take_outcome(outcome, mode);
+        }
       }
     }
     return unseen;
   }
 
+  std::vector<std::uint64_t> sizes_of(const std::vector<std::size_t>& indices) const {
+    std::vector<std::uint64_t> sizes(indices.size());
+    std::ranges::transform(indices, sizes.begin(), [this](std::size_t i) { return items_[i].size; });
+    return sizes;
+  }
+
   /// A converted or failed image, wherever it ran: shipped output is written here, then counted.
   void take_outcome(ConversionOutcome& outcome, IoMode mode) {
-    const WorkItem& item = items_[outcome.index];
+    const ImageFile& item = items_[outcome.index];
     if (outcome.status == ConversionStatus::converted && mode == IoMode::ship) {
       try {
-        write_file_atomically(item.output, outcome.output_bytes);
+        write_file_atomically(output_path(output_dir_, item.relative, options_.prefix), outcome.output_bytes);
       } catch (const std::system_error& e) {
         outcome.status = ConversionStatus::failed;
         outcome.reason = e.what();
@@ -200,7 +232,9 @@ struct ConversionJob::Run {
   }
 
   const CommandLine& options_;
-  std::vector<WorkItem> items_;
+  fs::path input_dir_;
+  fs::path output_dir_;
+  std::vector<ImageFile> items_;  // largest first
   std::size_t skipped_;
   std::optional<IoProbe> probe_;
   ProgressDisplay progress_;
@@ -258,19 +292,15 @@ void ConversionJob::prepare(const CommandLine& options, std::size_t ranks) {
   IoProbe::remove_stale(output);
 
   ImageTree tree = list_images(input, output);
-  std::vector<WorkItem> items;
   std::size_t skipped = 0;
-  std::uint64_t total_bytes = 0;
-  for (const ImageFile& image : tree.images) {
-    fs::path target = output / image.relative.parent_path() / (options.prefix + image.relative.filename().string());
-    if (options.resume && is_complete_output(target)) {
-      ++skipped;
-      continue;
-    }
-    total_bytes += image.size;
-    items.push_back({image.relative, input / image.relative, std::move(target), image.size});
+  if (options.resume) {
+    skipped = std::erase_if(tree.images, [&](const ImageFile& image) {
+      return is_complete_output(output_path(output, image.relative, options.prefix));
+    });
   }
-  run_ = std::make_unique<Run>(options, output, std::move(items), total_bytes, skipped, ranks);
+  std::uint64_t total_bytes = 0;
+  for (const ImageFile& image : tree.images) total_bytes += image.size;
+  run_ = std::make_unique<Run>(options, input, output, std::move(tree.images), total_bytes, skipped, ranks);
   for (auto& [directory, reason] : tree.unreadable) {
     run_->add_failure(directory, "unreadable directory: " + reason);
   }

@@ -1,4 +1,4 @@
-// The task body and its registration. Shared and shipped images go through the same
+// The task bodies and the registration. Shared and shipped images go through the same
 // convert_to_gray call, so the mode never changes an output byte.
 #include "conversion_task.hpp"
 
@@ -21,12 +21,14 @@ ConversionOutcome failure(std::uint64_t index, std::string reason) {
 }
 
 // Whether this rank sees the driver's output directory (the token file with the token in it)
-// and the input as the driver saw it. Checked per image, not cached, because it costs one small
-// read and holds no state across tasks.
-bool sees_driver_files(const ConversionRequest& request) {
+// and the input as the driver saw it. Checked per task, not cached, because it costs one small
+// read and holds no state across tasks; a batch's images lie in the same tree, so its first
+// input stands for the others.
+bool sees_driver_files(const ConversionBatch& batch) {
+  const ConversionRequest& request = batch.requests.front();
   try {
-    const auto token = read_file(request.probe_path);
-    if (std::string(token.begin(), token.end()) != request.probe_token) return false;
+    const auto token = read_file(batch.probe_path);
+    if (std::string(token.begin(), token.end()) != batch.probe_token) return false;
   } catch (const std::system_error&) {
     return false;
   }
@@ -37,12 +39,6 @@ bool sees_driver_files(const ConversionRequest& request) {
 
 ConversionOutcome convert_image(ConversionRequest request) {
   if (!request.read_error.empty()) return failure(request.index, request.read_error);
-  if (request.mode == IoMode::automatic && !sees_driver_files(request)) {
-    ConversionOutcome outcome;
-    outcome.index = request.index;
-    outcome.status = ConversionStatus::not_visible;
-    return outcome;
-  }
   const ConversionSettings settings{request.quality, request.max_pixels};
   const fs::path output(request.output_path);
   try {
@@ -68,7 +64,23 @@ ConversionOutcome convert_image(ConversionRequest request) {
   }
 }
 
+std::vector<ConversionOutcome> convert_images(ConversionBatch batch) {
+  std::vector<ConversionOutcome> outcomes;
+  outcomes.reserve(batch.requests.size());
+  const bool automatic = !batch.requests.empty() && batch.requests.front().mode == IoMode::automatic;
+  if (automatic && !sees_driver_files(batch)) {
+    for (const ConversionRequest& request : batch.requests) {
+      ConversionOutcome& outcome = outcomes.emplace_back();
+      outcome.index = request.index;
+      outcome.status = ConversionStatus::not_visible;
+    }
+    return outcomes;
+  }
+  for (ConversionRequest& request : batch.requests) outcomes.push_back(convert_image(std::move(request)));
+  return outcomes;
+}
+
 // Inside the namespace: the macro builds a variable name from the function's name.
-MULTIRANK_TASK(convert_image);
+MULTIRANK_TASK(convert_images);
 
 }  // namespace grayscale

@@ -1,7 +1,8 @@
-// The task every rank runs: one image in, its grayscale version out. In the shared-filesystem
-// mode the worker reads and writes the files itself; in the shipping mode the driver sends the
-// input bytes and writes the returned output bytes; in the automatic mode the worker first checks
-// that it sees the driver's files and otherwise hands the image back to be shipped.
+// The tasks every rank runs: one image in, its grayscale version out, or a batch of small images
+// in one task, each with an outcome of its own. In the shared-filesystem mode the worker reads and
+// writes the files itself; in the shipping mode the driver sends the input bytes and writes the
+// returned output bytes; in the automatic mode the worker first checks that it sees the driver's
+// files and otherwise hands the images back to be shipped.
 #pragma once
 
 #include <cstdint>
@@ -23,8 +24,6 @@ struct ConversionRequest {
   std::string input_path;         // as the driver sees it
   std::uint64_t input_size = 0;   // as the driver saw it; a mismatch means another filesystem
   std::string output_path;        // final name, as the driver sees it
-  std::string probe_path;         // automatic mode: the token file the driver wrote
-  std::string probe_token;
   std::string read_error;         // ship mode: why the driver could not read the input
   std::vector<std::uint8_t> input_bytes;  // ship mode: the file's content
   int quality = 95;
@@ -32,8 +31,8 @@ struct ConversionRequest {
 
   template <class Archive>
   void serialize(Archive& archive, unsigned /*version*/) {
-    archive & index & mode & input_path & input_size & output_path & probe_path & probe_token &
-        read_error & input_bytes & quality & max_pixels;
+    archive & index & mode & input_path & input_size & output_path & read_error & input_bytes & quality &
+        max_pixels;
   }
 };
 
@@ -53,7 +52,26 @@ struct ConversionOutcome {
   }
 };
 
-/// The registered task. Never throws for a bad image: the reason comes back in the outcome.
+/// Images converted in one task (task_batches.hpp says how they are grouped).
+struct ConversionBatch {
+  std::vector<ConversionRequest> requests;
+  std::string probe_path;   // automatic mode: the token file the driver wrote
+  std::string probe_token;
+
+  template <class Archive>
+  void serialize(Archive& archive, unsigned /*version*/) {
+    archive & requests & probe_path & probe_token;
+  }
+};
+
+/// One image, read and written here unless its mode is ship (automatic counts as shared: the
+/// caller checked that this rank sees the files). Never throws for a bad image: the reason comes
+/// back in the outcome.
 ConversionOutcome convert_image(ConversionRequest request);
+
+/// The registered task: each request of the batch through convert_image, in order, one outcome
+/// each. In automatic mode the files are checked once for the batch: where the worker does not
+/// see them, every outcome is not_visible.
+std::vector<ConversionOutcome> convert_images(ConversionBatch batch);
 
 }  // namespace grayscale

@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
   std::size_t converted = 0, failed = 0;
   std::uint64_t pixels = 0;
   for (const auto& image : grayscale::list_images(input, output).images) {
-    const fs::path target = output / image.relative.parent_path() / (prefix + image.relative.filename().string());
+    const fs::path relative(image.relative);
+    const fs::path target = output / relative.parent_path() / (prefix + relative.filename().string());
     try {
       const auto gray = grayscale::convert_to_gray(grayscale::read_file(input / image.relative),
                                                    target.extension().string(), settings);
@@ -47,7 +48,7 @@ int main(int argc, char** argv) {
       pixels += gray.pixels;
       ++converted;
     } catch (const std::exception& e) {
-      std::cerr << "grayscale-serial: failed: " << image.relative.string() << ": " << e.what() << "\n";
+      std::cerr << "grayscale-serial: failed: " << image.relative << ": " << e.what() << "\n";
       ++failed;
     }
   }

@@ -1,11 +1,10 @@
-// The driver's head start: while MPI starts (mpirun, MPI_Init and the first exchange take about a
-// second, most of it waiting), rank 0 already converts the first images of the list on a thread
+// The driver's head start: while MPI starts (mpirun, MPI_Init and the first exchange, most of it
+// waiting), rank 0 already converts the first images of the list on a thread
 // of its own. When the Runtime is up the rest goes to every rank from where the head start left off.
 // The thread runs under SCHED_IDLE: MPI's start-up on this rank and the others, which keeps
 // waking for short exchanges, gets a core the moment it asks instead of after the converting
-// thread's time slice (measured on the 2-core VM, 240 photos, 8 alternating runs: MPI_Init
-// 0.06-0.13 s against 0.10-0.16 s, whole run median 2.11 s against 2.26 s, faster in all 8; nice
-// 19 gave nothing). Once the Runtime is up the thread gets the normal policy back where the
+// thread's time slice, so MPI starts sooner and the whole run ends sooner (nice 19 did not do
+// that). Once the Runtime is up the thread gets the normal policy back where the
 // process may raise it (root or CAP_SYS_NICE); elsewhere the image in hand finishes at idle
 // priority, which in Linux is a small share, not none.
 #pragma once

@@ -43,15 +43,14 @@ ImageTree list_images(const fs::path& root, const fs::path& excluded) {
     }
     for (; it != fs::directory_iterator(); it.increment(error)) {
       const fs::directory_entry& entry = *it;
-      std::error_code status_error;
-      const fs::file_status status = entry.status(status_error);  // follows symlinks
-      if (status_error) continue;  // dangling link: not an image file
+      // One stat per entry, following links, gives the type, the size and a directory's identity.
+      struct stat info {};
+      if (::stat(entry.path().c_str(), &info) != 0) continue;  // dangling link: not an image file
       const fs::path relative = relative_dir / entry.path().filename();
-      if (fs::is_directory(status)) {
-        const auto id = id_of(entry.path());
-        if (id && entered.insert(*id).second) pending.push_back(relative);
-      } else if (fs::is_regular_file(status) && is_image_extension(entry.path().extension().string())) {
-        tree.images.push_back({relative, static_cast<std::uint64_t>(entry.file_size(status_error))});
+      if (S_ISDIR(info.st_mode)) {
+        if (entered.insert(FileId{info.st_dev, info.st_ino}).second) pending.push_back(relative);
+      } else if (S_ISREG(info.st_mode) && is_image_extension(entry.path().extension().string())) {
+        tree.images.push_back({relative.string(), static_cast<std::uint64_t>(info.st_size)});
       }
     }
     if (error) tree.unreadable.emplace_back(relative_dir, error.message());

@@ -10,7 +10,9 @@
 namespace grayscale {
 
 struct ImageFile {
-  std::filesystem::path relative;  // under INPUT_DIR
+  // A string, not a std::filesystem::path, which also keeps a list of its components: a million
+  // listed images are held on the driver for the whole run.
+  std::string relative;  // under INPUT_DIR
   std::uint64_t size = 0;
 };
 

@@ -1,8 +1,8 @@
 // OpenCV's image codecs (PNG, TIFF, BMP, WebP, and the JPEGs libjpeg cannot turn gray), loaded
 // the first time an image needs them: they live in a plugin of their own
 // (libgrayscale-opencv-codecs.so, beside the other libraries of the build) because linking
-// imgcodecs (151 libraries with GDAL, GDCM and the rest) cost every process 60 ms of CPU at start,
-// 7 ms without it (grayscale-serial over an empty folder), for images most jobs never meet.
+// imgcodecs (which brings GDAL, GDCM and over a hundred more libraries) cost every process most of
+// its start-up CPU, for images most jobs never meet (apps/bench/startup_results.md).
 #pragma once
 
 #include <cstdint>

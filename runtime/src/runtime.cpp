@@ -126,13 +126,12 @@ std::string join_lines(const std::vector<std::string>& lines) {
 void prepare_mpi_environment() {
   // mpirun makes every rank of an oversubscribed node call sched_yield() inside each MPI_Iprobe
   // that finds nothing. multirank's wait loops already spin and nap (and yield where spin_yield
-  // asks): the extra syscall per probe cut the chunksize-1 map 4-5x and raised the round trip
-  // from 2.7 to 8-47 µs with 3 ranks on 2 cores (measured side by side here).
+  // asks): the extra syscall per probe only slows every round trip (apps/bench/startup_results.md).
   setenv("OMPI_MCA_mpi_yield_when_idle", "0", 1);
   // On a node without a high-speed fabric Open MPI ends up with the ob1 messaging layer anyway
-  // (pml_base_verbose says so here), but first opens the cm layer, whose libfabric and PSM
-  // probing took 200 ms of every rank's MPI_Init (290 -> 85 ms, mpirun -np 2 ... 0.44 -> 0.22 s,
-  // side by side on the 2-core VM). Naming ob1 skips that probing and changes nothing else; a
+  // (pml_base_verbose says so), but first opens the cm layer, whose libfabric and PSM probing
+  // takes most of every rank's MPI_Init (apps/bench/startup_results.md). Naming ob1 skips that
+  // probing and changes nothing else; a
   // node with RDMA devices (InfiniBand, RoCE, Omni-Path, EFA) or Slingshot keeps Open MPI's
   // choice, and so does any pml the user or mpirun's --mca set.
   if (std::getenv("OMPI_MCA_pml") == nullptr && !has_high_speed_fabric()) setenv("OMPI_MCA_pml", "ob1", 1);
@@ -181,7 +180,7 @@ bool initialise_mpi(int* argc, char*** argv, std::string& problem) {
   return true;
 }
 
-/// Spares MPI_Finalize a 40 ms wait (launcher_connection.hpp); where the connection is not TCP
+/// Spares MPI_Finalize a delayed-ACK wait (launcher_connection.hpp); where the connection is not TCP
 /// there is nothing to set.
 void speed_up_launcher_connection() {
   if (const auto server = detail::pmix_server_endpoint_from_environment()) {

@@ -3,10 +3,12 @@
 # Usage: test_grayscale.py GRAYSCALE GRAYSCALE_SERIAL MPIEXEC NP [unittest names...]
 # Images are generated here (image_cases.py); every output's pixels are compared with PIL's
 # convert('L') of its input.
+import csv
 import ctypes
 import errno
 import os
 import pty
+import random
 import re
 import select
 import shutil
@@ -489,6 +491,78 @@ class Resume(unittest.TestCase):
             with open(os.path.join(out, relative), "rb") as f, open(os.path.join(reference, relative), "rb") as g:
                 self.assertEqual(f.read(), g.read(), relative)
         shutil.rmtree(root)
+
+
+class SmallFiles(unittest.TestCase):
+    """A tree of many small images: grouped into tasks of several images each, every one still
+    converted, failed, reported and resumed on its own."""
+    IMAGES = 400
+    BROKEN = "b/c/broken.jpg"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.root = tempfile.mkdtemp(prefix="grayscale-small-")
+        cls.source = os.path.join(cls.root, "in")
+        rng = random.Random(7)
+        for i in range(cls.IMAGES):
+            relative = os.path.join("a" if i % 2 else "b/c", f"small_{i:03d}.jpg")
+            os.makedirs(os.path.join(cls.source, os.path.dirname(relative)), exist_ok=True)
+            coarse = Image.frombytes("RGB", (4, 3), rng.randbytes(4 * 3 * 3))
+            coarse.resize((32, 24), Image.Resampling.BICUBIC).save(os.path.join(cls.source, relative), quality=90)
+        # Cut short, about the size of the others: it lands among them in the list, inside a task.
+        with open(os.path.join(cls.source, "a", "small_001.jpg"), "rb") as f:
+            whole = f.read()
+        with open(os.path.join(cls.source, cls.BROKEN), "wb") as f:
+            f.write(whole[: len(whole) * 3 // 4])
+        cls.reference = os.path.join(cls.root, "reference")
+        subprocess.run([GRAYSCALE_SERIAL, cls.source, cls.reference], capture_output=True, timeout=TIMEOUT)
+        cls.out = os.path.join(cls.root, "out")
+        cls.profile = os.path.join(cls.root, "profile")
+        cls.result = run(cls.source, cls.out, "--profile", cls.profile)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.root, ignore_errors=True)
+
+    def test_every_small_image_converted_exactly(self):
+        self.assertEqual(self.result.returncode, 1, self.result.stderr)  # the broken one
+        self.assertEqual(output_files(self.out) - {"grayscale-failures.tsv"}, output_files(self.reference))
+        self.assertEqual(len(output_files(self.reference)), self.IMAGES)
+        for relative in output_files(self.reference):
+            with open(os.path.join(self.out, relative), "rb") as f, \
+                    open(os.path.join(self.reference, relative), "rb") as g:
+                self.assertEqual(f.read(), g.read(), relative)
+
+    def test_tasks_hold_several_images(self):
+        with open(os.path.join(self.profile, "tasks.csv"), newline="") as f:
+            tasks = [row for row in csv.DictReader(f) if "convert_images" in row["function"]]
+        # The driver's head start converts up to 1/NP of the images one by one before MPI is up;
+        # the ranks convert the rest, several per task.
+        self.assertGreater(len(tasks), 0)
+        self.assertLessEqual(len(tasks), self.IMAGES // 4, f"{len(tasks)} tasks for {self.IMAGES} images")
+
+    def test_a_failing_image_is_reported_by_name_and_the_rest_converted(self):
+        self.assertEqual(set(read_report(self.out)), {self.BROKEN})
+        self.assertIn("truncated", read_report(self.out)[self.BROKEN])
+        self.assertEqual(self.result.stderr.count(f"failed: {self.BROKEN}:"), 1, self.result.stderr)
+        self.assertIn(f"{self.IMAGES} converted, 0 skipped, 1 failed", self.result.stdout)
+
+    def test_resume_converts_only_the_missing_images(self):
+        out = os.path.join(self.root, "out-resume")
+        shutil.copytree(self.out, out)
+        removed = sorted(output_files(self.reference))[::8]
+        for relative in removed:
+            os.remove(os.path.join(out, relative))
+        kept = {relative: os.stat(os.path.join(out, relative)).st_mtime_ns
+                for relative in output_files(self.reference) if relative not in removed}
+        result = run(self.source, out, "--resume")
+        self.assertEqual(result.returncode, 1, result.stderr)  # the broken one, again
+        self.assertIn(f"{len(removed)} converted, {len(kept)} skipped, 1 failed", result.stdout)
+        for relative, stamp in kept.items():
+            self.assertEqual(os.stat(os.path.join(out, relative)).st_mtime_ns, stamp, f"{relative} was rewritten")
+        for relative in removed:
+            with open(os.path.join(out, relative), "rb") as f, open(os.path.join(self.reference, relative), "rb") as g:
+                self.assertEqual(f.read(), g.read(), relative)
 
 
 NOBODY = 65534

@@ -16,7 +16,9 @@ class Error : public std::runtime_error {
 /// An MPI call returned an error code; carries the code and MPI's own description.
 class MpiError : public Error {
  public:
+  /// `call` failed with MPI error `code`; the message has MPI's own description.
   MpiError(const std::string& call, int code);
+  /// MPI's error code.
   int code() const noexcept { return code_; }
 
  private:
@@ -34,11 +36,17 @@ class RemoteError : public Error {
   /// arguments"); empty for the task function itself.
   RemoteError(std::string type_name, std::string message, int rank, std::string host,
               std::string task_name, std::string stage = {});
+  /// The original exception's type ("std::out_of_range", a registered type's name).
   const std::string& type_name() const noexcept { return type_name_; }
+  /// The original exception's what().
   const std::string& message() const noexcept { return message_; }
+  /// The rank it was raised on.
   int rank() const noexcept { return rank_; }
+  /// That rank's host.
   const std::string& host() const noexcept { return host_; }
+  /// The task's registered name.
   const std::string& task_name() const noexcept { return task_name_; }
+  /// Where in the task's life it was raised; empty for the task function itself.
   const std::string& stage() const noexcept { return stage_; }
 
  private:
@@ -73,6 +81,7 @@ class TimeoutError : public Error {
 /// the grace period (MULTIRANK_GRACE_S) ended. The message names the signal.
 class Interrupted : public Error {
  public:
+  /// Interrupted by `signal`; `what` names it and what was stopped.
   Interrupted(int signal, const std::string& what);
   /// The signal number (SIGINT = 2, SIGTERM = 15); the job exits with 128 + it.
   int signal() const noexcept { return signal_; }

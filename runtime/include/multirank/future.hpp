@@ -32,17 +32,24 @@ namespace multirank {
 template <class T>
 class Future {
  public:
+  /// The shared state behind the future (internal).
   using State = detail::ResultState<T>;
 
   Future() = default;
+  /// Moves the future (futures are move-only).
   Future(Future&&) noexcept = default;
+  /// Moves the future.
   Future& operator=(Future&&) noexcept = default;
   Future(const Future&) = delete;
   Future& operator=(const Future&) = delete;
 
+  /// Whether it refers to a task (false for a default-constructed or moved-from future).
   bool valid() const noexcept { return state_ != nullptr; }
+  /// Whether the task has finished, failed or been cancelled.
   bool done() const { return state().done(); }
+  /// Whether the task is running on some rank now.
   bool running() const { return state().running(); }
+  /// Whether cancel() cancelled it.
   bool cancelled() const { return state().cancelled(); }
 
   /// Cancels the task if it has not been handed to a worker yet; true if it is cancelled.
@@ -145,6 +152,7 @@ struct CompletionLog {
 template <class T>
 class AsCompleted {
  public:
+  /// Yields `futures` as they complete; TimeoutError when `timeout` passes first (see as_completed).
   AsCompleted(std::vector<Future<T>>& futures, Timeout timeout)
       : futures_(&futures), deadline_(timeout.deadline()) {
     std::vector<std::shared_ptr<detail::TaskState>> states;
@@ -153,18 +161,26 @@ class AsCompleted {
     engine_ = &detail::driver_engine_of_runtime();
   }
 
+  /// An input iterator over the futures in completion order.
   class iterator {
    public:
+    /// What it yields.
     using value_type = Future<T>;
+    /// For std::input_iterator.
     using difference_type = std::ptrdiff_t;
     iterator() = default;
+    /// The first future to complete (waits for it).
     explicit iterator(AsCompleted* owner) : owner_(owner) { advance(); }
+    /// The future that completed.
     Future<T>& operator*() const { return (*owner_->futures_)[index_]; }
+    /// Waits for the next future to complete.
     iterator& operator++() {
       advance();
       return *this;
     }
+    /// Waits for the next future to complete.
     void operator++(int) { advance(); }
+    /// Whether both are at the end (or the same position).
     bool operator==(const iterator& other) const { return owner_ == other.owner_; }
 
    private:
@@ -180,7 +196,9 @@ class AsCompleted {
     std::size_t index_ = 0;
   };
 
+  /// Waits for the first future to complete.
   iterator begin() { return iterator(this); }
+  /// Past the last future.
   iterator end() { return iterator(); }
 
  private:
@@ -218,7 +236,9 @@ enum class ReturnWhen { FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED };
 
 /// Indices into the waited-on futures, split as concurrent.futures.wait splits its sets.
 struct WaitResult {
+  /// The futures done (finished, failed or cancelled).
   std::vector<std::size_t> done;
+  /// The others.
   std::vector<std::size_t> not_done;
 };
 

@@ -14,6 +14,8 @@ namespace multirank {
 /// so with `mpirun -np 2` on two cores both cores compute; `always` is forced with one rank.
 enum class DriverWorks { automatic, always, never };
 
+/// The settings of a run, each also a MULTIRANK_* variable (docs/environment.md lists them).
+/// Rank 0's settings decide for the whole job where they must agree (the profile directory).
 struct RuntimeOptions {
   /// How long a waiting rank keeps polling after the last message before it starts to nap
   /// (MULTIRANK_SPIN_US).
@@ -30,11 +32,9 @@ struct RuntimeOptions {
   /// Whether a spinning thread yields its core (sched_yield) to other runnable threads
   /// (MULTIRANK_SPIN_YIELD = auto | 1 | 0). Unset (auto): yield where the node runs more busy
   /// threads than it has cores (its ranks, plus the driver's worker thread on the driver's node;
-  /// spinning_should_yield). Measured on the 2-core VM, np 2: with 1 ms tasks a map took 0.78-0.81
-  /// s without yielding and 0.51-0.52 with it (ideal 0.50: the waiting threads' spinning took the
-  /// cores the tasks needed), 100 µs tasks 0.97 against 0.54-0.62 s, the chunksize-1 map of empty
-  /// tasks 0.66-0.80 against 1.56-2.36 million tasks/s; the price is the round trip of one task in
-  /// flight, 2.2-2.8 against 9.8-15.6 µs (np 3: 2.2-2.4 against 4.2 µs).
+  /// spinning_should_yield). Without yielding, waiting threads take the cores the tasks need;
+  /// yielding costs the round trip of a single task in flight a few microseconds
+  /// (docs/benchmarks.md).
   std::optional<bool> spin_yield;
   /// Largest single MPI message; bigger payloads are split (MULTIRANK_MAX_MESSAGE_BYTES).
   std::size_t max_message_bytes = std::size_t{1} << 30;

@@ -28,8 +28,10 @@ template <class T>
 class Connection {
  public:
   Connection() = default;
+  /// End `end` (0 or 1) of `pipe`; made by Pipe().
   Connection(detail::ObjectHandle pipe, std::uint32_t end) : pipe_(std::move(pipe)), end_(end) {}
 
+  /// Sends `message` to the other end; BrokenPipeError once that end is closed.
   void send(const T& message) {
     const auto bytes = detail::encode_to_bytes(message);
     detail::throw_if_failed(
@@ -55,6 +57,7 @@ class Connection {
     detail::throw_if_failed(reply);
     return reply.value != 0;
   }
+  /// Closes this end: the other end's recv() gets EOFError once it has drained what was sent.
   void close() {
     detail::throw_if_failed(detail::call_object(pipe_.id(), detail::ObjectOp::pipe_close, end_));
   }

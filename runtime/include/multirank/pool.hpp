@@ -24,6 +24,7 @@ namespace multirank {
 template <class T>
 class AsyncResult {
  public:
+  /// What get() returns: `T`, or std::monostate for a void task.
   using Value = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
 
   AsyncResult(std::shared_ptr<detail::TaskState> state, std::function<Value&()> value,
@@ -40,6 +41,7 @@ class AsyncResult {
     auto* state = state_.get();
     return engine_->wait_until([state] { return state->settled(); }, timeout.deadline());
   }
+  /// Whether the call has completed (successfully or not).
   bool ready() const { return state_->settled(); }
   /// Whether the call succeeded; an Error if it is not ready yet (Python raises ValueError).
   bool successful() const {
@@ -66,6 +68,7 @@ class AsyncResult {
 /// submitted finishes. Thread safety: any driver thread may call any member.
 class Pool {
  public:
+  /// Called with a failed task's error (apply_async, map_async).
   using ErrorCallback = std::function<void(const std::exception&)>;
 
   /// `processes` caps the worker slots used (0: all).

@@ -33,10 +33,14 @@ namespace multirank {
 class Process {
  public:
   template <class Task, class... Args>
+  /// A process that will run `target(args...)`: `target` a registered task, `args` copied now.
+  /// @code multirank::Process p(worker, 3); p.start(); p.join(); @endcode
   explicit Process(Task target, Args&&... args) : Process(detail::as_task(target).entry()) {
     encode_arguments(detail::as_task(target), std::forward<Args>(args)...);
   }
+  /// Moves the process (not copyable: one object per process).
   Process(Process&&) noexcept = default;
+  /// Moves the process.
   Process& operator=(Process&&) noexcept = default;
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
@@ -45,18 +49,23 @@ class Process {
   Process& start();
   /// Waits until it ends, or `timeout` passes; true if it ended. A StateError before start().
   bool join(Timeout timeout = {});
+  /// Whether it has started and not yet ended.
   bool is_alive() const;
   /// 0 after success, 1 if the target threw, -15 if stopped as a daemon; nothing while it runs
   /// or before it starts.
   std::optional<int> exitcode() const;
 
+  /// Its name: "Process-N" unless set.
   const std::string& name() const noexcept { return name_; }
+  /// Names it, for its output's tag and every diagnostic.
   void set_name(std::string name);
+  /// Whether it is a daemon (stopped, not joined, when the Runtime ends).
   bool daemon() const noexcept { return daemon_; }
   /// Only before start(), as in Python.
   void set_daemon(bool daemon);
   /// Where it runs: -1 and "" before start().
   int rank() const noexcept { return rank_; }
+  /// The host of the rank it runs on; empty before start().
   std::string host() const;
   /// The process's id in this job (0 before start()).
   std::uint64_t pid() const noexcept { return id_; }

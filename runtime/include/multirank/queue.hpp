@@ -35,6 +35,7 @@ class Queue {
   /// A named queue: @code multirank::Queue<Chunk> q("chunks", 10);  // bounded at 10 @endcode
   explicit Queue(std::string name, std::size_t maxsize = 0) : Queue(std::move(name), maxsize, 0) {}
 
+  /// Puts `item`, waiting up to `timeout` for room in a bounded queue; Full if none came.
   void put(const T& item, Timeout timeout = {}) { put(item, true, timeout); }
   /// With `block` false, raises Full at once when there is no room.
   void put(const T& item, bool block, Timeout timeout = {}) {
@@ -47,8 +48,10 @@ class Queue {
     if (reply.status == detail::ReplyStatus::timed_out) throw Full(describe() + " is full");
     detail::throw_if_failed(reply);
   }
+  /// put(item, false).
   void put_nowait(const T& item) { put(item, false); }
 
+  /// Takes the next item, waiting up to `timeout` for one; Empty if none came.
   T get(Timeout timeout = {}) { return get(true, timeout); }
   /// With `block` false, raises Empty at once when there is no item.
   T get(bool block, Timeout timeout = {}) {
@@ -60,6 +63,7 @@ class Queue {
     detail::throw_if_failed(reply);
     return detail::decode_all<T>(reply.payload);
   }
+  /// get(false).
   T get_nowait() { return get(false); }
 
   /// Items in the queue now (a snapshot: others may change it at once).
@@ -69,8 +73,11 @@ class Queue {
     detail::throw_if_failed(reply);
     return static_cast<std::size_t>(reply.value);
   }
+  /// Whether qsize() is 0 now.
   bool empty() const { return qsize() == 0; }
+  /// Whether a bounded queue holds maxsize() items now.
   bool full() const { return maxsize_ != 0 && qsize() >= maxsize_; }
+  /// The bound; 0 for an unbounded queue.
   std::size_t maxsize() const noexcept { return maxsize_; }
   /// The name it was given; empty if none.
   const std::string& name() const noexcept { return handle_.name(); }
@@ -86,16 +93,21 @@ class Queue {
   }
 
  protected:
+  /// A queue with the object flags of a subclass (JoinableQueue).
   Queue(std::string name, std::size_t maxsize, std::uint32_t flags)
       : handle_(detail::ObjectKind::queue, std::move(name), static_cast<std::int64_t>(maxsize),
                 flags),
         maxsize_(maxsize) {}
+  /// A StateError naming `operation` after close().
   void check_open(const char* operation) const {
     if (handle_.closed()) throw StateError(describe() + ": " + operation + "() after close()");
   }
+  /// What messages call it ("Queue 'chunks'").
   std::string describe() const { return handle_.describe(); }
 
+  /// The handle on the queue the driver keeps.
   detail::ObjectHandle handle_;
+  /// The bound given at construction.
   std::size_t maxsize_ = 0;
 };
 
@@ -104,6 +116,7 @@ class Queue {
 template <class T>
 class JoinableQueue : public Queue<T> {
  public:
+  /// `maxsize` 0 is unbounded; otherwise put() waits for room.
   explicit JoinableQueue(std::size_t maxsize = 0)
       : Queue<T>(std::string(), maxsize, detail::joinable_queue_flag) {}
   /// A named one: @code multirank::JoinableQueue<Job> jobs("jobs"); @endcode

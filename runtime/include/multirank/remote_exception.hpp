@@ -45,6 +45,7 @@ namespace multirank {
 class Exception : public std::runtime_error {
  public:
   Exception() : std::runtime_error("") {}
+  /// An exception whose what() is `what`.
   explicit Exception(const std::string& what) : std::runtime_error(what) {}
 
   template <class Archive>

@@ -15,7 +15,7 @@ namespace multirank {
 
 /// Sets what MPI reads at initialisation for multirank's wait loops (Open MPI's
 /// mpi_yield_when_idle off: they spin and nap themselves; on a node without a high-speed fabric,
-/// the ob1 messaging layer, which Open MPI picks there anyway after probing for 200 ms, unless a
+/// the ob1 messaging layer, which Open MPI picks there anyway after a slow probe, unless a
 /// pml is already set). The Runtime calls it; a program that
 /// calls MPI_Init itself before creating the Runtime calls it first.
 void prepare_mpi_environment();
@@ -49,7 +49,7 @@ class EarlyInterrupts {
 /// @endcode
 /// An exception that escapes main on the driver ends the whole job at once (MPI_Abort) with its
 /// type and message, so no rank is left waiting. SIGINT and SIGTERM stop the job cleanly
-/// (Interrupted, see README "Interruption"): the process then exits with 128 + signal, whether
+/// (Interrupted, see docs/failures.md): the process then exits with 128 + signal, whether
 /// or not the program caught the error. One Runtime per process, as MPI allows one
 /// initialisation; it is not copyable. Thread safety: its accessors may be called from any thread.
 ///

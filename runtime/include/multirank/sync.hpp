@@ -27,11 +27,16 @@ class BasicLock {
   bool acquire(Timeout timeout = {}) { return acquire(true, timeout); }
   /// With `block` false, tries once.
   bool acquire(bool block, Timeout timeout = {});
+  /// Releases the lock; a StateError if the caller does not hold it (the message says who does).
   void release();
+  /// acquire() without a limit, for std::lock_guard and std::unique_lock.
   void lock() { acquire(); }
+  /// release(), for std::lock_guard and std::unique_lock.
   void unlock() { release(); }
+  /// acquire(false): takes the lock if it is free, at once; true if it did.
   bool try_lock() { return acquire(false); }
 
+  /// The shared object's id, the same on every rank.
   std::uint64_t id() const { return handle_.id(); }
   /// The name it was given; empty if none.
   const std::string& name() const noexcept { return handle_.name(); }
@@ -41,9 +46,11 @@ class BasicLock {
   }
 
  protected:
+  /// A lock of the given kind (Lock or RLock) and name.
   BasicLock(detail::ObjectKind kind, std::string name) : handle_(kind, std::move(name), 0) {}
   BasicLock() = default;
 
+  /// The handle on the lock the driver keeps.
   detail::ObjectHandle handle_;
 };
 
@@ -72,17 +79,24 @@ class RLock : public BasicLock {
 /// A counter that acquire() decrements, waiting while it is zero, and release() increments.
 class Semaphore {
  public:
+  /// A semaphore whose counter starts at `value`.
   explicit Semaphore(std::int64_t value = 1)
       : Semaphore(detail::ObjectKind::semaphore, {}, value) {}
   /// @code multirank::Semaphore slots("slots", 4); @endcode
   explicit Semaphore(std::string name, std::int64_t value = 1)
       : Semaphore(detail::ObjectKind::semaphore, std::move(name), value) {}
 
+  /// Waits (up to `timeout`) until the counter is above zero and decrements it; true if it did.
   bool acquire(Timeout timeout = {}) { return acquire(true, timeout); }
+  /// With `block` false, tries once.
   bool acquire(bool block, Timeout timeout = {});
+  /// Adds `n` to the counter, waking as many waiting acquires.
   void release(std::int64_t n = 1);
+  /// acquire() without a limit, for std::lock_guard.
   void lock() { acquire(); }
+  /// release(), for std::lock_guard.
   void unlock() { release(); }
+  /// acquire(false).
   bool try_lock() { return acquire(false); }
 
   template <class Archive>
@@ -91,14 +105,17 @@ class Semaphore {
   }
 
  protected:
+  /// A semaphore of the given kind (Semaphore or BoundedSemaphore).
   Semaphore(detail::ObjectKind kind, std::string name, std::int64_t value)
       : handle_(kind, std::move(name), value) {}
+  /// The handle on the semaphore the driver keeps.
   detail::ObjectHandle handle_;
 };
 
 /// A Semaphore that refuses (StateError) to be released above its initial value.
 class BoundedSemaphore : public Semaphore {
  public:
+  /// A bounded semaphore whose counter starts, and may never go above, `value`.
   explicit BoundedSemaphore(std::int64_t value = 1)
       : Semaphore(detail::ObjectKind::bounded_semaphore, {}, value) {}
   /// @code multirank::BoundedSemaphore slots("slots", 4); @endcode
@@ -109,11 +126,15 @@ class BoundedSemaphore : public Semaphore {
 /// A flag processes wait on until another sets it.
 class Event {
  public:
+  /// An event, not set.
   Event() : handle_(detail::ObjectKind::event, {}, 0) {}
   /// @code multirank::Event ready("ready"); @endcode
   explicit Event(std::string name) : handle_(detail::ObjectKind::event, std::move(name), 0) {}
+  /// Sets the flag, waking every waiting process.
   void set();
+  /// Clears the flag.
   void clear();
+  /// Whether the flag is set.
   bool is_set() const;
   /// True once the flag is set; false if `timeout` passed first.
   bool wait(Timeout timeout = {});
@@ -131,6 +152,7 @@ class Event {
 /// reset() break the barrier: waiting and later parties get BrokenBarrierError (until reset()).
 class Barrier {
  public:
+  /// A barrier for `parties` processes.
   explicit Barrier(std::uint32_t parties) : handle_(detail::ObjectKind::barrier, {}, parties) {}
   /// @code multirank::Barrier round("round", 3); @endcode
   Barrier(std::string name, std::uint32_t parties)
@@ -139,10 +161,15 @@ class Barrier {
   Barrier() = default;
   /// This party's arrival index, 0 .. parties-1.
   std::uint32_t wait(Timeout timeout = {});
+  /// Breaks the barrier: current and later waits throw BrokenBarrierError until reset().
   void abort();
+  /// Back to its initial state; processes waiting now get BrokenBarrierError.
   void reset();
+  /// How many processes must arrive.
   std::uint32_t parties() const;
+  /// How many are waiting now.
   std::uint32_t n_waiting() const;
+  /// Whether the barrier is broken.
   bool broken() const;
 
   template <class Archive>
@@ -163,26 +190,36 @@ class Barrier {
 /// a named condition): wait() releases the lock while it waits and holds it again when it returns.
 class Condition {
  public:
+  /// A condition over a fresh RLock.
   Condition() : Condition(RLock()) {}
+  /// A condition over `lock` (a Lock or RLock, shared with other handles on it).
   explicit Condition(const BasicLock& lock) : Condition(std::string(), lock) {}
   /// @code multirank::Condition ready("ready"); @endcode
   explicit Condition(std::string name) : Condition(name, RLock("lock of " + name)) {}
+  /// A named condition over `lock`.
   Condition(std::string name, const BasicLock& lock)
       : lock_(lock), handle_(detail::ObjectKind::condition, std::move(name), [lock] {
           return static_cast<std::int64_t>(lock.id());
         }) {}
 
+  /// Acquires the condition's lock.
   bool acquire(Timeout timeout = {}) { return lock_.acquire(timeout); }
+  /// Releases the condition's lock.
   void release() { lock_.release(); }
+  /// Acquires the lock without a limit, for std::lock_guard.
   void lock() { lock_.lock(); }
+  /// Releases the lock, for std::lock_guard.
   void unlock() { lock_.unlock(); }
+  /// Takes the lock if it is free, at once.
   bool try_lock() { return lock_.try_lock(); }
 
   /// Waits for a notify; false if `timeout` passed first. The lock must be held (StateError).
   bool wait(Timeout timeout = {});
   /// Waits until `predicate()` holds; returns its last value.
   bool wait_for(const std::function<bool()>& predicate, Timeout timeout = {});
+  /// Wakes up to `n` waiting processes (the lock must be held).
   void notify(std::int64_t n = 1);
+  /// Wakes every waiting process.
   void notify_all() { notify(-1); }
 
   template <class Archive>
@@ -207,6 +244,7 @@ class Condition {
 template <class T>
 class Value {
  public:
+  /// A shared value, first `initial`.
   explicit Value(const T& initial = T{})
       : handle_(detail::ObjectKind::value, {}, 0, 0, detail::encode_to_bytes(initial)) {}
   /// @code multirank::Value<int> counter("counter", 0); @endcode
@@ -214,16 +252,19 @@ class Value {
       : handle_(detail::ObjectKind::value, name, 0, 0, detail::encode_to_bytes(initial)),
         lock_("lock of " + name) {}
 
+  /// The current value (one round trip to the driver).
   T get() const {
     const auto reply = detail::call_object(handle_.id(), detail::ObjectOp::value_get);
     detail::throw_if_failed(reply);
     return detail::decode_all<T>(reply.payload);
   }
+  /// Replaces the value.
   void set(const T& value) {
     const auto bytes = detail::encode_to_bytes(value);
     detail::throw_if_failed(
         detail::call_object(handle_.id(), detail::ObjectOp::value_set, 0, 0, Timeout(), bytes));
   }
+  /// The lock to hold around a read-modify-write (`get`, then `set`).
   RLock& get_lock() noexcept { return lock_; }
 
   template <class Archive>

@@ -101,9 +101,12 @@ class TaskRef<R(P...)> {
                 "signature is named above): return the value");
 
  public:
+  /// What the task returns.
   using result_type = R;
+  /// The task's function pointer type.
   using function_type = R (*)(P...);
 
+  /// The task of a registry entry; named() and of() find one.
   explicit TaskRef(const detail::TaskEntry& entry) : entry_(&entry) {}
 
   /// The registered task of that name; a TaskError if none or if its signature differs.
@@ -118,7 +121,9 @@ class TaskRef<R(P...)> {
                                               signature.c_str()));
   }
 
+  /// The name it is registered under.
   const std::string& name() const { return entry_->name; }
+  /// Its registry entry.
   const detail::TaskEntry& entry() const { return *entry_; }
 
  private:

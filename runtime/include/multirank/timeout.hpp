@@ -14,10 +14,12 @@ namespace multirank {
 class Timeout {
  public:
   Timeout() = default;
+  /// A limit of `limit` from now (`2s`, `100ms`).
   template <class Rep, class Period>
   Timeout(std::chrono::duration<Rep, Period> limit)  // NOLINT: implicit by design
       : limit_(std::chrono::duration_cast<detail::Clock::duration>(limit)) {}
 
+  /// When the limit passes, from now; none without a limit.
   detail::Deadline deadline() const {
     if (!limit_) return std::nullopt;
     return detail::Clock::now() + *limit_;

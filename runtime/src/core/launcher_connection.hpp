@@ -1,10 +1,8 @@
 // Each rank's connection to its launcher's PMIx server (mpirun's, or the node daemon's). Open MPI
 // 4.1 talks to it over loopback TCP without TCP_NODELAY, and MPI_Finalize writes four small
 // requests in a row: Nagle's algorithm holds the second one until the server acknowledges the
-// first, and the server delays that acknowledgement by Linux's minimum of 40 ms, so every
-// MPI_Finalize waited about 40 ms for nothing (traced here: client requests written at once,
-// server woken by the delayed-ACK timer 34-42 ms later; MPI_Init + MPI_Finalize alone, np 2,
-// 4 runs each: MPI_Finalize 46-49 ms, 4.5-5.0 ms with TCP_NODELAY set after MPI_Init).
+// first, and the server delays that acknowledgement (Linux's delayed ACK), so every MPI_Finalize
+// waited for a timer, not for work (the trace and timings: apps/bench/startup_results.md).
 #pragma once
 
 #include <cstdint>

@@ -32,8 +32,8 @@ class ProfileSession {
 
   /// Collective, once every thread that records has stopped: the closing clock estimate and the
   /// logs gathered to rank 0, which then writes DIR/rank-<r>.jsonl and the reports on a thread of
-  /// its own while the Runtime finalises MPI (MPI_Finalize's own exchange takes about 45 ms of
-  /// mostly waiting, time the writing needs no MPI for). wait_until_written() or the destructor
+  /// its own while the Runtime finalises MPI (MPI_Finalize's own exchange is mostly waiting, time
+  /// the writing needs no MPI for). wait_until_written() or the destructor
   /// waits for it. Errors in writing are logged, not thrown: the run itself succeeded.
   void finish() noexcept;
   /// Rank 0, after finish(): returns once the files are written (at once on the other ranks).

@@ -1,7 +1,7 @@
 // Waiting without burning a core. Open MPI's blocking calls busy-poll, so every wait in multirank
 // is a probe loop: spin while there was recent activity (a message usually follows another within
-// microseconds), then nap with doubling sleeps. Measured here: a 1 ms spin window keeps round
-// trips at 0.5-2.5 µs and an idle rank at about 2 % CPU; a 50 µs window costs 10-120 µs per trip.
+// microseconds), then nap with doubling sleeps. The spin window trades an idle rank's CPU for the
+// round trip: too short a window makes a task's round trip wait out naps.
 #pragma once
 
 #include <chrono>

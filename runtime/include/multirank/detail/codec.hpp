@@ -1,8 +1,8 @@
 // How a C++ value becomes bytes on the wire and back. Plain data (numbers, strings, vectors,
 // tuples, optionals of those) is copied directly; everything else goes through Boost.Serialization,
 // and a type Boost cannot carry (or a pointer) stops compilation with one message naming it.
-// The fast path exists because one Boost archive costs about 0.8 µs to open and close (measured),
-// which alone would cap tiny tasks far below the throughput multirank promises.
+// The fast path exists because opening and closing one Boost archive costs more than a whole tiny
+// task's round trip, which alone would cap tiny tasks far below the throughput multirank promises.
 #pragma once
 
 #include <algorithm>

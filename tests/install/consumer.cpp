@@ -1,4 +1,4 @@
-// Uses the installed headers and library: prints 49.
+// The install tests' consumer (tests/install/consume.sh): a task run through an Executor; prints 49.
 #include <iostream>
 #include <multirank/multirank.hpp>
 
