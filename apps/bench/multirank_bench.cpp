@@ -11,9 +11,9 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <numeric>
-#include <memory>
 #include <optional>
 #include <ranges>
 #include <sstream>
@@ -124,10 +124,14 @@ int main(int argc, char** argv) {
   int map_auto_tasks = 10'000'000;
   double idle_seconds = 2.0;
   cli.add_flag("--json", json, "print one JSON object instead of a table");
-  cli.add_option("--rtt-rounds", rtt_rounds, "submit+result round trips to time")->check(CLI::PositiveNumber);
-  cli.add_option("--map-chunk1-tasks", map_chunk1_tasks, "tasks in the chunksize-1 map")->check(CLI::PositiveNumber);
-  cli.add_option("--map-auto-tasks", map_auto_tasks, "tasks in the default-chunksize map")->check(CLI::PositiveNumber);
-  cli.add_option("--idle-seconds", idle_seconds, "length of the idle CPU measurement")->check(CLI::PositiveNumber);
+  cli.add_option("--rtt-rounds", rtt_rounds, "submit+result round trips to time")
+      ->check(CLI::PositiveNumber);
+  cli.add_option("--map-chunk1-tasks", map_chunk1_tasks, "tasks in the chunksize-1 map")
+      ->check(CLI::PositiveNumber);
+  cli.add_option("--map-auto-tasks", map_auto_tasks, "tasks in the default-chunksize map")
+      ->check(CLI::PositiveNumber);
+  cli.add_option("--idle-seconds", idle_seconds, "length of the idle CPU measurement")
+      ->check(CLI::PositiveNumber);
 
   int provided = 0;
   multirank::prepare_mpi_environment();  // MPI is initialised here, before the Runtime
@@ -193,9 +197,8 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::duration<double>(idle_seconds));
   });
   const int wait_ms = static_cast<int>(idle_seconds * 1000);
-  const double waiting_cpu = max_cpu_percent({pids[0]}, idle_seconds, [&] {
-    executor.submit(sleep_ms, wait_ms).result();
-  });
+  const double waiting_cpu = max_cpu_percent({pids[0]}, idle_seconds,
+                                             [&] { executor.submit(sleep_ms, wait_ms).result(); });
 
   const int slots = runtime->worker_slots();
   if (json) {

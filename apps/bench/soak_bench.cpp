@@ -49,10 +49,11 @@ std::vector<std::uint8_t> make_png(std::uint64_t id) {
   for (int y = 0; y < image.rows; ++y)
     for (int x = 0; x < image.cols; ++x)
       image.at<cv::Vec3b>(y, x) = cv::Vec3b(static_cast<std::uint8_t>(x * 3 + pattern),
-                                             static_cast<std::uint8_t>(y * 5 + pattern * 7),
-                                             static_cast<std::uint8_t>(x + y + pattern * 13));
+                                            static_cast<std::uint8_t>(y * 5 + pattern * 7),
+                                            static_cast<std::uint8_t>(x + y + pattern * 13));
   std::vector<std::uint8_t> png;
-  if (!cv::imencode(".png", image, png)) throw std::runtime_error("could not encode soak image " + std::to_string(id));
+  if (!cv::imencode(".png", image, png))
+    throw std::runtime_error("could not encode soak image " + std::to_string(id));
   return png;
 }
 
@@ -63,7 +64,8 @@ std::uint64_t fnv1a(const std::vector<std::uint8_t>& bytes) {
 }
 
 ImageOutput convert_image(ImageInput input) {
-  const auto gray = grayscale::convert_to_gray(std::get<1>(input), ".png", grayscale::ConversionSettings{});
+  const auto gray =
+      grayscale::convert_to_gray(std::get<1>(input), ".png", grayscale::ConversionSettings{});
   return {std::get<0>(input), gray.encoded.size(), fnv1a(gray.encoded)};
 }
 MULTIRANK_TASK(convert_image);
@@ -98,11 +100,12 @@ MULTIRANK_TASK(rank_memory);
 std::map<int, Memory> memory_of_every_rank(multirank::Pool& pool, int ranks, int slots) {
   std::map<int, Memory> memory{{0, own_memory()}};
   for (int attempt = 0; attempt < 50 && static_cast<int>(memory.size()) < ranks; ++attempt)
-    for (const auto& [rank, peak, resident] : pool.imap_unordered(rank_memory, std::views::iota(0, 2 * slots)))
+    for (const auto& [rank, peak, resident] :
+         pool.imap_unordered(rank_memory, std::views::iota(0, 2 * slots)))
       memory[rank] = Memory{peak, resident};
   if (static_cast<int>(memory.size()) < ranks)
-    throw std::runtime_error("memory probes reached only " + std::to_string(memory.size()) + " of " +
-                             std::to_string(ranks) + " ranks");
+    throw std::runtime_error("memory probes reached only " + std::to_string(memory.size()) +
+                             " of " + std::to_string(ranks) + " ranks");
   return memory;
 }
 
@@ -140,27 +143,34 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 int main(int argc, char** argv) {
   multirank::Runtime runtime(argc, argv);  // worker ranks serve here
-  CLI::App cli{"multirank-soak: tiny tasks and images through one long-lived Pool, checked for lost "
-               "or duplicated results and for memory growth"};
+  CLI::App cli{
+      "multirank-soak: tiny tasks and images through one long-lived Pool, checked for lost "
+      "or duplicated results and for memory growth"};
   std::uint64_t tasks = 10'000'000;
   std::uint64_t images = 10'000;
   int rounds = 10;
   std::size_t chunksize = 1000;
   double max_growth_mib = 16;
-  cli.add_option("--tasks", tasks, "tiny tasks in all (half map, half imap_unordered)")->check(multirank::apps::positive_number());
+  cli.add_option("--tasks", tasks, "tiny tasks in all (half map, half imap_unordered)")
+      ->check(multirank::apps::positive_number());
   cli.add_option("--images", images, "images in all")->check(multirank::apps::positive_number());
-  cli.add_option("--rounds", rounds, "rounds the work is split into; memory is compared from round 1 on")
+  cli.add_option("--rounds", rounds,
+                 "rounds the work is split into; memory is compared from round 1 on")
       ->check(CLI::Range(2, 1000));
-  cli.add_option("--chunksize", chunksize, "tiny tasks per chunk")->check(multirank::apps::positive_number());
-  cli.add_option("--max-growth-mib", max_growth_mib, "allowed VmHWM growth of any rank, start to end")
+  cli.add_option("--chunksize", chunksize, "tiny tasks per chunk")
+      ->check(multirank::apps::positive_number());
+  cli.add_option("--max-growth-mib", max_growth_mib,
+                 "allowed VmHWM growth of any rank, start to end")
       ->check(multirank::apps::non_negative_number());
   CLI11_PARSE(cli, argc, argv);
 
   multirank::Pool pool;  // the one pool that serves the whole run
   const int slots = runtime.worker_slots();
-  std::printf("soak: %d ranks, %d worker slots; %llu tiny tasks (chunksize %zu) and %llu images in %d rounds\n",
-              runtime.size(), slots, static_cast<unsigned long long>(tasks), chunksize,
-              static_cast<unsigned long long>(images), rounds);
+  std::printf(
+      "soak: %d ranks, %d worker slots; %llu tiny tasks (chunksize %zu) and %llu images in %d "
+      "rounds\n",
+      runtime.size(), slots, static_cast<unsigned long long>(tasks), chunksize,
+      static_cast<unsigned long long>(images), rounds);
 
   ResultLedger tiny_ledger(tasks);
   ResultLedger image_ledger(images);
@@ -175,7 +185,8 @@ int main(int argc, char** argv) {
     const std::uint64_t task_end = tasks * (round + 1) / rounds;
     const std::uint64_t middle = next_task + (task_end - next_task) / 2;
     auto start = std::chrono::steady_clock::now();
-    const auto ordered = pool.map(tag, std::views::iota(next_task, middle), {.chunksize = chunksize});
+    const auto ordered =
+        pool.map(tag, std::views::iota(next_task, middle), {.chunksize = chunksize});
     for (std::uint64_t answer : ordered) tiny_ledger.record(answer * tag_inverse);
     map_seconds += seconds_since(start);
     map_tasks += middle - next_task;
@@ -189,8 +200,10 @@ int main(int argc, char** argv) {
     next_task = task_end;
 
     const std::uint64_t image_end = images * (round + 1) / rounds;
-    auto inputs = std::views::iota(next_image, image_end) |
-                  std::views::transform([](std::uint64_t id) { return ImageInput{id, make_png(id)}; });
+    auto inputs =
+        std::views::iota(next_image, image_end) | std::views::transform([](std::uint64_t id) {
+          return ImageInput{id, make_png(id)};
+        });
     start = std::chrono::steady_clock::now();
     for (const auto& [id, size, checksum] : pool.imap_unordered(convert_image, inputs)) {
       image_ledger.record(id);
@@ -202,21 +215,23 @@ int main(int argc, char** argv) {
     next_image = image_end;
 
     if (round == 0) checkpoints["start"] = memory_of_every_rank(pool, runtime.size(), slots);
-    if (round == rounds / 2) checkpoints["middle"] = memory_of_every_rank(pool, runtime.size(), slots);
+    if (round == rounds / 2)
+      checkpoints["middle"] = memory_of_every_rank(pool, runtime.size(), slots);
   }
   checkpoints["end"] = memory_of_every_rank(pool, runtime.size(), slots);
 
   std::printf("tiny tasks: map %.0f tasks/s, imap_unordered %.0f tasks/s; images: %.0f images/s\n",
               map_tasks / map_seconds, unordered_tasks / unordered_seconds, images / image_seconds);
-  std::printf("results: tiny tasks %llu lost, %llu duplicated, %llu unknown; images %llu lost, %llu "
-              "duplicated, %llu unknown, %llu with a wrong output\n",
-              static_cast<unsigned long long>(tiny_ledger.lost()),
-              static_cast<unsigned long long>(tiny_ledger.duplicated()),
-              static_cast<unsigned long long>(tiny_ledger.unknown()),
-              static_cast<unsigned long long>(image_ledger.lost()),
-              static_cast<unsigned long long>(image_ledger.duplicated()),
-              static_cast<unsigned long long>(image_ledger.unknown()),
-              static_cast<unsigned long long>(mismatched_images));
+  std::printf(
+      "results: tiny tasks %llu lost, %llu duplicated, %llu unknown; images %llu lost, %llu "
+      "duplicated, %llu unknown, %llu with a wrong output\n",
+      static_cast<unsigned long long>(tiny_ledger.lost()),
+      static_cast<unsigned long long>(tiny_ledger.duplicated()),
+      static_cast<unsigned long long>(tiny_ledger.unknown()),
+      static_cast<unsigned long long>(image_ledger.lost()),
+      static_cast<unsigned long long>(image_ledger.duplicated()),
+      static_cast<unsigned long long>(image_ledger.unknown()),
+      static_cast<unsigned long long>(mismatched_images));
 
   bool steady = true;
   std::printf("peak RSS (VmHWM, KiB)    start   middle      end   growth   (VmRSS at end)\n");
@@ -226,14 +241,15 @@ int main(int argc, char** argv) {
     const double growth_mib = (end - start.peak_kib) / 1024.0;
     const bool within = growth_mib <= max_growth_mib;
     steady = steady && within;
-    std::printf("rank %d%-12s %8lld %8lld %8lld %6.1f MiB   (%lld)%s\n", rank, rank == 0 ? " (driver)" : "",
-                static_cast<long long>(start.peak_kib), static_cast<long long>(middle),
-                static_cast<long long>(end), growth_mib,
+    std::printf("rank %d%-12s %8lld %8lld %8lld %6.1f MiB   (%lld)%s\n", rank,
+                rank == 0 ? " (driver)" : "", static_cast<long long>(start.peak_kib),
+                static_cast<long long>(middle), static_cast<long long>(end), growth_mib,
                 static_cast<long long>(checkpoints["end"].at(rank).resident_kib),
                 within ? "" : "  over the bound");
   }
   const bool correct = tiny_ledger.complete() && image_ledger.complete() && mismatched_images == 0;
-  std::printf("soak %s: %s; memory %s (bound %.1f MiB per rank)\n", correct && steady ? "passed" : "FAILED",
+  std::printf("soak %s: %s; memory %s (bound %.1f MiB per rank)\n",
+              correct && steady ? "passed" : "FAILED",
               correct ? "every result exactly once" : "results lost, duplicated or wrong",
               steady ? "steady" : "grew", max_growth_mib);
   return correct && steady ? 0 : 1;

@@ -16,7 +16,8 @@ namespace {
 
 using multirank::detail::ProgramRecords;
 
-// Time per span of `count` spans, half of them nested in the other half as a task's stages would be.
+// Time per span of `count` spans, half of them nested in the other half as a task's stages would
+// be.
 double nanoseconds_per_span(std::size_t count) {
   const auto start = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < count / 2; ++i) {
@@ -25,7 +26,8 @@ double nanoseconds_per_span(std::size_t count) {
     inner.add("bytes", i);
   }
   const auto took = std::chrono::steady_clock::now() - start;
-  return std::chrono::duration<double, std::nano>(took).count() / static_cast<double>(count / 2 * 2);
+  return std::chrono::duration<double, std::nano>(took).count() /
+         static_cast<double>(count / 2 * 2);
 }
 
 double median_of_runs(bool profiled, std::size_t spans, int runs) {
@@ -40,7 +42,8 @@ double median_of_runs(bool profiled, std::size_t spans, int runs) {
     std::uint64_t dropped = 0;
     ProgramRecords::instance().take(tasks, functions, recorded, names, dropped);
     if (profiled && recorded.size() != spans / 2 * 2) {
-      std::fprintf(stderr, "multirank-span-cost: %zu spans recorded of %zu\n", recorded.size(), spans);
+      std::fprintf(stderr, "multirank-span-cost: %zu spans recorded of %zu\n", recorded.size(),
+                   spans);
       std::exit(1);
     }
   }
@@ -70,7 +73,9 @@ int main(int argc, char** argv) {
   }
   const double on = median_of_runs(true, spans, runs);
   const double off = median_of_runs(false, spans, runs);
-  std::printf("multirank::profile::Span, median of %d runs of %zu spans: %.1f ns per span recording, %.2f ns off\n",
-              runs, spans, on, off);
+  std::printf(
+      "multirank::profile::Span, median of %d runs of %zu spans: %.1f ns per span recording, %.2f "
+      "ns off\n",
+      runs, spans, on, off);
   return 0;
 }

@@ -53,7 +53,9 @@ std::pair<double, double> recording_cost_ns(int records, int rounds) {
       ByteWriter out(results);
       execute_record(header, items, out, context);
     }
-    return std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count() / records;
+    return std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start)
+               .count() /
+           records;
   };
   double best_off = 1e300;
   double best_on = 1e300;
@@ -76,10 +78,13 @@ int main(int argc, char** argv) {
   std::size_t chunksize = 1;
   int repeat = 3;
   cli.add_option("--tasks", tasks, "tasks per map")->check(multirank::apps::positive_number());
-  cli.add_option("--chunksize", chunksize, "map chunksize (1: one task record per task)")->check(multirank::apps::positive_number());
-  cli.add_option("--repeat", repeat, "timed maps; the median is reported")->check(multirank::apps::positive_number());
+  cli.add_option("--chunksize", chunksize, "map chunksize (1: one task record per task)")
+      ->check(multirank::apps::positive_number());
+  cli.add_option("--repeat", repeat, "timed maps; the median is reported")
+      ->check(multirank::apps::positive_number());
   int busy_us = 0;
-  cli.add_option("--task-us", busy_us, "each task keeps its core busy this many microseconds first (0: none)")
+  cli.add_option("--task-us", busy_us,
+                 "each task keeps its core busy this many microseconds first (0: none)")
       ->check(multirank::apps::non_negative_number());
   bool recording_cost = false;
   cli.add_flag("--recording-cost", recording_cost,
@@ -87,8 +92,10 @@ int main(int argc, char** argv) {
   CLI11_PARSE(cli, argc, argv);
   if (recording_cost) {
     const auto [off, on] = recording_cost_ns(tasks, 21);
-    std::printf("tiny task record executed: %.1f ns without a recorder, %.1f ns with (+%.1f ns), best of 21 rounds of %d\n",
-                off, on, on - off, tasks);
+    std::printf(
+        "tiny task record executed: %.1f ns without a recorder, %.1f ns with (+%.1f ns), best of "
+        "21 rounds of %d\n",
+        off, on, on - off, tasks);
     return 0;
   }
 
@@ -104,11 +111,14 @@ int main(int argc, char** argv) {
     long long sum = 0;
     const auto start = std::chrono::steady_clock::now();
     if (busy_us == 0) {
-      for (int value : executor.map(square, std::views::iota(0, tasks), {.chunksize = chunksize})) sum += value;
+      for (int value : executor.map(square, std::views::iota(0, tasks), {.chunksize = chunksize}))
+        sum += value;
     } else {
-      for (int value : executor.starmap(busy_square, busy_arguments, {.chunksize = chunksize})) sum += value;
+      for (int value : executor.starmap(busy_square, busy_arguments, {.chunksize = chunksize}))
+        sum += value;
     }
-    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    seconds.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     std::printf("run %d: %d tasks in %.4f s (%.0f tasks/s)%s\n", run + 1, tasks, seconds.back(),
                 tasks / seconds.back(), sum == -1 ? "!" : "");
   }

@@ -16,18 +16,22 @@ namespace grayscale {
 
 ParsedCommandLine parse_command_line(int argc, char** argv, bool speaks) {
   CommandLine options;
-  CLI::App app{"Convert every image under INPUT_DIR to grayscale (ITU-R 601-2 luma, as PIL's "
-               "convert('L')), written at the same relative path under OUTPUT_DIR.\n"
-               "Run as: mpirun -np N grayscale INPUT_DIR OUTPUT_DIR [options]",
-               "grayscale"};
+  CLI::App app{
+      "Convert every image under INPUT_DIR to grayscale (ITU-R 601-2 luma, as PIL's "
+      "convert('L')), written at the same relative path under OUTPUT_DIR.\n"
+      "Run as: mpirun -np N grayscale INPUT_DIR OUTPUT_DIR [options]",
+      "grayscale"};
   app.add_option("INPUT_DIR", options.input_dir, "Tree of images (" + image_extensions_text() + ")")
       ->required();
-  app.add_option("OUTPUT_DIR", options.output_dir, "Where the outputs go (created if missing)")->required();
+  app.add_option("OUTPUT_DIR", options.output_dir, "Where the outputs go (created if missing)")
+      ->required();
   app.add_option("-q,--quality", options.quality, "JPEG and WebP output quality")
       ->check(CLI::Range(1, 100))
       ->capture_default_str();
-  app.add_option("--prefix", options.prefix, "Prepended to each output file name (the article: grayscale_)");
-  app.add_option("--max-pixels", options.max_pixels, "Refuse images whose header claims more pixels")
+  app.add_option("--prefix", options.prefix,
+                 "Prepended to each output file name (the article: grayscale_)");
+  app.add_option("--max-pixels", options.max_pixels,
+                 "Refuse images whose header claims more pixels")
       ->check(multirank::apps::positive_number())
       ->capture_default_str();
   // Parsed as its name and mapped after: CLI11's CheckedTransformer prints the enum's uint8_t
@@ -42,10 +46,13 @@ ParsedCommandLine parse_command_line(int argc, char** argv, bool speaks) {
                  "writes outputs; auto: shared where a worker sees both directories, else ship")
       ->transform(CLI::IsMember(io_names, CLI::ignore_case))
       ->capture_default_str();
-  app.add_flag("--resume", options.resume, "Skip images whose output already exists (outputs are complete by construction)");
-  app.add_option("--profile", options.profile_dir, "Write per-rank timing logs and a report into this directory");
-  app.add_option("--progress-interval", options.progress_interval_s,
-                 "Seconds between progress lines when stderr is not a terminal (0: a line per file)")
+  app.add_flag("--resume", options.resume,
+               "Skip images whose output already exists (outputs are complete by construction)");
+  app.add_option("--profile", options.profile_dir,
+                 "Write per-rank timing logs and a report into this directory");
+  app.add_option(
+         "--progress-interval", options.progress_interval_s,
+         "Seconds between progress lines when stderr is not a terminal (0: a line per file)")
       ->check(multirank::apps::non_negative_number())
       ->capture_default_str();
   app.add_flag("--quiet", options.quiet, "No progress display");
@@ -63,7 +70,8 @@ ParsedCommandLine parse_command_line(int argc, char** argv, bool speaks) {
       "       equal to INPUT_DIR or a file, a malformed MULTIRANK_* setting)\n"
       "  130, 143  interrupted by SIGINT or SIGTERM (images being converted finish first)\n"
       "\n"
-      "Environment: the runtime's MULTIRANK_* settings (MULTIRANK_GRACE_S, MULTIRANK_LOG_LEVEL, ...).\n"
+      "Environment: the runtime's MULTIRANK_* settings (MULTIRANK_GRACE_S, MULTIRANK_LOG_LEVEL, "
+      "...).\n"
       "\n"
       "Examples:\n"
       "  launch/mpirun.sh -n 4 grayscale photos/ gray/\n"

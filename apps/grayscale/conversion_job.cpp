@@ -40,7 +40,8 @@ namespace {
 /// Where an image's output goes: its relative path under OUTPUT_DIR, `prefix` before its name.
 /// Made when needed rather than kept for every image: a million images' paths would take the
 /// driver hundreds of megabytes.
-fs::path output_path(const fs::path& output_dir, const std::string& relative, const std::string& prefix) {
+fs::path output_path(const fs::path& output_dir, const std::string& relative,
+                     const std::string& prefix) {
   const fs::path path(relative);
   return output_dir / path.parent_path() / (prefix + path.filename().string());
 }
@@ -72,15 +73,16 @@ int output_dir_failure(const std::string& message) {
 }  // namespace
 
 struct ConversionJob::Run {
-  Run(const CommandLine& options, const fs::path& input, const fs::path& output, std::vector<ImageFile> items,
-      std::uint64_t total_bytes, std::size_t skipped, std::size_t ranks)
+  Run(const CommandLine& options, const fs::path& input, const fs::path& output,
+      std::vector<ImageFile> items, std::uint64_t total_bytes, std::size_t skipped,
+      std::size_t ranks)
       : options_(options),
         input_dir_(input),
         output_dir_(output),
         items_(std::move(items)),
         skipped_(skipped),
-        progress_(items_.size(), total_bytes, std::chrono::duration<double>(options.progress_interval_s),
-                  !options.quiet) {
+        progress_(items_.size(), total_bytes,
+                  std::chrono::duration<double>(options.progress_interval_s), !options.quiet) {
     if (options.io == IoMode::automatic) probe_.emplace(output);
     // The driver always sees its own files: the head start reads and writes them in place.
     head_start_.emplace(items_.size() / std::max<std::size_t>(1, ranks),
@@ -162,15 +164,17 @@ struct ConversionJob::Run {
     for (ConversionOutcome& outcome : head_start_->finish()) take_outcome(outcome, IoMode::shared);
   }
 
-  std::vector<std::size_t> run_pass(multirank::Pool& pool, const std::vector<std::size_t>& indices, IoMode mode) {
+  std::vector<std::size_t> run_pass(multirank::Pool& pool, const std::vector<std::size_t>& indices,
+                                    IoMode mode) {
     std::vector<std::size_t> unseen;
     const auto slots = static_cast<std::size_t>(multirank::Runtime::current().worker_slots());
     const std::vector<std::size_t> starts = batch_starts(sizes_of(indices), slots);
     // Lazy: in ship mode a file is read only when its batch is about to be sent.
     auto batches = std::views::iota(std::size_t{0}, starts.size()) |
                    std::views::transform([&](std::size_t batch_number) {
-                     const std::size_t end =
-                         batch_number + 1 < starts.size() ? starts[batch_number + 1] : indices.size();
+                     const std::size_t end = batch_number + 1 < starts.size()
+                                                 ? starts[batch_number + 1]
+                                                 : indices.size();
                      ConversionBatch batch;
                      if (mode == IoMode::automatic) {
                        batch.probe_path = probe_->path().string();
@@ -209,7 +213,8 @@ struct ConversionJob::Run {
 
   std::vector<std::uint64_t> sizes_of(const std::vector<std::size_t>& indices) const {
     std::vector<std::uint64_t> sizes(indices.size());
-    std::ranges::transform(indices, sizes.begin(), [this](std::size_t i) { return items_[i].size; });
+    std::ranges::transform(indices, sizes.begin(),
+                           [this](std::size_t i) { return items_[i].size; });
     return sizes;
   }
 
@@ -219,7 +224,8 @@ struct ConversionJob::Run {
     if (outcome.status == ConversionStatus::converted && mode == IoMode::ship) {
       try {
         multirank::profile::Span span("write");
-        write_file_atomically(output_path(output_dir_, item.relative, options_.prefix), outcome.output_bytes);
+        write_file_atomically(output_path(output_dir_, item.relative, options_.prefix),
+                              outcome.output_bytes);
         span.add("bytes", outcome.output_bytes.size());
       } catch (const std::system_error& e) {
         outcome.status = ConversionStatus::failed;
@@ -266,26 +272,30 @@ ConversionJob::ConversionJob(const CommandLine& options, std::size_t ranks)
 void ConversionJob::prepare(const CommandLine& options, std::size_t ranks) {
   std::error_code error;
   if (!fs::is_directory(options.input_dir, error)) {
-    early_status_ = usage_error("INPUT_DIR " + options.input_dir.string() + " is not a readable directory" +
-                                (error ? " (" + error.message() + ")" : ""));
+    early_status_ =
+        usage_error("INPUT_DIR " + options.input_dir.string() + " is not a readable directory" +
+                    (error ? " (" + error.message() + ")" : ""));
     return;
   }
   // OUTPUT_DIR problems are found here, before any work: one message instead of one failure per
   // image, and nothing in OUTPUT_DIR touched. Naming a file is a usage error; a directory that
   // cannot be created or written fails the run.
   if (fs::exists(options.output_dir, error) && !fs::is_directory(options.output_dir, error)) {
-    early_status_ = usage_error("OUTPUT_DIR " + options.output_dir.string() + " exists and is not a directory");
+    early_status_ =
+        usage_error("OUTPUT_DIR " + options.output_dir.string() + " exists and is not a directory");
     return;
   }
   fs::create_directories(options.output_dir, error);
   if (error) {
-    early_status_ = output_dir_failure("cannot create OUTPUT_DIR " + options.output_dir.string() + ": " + error.message());
+    early_status_ = output_dir_failure("cannot create OUTPUT_DIR " + options.output_dir.string() +
+                                       ": " + error.message());
     return;
   }
   const fs::path input = fs::canonical(options.input_dir);
   const fs::path output = fs::canonical(options.output_dir);
   if (input == output) {
-    early_status_ = usage_error("OUTPUT_DIR must differ from INPUT_DIR: outputs keep the input names");
+    early_status_ =
+        usage_error("OUTPUT_DIR must differ from INPUT_DIR: outputs keep the input names");
     return;
   }
   try {
@@ -306,7 +316,8 @@ void ConversionJob::prepare(const CommandLine& options, std::size_t ranks) {
   }
   std::uint64_t total_bytes = 0;
   for (const ImageFile& image : tree.images) total_bytes += image.size;
-  run_ = std::make_unique<Run>(options, input, output, std::move(tree.images), total_bytes, skipped, ranks);
+  run_ = std::make_unique<Run>(options, input, output, std::move(tree.images), total_bytes, skipped,
+                               ranks);
   for (auto& [directory, reason] : tree.unreadable) {
     run_->add_failure(directory, "unreadable directory: " + reason);
   }
@@ -335,15 +346,19 @@ int ConversionJob::run() {
 
   if (run_->images() == 0 && run_->skipped() == 0 && run_->failures().empty()) {
     // Most likely the wrong directory: say so rather than only "0 converted".
-    std::cerr << "grayscale: no images under " << input_.string() << " (" << image_extensions_text() << ")\n";
+    std::cerr << "grayscale: no images under " << input_.string() << " (" << image_extensions_text()
+              << ")\n";
   }
   const Totals& totals = run_->totals();
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  std::printf("grayscale: %zu converted, %zu skipped, %zu failed; %.1f MB read, %.1f MB written; "
-              "%.2f s, %.1f images/s, %.1f MP/s\n",
-              totals.converted, run_->skipped(), run_->failures().size(), static_cast<double>(totals.bytes_in) / 1e6,
-              static_cast<double>(totals.bytes_out) / 1e6, seconds, static_cast<double>(totals.converted) / seconds,
-              static_cast<double>(totals.pixels) / 1e6 / seconds);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  std::printf(
+      "grayscale: %zu converted, %zu skipped, %zu failed; %.1f MB read, %.1f MB written; "
+      "%.2f s, %.1f images/s, %.1f MP/s\n",
+      totals.converted, run_->skipped(), run_->failures().size(),
+      static_cast<double>(totals.bytes_in) / 1e6, static_cast<double>(totals.bytes_out) / 1e6,
+      seconds, static_cast<double>(totals.converted) / seconds,
+      static_cast<double>(totals.pixels) / 1e6 / seconds);
   if (run_->shipped_after_probe() > 0) {
     std::printf("grayscale: %zu images shipped: some workers do not see INPUT_DIR and OUTPUT_DIR\n",
                 run_->shipped_after_probe());
@@ -356,9 +371,13 @@ int ConversionJob::run() {
     // Failures also list unreadable directories, which are not images.
     const std::size_t failed_images = run_->failures().size() - unreadable_directories_;
     const std::size_t left = run_->images() - totals.converted - failed_images;
-    std::printf("grayscale: interrupted by %s; %zu images not converted (or finished while the job "
-                "stopped): rerun with --resume to convert the rest\n",
-                signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "a signal", left);
+    std::printf(
+        "grayscale: interrupted by %s; %zu images not converted (or finished while the job "
+        "stopped): rerun with --resume to convert the rest\n",
+        signal == SIGINT    ? "SIGINT"
+        : signal == SIGTERM ? "SIGTERM"
+                            : "a signal",
+        left);
   }
   std::fflush(stdout);
   if (signal != 0) return 128 + signal;

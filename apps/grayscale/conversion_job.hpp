@@ -33,7 +33,7 @@ class ConversionJob {
   void prepare(const CommandLine& options, std::size_t ranks);
 
   struct Run;
-  std::exception_ptr error_;  // from before MPI started, rethrown by run()
+  std::exception_ptr error_;                     // from before MPI started, rethrown by run()
   std::chrono::steady_clock::time_point start_;  // the summary's wall time counts from here
   std::filesystem::path input_;
   std::filesystem::path output_;

@@ -53,7 +53,8 @@ ConversionOutcome convert_image(ConversionRequest request) {
       request.input_bytes = read_file(request.input_path);
       span.add("bytes", request.input_bytes.size());
     }
-    GrayImage gray = convert_to_gray(request.input_bytes, output.extension().string(), settings, run_in_span);
+    GrayImage gray =
+        convert_to_gray(request.input_bytes, output.extension().string(), settings, run_in_span);
     ConversionOutcome outcome;
     outcome.index = request.index;
     outcome.status = ConversionStatus::converted;
@@ -79,7 +80,8 @@ ConversionOutcome convert_image(ConversionRequest request) {
 std::vector<ConversionOutcome> convert_images(ConversionBatch batch) {
   std::vector<ConversionOutcome> outcomes;
   outcomes.reserve(batch.requests.size());
-  const bool automatic = !batch.requests.empty() && batch.requests.front().mode == IoMode::automatic;
+  const bool automatic =
+      !batch.requests.empty() && batch.requests.front().mode == IoMode::automatic;
   if (automatic && !sees_driver_files(batch)) {
     for (const ConversionRequest& request : batch.requests) {
       ConversionOutcome& outcome = outcomes.emplace_back();
@@ -88,7 +90,8 @@ std::vector<ConversionOutcome> convert_images(ConversionBatch batch) {
     }
     return outcomes;
   }
-  for (ConversionRequest& request : batch.requests) outcomes.push_back(convert_image(std::move(request)));
+  for (ConversionRequest& request : batch.requests)
+    outcomes.push_back(convert_image(std::move(request)));
   return outcomes;
 }
 

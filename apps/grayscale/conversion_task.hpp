@@ -19,19 +19,19 @@ namespace grayscale {
 enum class IoMode : std::uint8_t { automatic, shared, ship };
 
 struct ConversionRequest {
-  std::uint64_t index = 0;        // into the driver's list of images
-  IoMode mode = IoMode::shared;   // shared, ship, or automatic (probe first)
-  std::string input_path;         // as the driver sees it
-  std::uint64_t input_size = 0;   // as the driver saw it; a mismatch means another filesystem
-  std::string output_path;        // final name, as the driver sees it
-  std::string read_error;         // ship mode: why the driver could not read the input
+  std::uint64_t index = 0;       // into the driver's list of images
+  IoMode mode = IoMode::shared;  // shared, ship, or automatic (probe first)
+  std::string input_path;        // as the driver sees it
+  std::uint64_t input_size = 0;  // as the driver saw it; a mismatch means another filesystem
+  std::string output_path;       // final name, as the driver sees it
+  std::string read_error;        // ship mode: why the driver could not read the input
   std::vector<std::uint8_t> input_bytes;  // ship mode: the file's content
   int quality = 95;
   std::uint64_t max_pixels = 0;
 
   template <class Archive>
   void serialize(Archive& archive, unsigned /*version*/) {
-    archive & index & mode & input_path & input_size & output_path & read_error & input_bytes & quality &
+    archive& index& mode& input_path& input_size& output_path& read_error& input_bytes& quality&
         max_pixels;
   }
 };
@@ -41,26 +41,26 @@ enum class ConversionStatus : std::uint8_t { converted, failed, not_visible };
 struct ConversionOutcome {
   std::uint64_t index = 0;
   ConversionStatus status = ConversionStatus::failed;
-  std::string reason;                      // failed: why
+  std::string reason;  // failed: why
   std::uint64_t pixels = 0;
   std::uint64_t output_size = 0;
   std::vector<std::uint8_t> output_bytes;  // ship mode only: the driver writes them
 
   template <class Archive>
   void serialize(Archive& archive, unsigned /*version*/) {
-    archive & index & status & reason & pixels & output_size & output_bytes;
+    archive& index& status& reason& pixels& output_size& output_bytes;
   }
 };
 
 /// Images converted in one task (task_batches.hpp says how they are grouped).
 struct ConversionBatch {
   std::vector<ConversionRequest> requests;
-  std::string probe_path;   // automatic mode: the token file the driver wrote
+  std::string probe_path;  // automatic mode: the token file the driver wrote
   std::string probe_token;
 
   template <class Archive>
   void serialize(Archive& archive, unsigned /*version*/) {
-    archive & requests & probe_path & probe_token;
+    archive& requests& probe_path& probe_token;
   }
 };
 

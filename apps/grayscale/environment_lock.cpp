@@ -64,9 +64,9 @@ constinit GlibcFunction<int (*)()> glibc_clearenv{"clearenv"};
 
 // All looked up while the process starts, before main and before any thread of ours, so that
 // later calls never take the loader's lock at all.
-[[maybe_unused]] const bool looked_up_at_start = (glibc_getenv.get(), glibc_secure_getenv.get(), glibc_setenv.get(),
-                                                  glibc_unsetenv.get(), glibc_putenv.get(), glibc_clearenv.get(),
-                                                  true);
+[[maybe_unused]] const bool looked_up_at_start =
+    (glibc_getenv.get(), glibc_secure_getenv.get(), glibc_setenv.get(), glibc_unsetenv.get(),
+     glibc_putenv.get(), glibc_clearenv.get(), true);
 
 }  // namespace
 

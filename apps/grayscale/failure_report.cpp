@@ -12,16 +12,24 @@ namespace {
 void append_escaped(std::string& out, const std::string& text) {
   for (const char c : text) {
     switch (c) {
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\\': out += "\\\\"; break;
-      default: out += c;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      default:
+        out += c;
     }
   }
 }
 }  // namespace
 
-void write_failure_report(const std::filesystem::path& output_dir, const std::vector<Failure>& failures) {
+void write_failure_report(const std::filesystem::path& output_dir,
+                          const std::vector<Failure>& failures) {
   const auto path = output_dir / failure_report_name;
   if (failures.empty()) {
     std::error_code ignored;
@@ -35,7 +43,8 @@ void write_failure_report(const std::filesystem::path& output_dir, const std::ve
     append_escaped(text, failure.reason);
     text += '\n';
   }
-  write_file_atomically(path, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+  write_file_atomically(path,
+                        std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
 }
 
 }  // namespace grayscale

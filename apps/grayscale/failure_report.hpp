@@ -16,6 +16,7 @@ struct Failure {
 inline constexpr const char* failure_report_name = "grayscale-failures.tsv";
 
 /// Writes the report atomically; with no failures, removes a report left by an earlier run.
-void write_failure_report(const std::filesystem::path& output_dir, const std::vector<Failure>& failures);
+void write_failure_report(const std::filesystem::path& output_dir,
+                          const std::vector<Failure>& failures);
 
 }  // namespace grayscale

@@ -16,7 +16,8 @@
 namespace grayscale {
 namespace {
 
-constexpr const char* image_extensions[] = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp"};
+constexpr const char* image_extensions[] = {".jpg",  ".jpeg", ".png", ".tif",
+                                            ".tiff", ".bmp",  ".webp"};
 
 std::string lower_case(std::string text) {
   std::ranges::transform(text, text.begin(),
@@ -34,9 +35,15 @@ cv::Mat to_8bit(const cv::Mat& image) {
   if (image.depth() == CV_8U) return image;
   cv::Mat out;
   switch (image.depth()) {
-    case CV_16U: image.convertTo(out, CV_8U, 1.0 / 257.0); break;
-    case CV_32F: image.convertTo(out, CV_8U, 255.0); break;  // float TIFF is 0..1
-    default: image.convertTo(out, CV_8U); break;
+    case CV_16U:
+      image.convertTo(out, CV_8U, 1.0 / 257.0);
+      break;
+    case CV_32F:
+      image.convertTo(out, CV_8U, 255.0);
+      break;  // float TIFF is 0..1
+    default:
+      image.convertTo(out, CV_8U);
+      break;
   }
   return out;
 }
@@ -52,14 +59,30 @@ cv::Mat oriented(const cv::Mat& image, int orientation) {
   if (image.empty() || orientation == 1) return image;
   cv::Mat out;
   switch (orientation) {
-    case 2: cv::flip(image, out, 1); break;                                 // mirrored
-    case 3: cv::rotate(image, out, cv::ROTATE_180); break;
-    case 4: cv::flip(image, out, 0); break;                                 // upside down, mirrored
-    case 5: cv::transpose(image, out); break;
-    case 6: cv::rotate(image, out, cv::ROTATE_90_CLOCKWISE); break;
-    case 7: cv::transpose(image, out); cv::flip(out, out, -1); break;       // transverse
-    case 8: cv::rotate(image, out, cv::ROTATE_90_COUNTERCLOCKWISE); break;
-    default: return image;
+    case 2:
+      cv::flip(image, out, 1);
+      break;  // mirrored
+    case 3:
+      cv::rotate(image, out, cv::ROTATE_180);
+      break;
+    case 4:
+      cv::flip(image, out, 0);
+      break;  // upside down, mirrored
+    case 5:
+      cv::transpose(image, out);
+      break;
+    case 6:
+      cv::rotate(image, out, cv::ROTATE_90_CLOCKWISE);
+      break;
+    case 7:
+      cv::transpose(image, out);
+      cv::flip(out, out, -1);
+      break;  // transverse
+    case 8:
+      cv::rotate(image, out, cv::ROTATE_90_COUNTERCLOCKWISE);
+      break;
+    default:
+      return image;
   }
   return out;
 }
@@ -75,8 +98,9 @@ cv::Mat decode(const std::vector<std::uint8_t>& input, const ImageHeader& header
   cv::Mat image;
   if (format == ImageFormat::jpeg) image = decode_jpeg_luma(input);
   if (image.empty()) {
-    const int flags = format == ImageFormat::jpeg ? (cv::IMREAD_GRAYSCALE | cv::IMREAD_IGNORE_ORIENTATION)
-                                                  : cv::IMREAD_UNCHANGED;
+    const int flags = format == ImageFormat::jpeg
+                          ? (cv::IMREAD_GRAYSCALE | cv::IMREAD_IGNORE_ORIENTATION)
+                          : cv::IMREAD_UNCHANGED;
     image = opencv_decode(input, flags, format_name(format));
   }
   if (image.empty()) throw ConversionError("truncated or corrupt " + format_name(format) + " data");
@@ -89,19 +113,23 @@ Decoded to_gray(cv::Mat image, const ImageHeader& header) {
   image = to_8bit(image);
   Decoded decoded;
   switch (image.channels()) {
-    case 1: decoded.gray = image; break;
+    case 1:
+      decoded.gray = image;
+      break;
     case 2:
       cv::extractChannel(image, decoded.gray, 0);
       cv::extractChannel(image, decoded.alpha, 1);
       break;
-    case 3: cv::cvtColor(image, decoded.gray, cv::COLOR_BGR2GRAY); break;
+    case 3:
+      cv::cvtColor(image, decoded.gray, cv::COLOR_BGR2GRAY);
+      break;
     case 4:
       cv::cvtColor(image, decoded.gray, cv::COLOR_BGRA2GRAY);
       cv::extractChannel(image, decoded.alpha, 3);
       break;
     default:
-      throw ConversionError(format_name(format) + " image with " + std::to_string(image.channels()) +
-                            " channels is not supported");
+      throw ConversionError(format_name(format) + " image with " +
+                            std::to_string(image.channels()) + " channels is not supported");
   }
   const int orientation = format == ImageFormat::tiff ? 1 : header.orientation;
   decoded.gray = oriented(decoded.gray, orientation);
@@ -147,15 +175,17 @@ GrayImage convert_to_gray(const std::vector<std::uint8_t>& input,
                           const StageRunner& run_stage) {
   if (input.empty()) throw ConversionError("empty file");
   const ImageHeader header = read_image_header(input);
-  if (header.format == ImageFormat::unknown) throw ConversionError("not an image (unrecognised content)");
+  if (header.format == ImageFormat::unknown)
+    throw ConversionError("not an image (unrecognised content)");
   if (header.dimensions && header.dimensions->pixels() > settings.max_pixels) {
-    throw ConversionError("too large: header claims " + std::to_string(header.dimensions->width) + "x" +
-                          std::to_string(header.dimensions->height) + " = " +
-                          std::to_string(header.dimensions->pixels()) + " pixels, over --max-pixels " +
-                          std::to_string(settings.max_pixels));
+    throw ConversionError("too large: header claims " + std::to_string(header.dimensions->width) +
+                          "x" + std::to_string(header.dimensions->height) + " = " +
+                          std::to_string(header.dimensions->pixels()) +
+                          " pixels, over --max-pixels " + std::to_string(settings.max_pixels));
   }
   if (!header.complete) {
-    throw ConversionError("truncated " + format_name(header.format) + " data (no end-of-image marker)");
+    throw ConversionError("truncated " + format_name(header.format) +
+                          " data (no end-of-image marker)");
   }
   const std::string extension = lower_case(output_extension);
   auto run = [&run_stage](const char* name, const std::function<void()>& stage) {

@@ -12,7 +12,7 @@
 namespace grayscale {
 
 struct ConversionSettings {
-  int quality = 95;                                 // JPEG and WebP output quality, 1..100
+  int quality = 95;                                   // JPEG and WebP output quality, 1..100
   std::uint64_t max_pixels = std::uint64_t{1} << 30;  // refuse headers claiming more
 };
 

@@ -38,7 +38,8 @@ bool settings_are_valid() {
 // The ranks the launcher started, from its environment; 1 when it does not say.
 std::size_t launched_ranks() {
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "PMI_SIZE"}) {
-    if (const char* value = std::getenv(name)) return std::max<std::size_t>(1, std::strtoull(value, nullptr, 10));
+    if (const char* value = std::getenv(name))
+      return std::max<std::size_t>(1, std::strtoull(value, nullptr, 10));
   }
   return 1;
 }
@@ -64,9 +65,12 @@ int main(int argc, char** argv) {
   // (they share a core with a converting thread) and nap up to 5 ms (an image takes tens of
   // milliseconds). The Runtime reads the variables first, so a malformed one ends the job cleanly.
   auto defaults = [](multirank::RuntimeOptions& runtime_options) {
-    if (std::getenv("MULTIRANK_WINDOW_US") == nullptr) runtime_options.window_target = std::chrono::milliseconds(250);
-    if (std::getenv("MULTIRANK_SPIN_US") == nullptr) runtime_options.spin_window = std::chrono::microseconds(0);
-    if (std::getenv("MULTIRANK_MAX_NAP_US") == nullptr) runtime_options.max_nap = std::chrono::milliseconds(5);
+    if (std::getenv("MULTIRANK_WINDOW_US") == nullptr)
+      runtime_options.window_target = std::chrono::milliseconds(250);
+    if (std::getenv("MULTIRANK_SPIN_US") == nullptr)
+      runtime_options.spin_window = std::chrono::microseconds(0);
+    if (std::getenv("MULTIRANK_MAX_NAP_US") == nullptr)
+      runtime_options.max_nap = std::chrono::milliseconds(5);
   };
   // The driver's job starts before the Runtime: listing the images and converting the first ones
   // overlaps MPI's start-up. Only where the launcher says this is rank 0 (or there is no launcher).

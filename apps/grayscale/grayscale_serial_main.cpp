@@ -20,7 +20,9 @@ int main(int argc, char** argv) {
   CLI::App app{"Single-process grayscale loop (benchmark reference)", "grayscale-serial"};
   app.add_option("INPUT_DIR", input_dir)->required()->check(CLI::ExistingDirectory);
   app.add_option("OUTPUT_DIR", output_dir)->required();
-  app.add_option("-q,--quality", settings.quality)->check(CLI::Range(1, 100))->capture_default_str();
+  app.add_option("-q,--quality", settings.quality)
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
   app.add_option("--prefix", prefix);
   try {
     app.parse(argc, argv);
@@ -40,7 +42,8 @@ int main(int argc, char** argv) {
   std::uint64_t pixels = 0;
   for (const auto& image : grayscale::list_images(input, output).images) {
     const fs::path relative(image.relative);
-    const fs::path target = output / relative.parent_path() / (prefix + relative.filename().string());
+    const fs::path target =
+        output / relative.parent_path() / (prefix + relative.filename().string());
     try {
       const auto gray = grayscale::convert_to_gray(grayscale::read_file(input / image.relative),
                                                    target.extension().string(), settings);
@@ -52,8 +55,10 @@ int main(int argc, char** argv) {
       ++failed;
     }
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("grayscale-serial: %zu converted, %zu failed; %.2f s, %.1f images/s, %.1f MP/s\n", converted, failed,
-              seconds, static_cast<double>(converted) / seconds, static_cast<double>(pixels) / 1e6 / seconds);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("grayscale-serial: %zu converted, %zu failed; %.2f s, %.1f images/s, %.1f MP/s\n",
+              converted, failed, seconds, static_cast<double>(converted) / seconds,
+              static_cast<double>(pixels) / 1e6 / seconds);
   return failed == 0 ? 0 : 1;
 }

@@ -1,7 +1,7 @@
 // The driver's head start: while MPI starts (mpirun, MPI_Init and the first exchange, most of it
 // waiting), rank 0 already converts the first images of the list on a thread
-// of its own. When the Runtime is up the rest goes to every rank from where the head start left off.
-// The thread runs under SCHED_IDLE: MPI's start-up on this rank and the others, which keeps
+// of its own. When the Runtime is up the rest goes to every rank from where the head start left
+// off. The thread runs under SCHED_IDLE: MPI's start-up on this rank and the others, which keeps
 // waking for short exchanges, gets a core the moment it asks instead of after the converting
 // thread's time slice, so MPI starts sooner and the whole run ends sooner (nice 19 did not do
 // that). Once the Runtime is up the thread gets the normal policy back where the
@@ -9,10 +9,10 @@
 // priority, which in Linux is a small share, not none.
 #pragma once
 
+#include <sys/types.h>
 #include <cstddef>
 #include <functional>
 #include <mutex>
-#include <sys/types.h>
 #include <thread>
 #include <vector>
 

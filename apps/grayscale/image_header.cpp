@@ -66,7 +66,7 @@ ImageHeader read_jpeg(Bytes b) {
   ImageHeader header{ImageFormat::jpeg, std::nullopt, false};
   std::size_t at = 2;
   while (at < b.size()) {
-    if (b[at] != 0xFF) return header;  // lost sync: corrupt
+    if (b[at] != 0xFF) return header;             // lost sync: corrupt
     while (at < b.size() && b[at] == 0xFF) ++at;  // fill bytes
     if (at >= b.size()) return header;
     const std::uint8_t marker = b[at++];
@@ -131,8 +131,8 @@ ImageHeader read_bmp(Bytes b) {
     header.dimensions = Dimensions{le16(b, 18), le16(b, 20)};
   } else {
     const auto height = static_cast<std::int32_t>(le32(b, 22));  // negative: stored top-down
-    header.dimensions = Dimensions{le32(b, 18),
-                                   static_cast<std::uint64_t>(height < 0 ? -std::int64_t{height} : height)};
+    header.dimensions = Dimensions{
+        le32(b, 18), static_cast<std::uint64_t>(height < 0 ? -std::int64_t{height} : height)};
   }
   return header;
 }
@@ -180,12 +180,18 @@ ImageHeader read_tiff(Bytes b) {
 
 std::string format_name(ImageFormat format) {
   switch (format) {
-    case ImageFormat::jpeg: return "JPEG";
-    case ImageFormat::png: return "PNG";
-    case ImageFormat::tiff: return "TIFF";
-    case ImageFormat::bmp: return "BMP";
-    case ImageFormat::webp: return "WebP";
-    case ImageFormat::unknown: break;
+    case ImageFormat::jpeg:
+      return "JPEG";
+    case ImageFormat::png:
+      return "PNG";
+    case ImageFormat::tiff:
+      return "TIFF";
+    case ImageFormat::bmp:
+      return "BMP";
+    case ImageFormat::webp:
+      return "WebP";
+    case ImageFormat::unknown:
+      break;
   }
   return "unknown";
 }
@@ -194,7 +200,7 @@ ImageFormat sniff_format(std::span<const std::uint8_t> b) {
   if (b.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) return ImageFormat::jpeg;
   if (starts_with(b, "\x89PNG\r\n\x1a\n")) return ImageFormat::png;
   if (b.size() >= 4 && ((b[0] == 'I' && b[1] == 'I' && (b[2] == 42 || b[2] == 43) && b[3] == 0) ||
-                         (b[0] == 'M' && b[1] == 'M' && b[2] == 0 && (b[3] == 42 || b[3] == 43)))) {
+                        (b[0] == 'M' && b[1] == 'M' && b[2] == 0 && (b[3] == 42 || b[3] == 43)))) {
     return ImageFormat::tiff;
   }
   if (starts_with(b, "BM") && b.size() >= 26) return ImageFormat::bmp;
@@ -204,12 +210,18 @@ ImageFormat sniff_format(std::span<const std::uint8_t> b) {
 
 ImageHeader read_image_header(std::span<const std::uint8_t> bytes) {
   switch (sniff_format(bytes)) {
-    case ImageFormat::jpeg: return read_jpeg(bytes);
-    case ImageFormat::png: return read_png(bytes);
-    case ImageFormat::tiff: return read_tiff(bytes);
-    case ImageFormat::bmp: return read_bmp(bytes);
-    case ImageFormat::webp: return read_webp(bytes);
-    case ImageFormat::unknown: break;
+    case ImageFormat::jpeg:
+      return read_jpeg(bytes);
+    case ImageFormat::png:
+      return read_png(bytes);
+    case ImageFormat::tiff:
+      return read_tiff(bytes);
+    case ImageFormat::bmp:
+      return read_bmp(bytes);
+    case ImageFormat::webp:
+      return read_webp(bytes);
+    case ImageFormat::unknown:
+      break;
   }
   return ImageHeader{};
 }

@@ -21,7 +21,8 @@ IoProbe::IoProbe(const std::filesystem::path& output_dir) {
   std::snprintf(hex, sizeof hex, "%08x%08x%08x%08x", entropy(), entropy(), entropy(), entropy());
   token_ = hex;
   path_ = output_dir / (std::string(probe_prefix) + token_.substr(0, 8));
-  write_file_atomically(path_, std::span(reinterpret_cast<const std::uint8_t*>(token_.data()), token_.size()));
+  write_file_atomically(
+      path_, std::span(reinterpret_cast<const std::uint8_t*>(token_.data()), token_.size()));
 }
 
 IoProbe::~IoProbe() {
@@ -31,8 +32,10 @@ IoProbe::~IoProbe() {
 
 void IoProbe::remove_stale(const std::filesystem::path& output_dir) {
   std::error_code error;
-  for (std::filesystem::directory_iterator it(output_dir, error), end; !error && it != end; it.increment(error)) {
-    if (it->path().filename().string().starts_with(probe_prefix)) std::filesystem::remove(it->path(), error);
+  for (std::filesystem::directory_iterator it(output_dir, error), end; !error && it != end;
+       it.increment(error)) {
+    if (it->path().filename().string().starts_with(probe_prefix))
+      std::filesystem::remove(it->path(), error);
   }
 }
 

@@ -59,7 +59,8 @@ Decoding decode_into(std::span<const std::uint8_t> input, cv::Mat& gray, ErrorTr
   codec.out_color_space = JCS_GRAYSCALE;
   jpeg_start_decompress(&codec);
   try {
-    gray.create(static_cast<int>(codec.output_height), static_cast<int>(codec.output_width), CV_8UC1);
+    gray.create(static_cast<int>(codec.output_height), static_cast<int>(codec.output_width),
+                CV_8UC1);
   } catch (...) {  // out of memory: OpenCV's exception, not libjpeg's longjmp
     jpeg_destroy_decompress(&codec);
     throw;

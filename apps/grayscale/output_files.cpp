@@ -70,7 +70,8 @@ std::vector<std::uint8_t> read_file(const fs::path& path) {
   struct stat info {};
   // fstat, not a second look-up of the path.
   const bool sized = ::fstat(file.get(), &info) == 0 && S_ISREG(info.st_mode);
-  bytes.resize(sized ? static_cast<std::size_t>(info.st_size) + 1 : 1 << 16);  // +1 sees growth without a second call
+  bytes.resize(sized ? static_cast<std::size_t>(info.st_size) + 1
+                     : 1 << 16);  // +1 sees growth without a second call
   std::size_t used = 0;
   for (;;) {
     if (used == bytes.size()) bytes.resize(bytes.size() * 2);
@@ -95,7 +96,8 @@ void write_file_atomically(const fs::path& path, std::span<const std::uint8_t> b
     // looked up again for every file.
     std::error_code error;
     fs::create_directories(path.parent_path(), error);
-    if (error) throw std::system_error(error, "cannot create directory " + path.parent_path().string());
+    if (error)
+      throw std::system_error(error, "cannot create directory " + path.parent_path().string());
     fd = ::open(temporary.c_str(), flags, 0644);
   }
   FileDescriptor file(fd);
@@ -134,7 +136,9 @@ bool is_complete_output(const fs::path& path) {
 std::size_t remove_stale_partials(const fs::path& root) {
   std::size_t removed = 0;
   std::error_code error;
-  for (fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, error), end;
+  for (fs::recursive_directory_iterator
+           it(root, fs::directory_options::skip_permission_denied, error),
+       end;
        !error && it != end; it.increment(error)) {
     const std::string name = it->path().filename().string();
     if (name.size() > std::char_traits<char>::length(partial_suffix) && name.front() == '.' &&

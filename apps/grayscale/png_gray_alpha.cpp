@@ -1,5 +1,6 @@
 // libpng writer for 8-bit gray + alpha into memory, with the settings OpenCV's own PNG encoder uses
-// by default (SUB filter, level 1, RLE), so gray and gray+alpha outputs cost about the same to write.
+// by default (SUB filter, level 1, RLE), so gray and gray+alpha outputs cost about the same to
+// write.
 #include "png_gray_alpha.hpp"
 
 #include <png.h>
@@ -33,7 +34,8 @@ std::vector<std::uint8_t> encode_png_gray_alpha(const cv::Mat& gray_alpha) {
   CV_Assert(gray_alpha.type() == CV_8UC2);
   std::vector<std::uint8_t> out;
   std::string reason;
-  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &reason, throw_png_error, nullptr);
+  png_structp png =
+      png_create_write_struct(PNG_LIBPNG_VER_STRING, &reason, throw_png_error, nullptr);
   if (png == nullptr) throw ConversionError("PNG encoder: out of memory");
   png_infop info = png_create_info_struct(png);
   volatile bool failed = false;  // volatile: set on the longjmp path
@@ -45,8 +47,8 @@ std::vector<std::uint8_t> encode_png_gray_alpha(const cv::Mat& gray_alpha) {
   } else {
     png_set_write_fn(png, &out, append_to_vector, flush_nothing);
     png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_SUB);
-    png_set_compression_level(png, 1);        // Z_BEST_SPEED
-    png_set_compression_strategy(png, 3);     // Z_RLE
+    png_set_compression_level(png, 1);     // Z_BEST_SPEED
+    png_set_compression_strategy(png, 3);  // Z_RLE
     png_set_IHDR(png, info, static_cast<png_uint_32>(gray_alpha.cols),
                  static_cast<png_uint_32>(gray_alpha.rows), 8, PNG_COLOR_TYPE_GRAY_ALPHA,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);

@@ -55,19 +55,21 @@ void ProgressDisplay::finish() {
 void ProgressDisplay::draw(bool final) {
   const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
   const double megabytes_per_s = elapsed > 0 ? static_cast<double>(bytes_) / 1e6 / elapsed : 0;
-  const double left = total_bytes_ > bytes_ && bytes_ > 0
-                          ? elapsed * static_cast<double>(total_bytes_ - bytes_) / static_cast<double>(bytes_)
-                          : 0;
+  const double left =
+      total_bytes_ > bytes_ && bytes_ > 0
+          ? elapsed * static_cast<double>(total_bytes_ - bytes_) / static_cast<double>(bytes_)
+          : 0;
   const std::string eta = final ? "done" : "ETA " + clock_text(left);
   if (terminal_) {
     constexpr int width = 30;
     const int filled = total_files_ == 0 ? width : static_cast<int>(width * files_ / total_files_);
-    std::fprintf(stderr, "\r[%s%s] %zu/%zu files  %.1f MB/s  %s\033[K", std::string(filled, '#').c_str(),
-                 std::string(width - filled, '.').c_str(), files_, total_files_, megabytes_per_s, eta.c_str());
+    std::fprintf(stderr, "\r[%s%s] %zu/%zu files  %.1f MB/s  %s\033[K",
+                 std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), files_,
+                 total_files_, megabytes_per_s, eta.c_str());
     drawn_ = true;
   } else {
-    std::fprintf(stderr, "grayscale: %zu/%zu files, %.1f MB/s, %s\n", files_, total_files_, megabytes_per_s,
-                 eta.c_str());
+    std::fprintf(stderr, "grayscale: %zu/%zu files, %.1f MB/s, %s\n", files_, total_files_,
+                 megabytes_per_s, eta.c_str());
   }
   std::fflush(stderr);
 }

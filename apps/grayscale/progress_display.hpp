@@ -12,8 +12,8 @@ namespace grayscale {
 class ProgressDisplay {
  public:
   /// `interval`: seconds between plain lines; the bar redraws at most ten times a second.
-  ProgressDisplay(std::size_t total_files, std::uint64_t total_bytes, std::chrono::duration<double> interval,
-                  bool enabled);
+  ProgressDisplay(std::size_t total_files, std::uint64_t total_bytes,
+                  std::chrono::duration<double> interval, bool enabled);
   ~ProgressDisplay();
   ProgressDisplay(const ProgressDisplay&) = delete;
   ProgressDisplay& operator=(const ProgressDisplay&) = delete;

@@ -13,18 +13,24 @@
 #include "multirank/profile.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App cli{"multirank-report: render a multirank profile (MULTIRANK_PROFILE=DIR) from its rank logs, "
-               "or compare several runs"};
+  CLI::App cli{
+      "multirank-report: render a multirank profile (MULTIRANK_PROFILE=DIR) from its rank logs, "
+      "or compare several runs"};
   std::vector<std::string> runs;
   std::string out_dir;
-  cli.add_option("runs", runs, "profile directories holding rank-<r>.jsonl")->required()->check(CLI::ExistingDirectory);
-  cli.add_option("-o,--out", out_dir, "where to write (default: the run's own directory; for a comparison, stdout only)");
+  cli.add_option("runs", runs, "profile directories holding rank-<r>.jsonl")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  cli.add_option(
+      "-o,--out", out_dir,
+      "where to write (default: the run's own directory; for a comparison, stdout only)");
   CLI11_PARSE(cli, argc, argv);
   try {
     if (runs.size() == 1) {
       const std::string target = out_dir.empty() ? runs.front() : out_dir;
       multirank::profile::render(runs.front(), target);
-      std::cout << "wrote summary.txt, timeline.svg, report.html, tasks.csv, trace.json to " << target << "\n";
+      std::cout << "wrote summary.txt, timeline.svg, report.html, tasks.csv, trace.json to "
+                << target << "\n";
       return 0;
     }
     std::vector<std::filesystem::path> dirs(runs.begin(), runs.end());

@@ -4,15 +4,15 @@
 #include <mpi.h>
 #include <spdlog/spdlog.h>
 
+#include <cxxabi.h>
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
-#include <thread>
 #include <cstdio>
 #include <cstdlib>
-#include <cxxabi.h>
+#include <mutex>
+#include <thread>
 
 #include <exception>
 #include <filesystem>
@@ -68,11 +68,13 @@ std::string current_exception_type() {
     try {
       std::rethrow_exception(error);
     } catch (const Interrupted& e) {
-      std::fprintf(stderr, "multirank: rank %d (%s): %s\n", terminate_rank, terminate_host, e.what());
+      std::fprintf(stderr, "multirank: rank %d (%s): %s\n", terminate_rank, terminate_host,
+                   e.what());
       std::fflush(stderr);
       Runtime* runtime = current_runtime.load();
       int signal = e.signal();
-      if (runtime != nullptr && terminate_rank == 0) signal = detail::RuntimeAccess::close(*runtime);
+      if (runtime != nullptr && terminate_rank == 0)
+        signal = detail::RuntimeAccess::close(*runtime);
       if (signal == 0) signal = e.signal();
       std::fflush(nullptr);
       detail::record_driver_end(detail::DriverEnd::interrupted, 128 + signal, signal);
@@ -118,7 +120,8 @@ bool has_high_speed_fabric() {
 
 /// The number of ranks mpirun started on this node, read before MPI_Init (0 when unknown).
 int local_ranks_from_launcher() {
-  for (const char* name : {"OMPI_COMM_WORLD_LOCAL_SIZE", "SLURM_NTASKS_PER_NODE", "MPI_LOCALNRANKS"}) {
+  for (const char* name :
+       {"OMPI_COMM_WORLD_LOCAL_SIZE", "SLURM_NTASKS_PER_NODE", "MPI_LOCALNRANKS"}) {
     if (const char* value = std::getenv(name)) return std::atoi(value);
   }
   return 0;
@@ -138,7 +141,8 @@ void prepare_mpi_environment() {
   // asks): the extra syscall per probe only slows every round trip (apps/bench/startup_results.md).
   // Only where many ranks share each core is yielding worth it: there start-up's collectives move
   // only when the ranks that wait step aside.
-  if (!detail::mpi_should_yield_when_idle(local_ranks_from_launcher(), std::thread::hardware_concurrency())) {
+  if (!detail::mpi_should_yield_when_idle(local_ranks_from_launcher(),
+                                          std::thread::hardware_concurrency())) {
     setenv("OMPI_MCA_mpi_yield_when_idle", "0", 1);
   }
   // On a node without a high-speed fabric Open MPI ends up with the ob1 messaging layer anyway
@@ -147,7 +151,8 @@ void prepare_mpi_environment() {
   // probing and changes nothing else; a
   // node with RDMA devices (InfiniBand, RoCE, Omni-Path, EFA) or Slingshot keeps Open MPI's
   // choice, and so does any pml the user or mpirun's --mca set.
-  if (std::getenv("OMPI_MCA_pml") == nullptr && !has_high_speed_fabric()) setenv("OMPI_MCA_pml", "ob1", 1);
+  if (std::getenv("OMPI_MCA_pml") == nullptr && !has_high_speed_fabric())
+    setenv("OMPI_MCA_pml", "ob1", 1);
 }
 
 EarlyInterrupts::EarlyInterrupts() : signals_(std::make_unique<detail::InterruptSignals>()) {}
@@ -187,14 +192,15 @@ bool initialise_mpi(int* argc, char*** argv, std::string& problem) {
   detail::check_mpi(MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided),
                     "MPI_Init_thread");
   if (provided < MPI_THREAD_SERIALIZED && problem.empty()) {
-    problem = "this MPI library does not provide MPI_THREAD_SERIALIZED, which multirank needs "
-              "(its engine makes MPI calls from several threads, one at a time)";
+    problem =
+        "this MPI library does not provide MPI_THREAD_SERIALIZED, which multirank needs "
+        "(its engine makes MPI calls from several threads, one at a time)";
   }
   return true;
 }
 
-/// Spares MPI_Finalize a delayed-ACK wait (launcher_connection.hpp); where the connection is not TCP
-/// there is nothing to set.
+/// Spares MPI_Finalize a delayed-ACK wait (launcher_connection.hpp); where the connection is not
+/// TCP there is nothing to set.
 void speed_up_launcher_connection() {
   if (const auto server = detail::pmix_server_endpoint_from_environment()) {
     const int set = detail::set_nodelay_towards(*server);
@@ -212,8 +218,9 @@ void choose_spin_yield(const detail::Communicator& comm, RuntimeOptions& options
   const unsigned cores = std::thread::hardware_concurrency();
   options.spin_yield = detail::spinning_should_yield(
       comm.ranks_on_node(), drivers_node && detail::driver_runs_tasks(comm, options), cores);
-  spdlog::debug("multirank: rank {}: {} ranks on this node, {} cores: spinning threads {}", comm.rank(),
-                comm.ranks_on_node(), cores, *options.spin_yield ? "yield" : "do not yield");
+  spdlog::debug("multirank: rank {}: {} ranks on this node, {} cores: spinning threads {}",
+                comm.rank(), comm.ranks_on_node(), cores,
+                *options.spin_yield ? "yield" : "do not yield");
 }
 
 /// A worker rank's whole life after start-up: it serves tasks until the driver leads it out,
@@ -287,7 +294,8 @@ void Runtime::start(int* argc, char*** argv, std::string problem) {
   signals_ = std::make_unique<detail::InterruptSignals>();
   comm_ = std::make_unique<detail::Communicator>(MPI_COMM_WORLD);
   terminate_rank = comm_->rank();
-  std::snprintf(terminate_host, sizeof(terminate_host), "%s", comm_->hosts()[comm_->rank()].c_str());
+  std::snprintf(terminate_host, sizeof(terminate_host), "%s",
+                comm_->hosts()[comm_->rank()].c_str());
   if (comm_->rank() == 0) detail::watch_driver_exit(terminate_host);
   std::set_terminate(on_terminate);
 
@@ -297,12 +305,15 @@ void Runtime::start(int* argc, char*** argv, std::string problem) {
   const auto initialised = Clock::now();
   profile_ = detail::ProfileSession::start_if_enabled(*comm_, options_);
   const auto started = Clock::now();
-  const auto seconds = [](auto from, auto to) { return std::chrono::duration<double>(to - from).count(); };
-  spdlog::debug("multirank: rank {}: starting took {:.4f} s: MPI_Init {:.4f}, the communicator and hosts "
-                "{:.4f}, the settings and registry checks {:.4f}, the profile's start {:.4f}",
-                comm_->rank(), seconds(starting, started), seconds(starting, mpi_initialised),
-                seconds(mpi_initialised, connected), seconds(connected, initialised),
-                seconds(initialised, started));
+  const auto seconds = [](auto from, auto to) {
+    return std::chrono::duration<double>(to - from).count();
+  };
+  spdlog::debug(
+      "multirank: rank {}: starting took {:.4f} s: MPI_Init {:.4f}, the communicator and hosts "
+      "{:.4f}, the settings and registry checks {:.4f}, the profile's start {:.4f}",
+      comm_->rank(), seconds(starting, started), seconds(starting, mpi_initialised),
+      seconds(mpi_initialised, connected), seconds(connected, initialised),
+      seconds(initialised, started));
 
   if (comm_->rank() != 0) serve_then_exit(comm_, profile_, options_);
   engine_ = std::make_unique<detail::DriverEngine>(*comm_, options_,
@@ -325,8 +336,9 @@ void Runtime::stop_if_start_failed(const std::string& problem) {
   // the same registry (the smallest digest equals the largest, taken as the smallest complement).
   const std::array<std::uint64_t, 3> mine{problem.empty() ? 1U : 0U, digest, ~digest};
   std::array<std::uint64_t, 3> least{};
-  detail::check_mpi(MPI_Allreduce(mine.data(), least.data(), 3, MPI_UINT64_T, MPI_MIN, comm_->get()),
-                    "MPI_Allreduce");
+  detail::check_mpi(
+      MPI_Allreduce(mine.data(), least.data(), 3, MPI_UINT64_T, MPI_MIN, comm_->get()),
+      "MPI_Allreduce");
   if (least[0] == 0) end_start(problem, true);
   // Rank 0 explains a difference for all: the others only know that there is one.
   if (least[1] != ~least[2]) end_start(registry_difference(digest), false);
@@ -341,8 +353,8 @@ void Runtime::end_start(const std::string& problem, bool name_ranks) {
                     "MPI_Gather");
   std::vector<int> offsets(lengths.size(), 0);
   for (std::size_t r = 1; r < lengths.size(); ++r) offsets[r] = offsets[r - 1] + lengths[r - 1];
-  std::string all(comm_->rank() == 0 ? static_cast<std::size_t>(offsets.back() + lengths.back()) : 0,
-                  '\0');
+  std::string all(
+      comm_->rank() == 0 ? static_cast<std::size_t>(offsets.back() + lengths.back()) : 0, '\0');
   detail::check_mpi(MPI_Gatherv(problem.data(), length, MPI_CHAR, all.data(), lengths.data(),
                                 offsets.data(), MPI_CHAR, 0, comm_->get()),
                     "MPI_Gatherv");
@@ -350,14 +362,16 @@ void Runtime::end_start(const std::string& problem, bool name_ranks) {
     std::map<std::string, std::vector<int>> ranks_by_problem;
     for (std::size_t r = 0; r < lengths.size(); ++r) {
       if (lengths[r] == 0) continue;
-      ranks_by_problem[all.substr(static_cast<std::size_t>(offsets[r]), static_cast<std::size_t>(lengths[r]))]
+      ranks_by_problem[all.substr(static_cast<std::size_t>(offsets[r]),
+                                  static_cast<std::size_t>(lengths[r]))]
           .push_back(static_cast<int>(r));
     }
     for (const auto& [text, ranks] : ranks_by_problem) {
       std::string where;
       if (name_ranks && static_cast<int>(ranks.size()) != comm_->size()) {
         where = ranks.size() == 1 ? " (rank " : " (ranks ";
-        for (std::size_t i = 0; i < ranks.size(); ++i) where += (i ? ", " : "") + std::to_string(ranks[i]);
+        for (std::size_t i = 0; i < ranks.size(); ++i)
+          where += (i ? ", " : "") + std::to_string(ranks[i]);
         where += ")";
       }
       std::fprintf(stderr, "multirank: cannot start%s: %s\n", where.c_str(), text.c_str());
@@ -373,8 +387,9 @@ std::string Runtime::registry_difference(std::uint64_t digest) {
   const auto& registry = detail::Registry::instance();
   // Rank 0 collects every rank's digest and task list.
   std::vector<std::uint64_t> digests(static_cast<std::size_t>(comm_->size()));
-  detail::check_mpi(MPI_Gather(&digest, 1, MPI_UINT64_T, digests.data(), 1, MPI_UINT64_T, 0, comm_->get()),
-                    "MPI_Gather");
+  detail::check_mpi(
+      MPI_Gather(&digest, 1, MPI_UINT64_T, digests.data(), 1, MPI_UINT64_T, 0, comm_->get()),
+      "MPI_Gather");
   const std::string mine = join_lines(registry.describe());
   int length = static_cast<int>(mine.size());
   std::vector<int> lengths(static_cast<std::size_t>(comm_->size()));
@@ -382,8 +397,8 @@ std::string Runtime::registry_difference(std::uint64_t digest) {
                     "MPI_Gather");
   std::vector<int> offsets(lengths.size(), 0);
   for (std::size_t r = 1; r < lengths.size(); ++r) offsets[r] = offsets[r - 1] + lengths[r - 1];
-  std::string all(comm_->rank() == 0 ? static_cast<std::size_t>(offsets.back() + lengths.back()) : 0,
-                  '\0');
+  std::string all(
+      comm_->rank() == 0 ? static_cast<std::size_t>(offsets.back() + lengths.back()) : 0, '\0');
   detail::check_mpi(MPI_Gatherv(mine.data(), length, MPI_CHAR, all.data(), lengths.data(),
                                 offsets.data(), MPI_CHAR, 0, comm_->get()),
                     "MPI_Gatherv");
@@ -394,8 +409,8 @@ std::string Runtime::registry_difference(std::uint64_t digest) {
   for (std::size_t r = 1; r < digests.size(); ++r) {
     if (digests[r] == digests[0]) continue;
     report << "\n  rank " << r << " (" << comm_->hosts()[r] << ") has:\n";
-    std::istringstream lines(all.substr(static_cast<std::size_t>(offsets[r]),
-                                        static_cast<std::size_t>(lengths[r])));
+    std::istringstream lines(
+        all.substr(static_cast<std::size_t>(offsets[r]), static_cast<std::size_t>(lengths[r])));
     for (std::string line; std::getline(lines, line);) report << "    " << line << "\n";
   }
   report << "  rank 0 (" << comm_->hosts()[0] << ") has:";
@@ -451,11 +466,12 @@ int Runtime::close() noexcept {
   profile_.reset();  // after MPI_Finalize, which the writing overlaps: waits for the files
   // Where a job's last moments go (shutdown's share of a short job's wall time is its overhead).
   auto seconds = [](Clock::duration span) { return std::chrono::duration<double>(span).count(); };
-  spdlog::debug("multirank: rank {}: closing took {:.4f} s: stopping the workers {:.4f}, the profile's "
-                "gathering {:.4f}, MPI_Finalize {:.4f}, then waiting for the profile's files {:.4f}",
-                rank, seconds(Clock::now() - closing), seconds(stopped - closing),
-                seconds(gathered - stopped), seconds(finalized - gathered),
-                seconds(Clock::now() - finalized));
+  spdlog::debug(
+      "multirank: rank {}: closing took {:.4f} s: stopping the workers {:.4f}, the profile's "
+      "gathering {:.4f}, MPI_Finalize {:.4f}, then waiting for the profile's files {:.4f}",
+      rank, seconds(Clock::now() - closing), seconds(stopped - closing),
+      seconds(gathered - stopped), seconds(finalized - gathered),
+      seconds(Clock::now() - finalized));
   signals_.reset();
   current_runtime.store(nullptr);
   return signal;
@@ -509,8 +525,9 @@ void end_job_now(int status) {
   std::fflush(nullptr);
   if (auto* profile = fatal_error_profile.exchange(nullptr)) profile->save_on_fatal_error();
   const int signal = received_interrupt();
-  record_driver_end(signal != 0 && status == 128 + signal ? DriverEnd::interrupted : DriverEnd::aborted,
-                    status, signal != 0 && status == 128 + signal ? signal : 0);
+  record_driver_end(
+      signal != 0 && status == 128 + signal ? DriverEnd::interrupted : DriverEnd::aborted, status,
+      signal != 0 && status == 128 + signal ? signal : 0);
   int initialized = 0;
   int finalized = 0;
   MPI_Initialized(&initialized);

@@ -68,7 +68,8 @@ TEST_CASE("a library's constructor may read the environment while another thread
   int status = 0;
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   pid_t done = 0;
-  while ((done = ::waitpid(child, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < deadline) {
+  while ((done = ::waitpid(child, &status, WNOHANG)) == 0 &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(10ms);
   }
   if (done == 0) {

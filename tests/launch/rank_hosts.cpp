@@ -1,5 +1,6 @@
 // Where did the ranks land? Rank 0 prints "rank R of N on HOST" for every rank, in rank order: the
-// launch tests use it to check that a launcher started the ranks it promised, on the hosts it promised.
+// launch tests use it to check that a launcher started the ranks it promised, on the hosts it
+// promised.
 #include <mpi.h>
 
 #include <cstdio>
@@ -15,11 +16,12 @@ int main(int argc, char** argv) {
   int length = 0;
   MPI_Get_processor_name(host, &length);
   std::vector<char> hosts(rank == 0 ? static_cast<std::size_t>(size) * MPI_MAX_PROCESSOR_NAME : 0);
-  MPI_Gather(host, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, hosts.data(), MPI_MAX_PROCESSOR_NAME, MPI_CHAR, 0,
-             MPI_COMM_WORLD);
+  MPI_Gather(host, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, hosts.data(), MPI_MAX_PROCESSOR_NAME, MPI_CHAR,
+             0, MPI_COMM_WORLD);
   if (rank == 0) {
     for (int r = 0; r < size; ++r) {
-      std::printf("rank %d of %d on %s\n", r, size, &hosts[static_cast<std::size_t>(r) * MPI_MAX_PROCESSOR_NAME]);
+      std::printf("rank %d of %d on %s\n", r, size,
+                  &hosts[static_cast<std::size_t>(r) * MPI_MAX_PROCESSOR_NAME]);
     }
   }
   MPI_Finalize();

@@ -4,8 +4,8 @@
 // inside the Runtime's constructor as usual.
 #include <catch2/catch.hpp>
 
-#include "catch2_session.hpp"
 #include <mpi.h>
+#include "catch2_session.hpp"
 
 #include <boost/serialization/utility.hpp>
 
@@ -45,11 +45,11 @@ struct Job {
   std::filesystem::path dir;
   bool profiled = true;
   int ranks = 1;
-  std::vector<int> requested_ms;                 // every task's sleep
-  std::map<int, std::vector<int>> ms_by_rank;    // the sleeps each rank ran
-  std::map<int, double> slept_s_by_rank;         // how long they took, measured inside the tasks
+  std::vector<int> requested_ms;               // every task's sleep
+  std::map<int, std::vector<int>> ms_by_rank;  // the sleeps each rank ran
+  std::map<int, double> slept_s_by_rank;       // how long they took, measured inside the tasks
   std::vector<double> slept_s;
-  double warm_up_s = 0;                          // rank 0's own work before the Runtime started
+  double warm_up_s = 0;  // rank 0's own work before the Runtime started
 };
 Job job;
 
@@ -129,7 +129,8 @@ TEST_CASE("a profiled job's reports match its tasks", "[on]") {
     const auto trace = nlohmann::json::parse(read_file(job.dir / "trace.json"));
     std::multiset<std::uint64_t> trace_ids;
     for (const auto& event : trace.at("traceEvents")) {
-      if (event.value("cat", "") == "task" && event.at("name") != warm_up) trace_ids.insert(event.at("args").at("task").get<std::uint64_t>());
+      if (event.value("cat", "") == "task" && event.at("name") != warm_up)
+        trace_ids.insert(event.at("args").at("task").get<std::uint64_t>());
     }
     const auto rows = read_csv(job.dir / "tasks.csv");
     REQUIRE(rows.at(0).at(0) == "task_id");
@@ -186,7 +187,8 @@ TEST_CASE("a profiled job's reports match its tasks", "[on]") {
       if (!rank.runs_tasks) continue;
       // The time split of a worker rank adds up to the wall time.
       if (rank.rank != 0) {
-        CHECK(rank.busy_s + rank.comm_s + rank.wait_s + rank.idle_s == Approx(summary.wall_s).epsilon(0.01));
+        CHECK(rank.busy_s + rank.comm_s + rank.wait_s + rank.idle_s ==
+              Approx(summary.wall_s).epsilon(0.01));
       }
       sum += rank.busy_s;
       most = std::max(most, rank.busy_s);
@@ -209,7 +211,8 @@ TEST_CASE("a profiled job's reports match its tasks", "[on]") {
     std::map<int, std::string> rows;
     for (const auto& event : trace.at("traceEvents")) {
       const int tid = event.value("tid", 0);
-      if (event.at("ph") == "M" && event.at("name") == "thread_name" && tid > 0 && tid <= job.ranks) {
+      if (event.at("ph") == "M" && event.at("name") == "thread_name" && tid > 0 &&
+          tid <= job.ranks) {
         rows[event.at("tid").get<int>() - 1] = event.at("args").at("name").get<std::string>();
       }
     }
@@ -256,14 +259,16 @@ TEST_CASE("a profiled job's reports match its tasks", "[on]") {
     // The ranks share one host's clock, so the true offset is exactly what the test injected.
     const char* injected = std::getenv("MULTIRANK_PROFILE_TEST_CLOCK_OFFSET_NS");
     for (const auto& lane : run.ranks) {
-      const std::int64_t expected = multirank::detail::test_clock_offset_ns(injected, lane.header.rank);
+      const std::int64_t expected =
+          multirank::detail::test_clock_offset_ns(injected, lane.header.rank);
       INFO("rank " << lane.header.rank << " injected " << expected << " ns");
       for (const auto& sample : {lane.header.clock_start, lane.header.clock_end}) {
         CHECK(std::llabs(sample.offset_ns - expected) <= sample.error_ns + 1000);
       }
       // Once corrected, every task lies inside the run as the driver saw it (to within the
       // estimate's error); uncorrected, the injected seconds would put it far outside.
-      const std::int64_t error = std::max(lane.header.clock_start.error_ns, lane.header.clock_end.error_ns);
+      const std::int64_t error =
+          std::max(lane.header.clock_start.error_ns, lane.header.clock_end.error_ns);
       for (const auto& task : lane.tasks) {
         CHECK(task.start_ns >= -error);
         CHECK(task.end_ns <= run.duration_ns + error);
@@ -273,7 +278,8 @@ TEST_CASE("a profiled job's reports match its tasks", "[on]") {
 
   SECTION("timeline.svg is well-formed XML with one lane per rank") {
     const std::string command = std::string("python3 ") + MULTIRANK_CHECK_SVG + " " +
-                                (job.dir / "timeline.svg").string() + " " + std::to_string(job.ranks);
+                                (job.dir / "timeline.svg").string() + " " +
+                                std::to_string(job.ranks);
     CHECK(std::system(command.c_str()) == 0);
   }
 
@@ -285,7 +291,8 @@ TEST_CASE("a profiled job's reports match its tasks", "[on]") {
     CHECK(html.find("<link") == std::string::npos);
     CHECK(html.find("https://") == std::string::npos);
     std::string without_namespace = html;
-    for (std::size_t at; (at = without_namespace.find("http://www.w3.org/2000/svg")) != std::string::npos;) {
+    for (std::size_t at;
+         (at = without_namespace.find("http://www.w3.org/2000/svg")) != std::string::npos;) {
       without_namespace.erase(at, 26);
     }
     CHECK(without_namespace.find("http://") == std::string::npos);
@@ -293,7 +300,8 @@ TEST_CASE("a profiled job's reports match its tasks", "[on]") {
 
   SECTION("each rank's raw log is written by rank 0 with its header") {
     for (int rank = 0; rank < job.ranks; ++rank) {
-      std::istringstream first_line(read_file(job.dir / ("rank-" + std::to_string(rank) + ".jsonl")));
+      std::istringstream first_line(
+          read_file(job.dir / ("rank-" + std::to_string(rank) + ".jsonl")));
       std::string line;
       std::getline(first_line, line);
       const auto header = nlohmann::json::parse(line);
@@ -316,12 +324,14 @@ int main(int argc, char** argv) {
   MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided);
   // --profile-off runs the same job without profiling; the rest goes to Catch2.
   std::vector<char*> args(argv, argv + argc);
-  auto off = std::find_if(args.begin(), args.end(), [](char* a) { return std::string(a) == "--profile-off"; });
+  auto off = std::find_if(args.begin(), args.end(),
+                          [](char* a) { return std::string(a) == "--profile-off"; });
   job.profiled = off == args.end();
   if (!job.profiled) args.erase(off);
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  job.dir = std::filesystem::temp_directory_path() / ("multirank-test-profile-" + std::to_string(getpid()));
+  job.dir = std::filesystem::temp_directory_path() /
+            ("multirank-test-profile-" + std::to_string(getpid()));
   if (rank == 0) std::filesystem::remove_all(job.dir);
   int count = static_cast<int>(args.size());
   char** values = args.data();

@@ -3,12 +3,12 @@
 // aggregation of huge traces, and a timeline of 256 ranks.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <unistd.h>
 
 #include "multirank/error.hpp"
 #include "multirank/options.hpp"
@@ -30,7 +30,8 @@ constexpr std::uint64_t load_id = 22;
 /// A rank whose clock reads rank 0's plus `offset` at the start, drifting by `drift` over the
 /// 10 s run; `tasks` are (start, duration) on rank 0's clock, in seconds.
 RankLog make_log(int rank, int size, std::int64_t offset, std::int64_t drift,
-                 const std::vector<std::pair<double, double>>& tasks, std::uint64_t function = work_id) {
+                 const std::vector<std::pair<double, double>>& tasks,
+                 std::uint64_t function = work_id) {
   const std::int64_t base = 1000 * second;  // rank 0's clock at the start of the run
   auto local = [&](double t) {
     const auto rank0 = base + static_cast<std::int64_t>(t * 1e9);
@@ -51,7 +52,8 @@ RankLog make_log(int rank, int size, std::int64_t offset, std::int64_t drift,
   h.functions = {{work_id, "work"}, {load_id, "load, \"quoted\" <name>"}};
   std::uint64_t id = static_cast<std::uint64_t>(rank) * 1'000'000;
   for (const auto& [start, duration] : tasks) {
-    log.tasks.push_back(TaskEvent{++id, function, local(start), local(start + duration), 1000, 16, 8, 1, 0});
+    log.tasks.push_back(
+        TaskEvent{++id, function, local(start), local(start + duration), 1000, 16, 8, 1, 0});
   }
   return log;
 }
@@ -73,7 +75,8 @@ std::string read_file(const fs::path& path) {
 /// Runs multirank-report with `args`; its exit status, stdout and stderr in `output`.
 int report(const std::string& args, std::string& output, const fs::path& scratch) {
   const fs::path captured = scratch / "report-output.txt";
-  const std::string command = std::string(MULTIRANK_REPORT) + " " + args + " > " + captured.string() + " 2>&1";
+  const std::string command =
+      std::string(MULTIRANK_REPORT) + " " + args + " > " + captured.string() + " 2>&1";
   const int status = std::system(command.c_str());
   output = read_file(captured);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -81,15 +84,15 @@ int report(const std::string& args, std::string& output, const fs::path& scratch
 
 /// Two ranks working; rank 1's clock is 7 s ahead and drifts 2 ms over the run.
 std::vector<RankLog> two_rank_run() {
-  return {make_log(0, 3, 0, 0, {}),
-          make_log(1, 3, 7 * second, 2'000'000, {{1.0, 2.0}, {5.0, 1.0}}),
+  return {make_log(0, 3, 0, 0, {}), make_log(1, 3, 7 * second, 2'000'000, {{1.0, 2.0}, {5.0, 1.0}}),
           make_log(2, 3, -3 * second, 0, {{1.0, 1.5}}, load_id)};
 }
 
 }  // namespace
 
 TEST_CASE("multirank-report renders runs from their rank logs", "[profile]") {
-  const fs::path scratch = fs::temp_directory_path() / ("multirank-test-report-" + std::to_string(getpid()));
+  const fs::path scratch =
+      fs::temp_directory_path() / ("multirank-test-report-" + std::to_string(getpid()));
   fs::remove_all(scratch);
   fs::create_directories(scratch);
   const fs::path run_dir = scratch / "run";
@@ -98,17 +101,22 @@ TEST_CASE("multirank-report renders runs from their rank logs", "[profile]") {
 
   SECTION("multirank-report DIR re-renders every report from the rank logs") {
     REQUIRE(report(run_dir.string() + " -o " + (scratch / "out").string(), output, scratch) == 0);
-    for (const char* file : {"summary.txt", "timeline.svg", "report.html", "tasks.csv", "trace.json"}) {
+    for (const char* file :
+         {"summary.txt", "timeline.svg", "report.html", "tasks.csv", "trace.json"}) {
       CHECK(fs::file_size(scratch / "out" / file) > 0);
     }
     const std::string summary = read_file(scratch / "out" / "summary.txt");
-    CHECK(summary.find("3 ranks on 2 node(s), wall 10.000000 s, 3 task records") != std::string::npos);
+    CHECK(summary.find("3 ranks on 2 node(s), wall 10.000000 s, 3 task records") !=
+          std::string::npos);
     // Busy: rank 1 ran 3 s, rank 2 1.5 s; balance over the two working ranks.
     CHECK(summary.find("3.0000") != std::string::npos);
     CHECK(summary.find("1.5000") != std::string::npos);
-    CHECK(summary.find("efficiency (mean/max busy) 0.750, imbalance factor (max/mean busy) 1.333") !=
-          std::string::npos);
-    CHECK(nlohmann::json::parse(read_file(scratch / "out" / "trace.json")).at("traceEvents").size() > 0);
+    CHECK(
+        summary.find("efficiency (mean/max busy) 0.750, imbalance factor (max/mean busy) 1.333") !=
+        std::string::npos);
+    CHECK(
+        nlohmann::json::parse(read_file(scratch / "out" / "trace.json")).at("traceEvents").size() >
+        0);
     const std::string check = std::string("python3 ") + MULTIRANK_CHECK_SVG + " " +
                               (scratch / "out" / "timeline.svg").string() + " 3";
     CHECK(std::system(check.c_str()) == 0);
@@ -132,9 +140,9 @@ TEST_CASE("multirank-report renders runs from their rank logs", "[profile]") {
     header.clock_end = {2'000'000'000, 6'500'000, 1'000'000};    // 6.5 ms, +-1 ms: not resolved
     const auto start = multirank::detail::to_rank0_clock(header, 1'400'000'000);
     const auto end = multirank::detail::to_rank0_clock(header, 1'450'000'000);
-    CHECK(end - start == 50'000'000);                 // durations are not stretched
-    CHECK(start == 1'400'000'000 - 6'500'000);        // the better estimate is used
-    header.clock_end.offset_ns = 9'000'000;           // 4 ms apart: drift, corrected linearly
+    CHECK(end - start == 50'000'000);           // durations are not stretched
+    CHECK(start == 1'400'000'000 - 6'500'000);  // the better estimate is used
+    header.clock_end.offset_ns = 9'000'000;     // 4 ms apart: drift, corrected linearly
     CHECK(multirank::detail::to_rank0_clock(header, 1'500'000'000) == 1'500'000'000 - 7'000'000);
   }
 
@@ -142,7 +150,8 @@ TEST_CASE("multirank-report renders runs from their rank logs", "[profile]") {
     auto slower = two_rank_run();
     slower[1] = make_log(1, 3, 0, 0, {{1.0, 4.0}, {5.0, 2.0}});
     write_logs(scratch / "slower", slower);
-    REQUIRE(report(run_dir.string() + " " + (scratch / "slower").string() + " -o " + (scratch / "cmp").string(),
+    REQUIRE(report(run_dir.string() + " " + (scratch / "slower").string() + " -o " +
+                       (scratch / "cmp").string(),
                    output, scratch) == 0);
     INFO(output);
     CHECK(output.find("[1] " + run_dir.string()) != std::string::npos);
@@ -178,7 +187,8 @@ TEST_CASE("huge runs stay readable", "[profile]") {
   SECTION("above the event limit, trace.json merges slices and still accounts for every task") {
     std::vector<std::pair<double, double>> tasks;
     for (int i = 0; i < 1000; ++i) tasks.push_back({0.001 + i * 0.009, 0.008});
-    auto run = multirank::detail::assemble_run({make_log(0, 2, 0, 0, {}), make_log(1, 2, 0, 0, tasks)}, "huge");
+    auto run = multirank::detail::assemble_run(
+        {make_log(0, 2, 0, 0, {}), make_log(1, 2, 0, 0, tasks)}, "huge");
     std::ostringstream out;
     multirank::detail::write_trace_json(run, out, 50);
     const auto trace = nlohmann::json::parse(out.str());
@@ -187,27 +197,33 @@ TEST_CASE("huge runs stay readable", "[profile]") {
     for (const auto& event : trace.at("traceEvents")) {
       if (event.value("cat", "") != "task") continue;
       ++slices;
-      accounted += event.at("args").contains("tasks") ? event.at("args").at("tasks").get<std::uint64_t>() : 1;
+      accounted += event.at("args").contains("tasks")
+                       ? event.at("args").at("tasks").get<std::uint64_t>()
+                       : 1;
     }
     CHECK(accounted == 1000);
     CHECK(slices <= 100);
     CHECK(trace.at("otherData").at("aggregated") == true);
-    CHECK(trace.at("otherData").at("aggregation").get<std::string>().find("1000 task records") != std::string::npos);
+    CHECK(trace.at("otherData").at("aggregation").get<std::string>().find("1000 task records") !=
+          std::string::npos);
   }
 
   SECTION("256 ranks: one lane each, tasks binned per pixel") {
     std::vector<RankLog> logs{make_log(0, 256, 0, 0, {})};
     for (int rank = 1; rank < 256; ++rank) {
       std::vector<std::pair<double, double>> tasks;
-      for (int i = 0; i < 100; ++i) tasks.push_back({0.05 * i + 0.0001 * rank, 0.04 + 0.0001 * (rank % 7)});
+      for (int i = 0; i < 100; ++i)
+        tasks.push_back({0.05 * i + 0.0001 * rank, 0.04 + 0.0001 * (rank % 7)});
       logs.push_back(make_log(rank, 256, 0, 0, tasks));
     }
     const auto run = multirank::detail::assemble_run(std::move(logs), "wide");
     const auto summary = multirank::detail::summarise(run);
     const std::string svg = multirank::detail::render_timeline_svg(run, summary);
-    const fs::path file = fs::temp_directory_path() / ("multirank-test-256-" + std::to_string(getpid()) + ".svg");
+    const fs::path file =
+        fs::temp_directory_path() / ("multirank-test-256-" + std::to_string(getpid()) + ".svg");
     std::ofstream(file) << svg;
-    const std::string check = std::string("python3 ") + MULTIRANK_CHECK_SVG + " " + file.string() + " 256";
+    const std::string check =
+        std::string("python3 ") + MULTIRANK_CHECK_SVG + " " + file.string() + " 256";
     CHECK(std::system(check.c_str()) == 0);
     CHECK(svg.size() < 3'000'000);  // 25 500 tasks, binned
     CHECK(svg.find("binned per pixel") != std::string::npos);
@@ -230,7 +246,8 @@ TEST_CASE("profiling settings come from MULTIRANK_PROFILE* variables", "[profile
 
   SECTION("a malformed event limit names the variable") {
     setenv("MULTIRANK_PROFILE_MAX_EVENTS", "lots", 1);
-    CHECK_THROWS_WITH(multirank::RuntimeOptions::from_env(), Catch::Contains("MULTIRANK_PROFILE_MAX_EVENTS='lots'"));
+    CHECK_THROWS_WITH(multirank::RuntimeOptions::from_env(),
+                      Catch::Contains("MULTIRANK_PROFILE_MAX_EVENTS='lots'"));
     unsetenv("MULTIRANK_PROFILE_MAX_EVENTS");
   }
 

@@ -39,7 +39,8 @@ struct Taken {
 
 Taken take() {
   Taken taken;
-  ProgramRecords::instance().take(taken.tasks, taken.functions, taken.spans, taken.names, taken.dropped);
+  ProgramRecords::instance().take(taken.tasks, taken.functions, taken.spans, taken.names,
+                                  taken.dropped);
   return taken;
 }
 

@@ -3,8 +3,8 @@
 // test_profile, the job runs before Catch2 starts (the reports appear when the Runtime ends).
 #include <catch2/catch.hpp>
 
-#include "catch2_session.hpp"
 #include <mpi.h>
+#include "catch2_session.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -18,8 +18,8 @@
 
 namespace {
 
-constexpr int outer_ms = 20;       // the outer span's own sleep
-constexpr int inner_ms = 30;       // the inner span's, inside it
+constexpr int outer_ms = 20;  // the outer span's own sleep
+constexpr int inner_ms = 30;  // the inner span's, inside it
 constexpr int process_ms = 25;
 constexpr int driver_ms = 15;
 constexpr std::uint64_t inner_bytes = 1000;
@@ -76,7 +76,8 @@ std::string read_file(const std::filesystem::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-const multirank::detail::SpanStats& stats_of(const multirank::detail::RunSummary& summary, const std::string& name) {
+const multirank::detail::SpanStats& stats_of(const multirank::detail::RunSummary& summary,
+                                             const std::string& name) {
   for (const auto& span : summary.spans) {
     if (span.name == name) return span;
   }
@@ -117,7 +118,8 @@ TEST_CASE("spans in a profiled job", "[spans]") {
     REQUIRE(std::regex_search(text, match, line));
     CHECK(std::stoi(match[1]) == job.tasks);
     CHECK(std::stoull(match[3]) == inner_bytes * static_cast<std::uint64_t>(job.tasks));
-    CHECK(std::stod(match[2]) == Approx(100.0 * stats_of(summary, "inner").busy_share).margin(0.051));
+    CHECK(std::stod(match[2]) ==
+          Approx(100.0 * stats_of(summary, "inner").busy_share).margin(0.051));
     CHECK(text.find("Top spans per rank") != std::string::npos);
     CHECK(read_file(job.dir / "report.html").find("<h2>Spans</h2>") != std::string::npos);
   }
@@ -131,7 +133,8 @@ TEST_CASE("spans in a profiled job", "[spans]") {
     auto parent_of = [&](const nlohmann::json& child, const std::string& name) {
       int found = 0;
       for (const auto& slice : slices) {
-        if (slice.at("name") != name || slice.at("pid") != child.at("pid") || slice.at("tid") != child.at("tid")) {
+        if (slice.at("name") != name || slice.at("pid") != child.at("pid") ||
+            slice.at("tid") != child.at("tid")) {
           continue;
         }
         const double start = slice.at("ts").get<double>();
@@ -176,7 +179,8 @@ int main(int argc, char** argv) {
   MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided);
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  job.dir = std::filesystem::temp_directory_path() / ("multirank-test-spans-" + std::to_string(getpid()));
+  job.dir =
+      std::filesystem::temp_directory_path() / ("multirank-test-spans-" + std::to_string(getpid()));
   if (rank == 0) std::filesystem::remove_all(job.dir);
   run_job(argc, argv);
   const int failed = multirank::testing::run_catch2(argc, argv);

@@ -121,7 +121,8 @@ namespace {
 void report(const std::exception& e) {
   int status = 0;
   char* type = abi::__cxa_demangle(typeid(e).name(), nullptr, nullptr, &status);
-  std::cout << "caught " << (status == 0 ? type : typeid(e).name()) << ": " << e.what() << std::endl;
+  std::cout << "caught " << (status == 0 ? type : typeid(e).name()) << ": " << e.what()
+            << std::endl;
   std::free(type);
 }
 
@@ -231,24 +232,36 @@ int usage() {
 
 int main(int argc, char** argv) {
   // launch/slurm/grayscale.sbatch hands its program grayscale's --profile=DIR: not ours.
-  argc = static_cast<int>(std::remove_if(argv + 1, argv + argc, [](const char* arg) {
-                            return std::strncmp(arg, "--profile", 9) == 0;
-                          }) - argv);
+  argc = static_cast<int>(
+      std::remove_if(argv + 1, argv + argc,
+                     [](const char* arg) { return std::strncmp(arg, "--profile", 9) == 0; }) -
+      argv);
   if (argc != 3 && argc != 4) return usage();
   if (argc == 4) {
     const std::string stage = argv[2];
     const std::string fault = argv[3];
-    if (stage == "driver-encode") fault_stage = Stage::driver_encode;
-    else if (stage == "worker-decode") fault_stage = Stage::worker_decode;
-    else if (stage == "task") fault_stage = Stage::task;
-    else if (stage == "worker-encode") fault_stage = Stage::worker_encode;
-    else if (stage == "driver-decode") fault_stage = Stage::driver_decode;
-    else return usage();
-    if (fault == "throw") fault_kind = Fault::raise;
-    else if (fault == "exit") fault_kind = Fault::exit;
-    else if (fault == "abort") fault_kind = Fault::abort;
-    else if (fault == "segv") fault_kind = Fault::segv;
-    else return usage();
+    if (stage == "driver-encode")
+      fault_stage = Stage::driver_encode;
+    else if (stage == "worker-decode")
+      fault_stage = Stage::worker_decode;
+    else if (stage == "task")
+      fault_stage = Stage::task;
+    else if (stage == "worker-encode")
+      fault_stage = Stage::worker_encode;
+    else if (stage == "driver-decode")
+      fault_stage = Stage::driver_decode;
+    else
+      return usage();
+    if (fault == "throw")
+      fault_kind = Fault::raise;
+    else if (fault == "exit")
+      fault_kind = Fault::exit;
+    else if (fault == "abort")
+      fault_kind = Fault::abort;
+    else if (fault == "segv")
+      fault_kind = Fault::segv;
+    else
+      return usage();
   }
   multirank::Runtime runtime(argc, argv);
   int status = 0;

@@ -1,6 +1,7 @@
-// A job interrupted by SIGINT or SIGTERM (sent from outside by tests/support/interrupt_and_expect.sh):
-// pending futures fail with Interrupted naming the signal, a running task finishes within the
-// grace period (or the job ends without it), and the process exits with 128 + signal.
+// A job interrupted by SIGINT or SIGTERM (sent from outside by
+// tests/support/interrupt_and_expect.sh): pending futures fail with Interrupted naming the signal,
+// a running task finishes within the grace period (or the job ends without it), and the process
+// exits with 128 + signal.
 //   interrupted_job executor|pool [--catch]   a long map of short tasks; --catch: main catches
 //   interrupted_job long MILLISECONDS         one task that runs that long, then many short ones
 #include <chrono>

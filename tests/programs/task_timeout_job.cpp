@@ -47,11 +47,11 @@ int main(int argc, char** argv) {
     multirank::Pool pool;
     pool.set_task_timeout(std::chrono::seconds(1));
     std::atomic<bool> reported{false};
-    auto stuck = pool.apply_async(nap, std::tuple{1000, stuck_ms}, nullptr,
-                                  [&](const std::exception& e) {
-                                    std::cout << "error_callback: " << e.what() << std::endl;
-                                    reported = true;
-                                  });
+    auto stuck =
+        pool.apply_async(nap, std::tuple{1000, stuck_ms}, nullptr, [&](const std::exception& e) {
+          std::cout << "error_callback: " << e.what() << std::endl;
+          reported = true;
+        });
     std::vector<std::tuple<int, int>> args;
     for (int i = 0; i < others; ++i) args.emplace_back(i, 50);
     for (int value : pool.starmap(nap, args)) {

@@ -1,8 +1,9 @@
 // A worker rank dies (SIGKILL) in the middle of a run: the driver notices, names the rank, runs
 // the lost tasks again on the others (retries) and finishes the work, with an Executor map and a
-// Pool map, as long as a worker rank is left to run them. With `--always`, the task kills every worker rank it lands on: it is reported with
-// its id and arguments, not retried for ever. Marker files in a fresh /tmp directory make "once"
-// once (the ranks share a node). The driver rank never kills itself.
+// Pool map, as long as a worker rank is left to run them. With `--always`, the task kills every
+// worker rank it lands on: it is reported with its id and arguments, not retried for ever. Marker
+// files in a fresh /tmp directory make "once" once (the ranks share a node). The driver rank never
+// kills itself.
 //   worker_killed [--always]
 #include <fcntl.h>
 #include <signal.h>
@@ -11,8 +12,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
-#include <filesystem>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -22,7 +23,8 @@
 
 /// Sleeps a little; the first time item `victim` runs (anywhere), its rank kills itself.
 int work(int item, int victim, std::string marker) {
-  if (item == victim && multirank::Runtime::current().rank() != 0 && (marker.empty() || ::open(marker.c_str(), O_CREAT | O_EXCL | O_WRONLY, 0600) >= 0)) {
+  if (item == victim && multirank::Runtime::current().rank() != 0 &&
+      (marker.empty() || ::open(marker.c_str(), O_CREAT | O_EXCL | O_WRONLY, 0600) >= 0)) {
     ::kill(::getpid(), SIGKILL);
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(20));

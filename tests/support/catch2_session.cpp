@@ -6,4 +6,6 @@
 
 #include "catch2_session.hpp"
 
-int multirank::testing::run_catch2(int argc, char** argv) { return Catch::Session().run(argc, argv); }
+int multirank::testing::run_catch2(int argc, char** argv) {
+  return Catch::Session().run(argc, argv);
+}

@@ -44,7 +44,9 @@ class Executor {
   /// and passed to error callbacks); the job goes on: the rank's queued tasks move to other
   /// ranks, and it rejoins when the task returns, its result dropped. 0: no limit (default:
   /// RuntimeOptions::task_timeout, MULTIRANK_TASK_TIMEOUT_S).
-  void set_task_timeout(std::chrono::milliseconds timeout) { engine_->set_task_timeout(*queue_, timeout); }
+  void set_task_timeout(std::chrono::milliseconds timeout) {
+    engine_->set_task_timeout(*queue_, timeout);
+  }
   ~Executor() {
     if (!shut_down_) shutdown(true, false);
   }
@@ -56,8 +58,8 @@ class Executor {
   auto submit(const Task& task, A&&... arguments) {
     using R = detail::task_result_t<Task>;
     check_open();
-    auto state = detail::submit_call(*engine_, queue_, detail::as_task(task),
-                                     std::forward<A>(arguments)...);
+    auto state =
+        detail::submit_call(*engine_, queue_, detail::as_task(task), std::forward<A>(arguments)...);
     return Future<R>(std::move(state), engine_);
   }
 

@@ -152,7 +152,8 @@ struct CompletionLog {
 template <class T>
 class AsCompleted {
  public:
-  /// Yields `futures` as they complete; TimeoutError when `timeout` passes first (see as_completed).
+  /// Yields `futures` as they complete; TimeoutError when `timeout` passes first (see
+  /// as_completed).
   AsCompleted(std::vector<Future<T>>& futures, Timeout timeout)
       : futures_(&futures), deadline_(timeout.deadline()) {
     std::vector<std::shared_ptr<detail::TaskState>> states;
@@ -262,7 +263,8 @@ WaitResult wait(const std::vector<Future<T>>& futures, Timeout timeout = {},
     }
     return log->completed == futures.size();
   };
-  if (!futures.empty()) detail::driver_engine_of_runtime().wait_until(satisfied, timeout.deadline());
+  if (!futures.empty())
+    detail::driver_engine_of_runtime().wait_until(satisfied, timeout.deadline());
   WaitResult result;
   for (std::size_t i = 0; i < futures.size(); ++i) {
     (futures[i].done() ? result.done : result.not_done).push_back(i);

@@ -3,9 +3,9 @@
 #pragma once
 
 #include <chrono>
-#include <optional>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace multirank {
@@ -39,8 +39,9 @@ struct RuntimeOptions {
   /// Largest single MPI message; bigger payloads are split (MULTIRANK_MAX_MESSAGE_BYTES).
   std::size_t max_message_bytes = std::size_t{1} << 30;
   /// A worker rank silent this long (no heartbeat, sent every fifth of it, and no large message
-  /// on its way) is taken for lost: its tasks go to the other ranks. A rank on the driver's node whose process is gone is
-  /// noticed within a tenth of a second whatever this says. 0 = never (MULTIRANK_WORKER_TIMEOUT_S).
+  /// on its way) is taken for lost: its tasks go to the other ranks. A rank on the driver's node
+  /// whose process is gone is noticed within a tenth of a second whatever this says. 0 = never
+  /// (MULTIRANK_WORKER_TIMEOUT_S).
   std::chrono::seconds worker_timeout{10};
   /// How many times a task lost with its rank is run again elsewhere before its future fails
   /// with WorkerLost; Executor and Pool can set their own (MULTIRANK_RETRIES).

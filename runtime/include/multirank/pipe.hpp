@@ -68,8 +68,8 @@ class Connection {
 
   template <class Archive>
   void serialize(Archive& archive, unsigned /*version*/) {
-    archive & pipe_;
-    archive & end_;
+    archive& pipe_;
+    archive& end_;
   }
 
  private:

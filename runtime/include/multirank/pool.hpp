@@ -97,7 +97,9 @@ class Pool {
   /// and passed to error callbacks); the job goes on: the rank's queued tasks move to other
   /// ranks, and it rejoins when the task returns, its result dropped. 0: no limit (default:
   /// RuntimeOptions::task_timeout, MULTIRANK_TASK_TIMEOUT_S).
-  void set_task_timeout(std::chrono::milliseconds timeout) { engine_->set_task_timeout(*queue_, timeout); }
+  void set_task_timeout(std::chrono::milliseconds timeout) {
+    engine_->set_task_timeout(*queue_, timeout);
+  }
   ~Pool() {
     if (!closed_) close();
     join();
@@ -139,10 +141,11 @@ class Pool {
   /// `task(arguments...)` without waiting. `callback(value)` or `error_callback(error)` runs on
   /// the driver when it completes, before the result is ready().
   template <class Task, class... A>
-  auto apply_async(const Task& task, std::tuple<A...> arguments,
-                   std::function<void(const typename AsyncResult<detail::task_result_t<Task>>::Value&)>
-                       callback = {},
-                   ErrorCallback error_callback = {}) {
+  auto apply_async(
+      const Task& task, std::tuple<A...> arguments,
+      std::function<void(const typename AsyncResult<detail::task_result_t<Task>>::Value&)>
+          callback = {},
+      ErrorCallback error_callback = {}) {
     using R = detail::task_result_t<Task>;
     check_running();
     auto state = std::apply(
@@ -155,14 +158,15 @@ class Pool {
     add_callbacks<typename AsyncResult<R>::Value>(
         *state, [raw]() -> auto& { return raw->value(0); }, std::move(callback),
         std::move(error_callback));
-    return AsyncResult<R>(state, [state]() -> auto& { return state->value(0); }, engine_);
+    return AsyncResult<R>(
+        state, [state]() -> auto& { return state->value(0); }, engine_);
   }
 
   /// Like map without waiting; the value is the whole vector.
   template <class Task, class Range>
   auto map_async(const Task& task, Range&& inputs, MapOptions options = {},
-                 std::function<void(const std::vector<typename AsyncResult<
-                                        detail::task_result_t<Task>>::Value>&)>
+                 std::function<void(
+                     const std::vector<typename AsyncResult<detail::task_result_t<Task>>::Value>&)>
                      callback = {},
                  ErrorCallback error_callback = {}) {
     using R = detail::task_result_t<Task>;
@@ -183,9 +187,11 @@ class Pool {
     }
     auto group = detail::GroupState<R>::of(std::move(parts));
     auto* raw = group.get();
-    add_callbacks<Values>(*group, [raw]() -> Values& { return raw->values(); },
-                          std::move(callback), std::move(error_callback));
-    return AsyncResult<Values>(group, [group]() -> Values& { return group->values(); }, engine_);
+    add_callbacks<Values>(
+        *group, [raw]() -> Values& { return raw->values(); }, std::move(callback),
+        std::move(error_callback));
+    return AsyncResult<Values>(
+        group, [group]() -> Values& { return group->values(); }, engine_);
   }
 
   /// No more tasks may be submitted.
@@ -242,13 +248,15 @@ class Pool {
   }
 
   template <class R, class... P, class... A>
-  static void append_initializer(detail::ByteWriter& out, const TaskRef<R(P...)>&, A&&... initargs) {
+  static void append_initializer(detail::ByteWriter& out, const TaskRef<R(P...)>&,
+                                 A&&... initargs) {
     detail::append_item<P...>(out, std::forward<A>(initargs)...);
   }
 
   template <class Value>
   static void add_callbacks(detail::TaskState& state, std::function<Value&()> value,
-                            std::function<void(const Value&)> callback, ErrorCallback error_callback) {
+                            std::function<void(const Value&)> callback,
+                            ErrorCallback error_callback) {
     if (!callback && !error_callback) return;
     state.on_done([value = std::move(value), callback = std::move(callback),
                    error_callback = std::move(error_callback)] {

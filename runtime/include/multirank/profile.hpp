@@ -14,8 +14,8 @@ namespace multirank::profile {
 /// `MULTIRANK_PROFILE=DIR` in the environment, or RuntimeOptions::profile_dir. Off, it costs a
 /// branch per event. On, each rank records its tasks (function, id, start, end, bytes in and out,
 /// status), its messages and, on rank 0, the queue depth, in bounded buffers
-/// (MULTIRANK_PROFILE_MAX_EVENTS per kind); clocks are matched to rank 0's by ping-pong at start and
-/// end. When the Runtime ends, rank 0 gathers every log over MPI and writes into DIR:
+/// (MULTIRANK_PROFILE_MAX_EVENTS per kind); clocks are matched to rank 0's by ping-pong at start
+/// and end. When the Runtime ends, rank 0 gathers every log over MPI and writes into DIR:
 /// `rank-<r>.jsonl` (each rank's raw log), `trace.json` (ui.perfetto.dev, chrome://tracing),
 /// `tasks.csv`, `summary.txt`, `timeline.svg` and `report.html`. If the driver dies of an
 /// exception, it saves its own log and reports, marked incomplete.

@@ -41,10 +41,9 @@ class Queue {
   void put(const T& item, bool block, Timeout timeout = {}) {
     check_open("put");
     const auto bytes = detail::encode_to_bytes(item);
-    const auto reply = block ? detail::call_object(handle_.id(), detail::ObjectOp::queue_put, 0, 0,
-                                                   timeout, bytes)
-                             : detail::call_object_now(handle_.id(), detail::ObjectOp::queue_put,
-                                                       0, 0, bytes);
+    const auto reply =
+        block ? detail::call_object(handle_.id(), detail::ObjectOp::queue_put, 0, 0, timeout, bytes)
+              : detail::call_object_now(handle_.id(), detail::ObjectOp::queue_put, 0, 0, bytes);
     if (reply.status == detail::ReplyStatus::timed_out) throw Full(describe() + " is full");
     detail::throw_if_failed(reply);
   }
@@ -56,9 +55,9 @@ class Queue {
   /// With `block` false, raises Empty at once when there is no item.
   T get(bool block, Timeout timeout = {}) {
     check_open("get");
-    const auto reply = block ? detail::call_object(handle_.id(), detail::ObjectOp::queue_get, 0, 0,
-                                                   timeout)
-                             : detail::call_object_now(handle_.id(), detail::ObjectOp::queue_get);
+    const auto reply =
+        block ? detail::call_object(handle_.id(), detail::ObjectOp::queue_get, 0, 0, timeout)
+              : detail::call_object_now(handle_.id(), detail::ObjectOp::queue_get);
     if (reply.status == detail::ReplyStatus::timed_out) throw Empty(describe() + " is empty");
     detail::throw_if_failed(reply);
     return detail::decode_all<T>(reply.payload);
@@ -88,8 +87,8 @@ class Queue {
 
   template <class Archive>
   void serialize(Archive& archive, unsigned /*version*/) {
-    archive & handle_;
-    archive & maxsize_;
+    archive& handle_;
+    archive& maxsize_;
   }
 
  protected:

@@ -126,8 +126,12 @@ const detail::ExceptionEntry& register_exception(std::string name) {
                 "decoded on the driver");
   static_assert(std::is_copy_constructible_v<E>,
                 "multirank::register_exception: the type must be copyable, as exceptions are");
-  detail::ExceptionEntry entry{std::move(name), 0, &typeid(E), &detail::save_current_exception<E>,
-                               &detail::load_nested_exception<E>, &detail::nest_current_exception<E>};
+  detail::ExceptionEntry entry{std::move(name),
+                               0,
+                               &typeid(E),
+                               &detail::save_current_exception<E>,
+                               &detail::load_nested_exception<E>,
+                               &detail::nest_current_exception<E>};
   entry.id = detail::fnv1a("exception " + entry.name);
   return detail::register_exception_entry(std::move(entry));
 }
@@ -136,6 +140,6 @@ const detail::ExceptionEntry& register_exception(std::string name) {
 
 /// Registers the exception type `E` under its name as written (`MULTIRANK_EXCEPTION(BadSample)`,
 /// `MULTIRANK_EXCEPTION(io::ReadError)`). Use at namespace scope, in a file every rank links.
-#define MULTIRANK_EXCEPTION(...)                                                           \
+#define MULTIRANK_EXCEPTION(...)                                                                   \
   [[maybe_unused]] static const auto& MULTIRANK_DETAIL_CONCAT(multirank_exception_, __COUNTER__) = \
       ::multirank::register_exception<__VA_ARGS__>(#__VA_ARGS__)

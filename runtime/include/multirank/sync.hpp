@@ -42,7 +42,7 @@ class BasicLock {
   const std::string& name() const noexcept { return handle_.name(); }
   template <class Archive>
   void serialize(Archive& archive, unsigned /*version*/) {
-    archive & handle_;
+    archive& handle_;
   }
 
  protected:
@@ -101,7 +101,7 @@ class Semaphore {
 
   template <class Archive>
   void serialize(Archive& archive, unsigned /*version*/) {
-    archive & handle_;
+    archive& handle_;
   }
 
  protected:
@@ -141,7 +141,7 @@ class Event {
 
   template <class Archive>
   void serialize(Archive& archive, unsigned /*version*/) {
-    archive & handle_;
+    archive& handle_;
   }
 
  private:
@@ -174,7 +174,7 @@ class Barrier {
 
   template <class Archive>
   void serialize(Archive& archive, unsigned /*version*/) {
-    archive & handle_;
+    archive& handle_;
   }
 
  private:
@@ -224,8 +224,8 @@ class Condition {
 
   template <class Archive>
   void serialize(Archive& archive, unsigned /*version*/) {
-    archive & lock_;
-    archive & handle_;
+    archive& lock_;
+    archive& handle_;
   }
 
  private:
@@ -269,8 +269,8 @@ class Value {
 
   template <class Archive>
   void serialize(Archive& archive, unsigned /*version*/) {
-    archive & handle_;
-    archive & lock_;
+    archive& handle_;
+    archive& lock_;
   }
 
  private:

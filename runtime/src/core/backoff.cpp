@@ -37,7 +37,8 @@ WaitPolicy WaitPolicy::of(const RuntimeOptions& options) {
 }
 
 bool spinning_should_yield(int ranks_on_node, bool driver_worker_thread_here, unsigned cores) {
-  const unsigned busy = static_cast<unsigned>(ranks_on_node) + (driver_worker_thread_here ? 1U : 0U);
+  const unsigned busy =
+      static_cast<unsigned>(ranks_on_node) + (driver_worker_thread_here ? 1U : 0U);
   return busy > std::max(cores, 1U);
 }
 

@@ -30,9 +30,9 @@ std::atomic<pid_t> launcher_pid{0};
 
 /// Signals that end a process by default and that a handler can see. SIGKILL and SIGSTOP cannot
 /// be caught; SIGINT and SIGTERM are the runtime's own (interruption.hpp).
-constexpr std::array<int, 18> fatal_signals = {SIGSEGV, SIGBUS,  SIGFPE,  SIGILL,    SIGABRT, SIGSYS,
-                                               SIGTRAP, SIGQUIT, SIGHUP,  SIGPIPE,   SIGALRM, SIGUSR1,
-                                               SIGUSR2, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGPWR};
+constexpr std::array<int, 18> fatal_signals = {
+    SIGSEGV, SIGBUS,  SIGFPE,  SIGILL,  SIGABRT, SIGSYS,  SIGTRAP,   SIGQUIT, SIGHUP,
+    SIGPIPE, SIGALRM, SIGUSR1, SIGUSR2, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGPWR};
 struct sigaction previous_actions[NSIG];
 
 /// Appends `text` to `buffer` at `used`, within `size`.
@@ -45,7 +45,8 @@ void append_number(char* buffer, std::size_t size, std::size_t& used, long value
   char digits[24];
   int count = 0;
   const bool negative = value < 0;
-  unsigned long magnitude = negative ? 0UL - static_cast<unsigned long>(value) : static_cast<unsigned long>(value);
+  unsigned long magnitude =
+      negative ? 0UL - static_cast<unsigned long>(value) : static_cast<unsigned long>(value);
   do {
     digits[count++] = static_cast<char>('0' + magnitude % 10);
     magnitude /= 10;
@@ -90,8 +91,8 @@ void write_account(const char* state, int status, int signal) noexcept {
 }
 
 bool truthy(const char* value) {
-  return value != nullptr &&
-         (std::strcmp(value, "1") == 0 || std::strcmp(value, "true") == 0 || std::strcmp(value, "yes") == 0);
+  return value != nullptr && (std::strcmp(value, "1") == 0 || std::strcmp(value, "true") == 0 ||
+                              std::strcmp(value, "yes") == 0);
 }
 
 /// mpirun, where this rank's parent is mpirun itself (its local daemon is the launcher), the job
@@ -103,7 +104,8 @@ pid_t launcher_to_fail() {
   if (!truthy(std::getenv("OMPI_MCA_orte_enable_recovery"))) return 0;
   const char* launcher = std::getenv("OMPI_MCA_orte_hnp_uri");
   const char* local_daemon = std::getenv("OMPI_MCA_orte_local_daemon_uri");
-  if (launcher == nullptr || local_daemon == nullptr || std::strcmp(launcher, local_daemon) != 0) return 0;
+  if (launcher == nullptr || local_daemon == nullptr || std::strcmp(launcher, local_daemon) != 0)
+    return 0;
   return ::getppid();
 }
 

@@ -67,15 +67,16 @@ std::optional<TcpEndpoint> pmix_server_endpoint(const std::string& uri) {
   const int family = address.find(':') == std::string::npos ? AF_INET : AF_INET6;
   unsigned char binary[sizeof(in6_addr)] = {};
   char text[INET6_ADDRSTRLEN] = {};
-  if (inet_pton(family, address.c_str(), binary) != 1 || inet_ntop(family, binary, text, sizeof(text)) == nullptr) {
+  if (inet_pton(family, address.c_str(), binary) != 1 ||
+      inet_ntop(family, binary, text, sizeof(text)) == nullptr) {
     return std::nullopt;
   }
   return TcpEndpoint{text, static_cast<std::uint16_t>(value)};
 }
 
 std::optional<TcpEndpoint> pmix_server_endpoint_from_environment() {
-  for (const char* name :
-       {"PMIX_SERVER_URI41", "PMIX_SERVER_URI4", "PMIX_SERVER_URI3", "PMIX_SERVER_URI21", "PMIX_SERVER_URI2"}) {
+  for (const char* name : {"PMIX_SERVER_URI41", "PMIX_SERVER_URI4", "PMIX_SERVER_URI3",
+                           "PMIX_SERVER_URI21", "PMIX_SERVER_URI2"}) {
     if (const char* value = std::getenv(name)) return pmix_server_endpoint(value);
   }
   return std::nullopt;

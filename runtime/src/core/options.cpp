@@ -23,8 +23,9 @@ std::uint64_t positive_integer(const char* name, const char* text, std::uint64_t
   std::uint64_t value = 0;
   auto [end, error] = std::from_chars(view.data(), view.data() + view.size(), value);
   if (error != std::errc() || end != view.data() + view.size() || value < min_value) {
-    throw ConfigError(std::string(name) + "='" + text + "' is not an integer >= " +
-                      std::to_string(min_value) + (*unit != '\0' ? std::string(" (") + unit + ")" : ""));
+    throw ConfigError(std::string(name) + "='" + text +
+                      "' is not an integer >= " + std::to_string(min_value) +
+                      (*unit != '\0' ? std::string(" (") + unit + ")" : ""));
   }
   return value;
 }
@@ -41,13 +42,17 @@ bool flag(const char* name, const char* text, const char* allowed) {
 RuntimeOptions RuntimeOptions::from_env() {
   RuntimeOptions options;
   if (const char* v = variable("MULTIRANK_SPIN_US"))
-    options.spin_window = std::chrono::microseconds(positive_integer("MULTIRANK_SPIN_US", v, 0, "microseconds"));
+    options.spin_window =
+        std::chrono::microseconds(positive_integer("MULTIRANK_SPIN_US", v, 0, "microseconds"));
   if (const char* v = variable("MULTIRANK_MAX_NAP_US"))
-    options.max_nap = std::chrono::microseconds(positive_integer("MULTIRANK_MAX_NAP_US", v, 1, "microseconds"));
+    options.max_nap =
+        std::chrono::microseconds(positive_integer("MULTIRANK_MAX_NAP_US", v, 1, "microseconds"));
   if (const char* v = variable("MULTIRANK_WINDOW_US"))
-    options.window_target = std::chrono::microseconds(positive_integer("MULTIRANK_WINDOW_US", v, 1, "microseconds"));
+    options.window_target =
+        std::chrono::microseconds(positive_integer("MULTIRANK_WINDOW_US", v, 1, "microseconds"));
   if (const char* v = variable("MULTIRANK_MAX_WINDOW"))
-    options.max_window_items = static_cast<std::uint32_t>(positive_integer("MULTIRANK_MAX_WINDOW", v, 2, "tasks"));
+    options.max_window_items =
+        static_cast<std::uint32_t>(positive_integer("MULTIRANK_MAX_WINDOW", v, 2, "tasks"));
   if (const char* v = variable("MULTIRANK_MAX_MESSAGE_BYTES"))
     options.max_message_bytes = positive_integer("MULTIRANK_MAX_MESSAGE_BYTES", v, 256, "bytes");
   if (const char* v = variable("MULTIRANK_DRIVER_WORKS")) {
@@ -55,9 +60,8 @@ RuntimeOptions RuntimeOptions::from_env() {
     if (text == "auto") {
       options.driver_works = DriverWorks::automatic;
     } else {
-      options.driver_works = flag("MULTIRANK_DRIVER_WORKS", v, "auto, 1 or 0")
-                                 ? DriverWorks::always
-                                 : DriverWorks::never;
+      options.driver_works = flag("MULTIRANK_DRIVER_WORKS", v, "auto, 1 or 0") ? DriverWorks::always
+                                                                               : DriverWorks::never;
     }
   }
   if (const char* v = variable("MULTIRANK_SPIN_YIELD")) {
@@ -68,15 +72,19 @@ RuntimeOptions RuntimeOptions::from_env() {
     }
   }
   if (const char* v = variable("MULTIRANK_WORKER_TIMEOUT_S"))
-    options.worker_timeout = std::chrono::seconds(positive_integer("MULTIRANK_WORKER_TIMEOUT_S", v, 0, "seconds; 0: never"));
+    options.worker_timeout = std::chrono::seconds(
+        positive_integer("MULTIRANK_WORKER_TIMEOUT_S", v, 0, "seconds; 0: never"));
   if (const char* v = variable("MULTIRANK_RETRIES"))
-    options.retries = static_cast<int>(positive_integer("MULTIRANK_RETRIES", v, 0, "runs again after a lost rank"));
+    options.retries = static_cast<int>(
+        positive_integer("MULTIRANK_RETRIES", v, 0, "runs again after a lost rank"));
   if (const char* v = variable("MULTIRANK_WATCHDOG_S"))
-    options.watchdog = std::chrono::seconds(positive_integer("MULTIRANK_WATCHDOG_S", v, 0, "seconds; 0: off"));
+    options.watchdog =
+        std::chrono::seconds(positive_integer("MULTIRANK_WATCHDOG_S", v, 0, "seconds; 0: off"));
   if (const char* v = variable("MULTIRANK_GRACE_S"))
     options.grace = std::chrono::seconds(positive_integer("MULTIRANK_GRACE_S", v, 0, "seconds"));
   if (const char* v = variable("MULTIRANK_TASK_TIMEOUT_S"))
-    options.task_timeout = std::chrono::seconds(positive_integer("MULTIRANK_TASK_TIMEOUT_S", v, 0, "seconds; 0: no limit"));
+    options.task_timeout = std::chrono::seconds(
+        positive_integer("MULTIRANK_TASK_TIMEOUT_S", v, 0, "seconds; 0: no limit"));
   if (const char* v = variable("MULTIRANK_TAG_OUTPUT")) {
     options.tag_output = flag("MULTIRANK_TAG_OUTPUT", v, "1 or 0");
   }
@@ -92,7 +100,8 @@ RuntimeOptions RuntimeOptions::from_env() {
   }
   if (const char* v = variable("MULTIRANK_PROFILE")) options.profile_dir = v;
   if (const char* v = variable("MULTIRANK_PROFILE_MAX_EVENTS"))
-    options.profile_max_events = positive_integer("MULTIRANK_PROFILE_MAX_EVENTS", v, 1, "events per rank");
+    options.profile_max_events =
+        positive_integer("MULTIRANK_PROFILE_MAX_EVENTS", v, 1, "events per rank");
   if (options.max_message_bytes > static_cast<std::size_t>(INT32_MAX)) {
     throw ConfigError("MULTIRANK_MAX_MESSAGE_BYTES='" + std::to_string(options.max_message_bytes) +
                       "' must fit an MPI count: at most 2147483647 bytes");

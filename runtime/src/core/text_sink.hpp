@@ -40,17 +40,17 @@ class TextSink {
     return *this;
   }
   template <std::integral Int>
-    requires(!std::same_as<Int, char> && !std::same_as<Int, bool>)
-  TextSink& operator<<(Int value) {
+  requires(!std::same_as<Int, char> && !std::same_as<Int, bool>) TextSink& operator<<(Int value) {
     room();
-    used_ = static_cast<std::size_t>(std::to_chars(buffer_.data() + used_, buffer_.data() + buffer_.size(), value).ptr -
-                                     buffer_.data());
+    used_ = static_cast<std::size_t>(
+        std::to_chars(buffer_.data() + used_, buffer_.data() + buffer_.size(), value).ptr -
+        buffer_.data());
     return *this;
   }
   TextSink& operator<<(FixedDecimal value) {
     room();
-    used_ = static_cast<std::size_t>(write_fixed_decimal(buffer_.data() + used_, value.units, value.places) -
-                                     buffer_.data());
+    used_ = static_cast<std::size_t>(
+        write_fixed_decimal(buffer_.data() + used_, value.units, value.places) - buffer_.data());
     return *this;
   }
 

@@ -29,13 +29,10 @@ std::int64_t coarse_now_ns() {
 }  // namespace
 
 TaskRecordHeader task_header(const TaskRecord& record) {
-  return TaskRecordHeader{record.id,
-                                record.entry->id,
-                                record.entry->args_signature,
-                                record.queue->id(),
-                                record.item_count,
-                                record.initializer ? task_flag_initializer : 0u,
-                                record.items.size()};
+  return TaskRecordHeader{
+      record.id,          record.entry->id,  record.entry->args_signature,
+      record.queue->id(), record.item_count, record.initializer ? task_flag_initializer : 0u,
+      record.items.size()};
 }
 
 void append_task_record(ByteWriter& out, const TaskRecord& record) {
@@ -161,7 +158,8 @@ void DriverEngine::terminate(SubmissionQueue& queue, std::exception_ptr error) {
     std::lock_guard lock(engine_mutex_);
     for (auto& slot : slots_) {
       for (auto& record : slot.in_flight) {
-        if (record.queue.get() == &queue && record.state->fail(error)) failed.push_back(record.state);
+        if (record.queue.get() == &queue && record.state->fail(error))
+          failed.push_back(record.state);
       }
     }
   }
@@ -324,7 +322,8 @@ double DriverEngine::queue_ahead_target_ns() const {
   double pending_ns = 0;
   for (const auto& queue : queues_) {
     if (!queue->pending_.empty()) {
-      pending_ns += static_cast<double>(queue->pending_.size()) * std::max(0.0, estimate_ns(queue->pending_.front()));
+      pending_ns += static_cast<double>(queue->pending_.size()) *
+                    std::max(0.0, estimate_ns(queue->pending_.front()));
     }
   }
   return policy_.queue_ahead_target_ns(pending_ns, slots_.size());
@@ -476,7 +475,8 @@ void DriverEngine::background_main() {
     {
       std::unique_lock lock(background_nap_mutex_);
       const auto nap = waiters_.load(std::memory_order_acquire) > 0 ? covered_nap : idle_nap;
-      if (background_nap_.wait_for(lock, nap, [this] { return stopping_.load(std::memory_order_acquire); })) {
+      if (background_nap_.wait_for(lock, nap,
+                                   [this] { return stopping_.load(std::memory_order_acquire); })) {
         return;
       }
     }
@@ -524,7 +524,6 @@ void DriverEngine::shutdown() {
   }
 }
 
-
 void DriverEngine::watch_workers() {
   const std::size_t remote = static_cast<std::size_t>(comm_.size()) - 1;
   if (remote == 0) return;
@@ -548,7 +547,8 @@ void DriverEngine::watch_workers() {
     const int rank = slots_[index].rank;
     if (slots_[index].lost) continue;
     if (comm_.process_gone(rank)) {
-      lose_worker(index, fmt::format("its process {} is gone", comm_.pids()[static_cast<std::size_t>(rank)]));
+      lose_worker(index, fmt::format("its process {} is gone",
+                                     comm_.pids()[static_cast<std::size_t>(rank)]));
     } else if (!comm_.on_my_node(rank) && timeout.count() > 0 &&
                now - last_heard_[static_cast<std::size_t>(rank)] > timeout &&
                !transport_.sending_to(rank)) {
@@ -568,12 +568,15 @@ void DriverEngine::lose_worker(std::size_t index, const std::string& reason) {
   const auto [again, failed] = run_lost_window_again(slot);
   slot.in_flight.clear();
   slot.load = Load{};
-  spdlog::error("multirank: worker rank {} ({}) is lost: {}; {} task(s) run again elsewhere, {} failed",
-                slot.rank, host_of(slot.rank), reason, again, failed);
-  if (auto* extension = extension_.load(std::memory_order_acquire)) extension->on_rank_lost(slot.rank);
+  spdlog::error(
+      "multirank: worker rank {} ({}) is lost: {}; {} task(s) run again elsewhere, {} failed",
+      slot.rank, host_of(slot.rank), reason, again, failed);
+  if (auto* extension = extension_.load(std::memory_order_acquire))
+    extension->on_rank_lost(slot.rank);
 
   live_remote_.fetch_sub(1, std::memory_order_acq_rel);
-  if (std::any_of(slots_.begin(), slots_.end(), [](const WorkerSlot& s) { return s.rank != 0 && !s.lost; })) {
+  if (std::any_of(slots_.begin(), slots_.end(),
+                  [](const WorkerSlot& s) { return s.rank != 0 && !s.lost; })) {
     return;
   }
   go_on_without_worker_ranks(slot.rank, reason);
@@ -606,9 +609,9 @@ std::pair<std::size_t, std::size_t> DriverEngine::run_lost_window_again(WorkerSl
       ++again;
       continue;
     }
-    const auto error = worker_lost(record.id, *record.entry, record.item_count,
-                                   record.items.size(), record.lost_with,
-                                   fmt::format("is not run again (retries = {})", retries));
+    const auto error =
+        worker_lost(record.id, *record.entry, record.item_count, record.items.size(),
+                    record.lost_with, fmt::format("is not run again (retries = {})", retries));
     if (record.state->fail(error)) {
       completed_.emplace_back(record.state, record.queue);
     } else {
@@ -630,14 +633,18 @@ void DriverEngine::go_on_without_worker_ranks(int last_rank, const std::string& 
         "on the driver, whose process it could kill too)");
   }
   if (local_slot_ >= 0) {
-    spdlog::error("multirank: every worker rank is lost; {} task(s) lost with them failed, the "
-                  "driver's worker thread runs the rest", suspects);
+    spdlog::error(
+        "multirank: every worker rank is lost; {} task(s) lost with them failed, the "
+        "driver's worker thread runs the rest",
+        suspects);
     return;
   }
   if (options_.driver_works != DriverWorks::never) {
     // The driver is the last rank standing: it runs the rest itself, on a worker thread.
-    spdlog::error("multirank: every worker rank is lost; {} task(s) lost with them failed, the "
-                  "driver runs the remaining tasks", suspects);
+    spdlog::error(
+        "multirank: every worker rank is lost; {} task(s) lost with them failed, the "
+        "driver runs the remaining tasks",
+        suspects);
     local_slot_ = static_cast<int>(slots_.size());
     slots_.push_back(WorkerSlot{0, {}, {}});
     {
@@ -649,9 +656,9 @@ void DriverEngine::go_on_without_worker_ranks(int last_rank, const std::string& 
   }
   // Nobody can run the rest: every queue is broken and what waits in it fails now.
   std::lock_guard lock(submit_mutex_);
-  break_all_queues(std::make_exception_ptr(
-      BrokenPool("every worker rank is lost (the last: rank " + std::to_string(last_rank) + ", " +
-                 reason + "); nothing can run")));
+  break_all_queues(std::make_exception_ptr(BrokenPool("every worker rank is lost (the last: rank " +
+                                                      std::to_string(last_rank) + ", " + reason +
+                                                      "); nothing can run")));
 }
 
 std::exception_ptr DriverEngine::worker_lost(std::uint64_t task_id, const TaskEntry& entry,
@@ -665,8 +672,8 @@ std::exception_ptr DriverEngine::worker_lost(std::uint64_t task_id, const TaskEn
   const auto open = entry.signature.find('(');
   return std::make_exception_ptr(WorkerLost(fmt::format(
       "task {} ('{}' on {} item(s), arguments ({}) in {} bytes) was lost with rank(s) {} and {}",
-      task_id, entry.name, items, entry.signature.substr(open + 1, entry.signature.size() - open - 2),
-      bytes, ranks, outcome)));
+      task_id, entry.name, items,
+      entry.signature.substr(open + 1, entry.signature.size() - open - 2), bytes, ranks, outcome)));
 }
 
 std::size_t DriverEngine::fail_suspects(const std::string& outcome) {
@@ -677,8 +684,8 @@ std::size_t DriverEngine::fail_suspects(const std::string& outcome) {
         ++it;
         continue;
       }
-      const auto error = worker_lost(it->id, *it->entry, it->item_count, it->items.size(),
-                                     it->lost_with, outcome);
+      const auto error =
+          worker_lost(it->id, *it->entry, it->item_count, it->items.size(), it->lost_with, outcome);
       if (it->state->fail(error)) {
         // Counted and hooked like any completion, by the next progress round.
         failed_before_dispatch_.emplace_back(it->state, it->queue);

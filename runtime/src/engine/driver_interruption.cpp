@@ -47,7 +47,8 @@ std::vector<std::shared_ptr<TaskState>> DriverEngine::begin_interrupt(int signal
   // Each slot runs its records in order: the first runs, the rest wait in its window and are
   // answered unrun (the worker is told below; the driver's own thread sees interrupted_by_).
   // They stay in flight until then, so every record is settled exactly once.
-  auto fail_queued = [&](std::deque<InFlight>::iterator first, std::deque<InFlight>::iterator last) {
+  auto fail_queued = [&](std::deque<InFlight>::iterator first,
+                         std::deque<InFlight>::iterator last) {
     for (auto it = first; it != last; ++it) {
       ++not_started;
       if (it->state->fail(interrupt_error_)) failed.push_back(it->state);
@@ -66,10 +67,11 @@ std::vector<std::shared_ptr<TaskState>> DriverEngine::begin_interrupt(int signal
   for (const auto& slot : slots_) {
     if (!slot.lost && slot.rank != 0) transport_.send_signal(slot.rank, MessageKind::interrupt);
   }
-  std::fprintf(stderr,
-               "multirank: interrupted by %s: no new tasks; %zu not started fail with "
-               "multirank::Interrupted; %zu running get up to %lld s to finish (MULTIRANK_GRACE_S)\n",
-               name.c_str(), not_started, running, static_cast<long long>(options_.grace.count()));
+  std::fprintf(
+      stderr,
+      "multirank: interrupted by %s: no new tasks; %zu not started fail with "
+      "multirank::Interrupted; %zu running get up to %lld s to finish (MULTIRANK_GRACE_S)\n",
+      name.c_str(), not_started, running, static_cast<long long>(options_.grace.count()));
   std::fflush(stderr);
   return failed;
 }

@@ -99,10 +99,10 @@ void DriverEngine::time_out_slot(std::size_t index, std::chrono::milliseconds li
   slot.load = Load{};
   slot.front_id = 0;
   if (slot.rank != 0) transport_.send_signal(slot.rank, MessageKind::drop_queued);
-  spdlog::warn("multirank: task {} ('{}') on rank {} ({}) passed its task_timeout of {}; {} queued "
-               "task(s) moved to other ranks",
-               slot.stuck_task, name, slot.rank, host_of(slot.rank),
-               seconds_text(limit), moved);
+  spdlog::warn(
+      "multirank: task {} ('{}') on rank {} ({}) passed its task_timeout of {}; {} queued "
+      "task(s) moved to other ranks",
+      slot.stuck_task, name, slot.rank, host_of(slot.rank), seconds_text(limit), moved);
 }
 
 bool DriverEngine::rejoin_after_timeout(WorkerSlot& slot, std::uint64_t task_id) {

@@ -54,8 +54,9 @@ void DriverEngine::local_worker_main() {
     }
     for (auto& run : runs) {
       if (!context.skip_with && interrupted_by() != 0) {
-        context.skip_with = ErrorInfo{"multirank::Interrupted",
-                                      "the job was interrupted before this task started on the driver"};
+        context.skip_with =
+            ErrorInfo{"multirank::Interrupted",
+                      "the job was interrupted before this task started on the driver"};
       }
       std::vector<char> result;
       ByteWriter result_out(result);
@@ -64,9 +65,9 @@ void DriverEngine::local_worker_main() {
       {
         // Only this thread takes records out of local_running_, so the record is there.
         std::lock_guard lock(submit_mutex_);
-        auto it = std::find_if(local_running_.begin(), local_running_.end(), [&](const InFlight& running) {
-          return running.id == run.header.task_id;
-        });
+        auto it =
+            std::find_if(local_running_.begin(), local_running_.end(),
+                         [&](const InFlight& running) { return running.id == run.header.task_id; });
         done = std::move(*it);
         local_running_.erase(it);
       }

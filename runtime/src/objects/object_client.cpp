@@ -21,7 +21,9 @@ std::int64_t timeout_ns(const Timeout& timeout) {
 }  // namespace
 
 ProcessContext* current_process_context() noexcept { return this_thread_process; }
-void set_current_process_context(ProcessContext* context) noexcept { this_thread_process = context; }
+void set_current_process_context(ProcessContext* context) noexcept {
+  this_thread_process = context;
+}
 
 std::uint64_t current_client() {
   if (this_thread_process != nullptr) return this_thread_process->id;

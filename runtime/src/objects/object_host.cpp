@@ -73,20 +73,19 @@ ObjectReply ObjectHost::call(ObjectRequestHeader header, std::span<const char> p
     local_replies_.emplace(header.request_id, reply);
     ObjectCall call{0, header, std::vector<char>(payload.begin(), payload.end()),
                     ObjectClock::now(), std::nullopt};
-    if (header.timeout_ns > 0) call.deadline = call.since + std::chrono::nanoseconds(header.timeout_ns);
+    if (header.timeout_ns > 0)
+      call.deadline = call.since + std::chrono::nanoseconds(header.timeout_ns);
     table_.handle(std::move(call));
     note_next_deadline();
   }
   if (outbox_ready_.load(std::memory_order_acquire)) engine_.poke();
   if (!reply->ready.load(std::memory_order_acquire)) {
-    engine_.wait_until([&] { return reply->ready.load(std::memory_order_acquire); },
-                       std::nullopt);
+    engine_.wait_until([&] { return reply->ready.load(std::memory_order_acquire); }, std::nullopt);
   }
   return std::move(reply->reply);
 }
 
-void ObjectHost::deliver(int rank, const ObjectReplyHeader& header,
-                         std::span<const char> payload) {
+void ObjectHost::deliver(int rank, const ObjectReplyHeader& header, std::span<const char> payload) {
   if (rank == comm_.rank()) {
     auto it = local_replies_.find(header.request_id);
     if (it == local_replies_.end()) return;
@@ -172,8 +171,8 @@ void ObjectHost::on_rank_lost(int rank) {
     }
   }
   for (const auto& name : lost) {
-    const std::string text = "Process " + name + ": lost with rank " + std::to_string(rank) +
-                             " (" + comm_.hosts()[static_cast<std::size_t>(rank)] + ")\n";
+    const std::string text = "Process " + name + ": lost with rank " + std::to_string(rank) + " (" +
+                             comm_.hosts()[static_cast<std::size_t>(rank)] + ")\n";
     if (output_) {
       output_->write(2, text);
     } else {
@@ -195,15 +194,16 @@ ObjectHost::StartedProcess ObjectHost::start_process(const TaskEntry& target,
             print_process_output(process, stream, text);
           });
     }
-    started.id = table_.add(
-        [&](std::uint64_t id) { return std::make_unique<ProcessObject>(id, name); });
+    started.id =
+        table_.add([&](std::uint64_t id) { return std::make_unique<ProcessObject>(id, name); });
     // Fewest live processes first, so processes spread over the worker ranks; the driver's own
     // threads run them only in a single-rank job.
     // (When every worker rank is lost, the driver's threads run them.)
     started.rank = 0;
     for (int rank = 1; rank < comm_.size(); ++rank) {
       if (lost_ranks_[static_cast<std::size_t>(rank)]) continue;
-      if (started.rank == 0 || live_per_rank_[rank] < live_per_rank_[started.rank]) started.rank = rank;
+      if (started.rank == 0 || live_per_rank_[rank] < live_per_rank_[started.rank])
+        started.rank = rank;
     }
     ++live_per_rank_[started.rank];
     processes_.emplace(started.id, ProcessRecord{name, started.rank, daemon});

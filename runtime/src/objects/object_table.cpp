@@ -227,10 +227,10 @@ std::vector<std::string> ObjectTable::blocked_calls(ObjectClock::time_point now)
     for (ParkedCalls* list : object->parked_lists()) {
       for (const ObjectCall& call : *list) {
         const double waited = std::chrono::duration<double>(now - call.since).count();
-        std::string line = fmt::format(
-            "{} on rank {} waits in {}() on {} for {:.3f} s", client_name(call.header.client),
-            call.rank, operation_name(static_cast<ObjectOp>(call.header.op)), object->name(),
-            waited);
+        std::string line = fmt::format("{} on rank {} waits in {}() on {} for {:.3f} s",
+                                       client_name(call.header.client), call.rank,
+                                       operation_name(static_cast<ObjectOp>(call.header.op)),
+                                       object->name(), waited);
         if (call.deadline) {
           line += fmt::format(" (times out in {:.3f} s)",
                               std::chrono::duration<double>(*call.deadline - now).count());
@@ -328,34 +328,62 @@ void ObjectTable::shut_down() {
 
 const char* operation_name(ObjectOp op) {
   switch (op) {
-    case ObjectOp::create: return "create";
-    case ObjectOp::queue_put: return "put";
-    case ObjectOp::queue_get: return "get";
-    case ObjectOp::queue_size: return "qsize";
-    case ObjectOp::queue_task_done: return "task_done";
-    case ObjectOp::queue_join: return "join";
-    case ObjectOp::pipe_send: return "send";
-    case ObjectOp::pipe_recv: return "recv";
-    case ObjectOp::pipe_poll: return "poll";
-    case ObjectOp::pipe_close: return "close";
-    case ObjectOp::lock_acquire: return "acquire";
-    case ObjectOp::lock_release: return "release";
-    case ObjectOp::semaphore_acquire: return "acquire";
-    case ObjectOp::semaphore_release: return "release";
-    case ObjectOp::event_set: return "set";
-    case ObjectOp::event_clear: return "clear";
-    case ObjectOp::event_is_set: return "is_set";
-    case ObjectOp::event_wait: return "wait";
-    case ObjectOp::barrier_wait: return "wait";
-    case ObjectOp::barrier_abort: return "abort";
-    case ObjectOp::barrier_reset: return "reset";
-    case ObjectOp::barrier_info: return "n_waiting";
-    case ObjectOp::condition_wait: return "wait";
-    case ObjectOp::condition_notify: return "notify";
-    case ObjectOp::value_get: return "get";
-    case ObjectOp::value_set: return "set";
-    case ObjectOp::process_join: return "join";
-    case ObjectOp::process_state: return "exitcode";
+    case ObjectOp::create:
+      return "create";
+    case ObjectOp::queue_put:
+      return "put";
+    case ObjectOp::queue_get:
+      return "get";
+    case ObjectOp::queue_size:
+      return "qsize";
+    case ObjectOp::queue_task_done:
+      return "task_done";
+    case ObjectOp::queue_join:
+      return "join";
+    case ObjectOp::pipe_send:
+      return "send";
+    case ObjectOp::pipe_recv:
+      return "recv";
+    case ObjectOp::pipe_poll:
+      return "poll";
+    case ObjectOp::pipe_close:
+      return "close";
+    case ObjectOp::lock_acquire:
+      return "acquire";
+    case ObjectOp::lock_release:
+      return "release";
+    case ObjectOp::semaphore_acquire:
+      return "acquire";
+    case ObjectOp::semaphore_release:
+      return "release";
+    case ObjectOp::event_set:
+      return "set";
+    case ObjectOp::event_clear:
+      return "clear";
+    case ObjectOp::event_is_set:
+      return "is_set";
+    case ObjectOp::event_wait:
+      return "wait";
+    case ObjectOp::barrier_wait:
+      return "wait";
+    case ObjectOp::barrier_abort:
+      return "abort";
+    case ObjectOp::barrier_reset:
+      return "reset";
+    case ObjectOp::barrier_info:
+      return "n_waiting";
+    case ObjectOp::condition_wait:
+      return "wait";
+    case ObjectOp::condition_notify:
+      return "notify";
+    case ObjectOp::value_get:
+      return "get";
+    case ObjectOp::value_set:
+      return "set";
+    case ObjectOp::process_join:
+      return "join";
+    case ObjectOp::process_state:
+      return "exitcode";
   }
   return "unknown operation";
 }

@@ -126,7 +126,9 @@ class ObjectTable {
   void shut_down();
 
   /// Processes: registered by the driver when started; calls name them by id.
-  void set_process_name(std::uint64_t id, std::string name) { process_names_[id] = std::move(name); }
+  void set_process_name(std::uint64_t id, std::string name) {
+    process_names_[id] = std::move(name);
+  }
   void set_live_processes(std::size_t live) { live_processes_ = live; }
 
  private:

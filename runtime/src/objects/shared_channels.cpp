@@ -53,7 +53,8 @@ void QueueObject::handle(ObjectCall& call, ObjectTable& table) {
       return;
     case ObjectOp::queue_join:
       if (!joinable_) {
-        table.reply_error(call, ReplyStatus::state_error, name() + ": join() needs a JoinableQueue");
+        table.reply_error(call, ReplyStatus::state_error,
+                          name() + ": join() needs a JoinableQueue");
       } else if (unfinished_ == 0) {
         table.reply(call, ReplyStatus::ok);
       } else {
@@ -182,9 +183,9 @@ void PipeObject::receive(ObjectCall& call, std::uint32_t end, bool poll, ObjectT
     inbox_[end].pop_front();
     table.reply(call, ReplyStatus::ok, 0, message);
   } else {
-    table.reply_error(call, ReplyStatus::eof,
-                      fmt::format("end {} of {} is closed and everything it sent was received",
-                                  peer, name()));
+    table.reply_error(
+        call, ReplyStatus::eof,
+        fmt::format("end {} of {} is closed and everything it sent was received", peer, name()));
   }
 }
 
@@ -203,9 +204,9 @@ void PipeObject::wake(int end, ObjectTable& table) {
   }
   if (closed_[peer] && inbox_[end].empty()) {
     for (auto& receiver : receivers_[end]) {
-      table.reply_error(receiver, ReplyStatus::eof,
-                        fmt::format("end {} of {} is closed and everything it sent was received",
-                                    peer, name()));
+      table.reply_error(
+          receiver, ReplyStatus::eof,
+          fmt::format("end {} of {} is closed and everything it sent was received", peer, name()));
     }
     receivers_[end].clear();
   }

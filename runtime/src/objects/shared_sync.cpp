@@ -39,11 +39,11 @@ void LockObject::handle(ObjectCall& call, ObjectTable& table) {
       return;
     case ObjectOp::lock_release:
       if (owner_ != client) {
-        table.reply_error(call, ReplyStatus::state_error,
-                          fmt::format("{} released by {}, which does not hold it ({})", name(),
-                                      table.client_name(client),
-                                      owner_ ? "held by " + table.client_name(*owner_)
-                                             : std::string("it is not held")));
+        table.reply_error(
+            call, ReplyStatus::state_error,
+            fmt::format(
+                "{} released by {}, which does not hold it ({})", name(), table.client_name(client),
+                owner_ ? "held by " + table.client_name(*owner_) : std::string("it is not held")));
         return;
       }
       table.reply(call, ReplyStatus::ok);
@@ -104,9 +104,9 @@ void SemaphoreObject::handle(ObjectCall& call, ObjectTable& table) {
         return;
       }
       if (bound_ && value_ + n > *bound_) {
-        table.reply_error(call, ReplyStatus::state_error,
-                          fmt::format("{} released too many times (its bound is {})", name(),
-                                      *bound_));
+        table.reply_error(
+            call, ReplyStatus::state_error,
+            fmt::format("{} released too many times (its bound is {})", name(), *bound_));
         return;
       }
       value_ += n;
@@ -217,8 +217,7 @@ void ConditionObject::handle(ObjectCall& call, ObjectTable& table) {
   if (!lock_.held_by(client)) {
     table.reply_error(call, ReplyStatus::state_error,
                       fmt::format("{}: {}() by {}, which does not hold {}", name(),
-                                  operation_name(op), table.client_name(client),
-                                  lock_.name()));
+                                  operation_name(op), table.client_name(client), lock_.name()));
     return;
   }
   if (op == ObjectOp::condition_wait) {

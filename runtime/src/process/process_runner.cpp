@@ -25,10 +25,10 @@ void ProcessRunner::start(std::uint64_t process, std::string name, std::uint64_t
   state_->reap();
   Running& running = state_->processes.emplace_back();
   running.context = ProcessContext{process, std::move(name)};
-  running.thread = std::thread([state = state_, &running, function_id, args_signature,
-                                args = std::move(args)]() mutable {
-    run(state, running, function_id, args_signature, std::move(args));
-  });
+  running.thread = std::thread(
+      [state = state_, &running, function_id, args_signature, args = std::move(args)]() mutable {
+        run(state, running, function_id, args_signature, std::move(args));
+      });
 }
 
 std::size_t ProcessRunner::running() const {

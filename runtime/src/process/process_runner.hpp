@@ -56,9 +56,8 @@ class ProcessRunner {
     bool abandoned = false;  // the runner is gone: report nothing
     void reap();             // joins the threads of finished processes; caller holds mutex
   };
-  static void run(const std::shared_ptr<State>& state, Running& process,
-                  std::uint64_t function_id, std::uint64_t args_signature,
-                  std::vector<char> args);
+  static void run(const std::shared_ptr<State>& state, Running& process, std::uint64_t function_id,
+                  std::uint64_t args_signature, std::vector<char> args);
 
   std::shared_ptr<State> state_;
 };

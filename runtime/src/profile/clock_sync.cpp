@@ -1,6 +1,6 @@
 // Clock offset estimation against rank 0 along a binomial tree: each rank is measured by a parent
-// that already knows its own offset, so all pairs of a level run at once and the whole estimate takes
-// log2(ranks) levels of ping-pong instead of one rank after another through rank 0.
+// that already knows its own offset, so all pairs of a level run at once and the whole estimate
+// takes log2(ranks) levels of ping-pong instead of one rank after another through rank 0.
 #include "profile/clock_sync.hpp"
 
 #include <array>
@@ -31,7 +31,8 @@ std::array<std::int64_t, 3> measure_child(MPI_Comm comm, int child,
     const std::int64_t sent = now();
     std::int64_t remote = 0;
     check_mpi(MPI_Send(&sent, 1, MPI_INT64_T, child, ping_tag, comm), "MPI_Send");
-    check_mpi(MPI_Recv(&remote, 1, MPI_INT64_T, child, ping_tag, comm, MPI_STATUS_IGNORE), "MPI_Recv");
+    check_mpi(MPI_Recv(&remote, 1, MPI_INT64_T, child, ping_tag, comm, MPI_STATUS_IGNORE),
+              "MPI_Recv");
     const std::int64_t rtt = now() - sent;
     if (rtt < best_rtt) {
       best_rtt = rtt;
@@ -46,13 +47,15 @@ std::array<std::int64_t, 3> measure_child(MPI_Comm comm, int child,
 ClockSample answer_parent(MPI_Comm comm, int parent, const std::function<std::int64_t()>& now) {
   for (int round = 0; round < rounds; ++round) {
     std::int64_t ping = 0;
-    check_mpi(MPI_Recv(&ping, 1, MPI_INT64_T, parent, ping_tag, comm, MPI_STATUS_IGNORE), "MPI_Recv");
+    check_mpi(MPI_Recv(&ping, 1, MPI_INT64_T, parent, ping_tag, comm, MPI_STATUS_IGNORE),
+              "MPI_Recv");
     const std::int64_t stamp = now();
     check_mpi(MPI_Send(&stamp, 1, MPI_INT64_T, parent, ping_tag, comm), "MPI_Send");
   }
   std::array<std::int64_t, 3> estimate{};
-  check_mpi(MPI_Recv(estimate.data(), 3, MPI_INT64_T, parent, estimate_tag, comm, MPI_STATUS_IGNORE),
-            "MPI_Recv");
+  check_mpi(
+      MPI_Recv(estimate.data(), 3, MPI_INT64_T, parent, estimate_tag, comm, MPI_STATUS_IGNORE),
+      "MPI_Recv");
   return ClockSample{estimate[0], estimate[1], estimate[2]};
 }
 

@@ -36,7 +36,8 @@ void write_reports(const ProfileRun& run, const std::filesystem::path& dir) {
   });
   const RunSummary summary = summarise(run);
   write_file(dir / "summary.txt", [&](std::ostream& out) { write_summary(run, summary, out); });
-  write_file(dir / "timeline.svg", [&](std::ostream& out) { out << render_timeline_svg(run, summary); });
+  write_file(dir / "timeline.svg",
+             [&](std::ostream& out) { out << render_timeline_svg(run, summary); });
   write_file(dir / "report.html", [&](std::ostream& out) { write_report_html(run, summary, out); });
   trace.get();
   tasks.get();
@@ -62,12 +63,23 @@ std::string markup_escape(const std::string& text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -89,7 +101,8 @@ std::string sacct_command(const RunSummary& summary, const std::string& job_id) 
     if (!summary.slurm_step_id.empty()) id += "." + summary.slurm_step_id;
   }
   if (id.empty()) return "";
-  return "sacct -j " + id + " --format=JobID,JobName,NodeList,NTasks,Elapsed,TotalCPU,CPUTime,MaxRSS,State";
+  return "sacct -j " + id +
+         " --format=JobID,JobName,NodeList,NTasks,Elapsed,TotalCPU,CPUTime,MaxRSS,State";
 }
 
 std::string human_bytes(double bytes) {

@@ -19,7 +19,7 @@ double seconds(std::int64_t ns) { return static_cast<double>(ns) * 1e-9; }
 /// The value at fraction `q` of sorted `values` (nearest rank).
 double quantile(const std::vector<double>& sorted, double q) {
   if (sorted.empty()) return 0;
-  const auto index = static_cast<std::size_t>(std::ceil(q * static_cast<double>(sorted.size()))) ;
+  const auto index = static_cast<std::size_t>(std::ceil(q * static_cast<double>(sorted.size())));
   return sorted[std::min(sorted.size() - 1, index == 0 ? 0 : index - 1)];
 }
 
@@ -40,10 +40,10 @@ std::int64_t to_rank0_clock(const RankLogHeader& header, std::int64_t local_ns) 
   // beyond). Otherwise the difference is noise, and a slope drawn from it would stretch every
   // duration (on a loaded node, errors of a millisecond over a one-second run would make a 50 ms
   // task 0.2 ms short): the better of the two estimates is used throughout.
-  const bool drift_resolved =
-      header.complete && b.local_ns > a.local_ns &&
-      std::llabs(b.offset_ns - a.offset_ns) > a.error_ns + b.error_ns;
-  if (header.complete && !drift_resolved && b.error_ns < a.error_ns) offset = static_cast<double>(b.offset_ns);
+  const bool drift_resolved = header.complete && b.local_ns > a.local_ns &&
+                              std::llabs(b.offset_ns - a.offset_ns) > a.error_ns + b.error_ns;
+  if (header.complete && !drift_resolved && b.error_ns < a.error_ns)
+    offset = static_cast<double>(b.offset_ns);
   if (drift_resolved) {
     const double slope = static_cast<double>(b.offset_ns - a.offset_ns) /
                          static_cast<double>(b.local_ns - a.local_ns);
@@ -62,7 +62,8 @@ ProfileRun assemble_run(std::vector<RankLog> logs, std::string label) {
   for (std::size_t r = 0; r < logs.size(); ++r) {
     if (logs[r].header.rank != static_cast<int>(r) || logs[r].header.size != size) {
       throw DecodeError(run.label + ": the logs are not one per rank of one run (rank " +
-                        std::to_string(r) + " of " + std::to_string(size) + " is missing or twice)");
+                        std::to_string(r) + " of " + std::to_string(size) +
+                        " is missing or twice)");
     }
   }
   if (static_cast<int>(logs.size()) != size) {
@@ -181,7 +182,8 @@ RankStats rank_stats(const ProfileRun& run, const RankTimeline& lane,
   const std::int64_t wait = std::max<std::int64_t>(0, active - busy - comm_in_lane);
   stats.wait_s = seconds(wait);
   stats.idle_s = seconds(std::max<std::int64_t>(0, run.duration_ns - busy - wait - comm_in_lane));
-  stats.utilisation = run.duration_ns > 0 ? static_cast<double>(busy) / static_cast<double>(run.duration_ns) : 0;
+  stats.utilisation =
+      run.duration_ns > 0 ? static_cast<double>(busy) / static_cast<double>(run.duration_ns) : 0;
   stats.clock_offset_s = seconds(h.clock_start.offset_ns);
   stats.clock_error_s = seconds(std::max(h.clock_start.error_ns, h.clock_end.error_ns));
   return stats;
@@ -198,7 +200,8 @@ void add_balance(RunSummary& summary) {
     ++working;
   }
   summary.mean_busy_s = working > 0 ? busy_sum / working : 0;
-  summary.balance_efficiency = summary.max_busy_s > 0 ? summary.mean_busy_s / summary.max_busy_s : 0;
+  summary.balance_efficiency =
+      summary.max_busy_s > 0 ? summary.mean_busy_s / summary.max_busy_s : 0;
   summary.imbalance_factor = summary.mean_busy_s > 0 ? summary.max_busy_s / summary.mean_busy_s : 0;
 }
 
@@ -221,11 +224,14 @@ void add_functions(RunSummary& summary, const ProfileRun& run,
 void add_slowest(RunSummary& summary, const ProfileRun& run,
                  std::vector<Candidate>& slow_candidates, std::size_t slowest) {
   const std::size_t keep = std::min(slowest, slow_candidates.size());
-  std::partial_sort(slow_candidates.begin(), slow_candidates.begin() + static_cast<std::ptrdiff_t>(keep),
-                    slow_candidates.end(), [](const Candidate& a, const Candidate& b) { return a.took > b.took; });
+  std::partial_sort(slow_candidates.begin(),
+                    slow_candidates.begin() + static_cast<std::ptrdiff_t>(keep),
+                    slow_candidates.end(),
+                    [](const Candidate& a, const Candidate& b) { return a.took > b.took; });
   for (std::size_t i = 0; i < keep; ++i) {
     const auto& c = slow_candidates[i];
-    summary.slowest.push_back({c.task->task_id, c.task->function_id, run.function_name(c.task->function_id), c.rank,
+    summary.slowest.push_back({c.task->task_id, c.task->function_id,
+                               run.function_name(c.task->function_id), c.rank,
                                seconds(c.task->start_ns), seconds(c.took)});
   }
 }

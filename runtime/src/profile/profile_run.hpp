@@ -24,12 +24,12 @@ struct RankTimeline {
 };
 
 struct ProfileRun {
-  std::string label;                   // where it came from (a directory)
-  std::vector<RankTimeline> ranks;     // indexed by rank
-  std::vector<std::string> nodes;      // host names, in order of first rank
+  std::string label;                // where it came from (a directory)
+  std::vector<RankTimeline> ranks;  // indexed by rank
+  std::vector<std::string> nodes;   // host names, in order of first rank
   std::map<std::uint64_t, std::string> functions;
   std::map<std::uint64_t, std::string> span_names;  // span and counter names, by id
-  std::int64_t duration_ns = 0;        // rank 0's profiled window
+  std::int64_t duration_ns = 0;                     // rank 0's profiled window
   bool complete = true;
 
   const std::string& function_name(std::uint64_t id) const;
@@ -49,12 +49,12 @@ struct RankStats {
   std::uint64_t tasks = 0;  // records: a submit, or a chunk of a map
   std::uint64_t items = 0;
   std::uint64_t failed_items = 0;
-  double busy_s = 0;        // running tasks, (de)serialising their arguments and results included
-  double serialise_s = 0;   // the part of busy spent (de)serialising
-  double comm_s = 0;        // inside MPI calls that moved a message
-  double wait_s = 0;        // between its first and last task, with nothing to run
-  double idle_s = 0;        // the rest: before its first task and after its last
-  double utilisation = 0;   // busy / wall
+  double busy_s = 0;       // running tasks, (de)serialising their arguments and results included
+  double serialise_s = 0;  // the part of busy spent (de)serialising
+  double comm_s = 0;       // inside MPI calls that moved a message
+  double wait_s = 0;       // between its first and last task, with nothing to run
+  double idle_s = 0;       // the rest: before its first task and after its last
+  double utilisation = 0;  // busy / wall
   double clock_offset_s = 0;
   double clock_error_s = 0;
 };
@@ -78,9 +78,9 @@ struct FunctionStats {
 struct SpanStats {
   std::string name;
   std::uint64_t calls = 0;
-  double total_s = 0;   // the spans' whole time, nested spans included (cumulative)
-  double own_s = 0;     // less the time of the spans nested in them
-  double mean_s = 0;    // per call, whole time
+  double total_s = 0;  // the spans' whole time, nested spans included (cumulative)
+  double own_s = 0;    // less the time of the spans nested in them
+  double mean_s = 0;   // per call, whole time
   double p50_s = 0;
   double p95_s = 0;
   double max_s = 0;
@@ -113,10 +113,10 @@ struct RunSummary {
   std::vector<SlowTask> slowest;         // longest first
   std::vector<SpanStats> spans;          // by total time, largest first
   std::uint64_t dropped_spans = 0;
-  double mean_busy_s = 0;                // over the ranks that run tasks
+  double mean_busy_s = 0;  // over the ranks that run tasks
   double max_busy_s = 0;
-  double balance_efficiency = 0;         // mean busy / max busy (1 = perfectly balanced)
-  double imbalance_factor = 0;           // max busy / mean busy
+  double balance_efficiency = 0;  // mean busy / max busy (1 = perfectly balanced)
+  double imbalance_factor = 0;    // max busy / mean busy
   double max_clock_error_s = 0;
   std::string slurm_job_id;
   std::string slurm_step_id;

@@ -8,12 +8,12 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <thread>
 #include <cstdlib>
 #include <fstream>
 #include <future>
 #include <sstream>
 #include <system_error>
+#include <thread>
 
 #include "multirank/detail/registry.hpp"
 #include "multirank/error.hpp"
@@ -56,7 +56,9 @@ void receive_bytes(void* data, std::size_t size, int peer, MPI_Comm comm) {
   auto* bytes = static_cast<char*>(data);
   for (std::size_t offset = 0; offset < size; offset += log_chunk_bytes) {
     const auto count = static_cast<int>(std::min(log_chunk_bytes, size - offset));
-    check_mpi(MPI_Recv(bytes + offset, count, MPI_BYTE, peer, log_bytes_tag, comm, MPI_STATUS_IGNORE), "MPI_Recv");
+    check_mpi(
+        MPI_Recv(bytes + offset, count, MPI_BYTE, peer, log_bytes_tag, comm, MPI_STATUS_IGNORE),
+        "MPI_Recv");
   }
 }
 
@@ -87,7 +89,8 @@ std::int64_t test_clock_offset_ns(const char* text, int rank) {
       std::size_t used_ns = 0;
       const int which = std::stoi(entry.substr(0, colon), &used_rank);
       const std::int64_t ns = std::stoll(entry.substr(colon + 1), &used_ns);
-      if (used_rank != colon || used_ns != entry.size() - colon - 1) throw std::invalid_argument("junk");
+      if (used_rank != colon || used_ns != entry.size() - colon - 1)
+        throw std::invalid_argument("junk");
       if (which == rank) mine = ns;
     } catch (const std::logic_error&) {
       throw ConfigError(std::string("MULTIRANK_PROFILE_TEST_CLOCK_OFFSET_NS='") + text +
@@ -142,7 +145,8 @@ ProfileSession::ProfileSession(const Communicator& comm, const RuntimeOptions& o
   header_.runs_tasks = rank_ != 0;
   for (const auto& line : Registry::instance().describe()) {
     const std::string name = line.substr(0, line.find(": "));
-    if (const TaskEntry* entry = Registry::instance().find_by_name(name)) header_.functions[entry->id] = name;
+    if (const TaskEntry* entry = Registry::instance().find_by_name(name))
+      header_.functions[entry->id] = name;
   }
   const auto started = std::chrono::steady_clock::now();
   header_.clock_start = synchronise_clock(comm_, [this] { return recorder_.now(); });
@@ -171,9 +175,10 @@ void ProfileSession::finish() noexcept {
     header_.clock_end = synchronise_clock(comm_, [this] { return recorder_.now(); });
     const auto estimated = std::chrono::steady_clock::now();
     logs = gather_logs();
-    spdlog::debug("multirank: rank {}: profile clock estimate took {:.4f} s, gathering {:.4f} s", rank_,
-                  std::chrono::duration<double>(estimated - started).count(),
-                  std::chrono::duration<double>(std::chrono::steady_clock::now() - estimated).count());
+    spdlog::debug(
+        "multirank: rank {}: profile clock estimate took {:.4f} s, gathering {:.4f} s", rank_,
+        std::chrono::duration<double>(estimated - started).count(),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - estimated).count());
   } catch (const std::exception& e) {
     spdlog::error("multirank: rank {}: gathering the profile failed: {}", rank_, e.what());
     return;
@@ -186,9 +191,11 @@ void ProfileSession::finish() noexcept {
       const auto started = std::chrono::steady_clock::now();
       const double cpu_started = process_cpu_seconds();
       write_outputs(gathered_);
-      spdlog::info("multirank: profile of {} ranks written to {} in {:.3f} s ({:.3f} s of CPU)", size_,
-                   dir_.string(), std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
-                   process_cpu_seconds() - cpu_started);
+      spdlog::info(
+          "multirank: profile of {} ranks written to {} in {:.3f} s ({:.3f} s of CPU)", size_,
+          dir_.string(),
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+          process_cpu_seconds() - cpu_started);
     } catch (const std::exception& e) {
       spdlog::error("multirank: writing the profile to {} failed: {}", dir_.string(), e.what());
     }
@@ -202,7 +209,8 @@ void ProfileSession::finish() noexcept {
 
 void ProfileSession::take_program_records() {
   std::vector<TaskEvent> tasks;
-  ProgramRecords::instance().take(tasks, header_.functions, spans_, header_.span_names, header_.dropped_spans);
+  ProgramRecords::instance().take(tasks, header_.functions, spans_, header_.span_names,
+                                  header_.dropped_spans);
   for (SpanEvent& span : spans_) {
     span.start_ns = recorder_.from_steady(span.start_ns);
     span.end_ns = recorder_.from_steady(span.end_ns);
@@ -232,7 +240,8 @@ std::vector<RankLog> ProfileSession::gather_logs() {
     recorder_.copy_totals_into(mine.header);
     const std::string header = format_rank_log(mine);
     const std::array<std::uint64_t, 5> sizes{header.size(), recorder_.tasks().size(),
-                                             recorder_.messages().size(), recorder_.queue().size(), spans_.size()};
+                                             recorder_.messages().size(), recorder_.queue().size(),
+                                             spans_.size()};
     check_mpi(MPI_Send(sizes.data(), 5, MPI_UINT64_T, 0, log_size_tag, comm_), "MPI_Send");
     send_bytes(header.data(), header.size(), comm_);
     auto send_events = [this](const auto& events) {
@@ -251,7 +260,8 @@ std::vector<RankLog> ProfileSession::gather_logs() {
   logs.push_back(std::move(mine));
   for (int peer = 1; peer < size_; ++peer) {
     std::array<std::uint64_t, 5> sizes{};
-    check_mpi(MPI_Recv(sizes.data(), 5, MPI_UINT64_T, peer, log_size_tag, comm_, MPI_STATUS_IGNORE), "MPI_Recv");
+    check_mpi(MPI_Recv(sizes.data(), 5, MPI_UINT64_T, peer, log_size_tag, comm_, MPI_STATUS_IGNORE),
+              "MPI_Recv");
     std::string header(sizes[0], '\0');
     receive_bytes(header.data(), header.size(), peer, comm_);
     RankLog log = parse_rank_log(header, log_path(dir_, peer).string());
@@ -274,8 +284,8 @@ std::vector<RankLog> ProfileSession::gather_logs() {
 void ProfileSession::write_outputs(const std::vector<RankLog>& logs) const {
   // The raw logs are formatted and written by threads of their own (a share of the ranks each)
   // while this one writes the reports: the user waits for all of it before the job exits.
-  const std::size_t writers =
-      std::clamp<std::size_t>(std::thread::hardware_concurrency() / 2, 1, std::max<std::size_t>(1, logs.size()));
+  const std::size_t writers = std::clamp<std::size_t>(std::thread::hardware_concurrency() / 2, 1,
+                                                      std::max<std::size_t>(1, logs.size()));
   std::vector<std::future<void>> raw_logs;
   for (std::size_t writer = 0; writer < writers; ++writer) {
     raw_logs.push_back(std::async(std::launch::async, [&, writer] {
@@ -320,7 +330,8 @@ void ProfileSession::save_on_fatal_error() noexcept {
     std::vector<RankLog> logs;
     logs.push_back(std::move(log));
     write_outputs(logs);
-    std::fprintf(stderr, "multirank: the driver's profile up to the failure is in %s\n", dir_.c_str());
+    std::fprintf(stderr, "multirank: the driver's profile up to the failure is in %s\n",
+                 dir_.c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "multirank: saving the profile failed: %s\n", e.what());
   }

@@ -21,7 +21,7 @@ class ProfileSession {
   /// rank 0 only still profiles the whole job. Null when profiling is off. A directory rank 0
   /// cannot create is a ConfigError there, and the other ranks leave quietly.
   static std::unique_ptr<ProfileSession> start_if_enabled(const Communicator& comm,
-                                                         const RuntimeOptions& options);
+                                                          const RuntimeOptions& options);
   ~ProfileSession();
   ProfileSession(const ProfileSession&) = delete;
   ProfileSession& operator=(const ProfileSession&) = delete;

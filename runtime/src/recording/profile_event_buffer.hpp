@@ -24,7 +24,8 @@ void reserve_on_huge_pages(Container& container, std::size_t count) {
   const auto start = reinterpret_cast<std::uintptr_t>(container.data());
   const std::uintptr_t end = start + container.capacity() * sizeof(*container.data());
   const std::uintptr_t first = (start + huge - 1) & ~(huge - 1);
-  if (end > first + huge) madvise(reinterpret_cast<void*>(first), (end - first) & ~(huge - 1), MADV_HUGEPAGE);
+  if (end > first + huge)
+    madvise(reinterpret_cast<void*>(first), (end - first) & ~(huge - 1), MADV_HUGEPAGE);
 }
 
 template <class T>
@@ -83,7 +84,8 @@ class EventBuffer {
   void add_block() {
     // Twice the size, so a 2 MiB-aligned block fits inside; the kernel then backs it with one
     // transparent huge page (one fault) where it can, and with populated small pages otherwise.
-    void* memory = mmap(nullptr, 2 * block_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* memory =
+        mmap(nullptr, 2 * block_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (memory == MAP_FAILED) throw std::bad_alloc();
     const auto address = reinterpret_cast<std::uintptr_t>(memory);
     const std::uintptr_t aligned = (address + block_bytes - 1) & ~(block_bytes - 1);

@@ -20,7 +20,9 @@ constexpr const char* log_format_name = "multirank-profile-log";
 constexpr int log_format_version = 1;
 
 nlohmann::json clock_json(const ClockSample& sample) {
-  return {{"local_ns", sample.local_ns}, {"offset_ns", sample.offset_ns}, {"error_ns", sample.error_ns}};
+  return {{"local_ns", sample.local_ns},
+          {"offset_ns", sample.offset_ns},
+          {"error_ns", sample.error_ns}};
 }
 
 ClockSample clock_of(const nlohmann::json& j) {
@@ -71,8 +73,8 @@ RankLogHeader header_of(const nlohmann::json& j) {
     throw DecodeError("the first line is not a multirank profile log header");
   }
   if (j.at("version").get<int>() != log_format_version) {
-    throw DecodeError("profile log version " + j.at("version").dump() + " is not supported (expected " +
-                      std::to_string(log_format_version) + ")");
+    throw DecodeError("profile log version " + j.at("version").dump() +
+                      " is not supported (expected " + std::to_string(log_format_version) + ")");
   }
   RankLogHeader h;
   h.rank = j.at("rank").get<int>();
@@ -97,15 +99,15 @@ RankLogHeader header_of(const nlohmann::json& j) {
   }
   // Logs written before spans existed have none.
   if (j.contains("span_names")) {
-    for (const auto& [id, name] : j.at("span_names").items()) h.span_names[std::stoull(id)] = name.get<std::string>();
+    for (const auto& [id, name] : j.at("span_names").items())
+      h.span_names[std::stoull(id)] = name.get<std::string>();
   }
   h.task_thread = j.value("task_thread", std::uint32_t{0});
   h.dropped_spans = j.value("dropped_spans", std::uint64_t{0});
   for (const auto& [id, totals] : j.at("overflow").items()) {
-    h.overflow[std::stoull(id)] = {totals.at("calls").get<std::uint64_t>(),
-                                   totals.at("total_ns").get<std::int64_t>(),
-                                   totals.at("serialise_ns").get<std::int64_t>(),
-                                   totals.at("max_ns").get<std::int64_t>()};
+    h.overflow[std::stoull(id)] = {
+        totals.at("calls").get<std::uint64_t>(), totals.at("total_ns").get<std::int64_t>(),
+        totals.at("serialise_ns").get<std::int64_t>(), totals.at("max_ns").get<std::int64_t>()};
   }
   return h;
 }
@@ -140,18 +142,19 @@ void write_rank_log(const RankLog& log, std::ostream& out) {
   TextSink sink(out);
   sink << header_json(log.header).dump() << '\n';
   for (const auto& t : log.tasks) {
-    sink << "[\"t\"," << t.task_id << ',' << t.function_id << ',' << t.start_ns << ',' << t.end_ns << ','
-         << t.serialise_ns << ',' << t.bytes_in << ',' << t.bytes_out << ',' << t.items << ',' << t.failed_items
-         << ',' << t.thread << "]\n";
+    sink << "[\"t\"," << t.task_id << ',' << t.function_id << ',' << t.start_ns << ',' << t.end_ns
+         << ',' << t.serialise_ns << ',' << t.bytes_in << ',' << t.bytes_out << ',' << t.items
+         << ',' << t.failed_items << ',' << t.thread << "]\n";
   }
   for (const auto& m : log.messages) {
-    sink << "[\"m\"," << m.time_ns << ',' << static_cast<int>(m.direction) << ',' << m.peer << ',' << m.kind << ','
-         << m.bytes << "]\n";
+    sink << "[\"m\"," << m.time_ns << ',' << static_cast<int>(m.direction) << ',' << m.peer << ','
+         << m.kind << ',' << m.bytes << "]\n";
   }
-  for (const auto& q : log.queue) sink << "[\"q\"," << q.time_ns << ',' << q.pending << ',' << q.running << "]\n";
+  for (const auto& q : log.queue)
+    sink << "[\"q\"," << q.time_ns << ',' << q.pending << ',' << q.running << "]\n";
   for (const auto& s : log.spans) {
-    sink << "[\"s\"," << s.start_ns << ',' << s.end_ns << ',' << s.own_ns << ',' << s.name_id << ',' << s.counter_id
-         << ',' << s.counter << ',' << s.thread << ',' << s.depth << "]\n";
+    sink << "[\"s\"," << s.start_ns << ',' << s.end_ns << ',' << s.own_ns << ',' << s.name_id << ','
+         << s.counter_id << ',' << s.counter << ',' << s.thread << ',' << s.depth << "]\n";
   }
 }
 
@@ -186,31 +189,35 @@ RankLog parse_rank_log(std::string_view text, const std::string& source) {
         if (type == 't') {
           std::array<std::int64_t, 10> v{};
           if (read_integers(line, v)) {
-            log.tasks.push_back({static_cast<std::uint64_t>(v[0]), static_cast<std::uint64_t>(v[1]), v[2], v[3], v[4],
-                                 static_cast<std::uint64_t>(v[5]), static_cast<std::uint64_t>(v[6]),
-                                 static_cast<std::uint32_t>(v[7]), static_cast<std::uint32_t>(v[8]),
+            log.tasks.push_back({static_cast<std::uint64_t>(v[0]), static_cast<std::uint64_t>(v[1]),
+                                 v[2], v[3], v[4], static_cast<std::uint64_t>(v[5]),
+                                 static_cast<std::uint64_t>(v[6]), static_cast<std::uint32_t>(v[7]),
+                                 static_cast<std::uint32_t>(v[8]),
                                  static_cast<std::uint32_t>(v[9])});
             continue;
           }
         } else if (type == 'm') {
           std::array<std::int64_t, 5> v{};
           if (read_integers(line, v) && (v[1] == 0 || v[1] == 1)) {
-            log.messages.push_back({v[0], static_cast<MessageDirection>(v[1]), static_cast<std::int32_t>(v[2]),
-                                    static_cast<std::uint16_t>(v[3]), static_cast<std::uint64_t>(v[4])});
+            log.messages.push_back(
+                {v[0], static_cast<MessageDirection>(v[1]), static_cast<std::int32_t>(v[2]),
+                 static_cast<std::uint16_t>(v[3]), static_cast<std::uint64_t>(v[4])});
             continue;
           }
         } else if (type == 's') {
           std::array<std::int64_t, 8> v{};
           if (read_integers(line, v)) {
-            log.spans.push_back({v[0], v[1], v[2], static_cast<std::uint64_t>(v[3]), static_cast<std::uint64_t>(v[4]),
-                                 static_cast<std::uint64_t>(v[5]), static_cast<std::uint32_t>(v[6]),
+            log.spans.push_back({v[0], v[1], v[2], static_cast<std::uint64_t>(v[3]),
+                                 static_cast<std::uint64_t>(v[4]), static_cast<std::uint64_t>(v[5]),
+                                 static_cast<std::uint32_t>(v[6]),
                                  static_cast<std::uint32_t>(v[7])});
             continue;
           }
         } else if (type == 'q') {
           std::array<std::int64_t, 3> v{};
           if (read_integers(line, v)) {
-            log.queue.push_back({v[0], static_cast<std::uint64_t>(v[1]), static_cast<std::uint64_t>(v[2])});
+            log.queue.push_back(
+                {v[0], static_cast<std::uint64_t>(v[1]), static_cast<std::uint64_t>(v[2])});
             continue;
           }
         }
@@ -243,7 +250,8 @@ RankLog parse_rank_log(std::string_view text, const std::string& source) {
       }
     }
   } catch (const nlohmann::json::exception& e) {
-    throw DecodeError(source + " line " + std::to_string(number) + ": not a profile log line: " + e.what());
+    throw DecodeError(source + " line " + std::to_string(number) +
+                      ": not a profile log line: " + e.what());
   } catch (const DecodeError& e) {
     throw DecodeError(source + " line " + std::to_string(number) + ": " + e.what());
   }

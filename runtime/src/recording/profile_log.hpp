@@ -5,9 +5,9 @@
 
 #include <cstdint>
 #include <iosfwd>
-#include <string_view>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace multirank::detail {
@@ -16,26 +16,27 @@ namespace multirank::detail {
 struct TaskEvent {
   std::uint64_t task_id = 0;
   std::uint64_t function_id = 0;
-  std::int64_t start_ns = 0;      // the rank's clock
+  std::int64_t start_ns = 0;  // the rank's clock
   std::int64_t end_ns = 0;
   std::int64_t serialise_ns = 0;  // decoding arguments and encoding results, within the task
   std::uint64_t bytes_in = 0;     // encoded arguments
   std::uint64_t bytes_out = 0;    // encoded results (or errors)
   std::uint32_t items = 0;
   std::uint32_t failed_items = 0;
-  std::uint32_t thread = 0;       // 0: the rank's task thread; n: the program's own thread n (profile::Task)
+  std::uint32_t thread =
+      0;  // 0: the rank's task thread; n: the program's own thread n (profile::Task)
 };
 
 /// One span the program timed inside its work (multirank::profile::Span), on one of its threads.
 struct SpanEvent {
-  std::int64_t start_ns = 0;     // the rank's clock
+  std::int64_t start_ns = 0;  // the rank's clock
   std::int64_t end_ns = 0;
   std::int64_t own_ns = 0;       // the span's time less its child spans'
   std::uint64_t name_id = 0;     // RankLogHeader::span_names
   std::uint64_t counter_id = 0;  // the counter added to it (RankLogHeader::span_names), 0: none
   std::uint64_t counter = 0;
-  std::uint32_t thread = 0;      // ProgramRecords::thread_number of the thread it ran on
-  std::uint32_t depth = 0;       // 0: outermost; n: inside n spans
+  std::uint32_t thread = 0;  // ProgramRecords::thread_number of the thread it ran on
+  std::uint32_t depth = 0;   // 0: outermost; n: inside n spans
 };
 
 enum class MessageDirection : std::uint8_t { sent = 0, received = 1 };
@@ -58,9 +59,9 @@ struct QueueSample {
 
 /// The rank's clock against rank 0's, estimated by ping-pong: rank 0 time = local - offset.
 struct ClockSample {
-  std::int64_t local_ns = 0;   // the rank's clock when the estimate was made
+  std::int64_t local_ns = 0;  // the rank's clock when the estimate was made
   std::int64_t offset_ns = 0;
-  std::int64_t error_ns = 0;   // half the best round trip: the offset is within +- this
+  std::int64_t error_ns = 0;  // half the best round trip: the offset is within +- this
 };
 
 /// Totals of the tasks that did not fit the bounded buffer, per function.
@@ -76,24 +77,24 @@ struct RankLogHeader {
   int size = 1;
   std::string host;
   long pid = 0;
-  std::string slurm_job_id;   // empty outside Slurm
+  std::string slurm_job_id;  // empty outside Slurm
   std::string slurm_step_id;
-  bool runs_tasks = true;               // worker ranks, and rank 0 when it has a worker thread
-  bool comm_on_own_thread = false;      // rank 0: the engine's MPI calls overlap its tasks
+  bool runs_tasks = true;           // worker ranks, and rank 0 when it has a worker thread
+  bool comm_on_own_thread = false;  // rank 0: the engine's MPI calls overlap its tasks
   ClockSample clock_start;
   ClockSample clock_end;
-  std::int64_t window_start_ns = 0;     // what the profile covers, on the rank's clock
+  std::int64_t window_start_ns = 0;  // what the profile covers, on the rank's clock
   std::int64_t window_end_ns = 0;
-  std::int64_t comm_ns = 0;             // time inside MPI calls that moved a message
-  std::uint64_t dropped_tasks = 0;      // beyond the bounded buffer (counted in `overflow`)
+  std::int64_t comm_ns = 0;         // time inside MPI calls that moved a message
+  std::uint64_t dropped_tasks = 0;  // beyond the bounded buffer (counted in `overflow`)
   std::uint64_t dropped_messages = 0;
   std::uint64_t dropped_queue_samples = 0;
-  bool complete = true;                 // false: saved on a fatal error, the run did not finish
+  bool complete = true;  // false: saved on a fatal error, the run did not finish
   std::map<std::uint64_t, std::string> functions;  // function id -> task name
   std::map<std::uint64_t, OverflowTotals> overflow;
   std::map<std::uint64_t, std::string> span_names;  // span and counter names, by id
-  std::uint32_t task_thread = 0;        // the thread number that ran the Runtime's tasks (0: none)
-  std::uint64_t dropped_spans = 0;      // beyond the bounded buffer
+  std::uint32_t task_thread = 0;    // the thread number that ran the Runtime's tasks (0: none)
+  std::uint64_t dropped_spans = 0;  // beyond the bounded buffer
 };
 
 struct RankLog {

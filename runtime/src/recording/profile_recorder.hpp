@@ -75,7 +75,8 @@ class ProfileRecorder {
     }
     last_queue_change_ = coarse;
     if (queue_.size() < max_events_) {
-      queue_.push_back({now(), static_cast<std::uint64_t>(pending), static_cast<std::uint64_t>(running)});
+      queue_.push_back(
+          {now(), static_cast<std::uint64_t>(pending), static_cast<std::uint64_t>(running)});
     } else {
       ++dropped_queue_samples_;
     }

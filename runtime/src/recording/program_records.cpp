@@ -47,8 +47,10 @@ std::int64_t ProgramRecords::process_start_ns() {
   timespec boot{};
   clock_gettime(CLOCK_BOOTTIME, &boot);
   const std::int64_t monotonic = monotonic_ns();
-  const std::int64_t boottime = static_cast<std::int64_t>(boot.tv_sec) * 1'000'000'000 + boot.tv_nsec;
-  const auto start_boottime = static_cast<std::int64_t>(start_ticks) * (1'000'000'000 / ticks_per_second);
+  const std::int64_t boottime =
+      static_cast<std::int64_t>(boot.tv_sec) * 1'000'000'000 + boot.tv_nsec;
+  const auto start_boottime =
+      static_cast<std::int64_t>(start_ticks) * (1'000'000'000 / ticks_per_second);
   return std::min(monotonic, start_boottime - (boottime - monotonic));
 }
 
@@ -63,7 +65,8 @@ void ProgramRecords::record_task(std::string_view function, const TaskEvent& eve
   const State state = state_.load(std::memory_order_relaxed);
   if (state == State::off || (state == State::undecided && tasks_.size() >= max_undecided)) return;
   tasks_.push_back(event);
-  if (functions_.find(event.function_id) == functions_.end()) functions_.emplace(event.function_id, function);
+  if (functions_.find(event.function_id) == functions_.end())
+    functions_.emplace(event.function_id, function);
 }
 
 ProgramRecords::ThreadSpans& ProgramRecords::spans_of_this_thread() {
@@ -103,8 +106,10 @@ void ProgramRecords::decide(bool profiled, std::size_t max_spans_per_thread) {
   }
 }
 
-void ProgramRecords::take(std::vector<TaskEvent>& tasks, std::map<std::uint64_t, std::string>& functions,
-                          std::vector<SpanEvent>& spans, std::map<std::uint64_t, std::string>& span_names,
+void ProgramRecords::take(std::vector<TaskEvent>& tasks,
+                          std::map<std::uint64_t, std::string>& functions,
+                          std::vector<SpanEvent>& spans,
+                          std::map<std::uint64_t, std::string>& span_names,
                           std::uint64_t& dropped_spans) {
   std::lock_guard lock(mutex_);
   state_.store(State::off, std::memory_order_relaxed);
@@ -129,8 +134,8 @@ void ProgramRecords::take(std::vector<TaskEvent>& tasks, std::map<std::uint64_t,
     thread->dropped = 0;
     thread->spans->for_each_span([&](const RawSpan* first, std::size_t count) {
       for (const RawSpan* raw = first; raw != first + count; ++raw) {
-        spans.push_back({raw->start_ns, raw->end_ns, raw->own_ns, id_of(raw->name), id_of(raw->counter), raw->value,
-                         thread->thread, raw->depth});
+        spans.push_back({raw->start_ns, raw->end_ns, raw->own_ns, id_of(raw->name),
+                         id_of(raw->counter), raw->value, thread->thread, raw->depth});
       }
     });
     thread->spans = std::make_unique<EventBuffer<RawSpan>>();

@@ -81,7 +81,8 @@ class ProgramRecords {
   std::mutex mutex_;
   std::vector<TaskEvent> tasks_;
   std::map<std::uint64_t, std::string> functions_;
-  std::vector<std::unique_ptr<ThreadSpans>> threads_;  // every thread that recorded a span; never shrinks
+  std::vector<std::unique_ptr<ThreadSpans>>
+      threads_;  // every thread that recorded a span; never shrinks
 };
 
 }  // namespace multirank::detail

@@ -47,7 +47,8 @@ const ExceptionEntry& Registry::add_exception(ExceptionEntry entry) {
   }
   if (auto found = exceptions_.find(entry.id); found != exceptions_.end()) {
     if (*found->second.type != *entry.type) {
-      throw TaskError("exception name '" + entry.name + "' is registered for two types: names must be unique");
+      throw TaskError("exception name '" + entry.name +
+                      "' is registered for two types: names must be unique");
     }
     return found->second;
   }
@@ -96,7 +97,9 @@ std::uint64_t Registry::digest() const {
   return digest;
 }
 
-const TaskEntry& register_entry(TaskEntry entry) { return Registry::instance().add(std::move(entry)); }
+const TaskEntry& register_entry(TaskEntry entry) {
+  return Registry::instance().add(std::move(entry));
+}
 
 const TaskEntry& entry_for_function(AnyFunction function, const char* signature) {
   const TaskEntry* entry = Registry::instance().find_by_function(function);

@@ -60,7 +60,8 @@ ErrorInfo describe_failure(TaskStage stage) {
       // Its own save() failed: it still comes back, as a RemoteError saying why.
       const ErrorInfo failure = describe_current_exception();
       info.exception_bytes.clear();
-      info.message += " (it could not be sent as itself: " + failure.type_name + ": " + failure.message + ")";
+      info.message +=
+          " (it could not be sent as itself: " + failure.type_name + ": " + failure.message + ")";
     }
   }
   return info;
@@ -97,7 +98,7 @@ bool run_item(const TaskEntry* entry, std::uint64_t function_id, std::uint64_t a
     if (info.type_name == "multirank::DecodeError" ||
         info.type_name.find("archive_exception") != std::string::npos) {
       info.message = (timing.stage == TaskStage::decoding_arguments ? "the arguments of task '"
-                                                                     : "the result of task '") +
+                                                                    : "the result of task '") +
                      entry->name + "' could not be (de)serialised: " + info.message;
     }
     out.bytes().resize(item_start);
@@ -161,7 +162,8 @@ std::int64_t execute_record(const TaskRecordHeader& task, std::span<const char> 
   // Results are usually about as large as the arguments: room for them in one allocation (a
   // guess, so capped: a huge argument may well have a small result).
   constexpr std::size_t guess_cap = std::size_t{64} << 20;
-  out.make_room(sizeof(ResultRecordHeader) + std::min(item_bytes.size() + task.item_count, guess_cap));
+  out.make_room(sizeof(ResultRecordHeader) +
+                std::min(item_bytes.size() + task.item_count, guess_cap));
   const std::size_t header_at = out.reserve(sizeof(ResultRecordHeader));
   const std::size_t items_start = out.size();
   ResultRecordHeader result{task.task_id, steady_now_ns(), 0, task.item_count, 0, 0};
@@ -176,7 +178,8 @@ std::int64_t execute_record(const TaskRecordHeader& task, std::span<const char> 
     try {
       args = read_blob(items);
     } catch (const DecodeError& e) {
-      write_error_item(out, {"multirank::DecodeError", std::string("task record truncated: ") + e.what()});
+      write_error_item(
+          out, {"multirank::DecodeError", std::string("task record truncated: ") + e.what()});
       ++failed_items;
       continue;
     }
@@ -186,8 +189,9 @@ std::int64_t execute_record(const TaskRecordHeader& task, std::span<const char> 
       continue;
     }
     if (broken != context.broken_groups.end()) {
-      write_error_item(out, {broken->second.type_name,
-                             "the pool's initializer failed on this rank: " + broken->second.message});
+      write_error_item(out,
+                       {broken->second.type_name,
+                        "the pool's initializer failed on this rank: " + broken->second.message});
       ++failed_items;
       continue;
     }
@@ -196,7 +200,8 @@ std::int64_t execute_record(const TaskRecordHeader& task, std::span<const char> 
     timing.measure = recorder != nullptr;
     if (!run_item(entry, task.function_id, task.args_signature, args, out, failure, timing)) {
       ++failed_items;
-      if ((task.flags & task_flag_initializer) != 0) context.broken_groups.emplace(task.group, failure);
+      if ((task.flags & task_flag_initializer) != 0)
+        context.broken_groups.emplace(task.group, failure);
     }
     if (recorder != nullptr) {
       // Decoding before the call and encoding after it; an item that failed before its call

@@ -96,9 +96,9 @@ std::string stage_phrase(std::uint8_t stage) {
 }  // namespace
 
 std::exception_ptr remote_error(const ErrorInfo& info, const Origin& origin) {
-  auto remote = std::make_exception_ptr(RemoteError(info.type_name, info.message, origin.rank,
-                                                    origin.host, origin.task_name,
-                                                    stage_phrase(info.stage)));
+  auto remote =
+      std::make_exception_ptr(RemoteError(info.type_name, info.message, origin.rank, origin.host,
+                                          origin.task_name, stage_phrase(info.stage)));
   if (info.exception_id == 0) return remote;
   const ExceptionEntry* registered = Registry::instance().find_exception(info.exception_id);
   if (registered == nullptr) return remote;
@@ -119,7 +119,8 @@ std::exception_ptr result_decoding_error(const Origin& origin) {
   info.stage = static_cast<std::uint8_t>(TaskStage::decoding_result);
   auto remote = remote_error(info, origin);
   const std::type_info* type = abi::__cxa_current_exception_type();
-  const ExceptionEntry* registered = type != nullptr ? Registry::instance().find_exception(*type) : nullptr;
+  const ExceptionEntry* registered =
+      type != nullptr ? Registry::instance().find_exception(*type) : nullptr;
   return registered != nullptr ? registered->nest_current(remote) : remote;
 }
 

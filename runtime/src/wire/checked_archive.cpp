@@ -9,5 +9,6 @@
 namespace boost::archive {
 template class detail::archive_serializer_map<multirank::detail::CheckedBinaryIarchive>;
 template class basic_binary_iarchive<multirank::detail::CheckedBinaryIarchive>;
-template class basic_binary_iprimitive<multirank::detail::CheckedBinaryIarchive, char, std::char_traits<char>>;
+template class basic_binary_iprimitive<multirank::detail::CheckedBinaryIarchive, char,
+                                       std::char_traits<char>>;
 }  // namespace boost::archive

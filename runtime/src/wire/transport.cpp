@@ -84,7 +84,8 @@ Transport::~Transport() {
 }
 
 void Transport::send(int dest, std::vector<char> message) {
-  if (!abandoned_.empty() && std::find(abandoned_.begin(), abandoned_.end(), dest) != abandoned_.end()) {
+  if (!abandoned_.empty() &&
+      std::find(abandoned_.begin(), abandoned_.end(), dest) != abandoned_.end()) {
     return;
   }
   const std::int64_t started = recorder_ != nullptr ? recorder_->now() : 0;

@@ -89,10 +89,12 @@ class WorkerLoop {
     const auto header = ByteReader(record.bytes).read_pod<TaskRecordHeader>();
     // Results held back for batching must not wait behind a task that may take long.
     auto known = item_ns_.find(header.function_id);
-    if (known == item_ns_.end() || known->second * header.item_count >= flush_after_task_ns) flush();
+    if (known == item_ns_.end() || known->second * header.item_count >= flush_after_task_ns)
+      flush();
     const std::int64_t took_ns = execute_record(in, results_.writer(), context_);
     results_.count_record();
-    const double item_ns = static_cast<double>(took_ns) / std::max<std::uint32_t>(1, header.item_count);
+    const double item_ns =
+        static_cast<double>(took_ns) / std::max<std::uint32_t>(1, header.item_count);
     if (known == item_ns_.end()) {
       item_ns_.emplace(header.function_id, item_ns);
     } else {

@@ -56,14 +56,15 @@ void WorkerPort::heartbeat_main() {
     // A driver that stopped this rank may end before the rank has: that is no loss.
     if (gone && stop_requested()) return;
     if (gone) {
-      spdlog::critical("rank {} ({}): the driver (rank 0 on {}) is lost ({}); this rank ends",
-                       comm_.rank(), comm_.hosts()[static_cast<std::size_t>(comm_.rank())],
-                       comm_.hosts()[0],
-                       comm_.on_my_node(0)
-                           ? std::string("its process is gone")
-                           : "nothing heard from it for " +
-                                 std::to_string(std::chrono::duration_cast<std::chrono::seconds>(silent).count()) +
-                                 " s");
+      spdlog::critical(
+          "rank {} ({}): the driver (rank 0 on {}) is lost ({}); this rank ends", comm_.rank(),
+          comm_.hosts()[static_cast<std::size_t>(comm_.rank())], comm_.hosts()[0],
+          comm_.on_my_node(0)
+              ? std::string("its process is gone")
+              : "nothing heard from it for " +
+                    std::to_string(
+                        std::chrono::duration_cast<std::chrono::seconds>(silent).count()) +
+                    " s");
       std::fflush(nullptr);
       fail_launcher_for_lost_driver();
       std::_Exit(1);
@@ -75,8 +76,9 @@ WorkerPort::~WorkerPort() { close(); }
 
 void WorkerPort::send(int dest, std::vector<char> message) {
   std::lock_guard lock(mutex_);
-  if (closed_) throw JobEnding("the job is ending: rank " + std::to_string(comm_.rank()) +
-                               " sends nothing more");
+  if (closed_)
+    throw JobEnding("the job is ending: rank " + std::to_string(comm_.rank()) +
+                    " sends nothing more");
   transport_.send(dest, std::move(message));
   transport_.progress_sends();
 }
@@ -127,9 +129,9 @@ void WorkerPort::route(Message message) {
       ByteReader in(message.body());
       const auto header = read_message_header<ObjectReplyHeader>(message, in);
       const auto payload = in.take(header.payload_bytes);
-      replies_[header.request_id] = ObjectReply{static_cast<ReplyStatus>(header.status),
-                                                header.value,
-                                                std::vector<char>(payload.begin(), payload.end())};
+      replies_[header.request_id] =
+          ObjectReply{static_cast<ReplyStatus>(header.status), header.value,
+                      std::vector<char>(payload.begin(), payload.end())};
       return;
     }
     case MessageKind::process_start:
@@ -150,8 +152,8 @@ void WorkerPort::start_process(const Message& message) {
     // Output and exits go to the driver from the process's own thread, in order with its calls.
     auto send_output = [this](std::uint64_t process, int stream, std::string_view text) {
       MessageBuilder builder;
-      builder.writer().write_pod(ProcessOutputHeader{process, static_cast<std::uint32_t>(stream),
-                                                     0, text.size()});
+      builder.writer().write_pod(
+          ProcessOutputHeader{process, static_cast<std::uint32_t>(stream), 0, text.size()});
       builder.writer().write(text.data(), text.size());
       builder.count_record();
       try {
@@ -161,9 +163,9 @@ void WorkerPort::start_process(const Message& message) {
     };
     auto send_exit = [this](std::uint64_t process, int exitcode, const ErrorInfo& error) {
       MessageBuilder builder;
-      builder.writer().write_pod(ProcessExitHeader{process, exitcode,
-                                                   static_cast<std::uint32_t>(error.type_name.size()),
-                                                   error.message.size()});
+      builder.writer().write_pod(
+          ProcessExitHeader{process, exitcode, static_cast<std::uint32_t>(error.type_name.size()),
+                            error.message.size()});
       builder.writer().write(error.type_name.data(), error.type_name.size());
       builder.writer().write(error.message.data(), error.message.size());
       builder.count_record();

@@ -49,7 +49,9 @@ class WorkerPort final : public ObjectChannel {
   int rank() const noexcept { return comm_.rank(); }
   /// Whether the driver asked, since the last call, to forget the tasks received before (they
   /// timed out behind a long task and run elsewhere); those not yet taken are gone already.
-  bool take_drop_request() noexcept { return drop_queued_.exchange(false, std::memory_order_acq_rel); }
+  bool take_drop_request() noexcept {
+    return drop_queued_.exchange(false, std::memory_order_acq_rel);
+  }
   /// Finishes the posted sends and refuses further calls: blocked process calls end with
   /// JobEnding. Returns how many processes are still running here (daemons).
   std::size_t close();

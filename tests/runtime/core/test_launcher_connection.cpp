@@ -4,12 +4,13 @@
 
 #include "core/launcher_connection.hpp"
 
-using multirank::detail::TcpEndpoint;
 using multirank::detail::pmix_server_endpoint;
+using multirank::detail::TcpEndpoint;
 
 TEST_CASE("the PMIx server's endpoint is read from its URI", "[launcher]") {
   SECTION("an IPv4 TCP URI") {
-    CHECK(pmix_server_endpoint("2101805056.0;tcp4://127.0.0.1:34515") == TcpEndpoint{"127.0.0.1", 34515});
+    CHECK(pmix_server_endpoint("2101805056.0;tcp4://127.0.0.1:34515") ==
+          TcpEndpoint{"127.0.0.1", 34515});
   }
   SECTION("an IPv6 TCP URI, in brackets, written as getpeername writes it") {
     CHECK(pmix_server_endpoint("1.0;tcp6://[0:0:0:0:0:0:0:1]:4000") == TcpEndpoint{"::1", 4000});

@@ -11,7 +11,9 @@
 namespace {
 struct ScopedEnv {
   std::string name;
-  ScopedEnv(std::string n, const char* value) : name(std::move(n)) { setenv(name.c_str(), value, 1); }
+  ScopedEnv(std::string n, const char* value) : name(std::move(n)) {
+    setenv(name.c_str(), value, 1);
+  }
   ~ScopedEnv() { unsetenv(name.c_str()); }
 };
 }  // namespace
@@ -74,14 +76,15 @@ TEST_CASE("spinning threads yield where a node's busy threads outnumber its core
       CHECK_FALSE(multirank::RuntimeOptions::from_env().spin_yield.has_value());
     }
     ScopedEnv bad("MULTIRANK_SPIN_YIELD", "sometimes");
-    CHECK_THROWS_WITH(multirank::RuntimeOptions::from_env(), Catch::Contains("MULTIRANK_SPIN_YIELD='sometimes'"));
+    CHECK_THROWS_WITH(multirank::RuntimeOptions::from_env(),
+                      Catch::Contains("MULTIRANK_SPIN_YIELD='sometimes'"));
   }
   SECTION("the automatic choice counts the driver's worker thread on its node") {
-    CHECK(spinning_should_yield(2, true, 2));    // np 2 on 2 cores, the driver working too
+    CHECK(spinning_should_yield(2, true, 2));  // np 2 on 2 cores, the driver working too
     CHECK_FALSE(spinning_should_yield(2, false, 2));
-    CHECK(spinning_should_yield(3, false, 2));   // the mpi4py.futures layout on 2 cores
+    CHECK(spinning_should_yield(3, false, 2));  // the mpi4py.futures layout on 2 cores
     CHECK_FALSE(spinning_should_yield(8, true, 16));
-    CHECK(spinning_should_yield(2, false, 0));   // core count unknown: taken as one
+    CHECK(spinning_should_yield(2, false, 0));  // core count unknown: taken as one
     CHECK_FALSE(spinning_should_yield(1, false, 0));
   }
 }

@@ -16,9 +16,7 @@ constexpr double us = 1000.0;  // nanoseconds
 TEST_CASE("the dispatch policy learns each task's run time from its results", "[dispatch]") {
   DispatchPolicy policy(500us, 1024);
 
-  SECTION("a task never measured has no estimate") {
-    CHECK(policy.estimate_ns(task, 1) < 0);
-  }
+  SECTION("a task never measured has no estimate") { CHECK(policy.estimate_ns(task, 1) < 0); }
   SECTION("a measurement counts once folded, per item, for that task only") {
     policy.measured(task, 20 * us);
     CHECK(policy.has_measurements());

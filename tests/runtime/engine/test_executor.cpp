@@ -1,9 +1,9 @@
 // Executor and Future: every promise of concurrent.futures that multirank makes, one section each.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
-#include <atomic>
 #include <chrono>
 #include <map>
 #include <numeric>
@@ -100,9 +100,10 @@ TEST_CASE("submit runs a task and returns its value", "[executor]") {
     CHECK(shape.sides == std::vector<double>{2, 4});
   }
   SECTION("strings, optionals, vectors and tuples") {
-    auto [text, maybe, words] =
-        executor.submit(echo_mix, std::string("hi"), std::optional<int>(4), std::vector<std::string>{"a"})
-            .result();
+    auto [text, maybe, words] = executor
+                                    .submit(echo_mix, std::string("hi"), std::optional<int>(4),
+                                            std::vector<std::string>{"a"})
+                                    .result();
     CHECK(text == "hi!");
     CHECK(maybe == 5);
     CHECK(words == std::vector<std::string>{"a", "hi"});
@@ -247,7 +248,8 @@ TEST_CASE("done-callbacks run once, in order, on the driver", "[future]") {
   SECTION("a callback that throws does not stop the others") {
     std::atomic<int> ran{0};
     auto future = executor.submit(sleep_then_return, 50, 1);
-    future.add_done_callback([](const multirank::Future<int>&) { throw std::runtime_error("oops"); });
+    future.add_done_callback(
+        [](const multirank::Future<int>&) { throw std::runtime_error("oops"); });
     future.add_done_callback([&](const multirank::Future<int>&) { ran++; });
     future.result();
     executor.shutdown();
@@ -339,7 +341,8 @@ TEST_CASE("wait: FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED", "[future]") {
 TEST_CASE("as_completed yields every future once, in completion order", "[future]") {
   multirank::Executor executor;
   std::vector<multirank::Future<int>> futures;
-  for (int i = 0; i < 8; ++i) futures.push_back(executor.submit(sleep_then_return, 10 * (i % 3), i));
+  for (int i = 0; i < 8; ++i)
+    futures.push_back(executor.submit(sleep_then_return, 10 * (i % 3), i));
   std::set<int> seen;
   for (auto& future : multirank::as_completed(futures)) {
     CHECK(future.done());
@@ -372,7 +375,8 @@ TEST_CASE("empty inputs give empty results", "[executor]") {
 
 TEST_CASE("10^6 tiny tasks", "[executor][scale]") {
   multirank::Executor executor;
-  auto inputs = std::views::iota(0, 1'000'000) | std::views::transform([](int x) { return x % 1000; });
+  auto inputs =
+      std::views::iota(0, 1'000'000) | std::views::transform([](int x) { return x % 1000; });
   long long sum = 0;
   SECTION("chunksize 1000") {
     for (int value : executor.map(square, inputs, {.chunksize = 1000})) sum += value;

@@ -69,7 +69,8 @@ TEST_CASE("Pool.map returns results in order", "[pool]") {
 
 TEST_CASE("Pool.map's default chunksize is ceil(n / (4 x workers))", "[pool]") {
   multirank::Pool pool;
-  const std::size_t workers = static_cast<std::size_t>(multirank::Runtime::current().worker_slots());
+  const std::size_t workers =
+      static_cast<std::size_t>(multirank::Runtime::current().worker_slots());
   const std::size_t n = 1000;
   const std::size_t expected = (n + 4 * workers - 1) / (4 * workers);
   auto counter = std::make_shared<ChunkCounter>();
@@ -187,7 +188,8 @@ TEST_CASE("Pool close, join and terminate", "[pool]") {
   SECTION("terminate fails what has not finished") {
     multirank::Pool pool(1);
     std::vector<multirank::AsyncResult<int>> results;
-    for (int i = 0; i < 10; ++i) results.push_back(pool.apply_async(sleep_then_return, std::tuple{100, i}));
+    for (int i = 0; i < 10; ++i)
+      results.push_back(pool.apply_async(sleep_then_return, std::tuple{100, i}));
     pool.terminate();
     int failed = 0;
     for (auto& r : results) {

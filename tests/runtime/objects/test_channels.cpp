@@ -111,7 +111,8 @@ void exchange_between_processes(std::int64_t per_producer) {
   Items q(1000);
   Totals totals;
   std::vector<multirank::Process> started;
-  for (int c = 0; c < consumers; ++c) started.emplace_back(consume_until_sentinel, q, totals).start();
+  for (int c = 0; c < consumers; ++c)
+    started.emplace_back(consume_until_sentinel, q, totals).start();
   std::vector<multirank::Process> producing;
   for (int p = 0; p < producers; ++p) {
     producing.emplace_back(produce_range, q, p * per_producer, per_producer).start();

@@ -62,7 +62,9 @@ struct Harness {
     return static_cast<std::uint64_t>(sink.replies.at(id).value);
   }
   bool answered(std::uint64_t request) const { return sink.replies.count(request) > 0; }
-  const RecordingSink::Reply& reply(std::uint64_t request) const { return sink.replies.at(request); }
+  const RecordingSink::Reply& reply(std::uint64_t request) const {
+    return sink.replies.at(request);
+  }
   void advance(ObjectClock::duration by) {
     now += by;
     table.expire_due(now);

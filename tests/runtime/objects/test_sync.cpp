@@ -156,8 +156,8 @@ TEST_CASE("Lock and RLock across ranks", "[sync]") {
     CHECK_FALSE(lock.try_lock());
     // Releasing a lock someone else holds is refused, with who holds it.
     CHECK_THROWS_AS(lock.release(), multirank::StateError);
-    CHECK_THROWS_WITH(lock.release(), Catch::Contains("does not hold it") &&
-                                          Catch::Contains(holder.name()));
+    CHECK_THROWS_WITH(lock.release(),
+                      Catch::Contains("does not hold it") && Catch::Contains(holder.name()));
     release.set();
     CHECK(lock.acquire(30s));
     lock.release();

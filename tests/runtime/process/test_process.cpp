@@ -14,7 +14,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-void sleep_ms(int milliseconds) { std::this_thread::sleep_for(std::chrono::milliseconds(milliseconds)); }
+void sleep_ms(int milliseconds) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(milliseconds));
+}
 MULTIRANK_TASK(sleep_ms);
 
 void throw_runtime_error(std::string message) { throw std::runtime_error(message); }

@@ -23,7 +23,7 @@ struct BadSample : multirank::Exception {
       : Exception(what), index(index), tags(std::move(tags)) {}
   template <class Archive>
   void serialize(Archive& archive, unsigned) {
-    archive & boost::serialization::base_object<multirank::Exception>(*this) & index & tags;
+    archive& boost::serialization::base_object<multirank::Exception>(*this) & index& tags;
   }
 };
 
@@ -57,7 +57,8 @@ MULTIRANK_EXCEPTION(Unsendable);
 namespace {
 
 int check_sample(int index) {
-  if (index < 0) throw BadSample("sample " + std::to_string(index) + " is bad", index, {"negative", "raw"});
+  if (index < 0)
+    throw BadSample("sample " + std::to_string(index) + " is bad", index, {"negative", "raw"});
   return index;
 }
 MULTIRANK_TASK(check_sample);
@@ -113,19 +114,21 @@ TEST_CASE("a registered exception type crosses ranks as itself", "[exceptions]")
 
   SECTION("thrown by a task: caught as itself, fields included, with where it ran nested") {
     auto future = executor.submit(check_sample, -4);
-    inspect_thrown<BadSample>([&] { future.result(); }, [&](const BadSample& error) {
-      CHECK(std::string(error.what()) == "sample -4 is bad");
-      CHECK(error.index == -4);
-      CHECK(error.tags == std::vector<std::string>{"negative", "raw"});
-      const auto origin = multirank::remote_origin(error);
-      REQUIRE(origin.has_value());
-      CHECK(origin->task_name() == "check_sample");
-      CHECK_THAT(origin->type_name(), Catch::EndsWith("BadSample"));
-      CHECK(origin->rank() >= 0);
-      CHECK(origin->rank() < runtime.size());
-      CHECK(origin->stage().empty());
-      CHECK_THAT(origin->what(), Catch::Contains("on rank " + std::to_string(origin->rank())));
-    });
+    inspect_thrown<BadSample>(
+        [&] { future.result(); },
+        [&](const BadSample& error) {
+          CHECK(std::string(error.what()) == "sample -4 is bad");
+          CHECK(error.index == -4);
+          CHECK(error.tags == std::vector<std::string>{"negative", "raw"});
+          const auto origin = multirank::remote_origin(error);
+          REQUIRE(origin.has_value());
+          CHECK(origin->task_name() == "check_sample");
+          CHECK_THAT(origin->type_name(), Catch::EndsWith("BadSample"));
+          CHECK(origin->rank() >= 0);
+          CHECK(origin->rank() < runtime.size());
+          CHECK(origin->stage().empty());
+          CHECK_THAT(origin->what(), Catch::Contains("on rank " + std::to_string(origin->rank())));
+        });
   }
   SECTION("caught as multirank::Exception and std::runtime_error too") {
     auto future = executor.submit(check_sample, -1);
@@ -134,29 +137,33 @@ TEST_CASE("a registered exception type crosses ranks as itself", "[exceptions]")
   }
   SECTION("thrown by the arguments' load() where the task runs") {
     auto future = executor.submit(take_touchy, Touchy{true});
-    inspect_thrown<BadSample>([&] { future.result(); }, [](const BadSample& error) {
-      CHECK(error.index == 7);
-      const auto origin = multirank::remote_origin(error);
-      REQUIRE(origin.has_value());
-      CHECK(origin->stage() == "while decoding its arguments");
-    });
+    inspect_thrown<BadSample>([&] { future.result(); },
+                              [](const BadSample& error) {
+                                CHECK(error.index == 7);
+                                const auto origin = multirank::remote_origin(error);
+                                REQUIRE(origin.has_value());
+                                CHECK(origin->stage() == "while decoding its arguments");
+                              });
   }
   SECTION("thrown by the result's load() on the driver") {
     auto future = executor.submit(make_touchy);
-    inspect_thrown<BadSample>([&] { future.result(); }, [](const BadSample& error) {
-      CHECK(error.tags == std::vector<std::string>{"load"});
-      const auto origin = multirank::remote_origin(error);
-      REQUIRE(origin.has_value());
-      CHECK(origin->stage() == "while its result was decoded on the driver");
-    });
+    inspect_thrown<BadSample>(
+        [&] { future.result(); },
+        [](const BadSample& error) {
+          CHECK(error.tags == std::vector<std::string>{"load"});
+          const auto origin = multirank::remote_origin(error);
+          REQUIRE(origin.has_value());
+          CHECK(origin->stage() == "while its result was decoded on the driver");
+        });
   }
   SECTION("through a Pool, its error_callback sees it as itself") {
     multirank::Pool pool;
     CHECK_THROWS_AS(pool.apply(check_sample, -2), BadSample);
     std::atomic<int> index{0};
-    auto async = pool.apply_async(check_sample, std::tuple{-3}, nullptr, [&](const std::exception& e) {
-      if (const auto* sample = dynamic_cast<const BadSample*>(&e)) index = sample->index;
-    });
+    auto async =
+        pool.apply_async(check_sample, std::tuple{-3}, nullptr, [&](const std::exception& e) {
+          if (const auto* sample = dynamic_cast<const BadSample*>(&e)) index = sample->index;
+        });
     async.wait();
     CHECK(index == -3);
   }
@@ -171,26 +178,30 @@ TEST_CASE("other exceptions keep their type's name in a RemoteError", "[exceptio
   multirank::Executor executor;
   SECTION("an unregistered type") {
     auto future = executor.submit(throw_kind, 3);
-    inspect_thrown<multirank::RemoteError>([&] { future.result(); }, [](const auto& error) {
-      CHECK_THAT(error.type_name(), Catch::EndsWith("::PlainProblem"));
-      CHECK(error.message() == "plain problem");
-      CHECK_FALSE(multirank::remote_origin(error).has_value());
-    });
+    inspect_thrown<multirank::RemoteError>(
+        [&] { future.result(); },
+        [](const auto& error) {
+          CHECK_THAT(error.type_name(), Catch::EndsWith("::PlainProblem"));
+          CHECK(error.message() == "plain problem");
+          CHECK_FALSE(multirank::remote_origin(error).has_value());
+        });
   }
   SECTION("a type derived from a registered one, not registered itself") {
     auto future = executor.submit(throw_kind, 2);
-    inspect_thrown<multirank::RemoteError>([&] { future.result(); }, [](const auto& error) {
-      CHECK_THAT(error.type_name(), Catch::EndsWith("::WorseSample"));
-    });
+    inspect_thrown<multirank::RemoteError>(
+        [&] { future.result(); },
+        [](const auto& error) { CHECK_THAT(error.type_name(), Catch::EndsWith("::WorseSample")); });
   }
   SECTION("a registered type that cannot be saved says why") {
     auto future = executor.submit(throw_kind, 1);
-    inspect_thrown<multirank::RemoteError>([&] { future.result(); }, [](const auto& error) {
-      CHECK_THAT(error.type_name(), Catch::EndsWith("::Unsendable"));
-      CHECK_THAT(error.message(), Catch::Contains("unsendable") &&
-                                      Catch::Contains("could not be sent as itself") &&
-                                      Catch::Contains("no way to save it"));
-    });
+    inspect_thrown<multirank::RemoteError>(
+        [&] { future.result(); },
+        [](const auto& error) {
+          CHECK_THAT(error.type_name(), Catch::EndsWith("::Unsendable"));
+          CHECK_THAT(error.message(), Catch::Contains("unsendable") &&
+                                          Catch::Contains("could not be sent as itself") &&
+                                          Catch::Contains("no way to save it"));
+        });
   }
   SECTION("remote_origin of an exception that never crossed ranks is empty") {
     CHECK_FALSE(multirank::remote_origin(std::runtime_error("local")).has_value());

@@ -1,9 +1,9 @@
 // What a rank does with bytes another rank sent, checked without MPI: every prefix of a valid
 // value, task message or result record, garbled headers and counts, and random bytes are turned
 // into a DecodeError or an error for the task concerned, never a crash or an unbounded allocation.
+#include <algorithm>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
-#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <optional>
@@ -223,7 +223,8 @@ TEST_CASE("values read off the wire are checked", "[wire]") {
     REQUIRE(count_at + 8 <= static_cast<std::ptrdiff_t>(bytes.size()));
     const std::uint64_t garbled = std::uint64_t{1} << 61;
     std::memcpy(bytes.data() + count_at, &garbled, sizeof garbled);
-    CHECK_THROWS_WITH(decode_all<Labelled>(bytes), Catch::Contains("claims 2305843009213693952 elements"));
+    CHECK_THROWS_WITH(decode_all<Labelled>(bytes),
+                      Catch::Contains("claims 2305843009213693952 elements"));
   }
   SECTION("bytes left after the value mean another type was sent") {
     const auto bytes = encode_to_bytes(std::string("two words"));
@@ -298,9 +299,8 @@ TEST_CASE("task records from the driver are checked on the worker", "[wire]") {
     write_blob(out, encode_to_bytes(std::string("not two ints")));
     const auto outcome = run_one(record_header(1, 1, items.size()), items);
     REQUIRE_FALSE(outcome[0].ok);
-    CHECK_THAT(
-        outcome[0].text,
-        Catch::Contains("the arguments of task 'wire_add' could not be (de)serialised"));
+    CHECK_THAT(outcome[0].text,
+               Catch::Contains("the arguments of task 'wire_add' could not be (de)serialised"));
   }
   SECTION("an item count its bytes cannot hold fails the record as a whole") {
     const auto items = items_of_add({{1, 1}});
@@ -398,7 +398,8 @@ TEST_CASE("message headers are checked before the body is read", "[wire]") {
   }
   SECTION("unknown kinds, and a continuation as a first part, are refused") {
     const auto past_last = static_cast<std::uint16_t>(static_cast<int>(last_message_kind) + 1);
-    for (const std::uint16_t kind : {std::uint16_t{0}, std::uint16_t{4}, past_last, std::uint16_t{999}}) {
+    for (const std::uint16_t kind :
+         {std::uint16_t{0}, std::uint16_t{4}, past_last, std::uint16_t{999}}) {
       auto header = sound;
       header.kind = kind;
       CHECK_THAT(header_problem(header, kind, 200),

@@ -48,10 +48,8 @@ class ByteWriter {
   }
 
   template <class T>
-    requires std::is_trivially_copyable_v<T>
-  void write_pod(const T& value) {
-    write(&value, sizeof(T));
-  }
+  requires std::is_trivially_copyable_v<T>
+  void write_pod(const T& value) { write(&value, sizeof(T)); }
 
   /// Makes room for `size` more bytes in one allocation (growing at least twofold, so repeated
   /// calls stay linear): a large append then copies its bytes once instead of once per doubling.
@@ -68,7 +66,7 @@ class ByteWriter {
   }
 
   template <class T>
-    requires std::is_trivially_copyable_v<T>
+  requires std::is_trivially_copyable_v<T>
   void patch_pod(std::size_t offset, const T& value) {
     std::memcpy(bytes_->data() + offset, &value, sizeof(T));
   }
@@ -93,8 +91,7 @@ class ByteReader {
   }
 
   template <class T>
-    requires std::is_trivially_copyable_v<T>
-  T read_pod() {
+  requires std::is_trivially_copyable_v<T> T read_pod() {
     T value;
     read(&value, sizeof(T));
     return value;

@@ -17,8 +17,10 @@
 namespace multirank::detail {
 
 class CheckedBinaryIarchive
-    : public boost::archive::binary_iarchive_impl<CheckedBinaryIarchive, char, std::char_traits<char>> {
-  using Base = boost::archive::binary_iarchive_impl<CheckedBinaryIarchive, char, std::char_traits<char>>;
+    : public boost::archive::binary_iarchive_impl<CheckedBinaryIarchive, char,
+                                                  std::char_traits<char>> {
+  using Base =
+      boost::archive::binary_iarchive_impl<CheckedBinaryIarchive, char, std::char_traits<char>>;
   friend class boost::archive::detail::interface_iarchive<CheckedBinaryIarchive>;
   friend class boost::archive::basic_binary_iarchive<CheckedBinaryIarchive>;
   friend class boost::archive::load_access;
@@ -27,7 +29,8 @@ class CheckedBinaryIarchive
   /// Counts up to this are always taken: a container of empty objects takes no bytes per element.
   static constexpr std::size_t always_allowed_count = 1024;
 
-  CheckedBinaryIarchive(ReaderStreambuf& stream, unsigned int flags) : Base(stream, flags), stream_(stream) {
+  CheckedBinaryIarchive(ReaderStreambuf& stream, unsigned int flags)
+      : Base(stream, flags), stream_(stream) {
     init(flags);
   }
 

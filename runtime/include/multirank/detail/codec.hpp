@@ -7,12 +7,12 @@
 
 #include <algorithm>
 #include <array>
-#include <new>
-#include <stdexcept>
 #include <boost/archive/archive_exception.hpp>
 #include <boost/archive/binary_oarchive.hpp>
 #include <cstdint>
+#include <new>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -49,8 +49,8 @@ template <class T>
 struct is_std_optional<std::optional<T>> : std::true_type {};
 
 template <class T>
-inline constexpr bool is_plain_scalar_v =
-    (std::is_arithmetic_v<T> || std::is_enum_v<T>) && !std::is_same_v<T, bool>;
+inline constexpr bool is_plain_scalar_v = (std::is_arithmetic_v<T> ||
+                                           std::is_enum_v<T>)&&!std::is_same_v<T, bool>;
 
 inline constexpr unsigned boost_archive_flags =
     boost::archive::no_header | boost::archive::no_codecvt;

@@ -59,7 +59,7 @@ struct TaskRecord {
   std::vector<char> items;  // item_count blobs, each [u64 length][encoded arguments]
   std::shared_ptr<TaskState> state;
   std::shared_ptr<SubmissionQueue> queue;
-  bool initializer = false;  // runs before the queue's first task on a slot
+  bool initializer = false;    // runs before the queue's first task on a slot
   std::uint32_t attempts = 0;  // runs lost with their rank so far
   std::vector<int> lost_with;  // those ranks
 };
@@ -109,11 +109,11 @@ class SubmissionQueue {
   friend class DriverEngine;
 
   std::uint64_t id_;
-  int max_workers_;  // worker slots [0, max_workers) may run its tasks; 0 = all
-  std::deque<TaskRecord> pending_;                    // guarded by DriverEngine::submit_mutex_
-  std::optional<TaskRecord> initializer_;             // guarded by DriverEngine::submit_mutex_
-  std::vector<bool> initialized_slots_;               // guarded by DriverEngine::submit_mutex_
-  bool closed_ = false;                               // guarded by DriverEngine::submit_mutex_
+  int max_workers_;                 // worker slots [0, max_workers) may run its tasks; 0 = all
+  std::deque<TaskRecord> pending_;  // guarded by DriverEngine::submit_mutex_
+  std::optional<TaskRecord> initializer_;  // guarded by DriverEngine::submit_mutex_
+  std::vector<bool> initialized_slots_;    // guarded by DriverEngine::submit_mutex_
+  bool closed_ = false;                    // guarded by DriverEngine::submit_mutex_
   std::atomic<std::size_t> outstanding_{0};
   mutable std::mutex broken_mutex_;
   std::exception_ptr broken_;
@@ -154,7 +154,9 @@ class DriverEngine {
   void terminate(SubmissionQueue& queue, std::exception_ptr error);
 
   /// Hands the engine an extension to call on every progress round (nullptr: none).
-  void attach(EngineExtension* extension) { extension_.store(extension, std::memory_order_release); }
+  void attach(EngineExtension* extension) {
+    extension_.store(extension, std::memory_order_release);
+  }
   /// Lets the extension send what it has queued now, if no other thread is driving progress (that
   /// thread will do it); never runs completions.
   void poke();
@@ -208,9 +210,10 @@ class DriverEngine {
     InFlight record;
     std::vector<char> result;  // one result record
   };
-  using Completed = std::vector<std::pair<std::shared_ptr<TaskState>, std::shared_ptr<SubmissionQueue>>>;
+  using Completed =
+      std::vector<std::pair<std::shared_ptr<TaskState>, std::shared_ptr<SubmissionQueue>>>;
 
-  bool progress();                      // one round: sends, receives, local results, dispatch
+  bool progress();  // one round: sends, receives, local results, dispatch
   bool receive_messages();
   void handle_results(const Message& message);
   void complete(WorkerSlot& slot, InFlight& record, const ResultRecordHeader& header,
@@ -328,17 +331,17 @@ class DriverEngine {
 
   std::atomic<EngineExtension*> extension_{nullptr};
   std::vector<Clock::time_point> last_heard_;  // per rank; engine_mutex_
-  std::atomic<int> live_remote_{0};             // worker ranks not lost
-  Clock::time_point next_liveness_check_{};     // engine_mutex_
-  Clock::time_point next_heartbeat_{};          // engine_mutex_
+  std::atomic<int> live_remote_{0};            // worker ranks not lost
+  Clock::time_point next_liveness_check_{};    // engine_mutex_
+  Clock::time_point next_heartbeat_{};         // engine_mutex_
   std::atomic<int> waiters_{0};
   std::atomic<Clock::rep> last_activity_{0};
   std::atomic<std::int64_t> last_submit_{0};  // coarse clock
   std::atomic<bool> stopping_{false};
   std::atomic<int> interrupted_by_{0};
   std::atomic<bool> task_timeouts_used_{false};  // some queue (or the Runtime) sets a limit
-  std::exception_ptr interrupt_error_;  // written once, before interrupted_by_
-  Clock::time_point grace_end_{};       // engine_mutex_
+  std::exception_ptr interrupt_error_;           // written once, before interrupted_by_
+  Clock::time_point grace_end_{};                // engine_mutex_
   std::thread local_worker_;
   std::thread background_;
   // The background thread naps on this between its rare checks, so that shutdown wakes it at

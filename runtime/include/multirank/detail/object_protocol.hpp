@@ -38,10 +38,10 @@ enum class ObjectOp : std::uint16_t {
   queue_size,  // reply value: items; arg of reply unused
   queue_task_done,
   queue_join,
-  pipe_send,  // arg: the sending end (0 or 1)
-  pipe_recv,  // arg: the receiving end
-  pipe_poll,  // arg: the receiving end; reply value 1 when recv would not block
-  pipe_close, // arg: the end
+  pipe_send,   // arg: the sending end (0 or 1)
+  pipe_recv,   // arg: the receiving end
+  pipe_poll,   // arg: the receiving end; reply value 1 when recv would not block
+  pipe_close,  // arg: the end
   lock_acquire,
   lock_release,
   semaphore_acquire,

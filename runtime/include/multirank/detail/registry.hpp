@@ -43,13 +43,14 @@ struct ItemTiming {
 /// Decodes the arguments from `args`, runs the function and encodes its result into `result`;
 /// fills `timing` unless it is null. Exceptions from decoding, the function or encoding propagate
 /// to the caller.
-using Invoker = void (*)(AnyFunction function, ByteReader& args, ByteWriter& result, ItemTiming* timing);
+using Invoker = void (*)(AnyFunction function, ByteReader& args, ByteWriter& result,
+                         ItemTiming* timing);
 
 /// An exception type registered to cross ranks as itself (multirank/remote_exception.hpp).
 struct ExceptionEntry {
   std::string name;
-  std::uint64_t id;              // fnv1a("exception " + name): what travels in error items
-  const std::type_info* type;    // the registered type, matched exactly
+  std::uint64_t id;            // fnv1a("exception " + name): what travels in error items
+  const std::type_info* type;  // the registered type, matched exactly
   /// Encodes the exception being handled (it is of `type`) into `out`. Call inside a catch.
   void (*save_current)(ByteWriter& out);
   /// The exception decoded from `bytes`, carrying `origin` (a RemoteError) as its nested exception.
@@ -60,9 +61,9 @@ struct ExceptionEntry {
 
 struct TaskEntry {
   std::string name;
-  std::string signature;        // e.g. "int(int)"
-  std::uint64_t id;             // fnv1a(name): what travels in task records
-  std::uint64_t args_signature; // fnv1a of the argument types: checked on the receiving rank
+  std::string signature;         // e.g. "int(int)"
+  std::uint64_t id;              // fnv1a(name): what travels in task records
+  std::uint64_t args_signature;  // fnv1a of the argument types: checked on the receiving rank
   AnyFunction function;
   Invoker invoke;
 };

@@ -27,7 +27,7 @@ enum class StreamOrder { input, completion };
 
 struct StreamSettings {
   std::uint32_t chunksize = 1;
-  std::size_t max_in_flight = 0;  // chunks
+  std::size_t max_in_flight = 0;        // chunks
   std::size_t max_bytes_in_flight = 0;  // encoded arguments of those chunks; 0: no limit
   Deadline deadline;
   std::shared_ptr<ProgressObserver> progress;
@@ -189,7 +189,7 @@ class ResultStream {
   std::deque<std::shared_ptr<ResultState<R>>> in_order_;
   std::shared_ptr<ResultState<R>> current_;
   std::size_t index_ = 0;
-  std::size_t in_flight_ = 0;  // chunks submitted and not yet taken
+  std::size_t in_flight_ = 0;        // chunks submitted and not yet taken
   std::size_t in_flight_bytes_ = 0;  // their encoded arguments, counted with a byte budget only
   std::unordered_map<const ResultState<R>*, std::size_t> chunk_bytes_;  // the same, per chunk
   std::size_t last_chunk_bytes_ = 0;
@@ -239,7 +239,8 @@ class MapResults {
  public:
   using Stored = typename detail::ResultStream<R>::Stored;
 
-  explicit MapResults(std::unique_ptr<detail::ResultStream<R>> stream) : stream_(std::move(stream)) {}
+  explicit MapResults(std::unique_ptr<detail::ResultStream<R>> stream)
+      : stream_(std::move(stream)) {}
 
   class iterator {
    public:
@@ -254,7 +255,9 @@ class MapResults {
       return *this;
     }
     void operator++(int) { advance(); }
-    friend bool operator==(const iterator& a, std::default_sentinel_t) { return a.stream_ == nullptr; }
+    friend bool operator==(const iterator& a, std::default_sentinel_t) {
+      return a.stream_ == nullptr;
+    }
 
    private:
     void advance() {
@@ -302,9 +305,8 @@ auto open_map(DriverEngine& engine, const std::shared_ptr<SubmissionQueue>& queu
   settings.progress = std::move(options.progress);
   settings.total_items = size_if_known(inputs);
   auto pull = make_pull<Star>(ref, std::forward<Range>(inputs));
-  return MapResults<R>(std::make_unique<ResultStream<R>>(engine, queue, ref.entry(), std::move(pull),
-                                                         order, std::move(settings)));
+  return MapResults<R>(std::make_unique<ResultStream<R>>(
+      engine, queue, ref.entry(), std::move(pull), order, std::move(settings)));
 }
 
 }  // namespace multirank::detail
-

@@ -156,9 +156,9 @@ class ResultState final : public TaskState {
           outcome.error = remote_error(decode_error_info(bytes), origin);
         }
       } catch (const DecodeError& e) {
-        outcome.error = std::make_exception_ptr(DecodeError(
-            "result of task '" + origin.task_name + "' from rank " +
-            std::to_string(origin.rank) + " could not be decoded: " + e.what()));
+        outcome.error = std::make_exception_ptr(
+            DecodeError("result of task '" + origin.task_name + "' from rank " +
+                        std::to_string(origin.rank) + " could not be decoded: " + e.what()));
         if (!framed) unframed = outcome.error;
       } catch (...) {
         // The result's own load() threw: reported as a task's exception is.

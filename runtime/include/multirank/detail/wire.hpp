@@ -14,16 +14,16 @@
 namespace multirank::detail {
 
 enum class MessageKind : std::uint16_t {
-  tasks = 1,        // driver -> worker: task records
-  results = 2,      // worker -> driver: result records
-  stop = 3,         // driver -> worker: finish and leave the serve loop
-  continuation = 4, // the rest of a message over the size limit
-  object_request = 5,  // any rank -> driver: an operation on a shared object (queue, lock...)
-  object_reply = 6,    // driver -> the rank that asked
-  process_start = 7,   // driver -> worker: run a Process's target on a new thread
-  process_exit = 8,    // worker -> driver: a process ended, with its exit code
-  process_output = 9,  // worker -> driver: text a process wrote to std::cout or std::cerr
-  heartbeat = 10,      // either way: I am alive (a rank silent for too long is taken for lost)
+  tasks = 1,             // driver -> worker: task records
+  results = 2,           // worker -> driver: result records
+  stop = 3,              // driver -> worker: finish and leave the serve loop
+  continuation = 4,      // the rest of a message over the size limit
+  object_request = 5,    // any rank -> driver: an operation on a shared object (queue, lock...)
+  object_reply = 6,      // driver -> the rank that asked
+  process_start = 7,     // driver -> worker: run a Process's target on a new thread
+  process_exit = 8,      // worker -> driver: a process ended, with its exit code
+  process_output = 9,    // worker -> driver: text a process wrote to std::cout or std::cerr
+  heartbeat = 10,        // either way: I am alive (a rank silent for too long is taken for lost)
   stop_after_loss = 11,  // driver -> worker: stop; ranks were lost, so skip what needs them all
   interrupt = 12,        // driver -> worker: the job was interrupted; answer queued tasks unrun
   drop_queued = 13,      // driver -> worker: forget the tasks queued so far (they run elsewhere)
@@ -49,7 +49,7 @@ struct TaskRecordHeader {
   std::uint64_t task_id;
   std::uint64_t function_id;
   std::uint64_t args_signature;
-  std::uint64_t group;        // the submitting Executor/Pool: its initializer's failure spreads
+  std::uint64_t group;  // the submitting Executor/Pool: its initializer's failure spreads
   std::uint32_t item_count;
   std::uint32_t flags;        // TaskFlags
   std::uint64_t items_bytes;  // lets a receiver skip a record it cannot run

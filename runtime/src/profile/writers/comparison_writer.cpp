@@ -15,9 +15,11 @@ void write_comparison(const std::vector<ProfileRun>& runs, std::ostream& out) {
   for (const auto& run : runs) summaries.push_back(summarise(run));
 
   fmt::format_to(it, "Runs compared\n");
-  for (std::size_t i = 0; i < runs.size(); ++i) fmt::format_to(it, "  [{}] {}\n", i + 1, runs[i].label);
+  for (std::size_t i = 0; i < runs.size(); ++i)
+    fmt::format_to(it, "  [{}] {}\n", i + 1, runs[i].label);
   fmt::format_to(it, "\n{:<34}", "");
-  for (std::size_t i = 0; i < runs.size(); ++i) fmt::format_to(it, "{:>14}", fmt::format("[{}]", i + 1));
+  for (std::size_t i = 0; i < runs.size(); ++i)
+    fmt::format_to(it, "{:>14}", fmt::format("[{}]", i + 1));
   fmt::format_to(it, "\n");
   auto row = [&](const std::string& name, auto value) {
     fmt::format_to(it, "{:<34}", name);
@@ -28,12 +30,18 @@ void write_comparison(const std::vector<ProfileRun>& runs, std::ostream& out) {
   row("nodes", [&](std::size_t i) { return fmt::format("{}", runs[i].nodes.size()); });
   row("wall (s)", [&](std::size_t i) { return fmt::format("{:.4f}", summaries[i].wall_s); });
   row("task records", [&](std::size_t i) { return fmt::format("{}", summaries[i].tasks); });
-  row("mean busy per rank (s)", [&](std::size_t i) { return fmt::format("{:.4f}", summaries[i].mean_busy_s); });
-  row("max busy per rank (s)", [&](std::size_t i) { return fmt::format("{:.4f}", summaries[i].max_busy_s); });
-  row("load balance (mean/max)", [&](std::size_t i) { return fmt::format("{:.3f}", summaries[i].balance_efficiency); });
-  row("imbalance (max/mean)", [&](std::size_t i) { return fmt::format("{:.3f}", summaries[i].imbalance_factor); });
+  row("mean busy per rank (s)",
+      [&](std::size_t i) { return fmt::format("{:.4f}", summaries[i].mean_busy_s); });
+  row("max busy per rank (s)",
+      [&](std::size_t i) { return fmt::format("{:.4f}", summaries[i].max_busy_s); });
+  row("load balance (mean/max)",
+      [&](std::size_t i) { return fmt::format("{:.3f}", summaries[i].balance_efficiency); });
+  row("imbalance (max/mean)",
+      [&](std::size_t i) { return fmt::format("{:.3f}", summaries[i].imbalance_factor); });
   row("wall relative to [1]", [&](std::size_t i) {
-    return summaries[0].wall_s > 0 ? fmt::format("{:.3f}", summaries[i].wall_s / summaries[0].wall_s) : std::string("-");
+    return summaries[0].wall_s > 0
+               ? fmt::format("{:.3f}", summaries[i].wall_s / summaries[0].wall_s)
+               : std::string("-");
   });
 
   std::map<std::string, std::vector<double>> totals;

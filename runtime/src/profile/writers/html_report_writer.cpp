@@ -22,7 +22,8 @@ std::string histogram_svg(const ProfileRun& run, const FunctionStats& f) {
   if (f.call_s.empty()) return "<p class=\"note\">no recorded slices</p>";
   const double lo = std::max(1e-9, f.call_s.front());
   const double hi = std::max(lo * 1.0001, f.call_s.back());
-  const int bins = std::clamp(static_cast<int>(std::sqrt(static_cast<double>(f.call_s.size()))), 1, 30);
+  const int bins =
+      std::clamp(static_cast<int>(std::sqrt(static_cast<double>(f.call_s.size()))), 1, 30);
   const double log_lo = std::log10(lo);
   const double log_span = std::max(1e-9, std::log10(hi) - log_lo);
   std::vector<std::size_t> counts(static_cast<std::size_t>(bins), 0);
@@ -33,22 +34,31 @@ std::string histogram_svg(const ProfileRun& run, const FunctionStats& f) {
   const std::size_t most = *std::max_element(counts.begin(), counts.end());
   fmt::memory_buffer b;
   auto it = std::back_inserter(b);
-  fmt::format_to(it, R"(<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" font-size="10" font-family="DejaVu Sans, Arial, sans-serif">)",
-                 width, height);
+  fmt::format_to(
+      it,
+      R"(<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" font-size="10" font-family="DejaVu Sans, Arial, sans-serif">)",
+      width, height);
   const double bar = (width - 20) / bins;
   for (int i = 0; i < bins; ++i) {
-    const double h = (bottom - 14) * static_cast<double>(counts[static_cast<std::size_t>(i)]) / static_cast<double>(most);
+    const double h = (bottom - 14) * static_cast<double>(counts[static_cast<std::size_t>(i)]) /
+                     static_cast<double>(most);
     const double from = std::pow(10.0, log_lo + log_span * i / bins);
     const double to = std::pow(10.0, log_lo + log_span * (i + 1) / bins);
-    fmt::format_to(it, R"(<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="{}"><title>{} to {}: {} calls</title></rect>)",
-                   10 + bar * i, bottom - h, std::max(1.0, bar - 1), h, function_colour(run, f.name),
-                   human_duration(from), human_duration(to), counts[static_cast<std::size_t>(i)]);
+    fmt::format_to(
+        it,
+        R"(<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="{}"><title>{} to {}: {} calls</title></rect>)",
+        10 + bar * i, bottom - h, std::max(1.0, bar - 1), h, function_colour(run, f.name),
+        human_duration(from), human_duration(to), counts[static_cast<std::size_t>(i)]);
   }
-  fmt::format_to(it, R"(<line x1="10" y1="{0}" x2="{1}" y2="{0}" stroke="#888"/>)", bottom, width - 10);
-  fmt::format_to(it, R"(<text x="10" y="{}">{}</text><text x="{}" y="{}" text-anchor="end">{}</text>)", bottom + 13,
-                 human_duration(lo), width - 10, bottom + 13, human_duration(hi));
-  fmt::format_to(it, R"(<text x="{}" y="{}" text-anchor="middle" fill="#555">per-call time (log scale); tallest bar {} calls</text></svg>)",
-                 width / 2, bottom + 24, most);
+  fmt::format_to(it, R"(<line x1="10" y1="{0}" x2="{1}" y2="{0}" stroke="#888"/>)", bottom,
+                 width - 10);
+  fmt::format_to(it,
+                 R"(<text x="10" y="{}">{}</text><text x="{}" y="{}" text-anchor="end">{}</text>)",
+                 bottom + 13, human_duration(lo), width - 10, bottom + 13, human_duration(hi));
+  fmt::format_to(
+      it,
+      R"(<text x="{}" y="{}" text-anchor="middle" fill="#555">per-call time (log scale); tallest bar {} calls</text></svg>)",
+      width / 2, bottom + 24, most);
   return fmt::to_string(b);
 }
 
@@ -81,21 +91,28 @@ code {{ background: #f4f4f4; padding: 1px 4px; }}
   fmt::format_to(it, "<h1>multirank profile</h1><p class=\"sub\">{}: {} ranks on {} node(s)</p>\n",
                  markup_escape(run.label), run.ranks.size(), run.nodes.size());
   if (!run.complete) {
-    fmt::format_to(it, "<p class=\"warn\">Incomplete: saved by the driver on a fatal error; only its own log was saved.</p>\n");
+    fmt::format_to(it,
+                   "<p class=\"warn\">Incomplete: saved by the driver on a fatal error; only its "
+                   "own log was saved.</p>\n");
   }
   if (s.dropped_tasks > 0) {
-    fmt::format_to(it, "<p class=\"warn\">{} task records beyond the per-rank buffer are counted in the totals but not drawn.</p>\n",
+    fmt::format_to(it,
+                   "<p class=\"warn\">{} task records beyond the per-rank buffer are counted in "
+                   "the totals but not drawn.</p>\n",
                    s.dropped_tasks);
   }
   std::uint64_t calls = 0;
   for (const auto& f : s.functions) calls += f.calls;
   fmt::format_to(it, "<div class=\"cards\">\n");
   auto card = [&](const std::string& value, const std::string& key) {
-    fmt::format_to(it, "<div class=\"card\"><div class=\"v\">{}</div><div class=\"k\">{}</div></div>\n", value, key);
+    fmt::format_to(it,
+                   "<div class=\"card\"><div class=\"v\">{}</div><div class=\"k\">{}</div></div>\n",
+                   value, key);
   };
   card(fmt::format("{:.3f} s", s.wall_s), "wall time");
   card(fmt::format("{}", s.tasks), fmt::format("task records ({} calls)", calls));
-  card(fmt::format("{:.1f} %", 100 * mean_utilisation), fmt::format("mean utilisation of {} ranks", working));
+  card(fmt::format("{:.1f} %", 100 * mean_utilisation),
+       fmt::format("mean utilisation of {} ranks", working));
   card(fmt::format("{:.3f}", s.balance_efficiency), "load balance (mean/max busy)");
   card(fmt::format("{:.3f}", s.imbalance_factor), "imbalance (max/mean busy)");
   card(human_duration(s.max_clock_error_s), "largest clock error");
@@ -105,54 +122,82 @@ code {{ background: #f4f4f4; padding: 1px 4px; }}
 /// Each rank's time split, and the load balance.
 void write_ranks(fmt::memory_buffer& b, const RunSummary& s, int working) {
   auto it = std::back_inserter(b);
-  fmt::format_to(it, "<h2>Ranks</h2>\n<p class=\"note\">Seconds. Busy: running tasks, (de)serialising included. "
-                     "Comm: inside MPI calls that moved a message. Wait: between its first and last task with "
-                     "nothing to run. Idle: before the first and after the last task.</p>\n");
-  fmt::format_to(it, "<div class=\"scroll\"><table><tr><th>rank</th><th class=\"l\">host</th><th>tasks</th><th>busy</th>"
-                     "<th>serialise</th><th>comm</th><th>wait</th><th>idle</th><th>util %</th><th>clock offset</th>"
-                     "<th>± error</th><th class=\"l\">time split "
-                     "<span class=\"swatch busy\"></span>busy <span class=\"swatch comm\"></span>comm "
-                     "<span class=\"swatch wait\"></span>wait <span class=\"swatch idle\"></span>idle</th></tr>\n");
+  fmt::format_to(
+      it,
+      "<h2>Ranks</h2>\n<p class=\"note\">Seconds. Busy: running tasks, (de)serialising included. "
+      "Comm: inside MPI calls that moved a message. Wait: between its first and last task with "
+      "nothing to run. Idle: before the first and after the last task.</p>\n");
+  fmt::format_to(it,
+                 "<div class=\"scroll\"><table><tr><th>rank</th><th "
+                 "class=\"l\">host</th><th>tasks</th><th>busy</th>"
+                 "<th>serialise</th><th>comm</th><th>wait</th><th>idle</th><th>util "
+                 "%</th><th>clock offset</th>"
+                 "<th>± error</th><th class=\"l\">time split "
+                 "<span class=\"swatch busy\"></span>busy <span class=\"swatch comm\"></span>comm "
+                 "<span class=\"swatch wait\"></span>wait <span class=\"swatch "
+                 "idle\"></span>idle</th></tr>\n");
   for (const auto& r : s.ranks) {
     if (!r.runs_tasks) {
-      fmt::format_to(it, "<tr><td>{}</td><td class=\"l\">{}</td><td>-</td><td>-</td><td>-</td><td>{:.6f}</td><td>-</td>"
-                         "<td>-</td><td>-</td><td>{}</td><td>{}</td><td class=\"l\">driver only</td></tr>\n",
-                     r.rank, markup_escape(r.host), r.comm_s, human_duration(r.clock_offset_s), human_duration(r.clock_error_s));
+      fmt::format_to(
+          it,
+          "<tr><td>{}</td><td "
+          "class=\"l\">{}</td><td>-</td><td>-</td><td>-</td><td>{:.6f}</td><td>-</td>"
+          "<td>-</td><td>-</td><td>{}</td><td>{}</td><td class=\"l\">driver only</td></tr>\n",
+          r.rank, markup_escape(r.host), r.comm_s, human_duration(r.clock_offset_s),
+          human_duration(r.clock_error_s));
       continue;
     }
     const double wall = std::max(1e-12, s.wall_s);
     auto pct = [&](double v) { return std::clamp(100.0 * v / wall, 0.0, 100.0); };
     const bool own_thread = r.rank == 0;
-    fmt::format_to(it, "<tr><td>{}</td><td class=\"l\">{}</td><td>{}</td><td>{:.6f}</td><td>{:.6f}</td><td>{:.6f}</td>"
-                       "<td>{:.6f}</td><td>{:.6f}</td><td>{:.1f}</td><td>{}</td><td>{}</td><td class=\"l\"><div class=\"split\">"
-                       "<span class=\"busy\" style=\"width:{:.1f}%\"></span><span class=\"comm\" style=\"width:{:.1f}%\"></span>"
-                       "<span class=\"wait\" style=\"width:{:.1f}%\"></span><span class=\"idle\" style=\"width:{:.1f}%\"></span>"
-                       "</div></td></tr>\n",
-                   r.rank, markup_escape(r.host), r.tasks, r.busy_s, r.serialise_s, r.comm_s, r.wait_s, r.idle_s,
-                   100 * r.utilisation, human_duration(r.clock_offset_s), human_duration(r.clock_error_s), pct(r.busy_s),
-                   own_thread ? 0.0 : pct(r.comm_s), pct(r.wait_s), pct(r.idle_s));
+    fmt::format_to(it,
+                   "<tr><td>{}</td><td "
+                   "class=\"l\">{}</td><td>{}</td><td>{:.6f}</td><td>{:.6f}</td><td>{:.6f}</td>"
+                   "<td>{:.6f}</td><td>{:.6f}</td><td>{:.1f}</td><td>{}</td><td>{}</td><td "
+                   "class=\"l\"><div class=\"split\">"
+                   "<span class=\"busy\" style=\"width:{:.1f}%\"></span><span class=\"comm\" "
+                   "style=\"width:{:.1f}%\"></span>"
+                   "<span class=\"wait\" style=\"width:{:.1f}%\"></span><span class=\"idle\" "
+                   "style=\"width:{:.1f}%\"></span>"
+                   "</div></td></tr>\n",
+                   r.rank, markup_escape(r.host), r.tasks, r.busy_s, r.serialise_s, r.comm_s,
+                   r.wait_s, r.idle_s, 100 * r.utilisation, human_duration(r.clock_offset_s),
+                   human_duration(r.clock_error_s), pct(r.busy_s), own_thread ? 0.0 : pct(r.comm_s),
+                   pct(r.wait_s), pct(r.idle_s));
   }
-  fmt::format_to(it, "</table></div>\n<p>Load balance over {} ranks: mean busy {:.4f} s, max busy {:.4f} s, efficiency "
-                     "<b>{:.3f}</b>, imbalance factor <b>{:.3f}</b>.</p>\n",
+  fmt::format_to(it,
+                 "</table></div>\n<p>Load balance over {} ranks: mean busy {:.4f} s, max busy "
+                 "{:.4f} s, efficiency "
+                 "<b>{:.3f}</b>, imbalance factor <b>{:.3f}</b>.</p>\n",
                  working, s.mean_busy_s, s.max_busy_s, s.balance_efficiency, s.imbalance_factor);
 }
 
 /// Each function's statistics, and the histograms of the first ones.
 void write_functions(fmt::memory_buffer& b, const ProfileRun& run, const RunSummary& s) {
   auto it = std::back_inserter(b);
-  fmt::format_to(it, "<h2>Functions</h2>\n<table><tr><th class=\"l\">function</th><th>calls</th><th>total</th><th>mean</th>"
-                     "<th>p50</th><th>p95</th><th>max</th><th>bytes in</th><th>bytes out</th><th>failed</th></tr>\n");
+  fmt::format_to(it,
+                 "<h2>Functions</h2>\n<table><tr><th "
+                 "class=\"l\">function</th><th>calls</th><th>total</th><th>mean</th>"
+                 "<th>p50</th><th>p95</th><th>max</th><th>bytes in</th><th>bytes "
+                 "out</th><th>failed</th></tr>\n");
   for (const auto& f : s.functions) {
-    fmt::format_to(it, "<tr><td class=\"l\"><span class=\"swatch\" style=\"background:{}\"></span>{}</td><td>{}</td><td>{}</td>"
-                       "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                   function_colour(run, f.name), markup_escape(f.name), f.calls, human_duration(f.total_s), human_duration(f.mean_s),
-                   human_duration(f.p50_s), human_duration(f.p95_s), human_duration(f.max_s),
-                   human_bytes(static_cast<double>(f.bytes_in)), human_bytes(static_cast<double>(f.bytes_out)), f.failed);
+    fmt::format_to(
+        it,
+        "<tr><td class=\"l\"><span class=\"swatch\" "
+        "style=\"background:{}\"></span>{}</td><td>{}</td><td>{}</td>"
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+        function_colour(run, f.name), markup_escape(f.name), f.calls, human_duration(f.total_s),
+        human_duration(f.mean_s), human_duration(f.p50_s), human_duration(f.p95_s),
+        human_duration(f.max_s), human_bytes(static_cast<double>(f.bytes_in)),
+        human_bytes(static_cast<double>(f.bytes_out)), f.failed);
   }
-  fmt::format_to(it, "</table>\n<p class=\"note\">Per call: a map chunk's time divided by its items.</p>\n<div class=\"hists\">\n");
+  fmt::format_to(it,
+                 "</table>\n<p class=\"note\">Per call: a map chunk's time divided by its "
+                 "items.</p>\n<div class=\"hists\">\n");
   for (std::size_t i = 0; i < std::min(max_histograms, s.functions.size()); ++i) {
     const auto& f = s.functions[i];
-    fmt::format_to(it, "<div class=\"hist\"><h3>{}</h3>{}</div>\n", markup_escape(f.name), histogram_svg(run, f));
+    fmt::format_to(it, "<div class=\"hist\"><h3>{}</h3>{}</div>\n", markup_escape(f.name),
+                   histogram_svg(run, f));
   }
   fmt::format_to(it, "</div>\n");
 }
@@ -161,26 +206,39 @@ void write_functions(fmt::memory_buffer& b, const ProfileRun& run, const RunSumm
 void write_spans(fmt::memory_buffer& b, const RunSummary& s) {
   if (s.spans.empty()) return;
   auto it = std::back_inserter(b);
-  fmt::format_to(it, "<h2>Spans</h2>\n<table><tr><th class=\"l\">span</th><th>calls</th><th>total</th><th>own</th>"
-                     "<th>mean</th><th>p50</th><th>p95</th><th>max</th><th>busy %</th><th>counter</th></tr>\n");
+  fmt::format_to(
+      it,
+      "<h2>Spans</h2>\n<table><tr><th class=\"l\">span</th><th>calls</th><th>total</th><th>own</th>"
+      "<th>mean</th><th>p50</th><th>p95</th><th>max</th><th>busy %</th><th>counter</th></tr>\n");
   for (const auto& span : s.spans) {
-    const std::string counter =
-        span.counter.empty() ? std::string() : std::to_string(span.counter_total) + " " + span.counter;
-    fmt::format_to(it, "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
-                       "<td>{}</td><td>{:.1f}</td><td>{}</td></tr>\n",
-                   markup_escape(span.name), span.calls, human_duration(span.total_s), human_duration(span.own_s),
-                   human_duration(span.mean_s), human_duration(span.p50_s), human_duration(span.p95_s),
-                   human_duration(span.max_s), 100.0 * span.busy_share, markup_escape(counter));
+    const std::string counter = span.counter.empty()
+                                    ? std::string()
+                                    : std::to_string(span.counter_total) + " " + span.counter;
+    fmt::format_to(
+        it,
+        "<tr><td "
+        "class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+        "<td>{}</td><td>{:.1f}</td><td>{}</td></tr>\n",
+        markup_escape(span.name), span.calls, human_duration(span.total_s),
+        human_duration(span.own_s), human_duration(span.mean_s), human_duration(span.p50_s),
+        human_duration(span.p95_s), human_duration(span.max_s), 100.0 * span.busy_share,
+        markup_escape(counter));
   }
-  fmt::format_to(it, "</table>\n<p class=\"note\">Total includes the spans nested in each; own does not; busy % is "
-                     "own time over every rank's busy time.</p>\n");
-  fmt::format_to(it, "<table><tr><th class=\"l\">span</th><th>ranks</th><th>min per rank</th><th>median</th>"
-                     "<th>max</th><th>max rank</th></tr>\n");
+  fmt::format_to(it,
+                 "</table>\n<p class=\"note\">Total includes the spans nested in each; own does "
+                 "not; busy % is "
+                 "own time over every rank's busy time.</p>\n");
+  fmt::format_to(
+      it,
+      "<table><tr><th class=\"l\">span</th><th>ranks</th><th>min per rank</th><th>median</th>"
+      "<th>max</th><th>max rank</th></tr>\n");
   for (std::size_t i = 0; i < std::min<std::size_t>(10, s.spans.size()); ++i) {
     const auto& span = s.spans[i];
-    fmt::format_to(it, "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                   markup_escape(span.name), span.ranks, human_duration(span.rank_min_s),
-                   human_duration(span.rank_p50_s), human_duration(span.rank_max_s), span.rank_of_max);
+    fmt::format_to(
+        it,
+        "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+        markup_escape(span.name), span.ranks, human_duration(span.rank_min_s),
+        human_duration(span.rank_p50_s), human_duration(span.rank_max_s), span.rank_of_max);
   }
   fmt::format_to(it, "</table>\n");
 }
@@ -188,16 +246,22 @@ void write_spans(fmt::memory_buffer& b, const RunSummary& s) {
 /// The slowest task records, the other files and, under Slurm, the accounting to compare with.
 void write_slowest_and_files(fmt::memory_buffer& b, const RunSummary& s) {
   auto it = std::back_inserter(b);
-  fmt::format_to(it, "<h2>Slowest task records</h2>\n<table><tr><th>task</th><th class=\"l\">function</th>"
-                     "<th>rank</th><th>start (s)</th><th>duration</th></tr>\n");
+  fmt::format_to(
+      it,
+      "<h2>Slowest task records</h2>\n<table><tr><th>task</th><th class=\"l\">function</th>"
+      "<th>rank</th><th>start (s)</th><th>duration</th></tr>\n");
   for (const auto& t : s.slowest) {
-    fmt::format_to(it, "<tr><td>{}</td><td class=\"l\">{}</td><td>{}</td><td>{:.6f}</td><td>{}</td></tr>\n", t.task_id,
-                   markup_escape(t.function), t.rank, t.start_s, human_duration(t.duration_s));
+    fmt::format_to(
+        it, "<tr><td>{}</td><td class=\"l\">{}</td><td>{}</td><td>{:.6f}</td><td>{}</td></tr>\n",
+        t.task_id, markup_escape(t.function), t.rank, t.start_s, human_duration(t.duration_s));
   }
-  fmt::format_to(it, "</table>\n<h2>Files</h2>\n<p class=\"note\"><code>trace.json</code> opens in ui.perfetto.dev or "
-                     "chrome://tracing; <code>tasks.csv</code> has a row per task; <code>summary.txt</code> is this page "
-                     "as text; <code>rank-&lt;r&gt;.jsonl</code> are the ranks' raw logs, from which "
-                     "<code>multirank-report</code> re-renders everything.</p>\n");
+  fmt::format_to(it,
+                 "</table>\n<h2>Files</h2>\n<p class=\"note\"><code>trace.json</code> opens in "
+                 "ui.perfetto.dev or "
+                 "chrome://tracing; <code>tasks.csv</code> has a row per task; "
+                 "<code>summary.txt</code> is this page "
+                 "as text; <code>rank-&lt;r&gt;.jsonl</code> are the ranks' raw logs, from which "
+                 "<code>multirank-report</code> re-renders everything.</p>\n");
   const std::string sacct = sacct_command(s);
   if (!sacct.empty()) {
     fmt::format_to(it, "<p>Slurm: cross-check with <code>{}</code></p>\n", markup_escape(sacct));

@@ -18,7 +18,6 @@ namespace {
 constexpr std::size_t max_exact_tasks = 20'000;
 constexpr std::size_t max_tooltips = 5'000;
 
-
 /// 1, 2 or 5 times a power of ten, so that about `target` ticks cover `span`.
 double tick_step(double span, int target) {
   const double raw = span / std::max(1, target);
@@ -79,7 +78,8 @@ Layout layout_of(const ProfileRun& run, const RunSummary& summary, int width) {
   l.legend_count = std::min<std::size_t>(summary.functions.size(), 12);
   l.legend_top = l.axis_y + 54;
   l.legend_height =
-      18.0 * static_cast<double>((l.legend_count + l.legend_columns - 1) / l.legend_columns + 1) + 10;
+      18.0 * static_cast<double>((l.legend_count + l.legend_columns - 1) / l.legend_columns + 1) +
+      10;
   l.height = l.legend_top + l.legend_height;
   return l;
 }
@@ -90,18 +90,26 @@ void draw_queue(fmt::memory_buffer& b, const ProfileRun& run, const Layout& l) {
   const auto& queue = run.ranks.front().queue;
   std::uint64_t max_depth = 1;
   for (const auto& q : queue) max_depth = std::max(max_depth, q.pending + q.running);
-  fmt::format_to(it, R"(<text x="{}" y="{:.1f}" text-anchor="end" fill="#444">driver queue</text>)" "\n",
+  fmt::format_to(it,
+                 R"(<text x="{}" y="{:.1f}" text-anchor="end" fill="#444">driver queue</text>)"
+                 "\n",
                  l.left - 6, l.queue_top + l.queue_height / 2 + 4);
-  fmt::format_to(it, R"(<text x="{}" y="{:.1f}" text-anchor="end" fill="#777" font-size="9">max {}</text>)" "\n",
-                 l.left - 6, l.queue_top + l.queue_height / 2 + 15, max_depth);
-  fmt::format_to(it, R"(<rect x="{}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="#f7f7f7"/>)" "\n", l.left,
-                 l.queue_top, l.plot_width, l.queue_height);
+  fmt::format_to(
+      it,
+      R"(<text x="{}" y="{:.1f}" text-anchor="end" fill="#777" font-size="9">max {}</text>)"
+      "\n",
+      l.left - 6, l.queue_top + l.queue_height / 2 + 15, max_depth);
+  fmt::format_to(it,
+                 R"(<rect x="{}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="#f7f7f7"/>)"
+                 "\n",
+                 l.left, l.queue_top, l.plot_width, l.queue_height);
   if (queue.empty()) return;
   auto y_of = [&](std::uint64_t depth) {
-    return l.queue_top + l.queue_height - l.queue_height * static_cast<double>(depth) / static_cast<double>(max_depth);
+    return l.queue_top + l.queue_height -
+           l.queue_height * static_cast<double>(depth) / static_cast<double>(max_depth);
   };
-  fmt::format_to(it, R"(<path fill="#9ab" stroke="#567" stroke-width="0.8" d="M{:.1f},{:.1f})", l.x_of(queue.front().time_ns),
-                 l.queue_top + l.queue_height);
+  fmt::format_to(it, R"(<path fill="#9ab" stroke="#567" stroke-width="0.8" d="M{:.1f},{:.1f})",
+                 l.x_of(queue.front().time_ns), l.queue_top + l.queue_height);
   double last_y = l.queue_top + l.queue_height;
   double last_x = l.x_of(queue.front().time_ns);
   for (const auto& q : queue) {
@@ -111,8 +119,8 @@ void draw_queue(fmt::memory_buffer& b, const ProfileRun& run, const Layout& l) {
     last_y = y_of(q.pending + q.running);
     last_x = x;
   }
-  fmt::format_to(it, " L{:.1f},{:.1f} L{:.1f},{:.1f} Z\"/>\n", l.left + l.plot_width, last_y, l.left + l.plot_width,
-                 l.queue_top + l.queue_height);
+  fmt::format_to(it, " L{:.1f},{:.1f} L{:.1f},{:.1f} Z\"/>\n", l.left + l.plot_width, last_y,
+                 l.left + l.plot_width, l.queue_top + l.queue_height);
 }
 
 /// The time grid and axis.
@@ -121,13 +129,21 @@ void draw_axis(fmt::memory_buffer& b, const Layout& l) {
   const double step = tick_step(l.duration_s, 10);
   for (double t = 0; t <= l.duration_s + step * 1e-6; t += step) {
     const double x = l.left + t / l.duration_s * l.plot_width;
-    fmt::format_to(it, R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" stroke="#ddd" stroke-width="1"/>)" "\n",
-                   x, l.lanes_top - 4, x, l.axis_y + 4);
-    fmt::format_to(it, R"(<text x="{:.1f}" y="{:.1f}" text-anchor="middle">{}</text>)" "\n", x, l.axis_y + 17,
-                   seconds_label(t, step));
+    fmt::format_to(
+        it,
+        R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" stroke="#ddd" stroke-width="1"/>)"
+        "\n",
+        x, l.lanes_top - 4, x, l.axis_y + 4);
+    fmt::format_to(it,
+                   R"(<text x="{:.1f}" y="{:.1f}" text-anchor="middle">{}</text>)"
+                   "\n",
+                   x, l.axis_y + 17, seconds_label(t, step));
   }
-  fmt::format_to(it, R"(<text x="{:.1f}" y="{:.1f}" text-anchor="middle" fill="#444">time since start (s), rank 0's clock</text>)" "\n",
-                 l.left + l.plot_width / 2, l.axis_y + 32);
+  fmt::format_to(
+      it,
+      R"(<text x="{:.1f}" y="{:.1f}" text-anchor="middle" fill="#444">time since start (s), rank 0's clock</text>)"
+      "\n",
+      l.left + l.plot_width / 2, l.axis_y + 32);
 }
 
 /// The lanes: grey is time the rank did not run a task.
@@ -137,18 +153,27 @@ void draw_lanes(fmt::memory_buffer& b, const ProfileRun& run, const Layout& l) {
   for (int r = 0; r < l.ranks; ++r) {
     const auto& lane = run.ranks[static_cast<std::size_t>(r)];
     const double y = l.lanes_top + l.lane_height * r;
-    fmt::format_to(it,
-                   R"(<rect class="lane" data-rank="{}" x="{}" y="{:.2f}" width="{:.1f}" height="{:.2f}" fill="{}"/>)" "\n",
-                   r, l.left, y, l.plot_width, l.lane_height - l.gap, lane.header.runs_tasks ? "#e4e4e4" : "#f4f4f4");
+    fmt::format_to(
+        it,
+        R"(<rect class="lane" data-rank="{}" x="{}" y="{:.2f}" width="{:.1f}" height="{:.2f}" fill="{}"/>)"
+        "\n",
+        r, l.left, y, l.plot_width, l.lane_height - l.gap,
+        lane.header.runs_tasks ? "#e4e4e4" : "#f4f4f4");
     if (r % l.label_every == 0) {
       std::string label = "rank " + std::to_string(r);
       if (r == 0 && !lane.header.runs_tasks) label += " (driver)";
-      fmt::format_to(it, R"(<text x="{}" y="{:.2f}" text-anchor="end" font-size="{:.0f}">{}</text>)" "\n", l.left - 6,
-                     y + std::min(l.lane_height, 12.0) - 2, std::min(11.0, std::max(8.0, l.lane_height)), label);
+      fmt::format_to(it,
+                     R"(<text x="{}" y="{:.2f}" text-anchor="end" font-size="{:.0f}">{}</text>)"
+                     "\n",
+                     l.left - 6, y + std::min(l.lane_height, 12.0) - 2,
+                     std::min(11.0, std::max(8.0, l.lane_height)), label);
     }
     if (r > 0 && lane.node != run.ranks[static_cast<std::size_t>(r - 1)].node) {
-      fmt::format_to(it, R"(<line x1="{}" y1="{:.2f}" x2="{:.1f}" y2="{:.2f}" stroke="#333" stroke-width="1"/>)" "\n",
-                     l.left - 100, y, l.left + l.plot_width, y);
+      fmt::format_to(
+          it,
+          R"(<line x1="{}" y1="{:.2f}" x2="{:.1f}" y2="{:.2f}" stroke="#333" stroke-width="1"/>)"
+          "\n",
+          l.left - 100, y, l.left + l.plot_width, y);
     }
   }
   fmt::format_to(it, "</g>\n");
@@ -166,12 +191,14 @@ void draw_exact_tasks(fmt::memory_buffer& b, const ProfileRun& run, const Layout
     const std::string& name = run.function_name(task.function_id);
     const double x = l.x_of(task.start_ns);
     const double w = std::max(0.5, static_cast<double>(task.end_ns - task.start_ns) * l.px_per_ns);
-    fmt::format_to(it, R"(<rect x="{:.2f}" y="{:.2f}" width="{:.2f}" height="{:.2f}" fill="{}")", x, y, w, h,
-                   function_colour(run, name));
+    fmt::format_to(it, R"(<rect x="{:.2f}" y="{:.2f}" width="{:.2f}" height="{:.2f}" fill="{}")", x,
+                   y, w, h, function_colour(run, name));
     if (tooltips++ < max_tooltips) {
-      fmt::format_to(it, "><title>{} task {} on rank {}: {} from {:.6f} s{}</title></rect>\n", markup_escape(name),
-                     task.task_id, r, human_duration(static_cast<double>(task.end_ns - task.start_ns) * 1e-9),
-                     static_cast<double>(task.start_ns) * 1e-9, task.failed_items ? " (failed)" : "");
+      fmt::format_to(it, "><title>{} task {} on rank {}: {} from {:.6f} s{}</title></rect>\n",
+                     markup_escape(name), task.task_id, r,
+                     human_duration(static_cast<double>(task.end_ns - task.start_ns) * 1e-9),
+                     static_cast<double>(task.start_ns) * 1e-9,
+                     task.failed_items ? " (failed)" : "");
     } else {
       fmt::format_to(it, "/>\n");
     }
@@ -192,10 +219,13 @@ void draw_binned_tasks(fmt::memory_buffer& b, const ProfileRun& run, const Layou
   for (const auto& task : lane.tasks) {
     const double a = static_cast<double>(task.start_ns) * l.px_per_ns;
     const double e = static_cast<double>(task.end_ns) * l.px_per_ns;
-    const auto first = static_cast<std::size_t>(std::clamp(std::floor(a), 0.0, static_cast<double>(columns - 1)));
-    const auto last = static_cast<std::size_t>(std::clamp(std::floor(e), 0.0, static_cast<double>(columns - 1)));
+    const auto first =
+        static_cast<std::size_t>(std::clamp(std::floor(a), 0.0, static_cast<double>(columns - 1)));
+    const auto last =
+        static_cast<std::size_t>(std::clamp(std::floor(e), 0.0, static_cast<double>(columns - 1)));
     for (std::size_t c = first; c <= last; ++c) {
-      const double overlap = std::min(e, static_cast<double>(c + 1)) - std::max(a, static_cast<double>(c));
+      const double overlap =
+          std::min(e, static_cast<double>(c + 1)) - std::max(a, static_cast<double>(c));
       if (overlap <= 0 && first != last) continue;
       const double share = std::max(overlap, 0.0);
       busy[c] += share;
@@ -215,15 +245,20 @@ void draw_binned_tasks(fmt::memory_buffer& b, const ProfileRun& run, const Layou
       continue;
     }
     // Busy fraction in quarters: runs of equal shade and function become one rectangle.
-    auto shade = [&](std::size_t k) { return std::clamp(std::ceil(std::min(busy[k], 1.0) * 4.0) / 4.0, 0.25, 1.0); };
+    auto shade = [&](std::size_t k) {
+      return std::clamp(std::ceil(std::min(busy[k], 1.0) * 4.0) / 4.0, 0.25, 1.0);
+    };
     const std::size_t start = c;
     const double level = shade(c);
     while (c < columns && busy[c] > 0 && function[c] == function[start] && shade(c) == level) ++c;
-    fmt::format_to(std::back_inserter(paths[{function[start], level}]), "M{:.0f},{:.2f}h{}v{:.2f}h-{}z",
-                   l.left + static_cast<double>(start), y, c - start, h, c - start);
+    fmt::format_to(std::back_inserter(paths[{function[start], level}]),
+                   "M{:.0f},{:.2f}h{}v{:.2f}h-{}z", l.left + static_cast<double>(start), y,
+                   c - start, h, c - start);
   }
   for (const auto& [key, d] : paths) {
-    fmt::format_to(it, R"(<path fill="{}" fill-opacity="{:.2f}" d="{}"/>)" "\n",
+    fmt::format_to(it,
+                   R"(<path fill="{}" fill-opacity="{:.2f}" d="{}"/>)"
+                   "\n",
                    function_colour(run, run.function_name(key.first)), key.second, d);
   }
 }
@@ -231,9 +266,13 @@ void draw_binned_tasks(fmt::memory_buffer& b, const ProfileRun& run, const Layou
 void draw_legend(fmt::memory_buffer& b, const ProfileRun& run, const RunSummary& summary,
                  const Layout& l, bool exact) {
   auto it = std::back_inserter(b);
-  fmt::format_to(it, R"(<g id="legend"><text x="{}" y="{:.1f}" fill="#444">{}</text>)" "\n", l.left, l.legend_top,
+  fmt::format_to(it,
+                 R"(<g id="legend"><text x="{}" y="{:.1f}" fill="#444">{}</text>)"
+                 "\n",
+                 l.left, l.legend_top,
                  exact ? "Tasks by function (grey: not running a task)"
-                       : "Tasks by function, binned per pixel: colour = function that ran most, shade = busy share "
+                       : "Tasks by function, binned per pixel: colour = function that ran most, "
+                         "shade = busy share "
                          "(grey: not running a task)");
   const double column_width = l.plot_width / l.legend_columns;
   for (std::size_t i = 0; i < l.legend_count; ++i) {
@@ -242,12 +281,17 @@ void draw_legend(fmt::memory_buffer& b, const ProfileRun& run, const RunSummary&
     const double y = l.legend_top + 8 + 18.0 * static_cast<double>(i / l.legend_columns);
     fmt::format_to(it, R"(<rect x="{:.1f}" y="{:.1f}" width="12" height="12" fill="{}"/>)", x, y,
                    function_colour(run, f.name));
-    fmt::format_to(it, R"(<text x="{:.1f}" y="{:.1f}">{} ({} calls, {})</text>)" "\n", x + 16, y + 10,
-                   markup_escape(f.name), f.calls, human_duration(f.total_s));
+    fmt::format_to(it,
+                   R"(<text x="{:.1f}" y="{:.1f}">{} ({} calls, {})</text>)"
+                   "\n",
+                   x + 16, y + 10, markup_escape(f.name), f.calls, human_duration(f.total_s));
   }
   if (summary.functions.size() > l.legend_count) {
-    fmt::format_to(it, R"(<text x="{}" y="{:.1f}" fill="#777">and {} more functions (see summary.txt)</text>)" "\n",
-                   l.left, l.legend_top + l.legend_height - 6, summary.functions.size() - l.legend_count);
+    fmt::format_to(
+        it,
+        R"(<text x="{}" y="{:.1f}" fill="#777">and {} more functions (see summary.txt)</text>)"
+        "\n",
+        l.left, l.legend_top + l.legend_height - 6, summary.functions.size() - l.legend_count);
   }
   fmt::format_to(it, "</g>\n");
 }
@@ -262,16 +306,21 @@ std::string render_timeline_svg(const ProfileRun& run, const RunSummary& summary
 
   fmt::memory_buffer b;
   auto it = std::back_inserter(b);
+  fmt::format_to(
+      it,
+      R"(<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{:.0f}" viewBox="0 0 {} {:.0f}" font-family="DejaVu Sans, Arial, sans-serif" font-size="11">)"
+      "\n",
+      width, l.height, width, l.height);
   fmt::format_to(it,
-                 R"(<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{:.0f}" viewBox="0 0 {} {:.0f}" font-family="DejaVu Sans, Arial, sans-serif" font-size="11">)"
+                 R"(<rect x="0" y="0" width="{}" height="{:.0f}" fill="white"/>)"
                  "\n",
-                 width, l.height, width, l.height);
-  fmt::format_to(it, R"(<rect x="0" y="0" width="{}" height="{:.0f}" fill="white"/>)" "\n", width, l.height);
-  fmt::format_to(it,
-                 R"(<text x="{}" y="18" font-size="14" font-weight="bold">Timeline: {} ranks on {} node(s), {:.3f} s, {} task records{}</text>)"
-                 "\n",
-                 l.left, l.ranks, run.nodes.size(), l.duration_s, summary.tasks,
-                 run.complete ? "" : " (INCOMPLETE: saved on a fatal error)");
+                 width, l.height);
+  fmt::format_to(
+      it,
+      R"(<text x="{}" y="18" font-size="14" font-weight="bold">Timeline: {} ranks on {} node(s), {:.3f} s, {} task records{}</text>)"
+      "\n",
+      l.left, l.ranks, run.nodes.size(), l.duration_s, summary.tasks,
+      run.complete ? "" : " (INCOMPLETE: saved on a fatal error)");
   draw_queue(b, run, l);
   draw_axis(b, l);
   draw_lanes(b, run, l);

@@ -60,7 +60,8 @@ void write_tasks_csv(const ProfileRun& run, std::ostream& out) {
   for (const auto& node : run.nodes) hosts.push_back(csv_field(node));
 
   TextSink sink(out);
-  sink << "task_id,function,rank,host,start_s,duration_s,serialise_s,items,bytes_in,bytes_out,status\n";
+  sink << "task_id,function,rank,host,start_s,duration_s,serialise_s,items,bytes_in,bytes_out,"
+          "status\n";
   // Rows of one function follow each other in runs: its name is looked up once per run.
   std::uint64_t last_function = 0;
   std::string_view function = "(unknown task)";
@@ -69,14 +70,15 @@ void write_tasks_csv(const ProfileRun& run, std::ostream& out) {
     const TaskEvent& t = *row.task;
     if (!looked_up || t.function_id != last_function) {
       auto name = names.find(t.function_id);
-      function = name == names.end() ? std::string_view("(unknown task)") : std::string_view(name->second);
+      function =
+          name == names.end() ? std::string_view("(unknown task)") : std::string_view(name->second);
       last_function = t.function_id;
       looked_up = true;
     }
     sink << t.task_id << ',' << function << ',' << row.lane->header.rank << ','
-         << hosts[static_cast<std::size_t>(row.lane->node)] << ',' << seconds_text(t.start_ns) << ','
-         << seconds_text(t.end_ns - t.start_ns) << ',' << seconds_text(t.serialise_ns) << ',' << t.items << ','
-         << t.bytes_in << ',' << t.bytes_out << ',';
+         << hosts[static_cast<std::size_t>(row.lane->node)] << ',' << seconds_text(t.start_ns)
+         << ',' << seconds_text(t.end_ns - t.start_ns) << ',' << seconds_text(t.serialise_ns) << ','
+         << t.items << ',' << t.bytes_in << ',' << t.bytes_out << ',';
     if (t.failed_items == 0) {
       sink << "ok\n";
     } else {

@@ -1,14 +1,14 @@
 // trace.json in the Chrome trace event format (ui.perfetto.dev, chrome://tracing): a process per
 // node, a thread per rank, task slices, message arrows as flow events, the driver's queue depth as
-// a counter. Events are streamed through a TextSink (the rare ones formatted with fmt); every string
-// goes through nlohmann-json for escaping.
+// a counter. Events are streamed through a TextSink (the rare ones formatted with fmt); every
+// string goes through nlohmann-json for escaping.
 #include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "core/fixed_decimal.hpp"
 #include "core/text_sink.hpp"
@@ -22,10 +22,14 @@ std::string json_string(const std::string& text) { return nlohmann::json(text).d
 
 const char* kind_name(std::uint16_t kind) {
   switch (kind) {
-    case 1: return "tasks";
-    case 2: return "results";
-    case 3: return "stop";
-    default: return "message";
+    case 1:
+      return "tasks";
+    case 2:
+      return "results";
+    case 3:
+      return "stop";
+    default:
+      return "message";
   }
 }
 
@@ -62,8 +66,8 @@ void for_each_slice(const std::vector<TaskEvent>& tasks, std::int64_t resolution
       continue;
     }
     if (open) emit(s);
-    s = {task.start_ns, task.end_ns, &task, 1, task.items, task.bytes_in, task.bytes_out, task.failed_items,
-         task.serialise_ns};
+    s = {task.start_ns,     task.end_ns,      &task, 1, task.items, task.bytes_in, task.bytes_out,
+         task.failed_items, task.serialise_ns};
     open = true;
   }
   if (open) emit(s);
@@ -97,7 +101,8 @@ class TraceEvents {
   static int tid_of(const RankTimeline& lane) { return lane.header.rank + 1; }
   /// The row of the program's own thread `thread` (profile::Task) on the rank: after the ranks'.
   static int program_tid_of(const RankTimeline& lane, std::uint32_t thread) {
-    return program_tid_base + lane.header.rank * program_threads_per_rank + static_cast<int>(thread);
+    return program_tid_base + lane.header.rank * program_threads_per_rank +
+           static_cast<int>(thread);
   }
   /// The row of a span: its task's row when the rank's task thread recorded it.
   static int span_tid_of(const RankTimeline& lane, std::uint32_t thread) {
@@ -118,22 +123,31 @@ void write_rows(TraceEvents& events, const ProfileRun& run) {
   auto it = events.rare();
   for (std::size_t node = 0; node < run.nodes.size(); ++node) {
     events.begin_event();
-    fmt::format_to(it, FMT_COMPILE(R"({{"ph":"M","name":"process_name","pid":{},"args":{{"name":{}}}}})"), node + 1,
-                   json_string("node " + run.nodes[node]));
+    fmt::format_to(
+        it, FMT_COMPILE(R"({{"ph":"M","name":"process_name","pid":{},"args":{{"name":{}}}}})"),
+        node + 1, json_string("node " + run.nodes[node]));
     events.begin_event();
-    fmt::format_to(it, FMT_COMPILE(R"({{"ph":"M","name":"process_sort_index","pid":{},"args":{{"sort_index":{}}}}})"),
-                   node + 1, node);
+    fmt::format_to(
+        it,
+        FMT_COMPILE(
+            R"({{"ph":"M","name":"process_sort_index","pid":{},"args":{{"sort_index":{}}}}})"),
+        node + 1, node);
   }
   for (const auto& lane : run.ranks) {
     const auto& h = lane.header;
     std::string name = "rank " + std::to_string(h.rank);
     if (h.rank == 0) name += h.runs_tasks ? " (driver's worker thread)" : " (driver)";
     events.begin_event();
-    fmt::format_to(it, FMT_COMPILE(R"({{"ph":"M","name":"thread_name","pid":{},"tid":{},"args":{{"name":{}}}}})"),
-                   TraceEvents::pid_of(lane), TraceEvents::tid_of(lane), json_string(name));
+    fmt::format_to(
+        it,
+        FMT_COMPILE(R"({{"ph":"M","name":"thread_name","pid":{},"tid":{},"args":{{"name":{}}}}})"),
+        TraceEvents::pid_of(lane), TraceEvents::tid_of(lane), json_string(name));
     events.begin_event();
-    fmt::format_to(it, FMT_COMPILE(R"({{"ph":"M","name":"thread_sort_index","pid":{},"tid":{},"args":{{"sort_index":{}}}}})"),
-                   TraceEvents::pid_of(lane), TraceEvents::tid_of(lane), h.rank + 1);
+    fmt::format_to(
+        it,
+        FMT_COMPILE(
+            R"({{"ph":"M","name":"thread_sort_index","pid":{},"tid":{},"args":{{"sort_index":{}}}}})"),
+        TraceEvents::pid_of(lane), TraceEvents::tid_of(lane), h.rank + 1);
   }
   for (const auto& lane : run.ranks) {
     std::set<std::uint32_t> threads;
@@ -146,22 +160,34 @@ void write_rows(TraceEvents& events, const ProfileRun& run) {
     for (const std::uint32_t thread : threads) {
       const int tid = TraceEvents::program_tid_of(lane, thread);
       events.begin_event();
-      fmt::format_to(it, FMT_COMPILE(R"({{"ph":"M","name":"thread_name","pid":{},"tid":{},"args":{{"name":{}}}}})"),
-                     TraceEvents::pid_of(lane), tid,
-                     json_string("rank " + std::to_string(lane.header.rank) + " program thread " +
-                                 std::to_string(thread)));
+      fmt::format_to(
+          it,
+          FMT_COMPILE(
+              R"({{"ph":"M","name":"thread_name","pid":{},"tid":{},"args":{{"name":{}}}}})"),
+          TraceEvents::pid_of(lane), tid,
+          json_string("rank " + std::to_string(lane.header.rank) + " program thread " +
+                      std::to_string(thread)));
       events.begin_event();
-      fmt::format_to(it, FMT_COMPILE(R"({{"ph":"M","name":"thread_sort_index","pid":{},"tid":{},"args":{{"sort_index":{}}}}})"),
-                     TraceEvents::pid_of(lane), tid, lane.header.rank + 1);
+      fmt::format_to(
+          it,
+          FMT_COMPILE(
+              R"({{"ph":"M","name":"thread_sort_index","pid":{},"tid":{},"args":{{"sort_index":{}}}}})"),
+          TraceEvents::pid_of(lane), tid, lane.header.rank + 1);
     }
   }
   const RankTimeline& driver = run.ranks.front();
   events.begin_event();
-  fmt::format_to(it, FMT_COMPILE(R"x({{"ph":"M","name":"thread_name","pid":{},"tid":{},"args":{{"name":"rank 0 driver (MPI, scheduling)"}}}})x"),
-                 TraceEvents::pid_of(driver), TraceEvents::driver_tid);
+  fmt::format_to(
+      it,
+      FMT_COMPILE(
+          R"x({{"ph":"M","name":"thread_name","pid":{},"tid":{},"args":{{"name":"rank 0 driver (MPI, scheduling)"}}}})x"),
+      TraceEvents::pid_of(driver), TraceEvents::driver_tid);
   events.begin_event();
-  fmt::format_to(it, FMT_COMPILE(R"({{"ph":"M","name":"thread_sort_index","pid":{},"tid":{},"args":{{"sort_index":0}}}})"),
-                 TraceEvents::pid_of(driver), TraceEvents::driver_tid);
+  fmt::format_to(
+      it,
+      FMT_COMPILE(
+          R"({{"ph":"M","name":"thread_sort_index","pid":{},"tid":{},"args":{{"sort_index":0}}}})"),
+      TraceEvents::pid_of(driver), TraceEvents::driver_tid);
 }
 
 /// One row's task slices: the rank's task thread (`thread` 0), or one of the program's threads.
@@ -172,7 +198,8 @@ void write_rank_slices(TraceEvents& events, const std::map<std::uint64_t, std::s
   TextSink& sink = events.sink();
   {
     const int pid = TraceEvents::pid_of(lane);
-    const int tid = thread == 0 ? TraceEvents::tid_of(lane) : TraceEvents::program_tid_of(lane, thread);
+    const int tid =
+        thread == 0 ? TraceEvents::tid_of(lane) : TraceEvents::program_tid_of(lane, thread);
     for_each_slice(tasks, resolution_ns, [&](const Slice& s) {
       const auto name_it = names.find(s.first->function_id);
       const std::string& name = name_it == names.end() ? unknown : name_it->second;
@@ -181,10 +208,11 @@ void write_rank_slices(TraceEvents& events, const std::map<std::uint64_t, std::s
         // What most records share is left out (one item, no failure): a slice is written per
         // task, and this file is the largest part of the writing.
         sink << "{\"name\":" << std::string_view(name) << R"(,"cat":"task","ph":"X","ts":)"
-             << micros_text(s.start_ns) << ",\"dur\":" << micros_text(s.end_ns - s.start_ns) << ",\"pid\":"
-             << pid << ",\"tid\":" << tid << R"(,"args":{"task":)" << s.first->task_id
-             << ",\"bytes_in\":" << s.bytes_in << ",\"bytes_out\":" << s.bytes_out << ",\"serialise_us\":"
-             << micros_text(s.serialise_ns);
+             << micros_text(s.start_ns) << ",\"dur\":" << micros_text(s.end_ns - s.start_ns)
+             << ",\"pid\":" << pid << ",\"tid\":" << tid << R"(,"args":{"task":)"
+             << s.first->task_id << ",\"bytes_in\":" << s.bytes_in
+             << ",\"bytes_out\":" << s.bytes_out
+             << ",\"serialise_us\":" << micros_text(s.serialise_ns);
         if (s.items != 1) sink << ",\"items\":" << s.items;
         if (s.failed != 0) sink << ",\"failed_items\":" << s.failed << R"(,"status":"failed")";
         sink << "}}";
@@ -192,11 +220,13 @@ void write_rank_slices(TraceEvents& events, const std::map<std::uint64_t, std::s
         // The name keeps the function and says how many records the slice stands for.
         const std::string merged_name =
             json_string(name.substr(1, name.size() - 2) + " \u00d7" + std::to_string(s.merged));
-        fmt::format_to(it,
-                       FMT_COMPILE(R"({{"name":{},"cat":"task","ph":"X","ts":{},"dur":{},"pid":{},"tid":{},"args":{{"first_task":{},"tasks":{},"items":{},"bytes_in":{},"bytes_out":{},"serialise_us":{},"failed_items":{}}}}})"),
-                       merged_name, micros_text(s.start_ns), micros_text(s.end_ns - s.start_ns), pid,
-                       tid, s.first->task_id, s.merged, s.items, s.bytes_in, s.bytes_out,
-                       micros_text(s.serialise_ns), s.failed);
+        fmt::format_to(
+            it,
+            FMT_COMPILE(
+                R"({{"name":{},"cat":"task","ph":"X","ts":{},"dur":{},"pid":{},"tid":{},"args":{{"first_task":{},"tasks":{},"items":{},"bytes_in":{},"bytes_out":{},"serialise_us":{},"failed_items":{}}}}})"),
+            merged_name, micros_text(s.start_ns), micros_text(s.end_ns - s.start_ns), pid, tid,
+            s.first->task_id, s.merged, s.items, s.bytes_in, s.bytes_out,
+            micros_text(s.serialise_ns), s.failed);
         events.end_rare();
       }
     });
@@ -243,11 +273,13 @@ void write_spans(TraceEvents& events, const ProfileRun& run) {
     const int pid = TraceEvents::pid_of(lane);
     for (const auto& span : lane.spans) {
       events.begin_event();
-      sink << "{\"name\":" << std::string_view(name_of(span.name_id)) << R"(,"cat":"span","ph":"X","ts":)"
-           << micros_text(span.start_ns) << ",\"dur\":" << micros_text(span.end_ns - span.start_ns)
-           << ",\"pid\":" << pid << ",\"tid\":" << TraceEvents::span_tid_of(lane, span.thread)
-           << R"(,"args":{"own_us":)" << micros_text(span.own_ns);
-      if (span.counter_id != 0) sink << ',' << std::string_view(name_of(span.counter_id)) << ':' << span.counter;
+      sink << "{\"name\":" << std::string_view(name_of(span.name_id))
+           << R"(,"cat":"span","ph":"X","ts":)" << micros_text(span.start_ns)
+           << ",\"dur\":" << micros_text(span.end_ns - span.start_ns) << ",\"pid\":" << pid
+           << ",\"tid\":" << TraceEvents::span_tid_of(lane, span.thread) << R"(,"args":{"own_us":)"
+           << micros_text(span.own_ns);
+      if (span.counter_id != 0)
+        sink << ',' << std::string_view(name_of(span.counter_id)) << ':' << span.counter;
       sink << "}}";
     }
   }
@@ -269,8 +301,9 @@ void write_messages(TraceEvents& events, const ProfileRun& run) {
       const bool is_send = m.direction == MessageDirection::sent;
       (is_send ? sent[{rank, m.peer}] : received[{m.peer, rank}]).push_back(m.time_ns);
       events.begin_event();
-      sink << "{\"name\":\"" << (is_send ? "send " : "receive ") << kind_name(m.kind) << (is_send ? " to" : " from")
-           << " rank " << m.peer << R"(","cat":"message","ph":"X","ts":)" << micros_text(m.time_ns)
+      sink << "{\"name\":\"" << (is_send ? "send " : "receive ") << kind_name(m.kind)
+           << (is_send ? " to" : " from") << " rank " << m.peer
+           << R"(","cat":"message","ph":"X","ts":)" << micros_text(m.time_ns)
            << ",\"dur\":0.1,\"pid\":" << TraceEvents::pid_of(lane) << ",\"tid\":" << row_of(lane)
            << R"(,"args":{"bytes":)" << m.bytes << "}}";
     }
@@ -286,13 +319,13 @@ void write_messages(TraceEvents& events, const ProfileRun& run) {
     if (sends.size() != receives.size()) continue;
     for (std::size_t k = 0; k < sends.size(); ++k, ++flow_id) {
       events.begin_event();
-      sink << R"({"name":"message","cat":"message","ph":"s","id":)" << flow_id << ",\"ts\":"
-           << micros_text(sends[k]) << ",\"pid\":" << TraceEvents::pid_of(from) << ",\"tid\":" << row_of(from)
-           << '}';
+      sink << R"({"name":"message","cat":"message","ph":"s","id":)" << flow_id
+           << ",\"ts\":" << micros_text(sends[k]) << ",\"pid\":" << TraceEvents::pid_of(from)
+           << ",\"tid\":" << row_of(from) << '}';
       events.begin_event();
-      sink << R"({"name":"message","cat":"message","ph":"f","bp":"e","id":)" << flow_id << ",\"ts\":"
-           << micros_text(std::max(receives[k], sends[k])) << ",\"pid\":" << TraceEvents::pid_of(to)
-           << ",\"tid\":" << row_of(to) << '}';
+      sink << R"({"name":"message","cat":"message","ph":"f","bp":"e","id":)" << flow_id
+           << ",\"ts\":" << micros_text(std::max(receives[k], sends[k]))
+           << ",\"pid\":" << TraceEvents::pid_of(to) << ",\"tid\":" << row_of(to) << '}';
     }
   }
 }
@@ -311,7 +344,8 @@ void write_trace_json(const ProfileRun& run, std::ostream& out, std::size_t max_
   const bool aggregate = task_count > max_events;
   // Resolution that leaves about max_events slices if tasks were spread evenly over the ranks.
   const std::int64_t resolution_ns =
-      aggregate ? std::max<std::int64_t>(1, run.duration_ns * static_cast<std::int64_t>(run.ranks.size()) /
+      aggregate ? std::max<std::int64_t>(1, run.duration_ns *
+                                                static_cast<std::int64_t>(run.ranks.size()) /
                                                 static_cast<std::int64_t>(max_events))
                 : 0;
   const bool with_messages = message_count <= max_events / 2;
@@ -326,30 +360,30 @@ void write_trace_json(const ProfileRun& run, std::ostream& out, std::size_t max_
   const RankTimeline& driver = run.ranks.front();
   for (const auto& sample : driver.queue) {
     events.begin_event();
-    events.sink() << R"({"name":"driver queue","ph":"C","ts":)" << micros_text(sample.time_ns) << ",\"pid\":"
-                  << TraceEvents::pid_of(driver) << R"(,"args":{"pending":)" << sample.pending << ",\"running\":"
-                  << sample.running << "}}";
+    events.sink() << R"({"name":"driver queue","ph":"C","ts":)" << micros_text(sample.time_ns)
+                  << ",\"pid\":" << TraceEvents::pid_of(driver) << R"(,"args":{"pending":)"
+                  << sample.pending << ",\"running\":" << sample.running << "}}";
   }
 
-  nlohmann::json other{{"generator", "multirank"},
-                       {"ranks", run.ranks.size()},
-                       {"task_records", task_count},
-                       {"complete", run.complete},
-                       {"aggregated", aggregate},
-                       {"message_arrows", with_messages}};
+  nlohmann::json other{{"generator", "multirank"},   {"ranks", run.ranks.size()},
+                       {"task_records", task_count}, {"complete", run.complete},
+                       {"aggregated", aggregate},    {"message_arrows", with_messages}};
   if (aggregate) {
     other["aggregation"] = fmt::format(
-        "{} task records exceed {}: records of one function closer than {} on a rank are merged into one slice",
+        "{} task records exceed {}: records of one function closer than {} on a rank are merged "
+        "into one slice",
         task_count, max_events, human_duration(static_cast<double>(resolution_ns) * 1e-9));
   }
   if (!with_messages) {
-    other["messages_omitted"] = fmt::format("{} messages: arrows and message slices left out", message_count);
+    other["messages_omitted"] =
+        fmt::format("{} messages: arrows and message slices left out", message_count);
   }
   nlohmann::json clocks = nlohmann::json::array();
   for (const auto& lane : run.ranks) {
-    clocks.push_back({{"rank", lane.header.rank},
-                      {"offset_ns", lane.header.clock_start.offset_ns},
-                      {"error_ns", std::max(lane.header.clock_start.error_ns, lane.header.clock_end.error_ns)}});
+    clocks.push_back(
+        {{"rank", lane.header.rank},
+         {"offset_ns", lane.header.clock_start.offset_ns},
+         {"error_ns", std::max(lane.header.clock_start.error_ns, lane.header.clock_end.error_ns)}});
   }
   other["clocks"] = clocks;
   events.end_rare();
