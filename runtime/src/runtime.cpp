@@ -127,6 +127,28 @@ int local_ranks_from_launcher() {
   return 0;
 }
 
+/// Every rank's `text`, on rank 0 (in rank order; empty elsewhere). Collective.
+std::vector<std::string> gather_texts(const std::string& text, const detail::Communicator& comm) {
+  int length = static_cast<int>(text.size());
+  std::vector<int> lengths(static_cast<std::size_t>(comm.size()));
+  detail::check_mpi(MPI_Gather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, 0, comm.get()),
+                    "MPI_Gather");
+  std::vector<int> offsets(lengths.size(), 0);
+  for (std::size_t r = 1; r < lengths.size(); ++r) offsets[r] = offsets[r - 1] + lengths[r - 1];
+  std::string all(comm.rank() == 0 ? static_cast<std::size_t>(offsets.back() + lengths.back()) : 0,
+                  '\0');
+  detail::check_mpi(MPI_Gatherv(text.data(), length, MPI_CHAR, all.data(), lengths.data(),
+                                offsets.data(), MPI_CHAR, 0, comm.get()),
+                    "MPI_Gatherv");
+  std::vector<std::string> texts;
+  if (comm.rank() != 0) return texts;
+  for (std::size_t r = 0; r < lengths.size(); ++r) {
+    texts.push_back(
+        all.substr(static_cast<std::size_t>(offsets[r]), static_cast<std::size_t>(lengths[r])));
+  }
+  return texts;
+}
+
 std::string join_lines(const std::vector<std::string>& lines) {
   std::string text;
   for (const auto& line : lines) text += line + "\n";
@@ -347,24 +369,11 @@ void Runtime::stop_if_start_failed(const std::string& problem) {
 void Runtime::end_start(const std::string& problem, bool name_ranks) {
   // Every rank usually has the same problem (the same environment, the same binary): rank 0 says
   // each distinct one once, naming the ranks that have it where not all do.
-  int length = static_cast<int>(problem.size());
-  std::vector<int> lengths(static_cast<std::size_t>(comm_->size()));
-  detail::check_mpi(MPI_Gather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, 0, comm_->get()),
-                    "MPI_Gather");
-  std::vector<int> offsets(lengths.size(), 0);
-  for (std::size_t r = 1; r < lengths.size(); ++r) offsets[r] = offsets[r - 1] + lengths[r - 1];
-  std::string all(
-      comm_->rank() == 0 ? static_cast<std::size_t>(offsets.back() + lengths.back()) : 0, '\0');
-  detail::check_mpi(MPI_Gatherv(problem.data(), length, MPI_CHAR, all.data(), lengths.data(),
-                                offsets.data(), MPI_CHAR, 0, comm_->get()),
-                    "MPI_Gatherv");
+  const auto problems = gather_texts(problem, *comm_);
   if (comm_->rank() == 0) {
     std::map<std::string, std::vector<int>> ranks_by_problem;
-    for (std::size_t r = 0; r < lengths.size(); ++r) {
-      if (lengths[r] == 0) continue;
-      ranks_by_problem[all.substr(static_cast<std::size_t>(offsets[r]),
-                                  static_cast<std::size_t>(lengths[r]))]
-          .push_back(static_cast<int>(r));
+    for (std::size_t r = 0; r < problems.size(); ++r) {
+      if (!problems[r].empty()) ranks_by_problem[problems[r]].push_back(static_cast<int>(r));
     }
     for (const auto& [text, ranks] : ranks_by_problem) {
       std::string where;
@@ -390,18 +399,7 @@ std::string Runtime::registry_difference(std::uint64_t digest) {
   detail::check_mpi(
       MPI_Gather(&digest, 1, MPI_UINT64_T, digests.data(), 1, MPI_UINT64_T, 0, comm_->get()),
       "MPI_Gather");
-  const std::string mine = join_lines(registry.describe());
-  int length = static_cast<int>(mine.size());
-  std::vector<int> lengths(static_cast<std::size_t>(comm_->size()));
-  detail::check_mpi(MPI_Gather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, 0, comm_->get()),
-                    "MPI_Gather");
-  std::vector<int> offsets(lengths.size(), 0);
-  for (std::size_t r = 1; r < lengths.size(); ++r) offsets[r] = offsets[r - 1] + lengths[r - 1];
-  std::string all(
-      comm_->rank() == 0 ? static_cast<std::size_t>(offsets.back() + lengths.back()) : 0, '\0');
-  detail::check_mpi(MPI_Gatherv(mine.data(), length, MPI_CHAR, all.data(), lengths.data(),
-                                offsets.data(), MPI_CHAR, 0, comm_->get()),
-                    "MPI_Gatherv");
+  const auto lists = gather_texts(join_lines(registry.describe()), *comm_);
   if (comm_->rank() != 0) return {};
   std::ostringstream report;
   report << "the ranks hold different task registries (were they built from different "
@@ -409,8 +407,7 @@ std::string Runtime::registry_difference(std::uint64_t digest) {
   for (std::size_t r = 1; r < digests.size(); ++r) {
     if (digests[r] == digests[0]) continue;
     report << "\n  rank " << r << " (" << comm_->hosts()[r] << ") has:\n";
-    std::istringstream lines(
-        all.substr(static_cast<std::size_t>(offsets[r]), static_cast<std::size_t>(lengths[r])));
+    std::istringstream lines(lists[r]);
     for (std::string line; std::getline(lines, line);) report << "    " << line << "\n";
   }
   report << "  rank 0 (" << comm_->hosts()[0] << ") has:";
