@@ -15,6 +15,7 @@
 #include "conversion_job.hpp"
 #include "multirank/error.hpp"
 #include "multirank/runtime.hpp"
+#include "signals_before_runtime.hpp"
 
 namespace {
 // Before MPI starts, the launcher's environment tells the rank; without one, this is rank 0.
@@ -48,7 +49,7 @@ std::size_t launched_ranks() {
 int main(int argc, char** argv) {
   // A Ctrl-C or scancel while MPI starts (and the driver already converts) stops the job cleanly
   // once the Runtime is up, as one later would.
-  const multirank::EarlyInterrupts interrupts;
+  grayscale::SignalsBeforeRuntime early_signals;
   const auto parsed = grayscale::parse_command_line(argc, argv, is_first_rank());
   if (!parsed.command_line) return parsed.exit_status;
   const grayscale::CommandLine& options = *parsed.command_line;
@@ -79,6 +80,7 @@ int main(int argc, char** argv) {
   std::optional<grayscale::ConversionJob> job;
   if (is_first_rank() && settings_are_valid()) job.emplace(options, launched_ranks());
   multirank::Runtime runtime(argc, argv, defaults);
+  early_signals.replay();
   // Worker ranks never return from the Runtime's constructor.
   if (!job) job.emplace(options, 1);
   try {

@@ -20,21 +20,6 @@ namespace multirank {
 /// calls MPI_Init itself before creating the Runtime calls it first.
 void prepare_mpi_environment();
 
-/// Records SIGINT and SIGTERM from its construction on, for a program that starts work before its
-/// Runtime (grayscale lists and converts images while MPI starts): a signal in that time stops
-/// the job as soon as the Runtime is up, like one that came later, instead of killing the process
-/// at once. Hold one in main before the Runtime.
-class EarlyInterrupts {
- public:
-  EarlyInterrupts();
-  ~EarlyInterrupts();
-  EarlyInterrupts(const EarlyInterrupts&) = delete;
-  EarlyInterrupts& operator=(const EarlyInterrupts&) = delete;
-
- private:
-  std::unique_ptr<detail::InterruptSignals> signals_;
-};
-
 /// Starts multirank on every rank. On rank 0 the constructor returns and the program goes on as
 /// the driver; on every other rank it serves tasks until the driver's Runtime is destroyed, then
 /// finalises MPI and exits the process, so code after it runs on the driver only. Run without
@@ -113,7 +98,7 @@ class Runtime {
   std::unique_ptr<detail::InterruptSignals> signals_;
   std::unique_ptr<detail::Communicator> comm_;
   std::unique_ptr<detail::ProfileSession> profile_;  // null unless profiling (MULTIRANK_PROFILE)
-  std::unique_ptr<detail::DriverEngine> engine_;
+  std::unique_ptr<detail::ProgressEngine> engine_;
   std::unique_ptr<detail::ObjectHost> objects_;
   detail::ObjectChannel* channel_ = nullptr;
   std::atomic<std::uint32_t> next_thread_number_{0};
