@@ -19,19 +19,19 @@
 #include <map>
 #include <sstream>
 
+#include "core/backoff.hpp"
 #include "core/exit_status.hpp"
 #include "core/interruption.hpp"
 #include "core/launcher_connection.hpp"
 #include "core/library_log.hpp"
-#include "multirank/detail/backoff.hpp"
-#include "multirank/detail/communicator.hpp"
-#include "multirank/detail/driver_engine.hpp"
+#include "engine/progress_engine.hpp"
 #include "multirank/detail/registry.hpp"
 #include "multirank/detail/runtime_access.hpp"
 #include "multirank/error.hpp"
 #include "objects/object_host.hpp"
 #include "profile/profile_session.hpp"
 #include "tasks/task_execution.hpp"
+#include "wire/communicator.hpp"
 #include "worker/worker_loop.hpp"
 
 namespace multirank {
@@ -176,9 +176,6 @@ void prepare_mpi_environment() {
   if (std::getenv("OMPI_MCA_pml") == nullptr && !has_high_speed_fabric())
     setenv("OMPI_MCA_pml", "ob1", 1);
 }
-
-EarlyInterrupts::EarlyInterrupts() : signals_(std::make_unique<detail::InterruptSignals>()) {}
-EarlyInterrupts::~EarlyInterrupts() = default;
 
 namespace {
 
@@ -338,8 +335,8 @@ void Runtime::start(int* argc, char*** argv, std::string problem) {
       seconds(initialised, started));
 
   if (comm_->rank() != 0) serve_then_exit(comm_, profile_, options_);
-  engine_ = std::make_unique<detail::DriverEngine>(*comm_, options_,
-                                                   profile_ ? &profile_->recorder() : nullptr);
+  engine_ = std::make_unique<detail::ProgressEngine>(*comm_, options_,
+                                                     profile_ ? &profile_->recorder() : nullptr);
   if (profile_) {
     profile_->set_driver_runs_tasks(engine_->worker_slots() > comm_->size() - 1);
     fatal_error_profile.store(profile_.get());

@@ -36,6 +36,7 @@ class Value;
 namespace detail {
 class Communicator;
 class DriverEngine;
+class ProgressEngine;
 class InterruptSignals;
 class ObjectChannel;
 class ObjectHost;

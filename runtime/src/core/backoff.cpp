@@ -1,5 +1,5 @@
 // The spin-then-nap policy of every waiting loop.
-#include "multirank/detail/backoff.hpp"
+#include "core/backoff.hpp"
 
 #include <sched.h>
 #include <time.h>

@@ -1,5 +1,5 @@
-// The dispatch policy's rules (multirank/detail/dispatch_policy.hpp).
-#include "multirank/detail/dispatch_policy.hpp"
+// The dispatch policy's rules (engine/dispatch_policy.hpp).
+#include "engine/dispatch_policy.hpp"
 
 #include <algorithm>
 

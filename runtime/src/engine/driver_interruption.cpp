@@ -5,12 +5,12 @@
 #include <cstdio>
 
 #include "core/interruption.hpp"
-#include "multirank/detail/driver_engine.hpp"
+#include "engine/progress_engine.hpp"
 #include "multirank/error.hpp"
 
 namespace multirank::detail {
 
-std::vector<std::shared_ptr<TaskState>> DriverEngine::check_interrupt() {
+std::vector<std::shared_ptr<TaskState>> ProgressEngine::check_interrupt() {
   const int signal = interrupted_by_.load(std::memory_order_relaxed);
   if (signal == 0) {
     const int received = received_interrupt();
@@ -29,7 +29,7 @@ std::vector<std::shared_ptr<TaskState>> DriverEngine::check_interrupt() {
   return {};
 }
 
-std::vector<std::shared_ptr<TaskState>> DriverEngine::begin_interrupt(int signal) {
+std::vector<std::shared_ptr<TaskState>> ProgressEngine::begin_interrupt(int signal) {
   const std::string name = signal_name(signal);
   interrupt_error_ = std::make_exception_ptr(
       Interrupted(signal, "interrupted by " + name + ": the task was not started"));
@@ -76,7 +76,7 @@ std::vector<std::shared_ptr<TaskState>> DriverEngine::begin_interrupt(int signal
   return failed;
 }
 
-void DriverEngine::abandon_running(int signal) {
+void ProgressEngine::abandon_running(int signal) {
   std::string running;
   for (const auto& slot : slots_) {
     if (slot.lost) continue;

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "multirank/detail/driver_engine.hpp"
+#include "engine/progress_engine.hpp"
 #include "multirank/error.hpp"
 
 namespace multirank::detail {
@@ -23,7 +23,7 @@ std::exception_ptr timeout_error(const TaskRecord& running, std::chrono::millise
 }
 }  // namespace
 
-void DriverEngine::watch_task_timeouts(std::vector<std::shared_ptr<TaskState>>& failed) {
+void ProgressEngine::watch_task_timeouts(std::vector<std::shared_ptr<TaskState>>& failed) {
   if (!task_timeouts_used_.load(std::memory_order_relaxed)) return;
   const auto now = Clock::now();
   if (local_slot_ >= 0) time_out_local_task(now, failed);
@@ -35,8 +35,8 @@ void DriverEngine::watch_task_timeouts(std::vector<std::shared_ptr<TaskState>>& 
   }
 }
 
-bool DriverEngine::front_overdue(WorkerSlot& slot, const InFlight& running, Clock::time_point now,
-                                 std::chrono::milliseconds& limit) const {
+bool ProgressEngine::front_overdue(WorkerSlot& slot, const InFlight& running, Clock::time_point now,
+                                   std::chrono::milliseconds& limit) const {
   if (running.id != slot.front_id) {  // a new record runs since about now
     slot.front_id = running.id;
     slot.front_since = now;
@@ -48,8 +48,8 @@ bool DriverEngine::front_overdue(WorkerSlot& slot, const InFlight& running, Cloc
   return limit.count() > 0 && !running.initializer && now - slot.front_since >= limit;
 }
 
-void DriverEngine::time_out_local_task(Clock::time_point now,
-                                       std::vector<std::shared_ptr<TaskState>>& failed) {
+void ProgressEngine::time_out_local_task(Clock::time_point now,
+                                         std::vector<std::shared_ptr<TaskState>>& failed) {
   // The driver's own thread cannot hand its batch on: its task only fails, settled when it
   // returns.
   WorkerSlot& slot = slots_[static_cast<std::size_t>(local_slot_)];
@@ -65,7 +65,7 @@ void DriverEngine::time_out_local_task(Clock::time_point now,
   }
 }
 
-void DriverEngine::time_out_slot(std::size_t index, std::chrono::milliseconds limit) {
+void ProgressEngine::time_out_slot(std::size_t index, std::chrono::milliseconds limit) {
   WorkerSlot& slot = slots_[index];
   InFlight& running = slot.in_flight.front();
   const std::string name = running.entry->name;
@@ -105,7 +105,7 @@ void DriverEngine::time_out_slot(std::size_t index, std::chrono::milliseconds li
       slot.stuck_task, name, slot.rank, host_of(slot.rank), seconds_text(limit), moved);
 }
 
-bool DriverEngine::rejoin_after_timeout(WorkerSlot& slot, std::uint64_t task_id) {
+bool ProgressEngine::rejoin_after_timeout(WorkerSlot& slot, std::uint64_t task_id) {
   if (slot.stuck_task != task_id) return false;
   slot.stuck_task = 0;
   return true;

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "multirank/detail/driver_engine.hpp"
+#include "engine/progress_engine.hpp"
 #include "tasks/task_execution.hpp"
 
 namespace multirank::detail {
@@ -14,7 +14,7 @@ constexpr double local_batch_ns = 50'000;
 constexpr double local_min_record_ns = 20'000;
 }  // namespace
 
-void DriverEngine::local_worker_main() {
+void ProgressEngine::local_worker_main() {
   Backoff backoff(wait_policy_);
   std::vector<TaskRecord> batch;
   // What this thread runs of each record taken; the record itself waits in local_running_ (for

@@ -22,7 +22,7 @@ std::int64_t ns_since_epoch(ObjectClock::time_point t) {
 
 }  // namespace
 
-ObjectHost::ObjectHost(const Communicator& comm, DriverEngine& engine,
+ObjectHost::ObjectHost(const Communicator& comm, ProgressEngine& engine,
                        const RuntimeOptions& options)
     : comm_(comm),
       engine_(engine),

@@ -14,19 +14,19 @@
 #include <utility>
 #include <vector>
 
-#include "multirank/detail/communicator.hpp"
-#include "multirank/detail/driver_engine.hpp"
+#include "engine/progress_engine.hpp"
 #include "multirank/detail/object_client.hpp"
 #include "multirank/options.hpp"
 #include "objects/object_table.hpp"
 #include "process/process_output.hpp"
 #include "process/process_runner.hpp"
+#include "wire/communicator.hpp"
 
 namespace multirank::detail {
 
 class ObjectHost final : public ObjectChannel, public EngineExtension, private ReplySink {
  public:
-  ObjectHost(const Communicator& comm, DriverEngine& engine, const RuntimeOptions& options);
+  ObjectHost(const Communicator& comm, ProgressEngine& engine, const RuntimeOptions& options);
   ~ObjectHost() override;
 
   ObjectReply call(ObjectRequestHeader header, std::span<const char> payload) override;
@@ -79,7 +79,7 @@ class ObjectHost final : public ObjectChannel, public EngineExtension, private R
   };
 
   const Communicator& comm_;
-  DriverEngine& engine_;
+  ProgressEngine& engine_;
   RuntimeOptions options_;
   std::mutex mutex_;  // everything below
   ObjectTable table_;

@@ -52,7 +52,7 @@ void Process::set_daemon(bool daemon) {
 
 std::string Process::host() const {
   if (rank_ < 0) return "";
-  return detail::driver_engine_of_runtime().host_of(rank_);
+  return detail::progress_engine_of_runtime().host_of(rank_);
 }
 
 std::string current_process_name() {

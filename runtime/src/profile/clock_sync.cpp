@@ -6,7 +6,7 @@
 #include <array>
 #include <limits>
 
-#include "multirank/detail/communicator.hpp"
+#include "wire/communicator.hpp"
 
 namespace multirank::detail {
 

@@ -9,9 +9,9 @@
 #include <future>
 #include <memory>
 
-#include "multirank/detail/communicator.hpp"
 #include "multirank/options.hpp"
 #include "recording/profile_recorder.hpp"
+#include "wire/communicator.hpp"
 
 namespace multirank::detail {
 

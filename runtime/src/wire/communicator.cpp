@@ -1,5 +1,5 @@
 // Owned communicators and the MPI error check.
-#include "multirank/detail/communicator.hpp"
+#include "wire/communicator.hpp"
 
 #include <signal.h>
 #include <unistd.h>

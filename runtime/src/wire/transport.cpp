@@ -1,5 +1,5 @@
 // Sending and receiving whole messages, split into continuations above the MPI count limit.
-#include "multirank/detail/transport.hpp"
+#include "wire/transport.hpp"
 
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -10,9 +10,9 @@
 #include <new>
 #include <stdexcept>
 
-#include "multirank/detail/communicator.hpp"
 #include "multirank/error.hpp"
 #include "recording/profile_recorder.hpp"
+#include "wire/communicator.hpp"
 
 namespace multirank::detail {
 

@@ -7,11 +7,11 @@
 #include <memory>
 #include <unordered_map>
 
-#include "multirank/detail/backoff.hpp"
+#include "core/backoff.hpp"
 #include "multirank/detail/runtime_access.hpp"
-#include "multirank/detail/transport.hpp"
 #include "multirank/runtime.hpp"
 #include "tasks/task_execution.hpp"
+#include "wire/transport.hpp"
 #include "worker/worker_port.hpp"
 
 namespace multirank::detail {

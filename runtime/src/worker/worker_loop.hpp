@@ -2,8 +2,8 @@
 // order, send results back in batches, and nap when there is nothing to do.
 #pragma once
 
-#include "multirank/detail/communicator.hpp"
 #include "multirank/options.hpp"
+#include "wire/communicator.hpp"
 
 namespace multirank::detail {
 

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "core/exit_status.hpp"
+#include "engine/worker_watch.hpp"
 #include "tasks/task_execution.hpp"
 
 namespace multirank::detail {
@@ -24,8 +25,7 @@ WorkerPort::WorkerPort(const Communicator& comm, const RuntimeOptions& options)
 
 void WorkerPort::heartbeat_main() {
   using std::chrono::steady_clock;
-  const auto heartbeat_interval =
-      std::max<steady_clock::duration>(std::chrono::milliseconds(100), driver_timeout_ / 5);
+  const auto heartbeat_every = heartbeat_interval(driver_timeout_);
   // A driver on this node is looked at directly, and often: once it is gone nothing else will
   // end this rank, and a job whose outcome is decided should be gone at once.
   const auto look_interval = std::chrono::milliseconds(100);
@@ -45,7 +45,7 @@ void WorkerPort::heartbeat_main() {
         MessageBuilder builder;
         transport_.send(0, builder.finish(MessageKind::heartbeat));
         transport_.progress_sends();
-        next_heartbeat = steady_clock::now() + heartbeat_interval;
+        next_heartbeat = steady_clock::now() + heartbeat_every;
       }
     }
     // A driver elsewhere is watched by its heartbeats, with a wide margin (a silent driver may

@@ -16,12 +16,12 @@
 #include <unordered_map>
 #include <vector>
 
-#include "multirank/detail/backoff.hpp"
-#include "multirank/detail/communicator.hpp"
+#include "core/backoff.hpp"
 #include "multirank/detail/object_client.hpp"
-#include "multirank/detail/transport.hpp"
 #include "multirank/options.hpp"
 #include "process/process_runner.hpp"
+#include "wire/communicator.hpp"
+#include "wire/transport.hpp"
 
 namespace multirank::detail {
 

@@ -3,7 +3,7 @@
 
 #include <cstdlib>
 
-#include "multirank/detail/backoff.hpp"
+#include "core/backoff.hpp"
 #include "multirank/detail/codec.hpp"
 #include "multirank/error.hpp"
 #include "multirank/options.hpp"

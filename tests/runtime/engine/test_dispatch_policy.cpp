@@ -2,7 +2,7 @@
 // and how much work a slot may be handed ahead of what it runs.
 #include <catch2/catch.hpp>
 
-#include "multirank/detail/dispatch_policy.hpp"
+#include "engine/dispatch_policy.hpp"
 
 using namespace multirank::detail;
 using namespace std::chrono_literals;

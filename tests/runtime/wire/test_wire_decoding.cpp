@@ -15,11 +15,11 @@
 #include "multirank/detail/codec.hpp"
 #include "multirank/detail/submission.hpp"
 #include "multirank/detail/task_state.hpp"
-#include "multirank/detail/transport.hpp"
 #include "multirank/detail/wire.hpp"
 #include "multirank/error.hpp"
 #include "multirank/task.hpp"
 #include "tasks/task_execution.hpp"
+#include "wire/transport.hpp"
 
 namespace {
 

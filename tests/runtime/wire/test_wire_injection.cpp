@@ -18,11 +18,12 @@
 #include <vector>
 
 #include "core/library_log.hpp"
-#include "multirank/detail/communicator.hpp"
+#include "engine/progress_engine.hpp"
 #include "multirank/detail/runtime_access.hpp"
 #include "multirank/detail/submission.hpp"
 #include "multirank/detail/wire.hpp"
 #include "multirank/multirank.hpp"
+#include "wire/communicator.hpp"
 
 namespace {
 
@@ -273,7 +274,7 @@ TEST_CASE("messages between ranks are checked", "[wire]") {
   }
   SECTION(
       "garbled messages to a worker are dropped with a diagnostic; every worker keeps serving") {
-    detail::RuntimeAccess::engine(runtime).with_communicator([&](MPI_Comm comm) {
+    detail::progress_engine_of_runtime().with_communicator([&](MPI_Comm comm) {
       for (int rank = 1; rank <= workers; ++rank) {
         send_all(garbage(MessageKind::tasks, MessageKind::object_reply), rank, comm);
       }

@@ -2,8 +2,7 @@
 // learned from its results, and the window of expected run time a slot may have queued behind
 // the record it runs (enough to hide a round trip, never so much that one slot is left working
 // through its queue while the others have nothing). No MPI and no lock: the engine calls it under
-// its own locks, the unit tests alone. Here, not beside its source, because DriverEngine (which
-// Future's templates call) holds one.
+// its own locks, the unit tests alone.
 #pragma once
 
 #include <chrono>

@@ -1,5 +1,5 @@
 // Scheduling and progress on the driver rank.
-#include "multirank/detail/driver_engine.hpp"
+#include "engine/progress_engine.hpp"
 
 #include <mpi.h>
 #include <spdlog/spdlog.h>
@@ -41,6 +41,11 @@ void append_task_record(ByteWriter& out, const TaskRecord& record) {
   out.write(record.items.data(), record.items.size());
 }
 
+ProgressEngine& progress_engine_of_runtime() {
+  // The Runtime's engine is always a ProgressEngine; DriverEngine is its face to the executors.
+  return static_cast<ProgressEngine&>(driver_engine_of_runtime());
+}
+
 bool driver_runs_tasks(const Communicator& comm, const RuntimeOptions& options) {
   const bool core_per_rank =
       static_cast<unsigned>(comm.ranks_on_node()) <= std::thread::hardware_concurrency();
@@ -48,13 +53,14 @@ bool driver_runs_tasks(const Communicator& comm, const RuntimeOptions& options) 
          (options.driver_works == DriverWorks::automatic && core_per_rank);
 }
 
-DriverEngine::DriverEngine(const Communicator& comm, const RuntimeOptions& options,
-                           ProfileRecorder* recorder)
+ProgressEngine::ProgressEngine(const Communicator& comm, const RuntimeOptions& options,
+                               ProfileRecorder* recorder)
     : comm_(comm),
       options_(options),
       wait_policy_(WaitPolicy::of(options)),
       transport_(comm.get(), options.max_message_bytes),
       policy_(options.window_target, options.max_window_items),
+      watch_(comm.size(), options.worker_timeout, Clock::now()),
       recorder_(recorder) {
   transport_.record_to(recorder);
   for (int rank = 1; rank < comm.size(); ++rank) {
@@ -63,7 +69,6 @@ DriverEngine::DriverEngine(const Communicator& comm, const RuntimeOptions& optio
   }
   const bool works = driver_runs_tasks(comm, options);
   last_activity_ = Clock::now().time_since_epoch().count();
-  last_heard_.assign(static_cast<std::size_t>(comm.size()), Clock::now());
   task_timeouts_used_.store(options.task_timeout.count() > 0);
   live_remote_.store(comm.size() - 1);
   if (works) {
@@ -74,7 +79,7 @@ DriverEngine::DriverEngine(const Communicator& comm, const RuntimeOptions& optio
   background_ = std::thread([this] { background_main(); });
 }
 
-DriverEngine::~DriverEngine() {
+ProgressEngine::~ProgressEngine() {
   try {
     shutdown();
   } catch (const std::exception& e) {
@@ -82,7 +87,7 @@ DriverEngine::~DriverEngine() {
   }
 }
 
-std::shared_ptr<SubmissionQueue> DriverEngine::open_queue(int max_workers) {
+std::shared_ptr<SubmissionQueue> ProgressEngine::open_queue(int max_workers) {
   auto queue = std::make_shared<SubmissionQueue>(next_task_id(), max_workers);
   std::lock_guard lock(submit_mutex_);
   queue->initialized_slots_.assign(slots_.size(), false);
@@ -90,7 +95,7 @@ std::shared_ptr<SubmissionQueue> DriverEngine::open_queue(int max_workers) {
   return queue;
 }
 
-void DriverEngine::set_initializer(SubmissionQueue& queue, TaskRecord initializer) {
+void ProgressEngine::set_initializer(SubmissionQueue& queue, TaskRecord initializer) {
   // The queue keeps this record: holding the queue in it too would be a cycle that never frees
   // either (initializer_record() hands each copy its queue).
   initializer.queue.reset();
@@ -98,7 +103,7 @@ void DriverEngine::set_initializer(SubmissionQueue& queue, TaskRecord initialize
   queue.initializer_ = std::move(initializer);
 }
 
-void DriverEngine::submit(TaskRecord record) {
+void ProgressEngine::submit(TaskRecord record) {
   SubmissionQueue& queue = *record.queue;
   if (auto broken = queue.broken()) std::rethrow_exception(broken);
   queue.outstanding_.fetch_add(1, std::memory_order_acq_rel);
@@ -116,8 +121,8 @@ void DriverEngine::submit(TaskRecord record) {
 }
 
 template <class SettleState>
-std::vector<std::shared_ptr<TaskState>> DriverEngine::drain_pending(SubmissionQueue& queue,
-                                                                    SettleState settle_state) {
+std::vector<std::shared_ptr<TaskState>> ProgressEngine::drain_pending(SubmissionQueue& queue,
+                                                                      SettleState settle_state) {
   std::vector<std::shared_ptr<TaskState>> changed;
   for (auto& record : queue.pending_) {
     if (settle_state(*record.state)) changed.push_back(record.state);
@@ -128,7 +133,7 @@ std::vector<std::shared_ptr<TaskState>> DriverEngine::drain_pending(SubmissionQu
   return changed;
 }
 
-bool DriverEngine::cancel_pending(SubmissionQueue& queue) {
+bool ProgressEngine::cancel_pending(SubmissionQueue& queue) {
   std::vector<std::shared_ptr<TaskState>> cancelled;
   {
     std::lock_guard lock(submit_mutex_);
@@ -138,12 +143,12 @@ bool DriverEngine::cancel_pending(SubmissionQueue& queue) {
   return !cancelled.empty();
 }
 
-void DriverEngine::close_queue(SubmissionQueue& queue) {
+void ProgressEngine::close_queue(SubmissionQueue& queue) {
   std::lock_guard lock(submit_mutex_);
   queue.closed_ = true;
 }
 
-void DriverEngine::terminate(SubmissionQueue& queue, std::exception_ptr error) {
+void ProgressEngine::terminate(SubmissionQueue& queue, std::exception_ptr error) {
   queue.break_with(error);
   std::vector<std::shared_ptr<TaskState>> failed;
   {
@@ -166,7 +171,7 @@ void DriverEngine::terminate(SubmissionQueue& queue, std::exception_ptr error) {
   for (auto& state : failed) state->run_hooks();
 }
 
-bool DriverEngine::wait_until(const std::function<bool()>& ready, Deadline deadline) {
+bool ProgressEngine::wait_until(const std::function<bool()>& ready, Deadline deadline) {
   if (ready()) return true;
   waiters_.fetch_add(1, std::memory_order_acq_rel);
   struct Leave {
@@ -187,14 +192,14 @@ bool DriverEngine::wait_until(const std::function<bool()>& ready, Deadline deadl
   }
 }
 
-void DriverEngine::poke() {
+void ProgressEngine::poke() {
   std::unique_lock engine(engine_mutex_, std::try_to_lock);
   if (!engine.owns_lock()) return;
   transport_.progress_sends();
   if (auto* extension = extension_.load(std::memory_order_acquire)) extension->poll(transport_);
 }
 
-bool DriverEngine::progress() {
+bool ProgressEngine::progress() {
   std::unique_lock engine(engine_mutex_, std::try_to_lock);
   if (!engine.owns_lock()) return false;
   bool progressed = transport_.progress_sends();
@@ -250,14 +255,14 @@ bool DriverEngine::progress() {
   return progressed;
 }
 
-bool DriverEngine::receive_messages() {
+bool ProgressEngine::receive_messages() {
   bool received = false;
   // Bounded, so a flood of results cannot starve dispatching.
   for (int i = 0; i < 64; ++i) {
     auto message = transport_.poll();
     if (!message) break;
     received = true;
-    last_heard_[static_cast<std::size_t>(message->source)] = Clock::now();
+    watch_.heard_from(message->source, Clock::now());
     if (message->kind == MessageKind::heartbeat) continue;
     try {
       if (message->kind == MessageKind::results) {
@@ -278,7 +283,7 @@ bool DriverEngine::receive_messages() {
   return received;
 }
 
-void DriverEngine::handle_results(const Message& message) {
+void ProgressEngine::handle_results(const Message& message) {
   WorkerSlot& slot = slots_.at(static_cast<std::size_t>(message.source - 1));
   if (slot.lost) return;  // taken for lost and its work given to others: late results are moot
   ByteReader in(message.body());
@@ -303,8 +308,8 @@ void DriverEngine::handle_results(const Message& message) {
   }
 }
 
-void DriverEngine::complete(WorkerSlot& slot, InFlight& record, const ResultRecordHeader& header,
-                            ByteReader& items) {
+void ProgressEngine::complete(WorkerSlot& slot, InFlight& record, const ResultRecordHeader& header,
+                              ByteReader& items) {
   const Origin origin{slot.rank, host_of(slot.rank), record.entry->name};
   if (record.state->complete(items, header.item_count, origin)) {
     completed_.emplace_back(record.state, record.queue);
@@ -318,7 +323,7 @@ void DriverEngine::complete(WorkerSlot& slot, InFlight& record, const ResultReco
   policy_.measured(record.entry->id, item_ns);
 }
 
-double DriverEngine::queue_ahead_target_ns() const {
+double ProgressEngine::queue_ahead_target_ns() const {
   double pending_ns = 0;
   for (const auto& queue : queues_) {
     if (!queue->pending_.empty()) {
@@ -329,7 +334,7 @@ double DriverEngine::queue_ahead_target_ns() const {
   return policy_.queue_ahead_target_ns(pending_ns, slots_.size());
 }
 
-bool DriverEngine::dispatch(bool queue_ahead) {
+bool ProgressEngine::dispatch(bool queue_ahead) {
   if (pending_records_.load(std::memory_order_acquire) == 0) return false;
   const std::size_t remote = comm_.size() - 1;
   if (remote == 0) return false;
@@ -370,8 +375,8 @@ bool DriverEngine::dispatch(bool queue_ahead) {
   return sent;
 }
 
-bool DriverEngine::take_records_for(int slot, Load& load, const Window& window,
-                                    std::vector<TaskRecord>& out) {
+bool ProgressEngine::take_records_for(int slot, Load& load, const Window& window,
+                                      std::vector<TaskRecord>& out) {
   const std::size_t count = queues_.size();
   for (std::size_t k = 0; k < count; ++k) {
     const std::size_t index = (queue_cursor_ + k) % count;
@@ -426,7 +431,7 @@ bool DriverEngine::take_records_for(int slot, Load& load, const Window& window,
   return false;
 }
 
-TaskRecord DriverEngine::initializer_record(const std::shared_ptr<SubmissionQueue>& queue) {
+TaskRecord ProgressEngine::initializer_record(const std::shared_ptr<SubmissionQueue>& queue) {
   TaskRecord init;
   init.id = next_task_id();
   init.entry = queue->initializer_->entry;
@@ -449,25 +454,25 @@ TaskRecord DriverEngine::initializer_record(const std::shared_ptr<SubmissionQueu
   return init;
 }
 
-void DriverEngine::settle(SubmissionQueue& queue, std::size_t records) {
+void ProgressEngine::settle(SubmissionQueue& queue, std::size_t records) {
   queue.outstanding_.fetch_sub(records, std::memory_order_acq_rel);
 }
 
-void DriverEngine::finish_completed(Completed& completed) {
+void ProgressEngine::finish_completed(Completed& completed) {
   for (auto& [state, queue] : completed) {
     state->run_hooks();
     settle(*queue, 1);
   }
 }
 
-bool DriverEngine::all_idle() {
+bool ProgressEngine::all_idle() {
   std::lock_guard lock(submit_mutex_);
   if (pending_records_.load() != 0) return false;
   return std::all_of(queues_.begin(), queues_.end(),
                      [](const auto& queue) { return queue->outstanding() == 0; });
 }
 
-void DriverEngine::background_main() {
+void ProgressEngine::background_main() {
   // While a user thread waits (and so drives progress), this thread only checks in rarely.
   const auto idle_nap = wait_policy_.max_nap;
   const auto covered_nap = 10 * wait_policy_.max_nap;
@@ -497,7 +502,7 @@ void DriverEngine::background_main() {
   }
 }
 
-void DriverEngine::shutdown() {
+void ProgressEngine::shutdown() {
   if (stopping_.load()) return;
   wait_until([this] { return all_idle(); }, std::nullopt);
   {
@@ -524,44 +529,35 @@ void DriverEngine::shutdown() {
   }
 }
 
-void DriverEngine::watch_workers() {
+void ProgressEngine::watch_workers() {
   const std::size_t remote = static_cast<std::size_t>(comm_.size()) - 1;
   if (remote == 0) return;
   const auto now = Clock::now();
-  const auto timeout = options_.worker_timeout;
-  if (timeout.count() > 0 && now >= next_heartbeat_) {
+  if (watch_.heartbeats_due(now)) {
     // Workers watch the driver the same way.
-    next_heartbeat_ = now + std::max<Clock::duration>(std::chrono::milliseconds(100), timeout / 5);
     for (std::size_t index = 0; index < remote; ++index) {
       if (!slots_[index].lost) transport_.send_signal(slots_[index].rank, MessageKind::heartbeat);
     }
   }
-  if (now < next_liveness_check_) return;
-  if (next_liveness_check_ != Clock::time_point{} && now - next_liveness_check_ > timeout / 2) {
-    // This rank was busy elsewhere (a long send or receive) and heard nobody meanwhile: silence
-    // counts from now.
-    std::fill(last_heard_.begin(), last_heard_.end(), now);
-  }
-  next_liveness_check_ = now + std::chrono::milliseconds(100);
+  if (!watch_.check_due(now)) return;
   for (std::size_t index = 0; index < remote; ++index) {
     const int rank = slots_[index].rank;
     if (slots_[index].lost) continue;
     if (comm_.process_gone(rank)) {
       lose_worker(index, fmt::format("its process {} is gone",
                                      comm_.pids()[static_cast<std::size_t>(rank)]));
-    } else if (!comm_.on_my_node(rank) && timeout.count() > 0 &&
-               now - last_heard_[static_cast<std::size_t>(rank)] > timeout &&
+    } else if (!comm_.on_my_node(rank) && watch_.silent(rank, now) &&
                !transport_.sending_to(rank)) {
       // Silence only counts against ranks on other nodes, whose processes cannot be looked at:
       // a node-mate that is alive but silent is starved of CPU by an overloaded node (seen here
       // at a load of 12 on 2 cores), not dead. A long transfer to it is a sign of life too.
       lose_worker(index, fmt::format("nothing heard from it for {} s (MULTIRANK_WORKER_TIMEOUT_S)",
-                                     timeout.count()));
+                                     watch_.timeout().count()));
     }
   }
 }
 
-void DriverEngine::lose_worker(std::size_t index, const std::string& reason) {
+void ProgressEngine::lose_worker(std::size_t index, const std::string& reason) {
   WorkerSlot& slot = slots_[index];
   slot.lost = true;
   transport_.abandon(slot.rank);
@@ -582,7 +578,7 @@ void DriverEngine::lose_worker(std::size_t index, const std::string& reason) {
   go_on_without_worker_ranks(slot.rank, reason);
 }
 
-void DriverEngine::requeue(InFlight& record, std::uint32_t attempts) {
+void ProgressEngine::requeue(InFlight& record, std::uint32_t attempts) {
   auto queue = record.queue;
   TaskRecord again = std::move(record);  // the record as it was handed out, less its estimate
   again.attempts = attempts;
@@ -590,7 +586,7 @@ void DriverEngine::requeue(InFlight& record, std::uint32_t attempts) {
   pending_records_.fetch_add(1, std::memory_order_release);
 }
 
-std::pair<std::size_t, std::size_t> DriverEngine::run_lost_window_again(WorkerSlot& slot) {
+std::pair<std::size_t, std::size_t> ProgressEngine::run_lost_window_again(WorkerSlot& slot) {
   std::size_t again = 0;
   std::size_t failed = 0;
   std::lock_guard lock(submit_mutex_);
@@ -622,7 +618,7 @@ std::pair<std::size_t, std::size_t> DriverEngine::run_lost_window_again(WorkerSl
   return {again, failed};
 }
 
-void DriverEngine::go_on_without_worker_ranks(int last_rank, const std::string& reason) {
+void ProgressEngine::go_on_without_worker_ranks(int last_rank, const std::string& reason) {
   // A task that was running when a rank was lost may be what killed it (a bad input that crashes
   // a decoder): it never runs on the driver's own thread, which it would kill with the whole job.
   std::size_t suspects = 0;
@@ -661,10 +657,10 @@ void DriverEngine::go_on_without_worker_ranks(int last_rank, const std::string& 
                                                       "); nothing can run")));
 }
 
-std::exception_ptr DriverEngine::worker_lost(std::uint64_t task_id, const TaskEntry& entry,
-                                             std::uint32_t items, std::size_t bytes,
-                                             const std::vector<int>& lost_with,
-                                             const std::string& outcome) const {
+std::exception_ptr ProgressEngine::worker_lost(std::uint64_t task_id, const TaskEntry& entry,
+                                               std::uint32_t items, std::size_t bytes,
+                                               const std::vector<int>& lost_with,
+                                               const std::string& outcome) const {
   std::string ranks;
   for (int lost : lost_with) {
     ranks += fmt::format("{}{} ({})", ranks.empty() ? "" : ", ", lost, host_of(lost));
@@ -676,7 +672,7 @@ std::exception_ptr DriverEngine::worker_lost(std::uint64_t task_id, const TaskEn
       entry.signature.substr(open + 1, entry.signature.size() - open - 2), bytes, ranks, outcome)));
 }
 
-std::size_t DriverEngine::fail_suspects(const std::string& outcome) {
+std::size_t ProgressEngine::fail_suspects(const std::string& outcome) {
   std::size_t failed = 0;
   for (auto& queue : queues_) {
     for (auto it = queue->pending_.begin(); it != queue->pending_.end();) {
@@ -701,7 +697,7 @@ std::size_t DriverEngine::fail_suspects(const std::string& outcome) {
   return failed;
 }
 
-std::size_t DriverEngine::break_all_queues(const std::exception_ptr& error) {
+std::size_t ProgressEngine::break_all_queues(const std::exception_ptr& error) {
   std::size_t count = 0;
   for (auto& queue : queues_) {
     queue->break_with(error);
