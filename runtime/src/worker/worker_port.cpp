@@ -53,8 +53,15 @@ void WorkerPort::heartbeat_main() {
     const auto silent = std::chrono::nanoseconds(steady_now_ns() - last_from_driver_ns_.load());
     const bool gone =
         comm_.on_my_node(0) ? comm_.process_gone(0) : heartbeats && silent > 3 * driver_timeout_;
-    // A driver that stopped this rank may end before the rank has: that is no loss.
-    if (gone && stop_requested()) return;
+    // A driver that stopped this rank may end before the rank has: that is no loss. After losing
+    // a rank the driver ends right after sending its stop, without waiting for the others, so the
+    // stop may still be on its way through this rank's serve loop (slow on a loaded node): it
+    // gets a moment to arrive before the driver is called lost.
+    if (gone && !stop_requested()) {
+      heartbeat_stop_.wait_for(lock, std::chrono::seconds(2),
+                               [this] { return heartbeat_stopping_ || stop_requested(); });
+    }
+    if (gone && (stop_requested() || heartbeat_stopping_)) return;
     if (gone) {
       spdlog::critical(
           "rank {} ({}): the driver (rank 0 on {}) is lost ({}); this rank ends", comm_.rank(),
