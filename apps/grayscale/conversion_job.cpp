@@ -25,6 +25,7 @@
 #include "head_start.hpp"
 #include "image_tree.hpp"
 #include "io_probe.hpp"
+#include "listing_display.hpp"
 #include "multirank/pool.hpp"
 #include "multirank/profile.hpp"
 #include "multirank/runtime.hpp"
@@ -307,7 +308,12 @@ void ConversionJob::prepare(const CommandLine& options, std::size_t ranks) {
   remove_stale_partials(output);
   IoProbe::remove_stale(output);
 
-  ImageTree tree = list_images(input, output);
+  ListingDisplay listing(options.input_dir.string(),
+                         std::chrono::duration<double>(options.progress_interval_s),
+                         !options.quiet);
+  ImageTree tree =
+      list_images(input, output, [&listing](std::size_t images) { listing.found(images); });
+  listing.finish(tree.images.size());
   std::size_t skipped = 0;
   if (options.resume) {
     skipped = std::erase_if(tree.images, [&](const ImageFile& image) {

@@ -26,7 +26,10 @@ std::optional<FileId> id_of(const fs::path& path) {
 }
 }  // namespace
 
-ImageTree list_images(const fs::path& root, const fs::path& excluded) {
+ImageTree list_images(const fs::path& root, const fs::path& excluded,
+                      const std::function<void(std::size_t)>& found) {
+  // Often enough for a display redrawn ten times a second, rare enough to cost nothing.
+  constexpr std::size_t found_every = 256;
   ImageTree tree;
   std::set<FileId> entered;
   if (auto id = id_of(excluded)) entered.insert(*id);  // never walk into the outputs
@@ -51,6 +54,7 @@ ImageTree list_images(const fs::path& root, const fs::path& excluded) {
         if (entered.insert(FileId{info.st_dev, info.st_ino}).second) pending.push_back(relative);
       } else if (S_ISREG(info.st_mode) && is_image_extension(entry.path().extension().string())) {
         tree.images.push_back({relative.string(), static_cast<std::uint64_t>(info.st_size)});
+        if (found && tree.images.size() % found_every == 0) found(tree.images.size());
       }
     }
     if (error) tree.unreadable.emplace_back(relative_dir, error.message());

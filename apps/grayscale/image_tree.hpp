@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,8 @@ struct ImageTree {
 
 /// Every regular file (or link to one) under `root` whose extension is an image extension, in
 /// any letter case, except under `excluded` (the output directory, if it lies inside `root`).
-ImageTree list_images(const std::filesystem::path& root, const std::filesystem::path& excluded);
+/// `found`, if given, is told the count so far every few hundred images, for a progress display.
+ImageTree list_images(const std::filesystem::path& root, const std::filesystem::path& excluded,
+                      const std::function<void(std::size_t)>& found = {});
 
 }  // namespace grayscale
