@@ -1,4 +1,6 @@
-// Scheduling and progress on the driver rank.
+// Scheduling and progress on the driver rank: the progress round (send, receive, complete,
+// dispatch), the background thread and the engine's stop. The queues' calls are in
+// driver_queues.cpp, what a lost worker rank means in driver_worker_loss.cpp.
 #include "engine/progress_engine.hpp"
 
 #include <mpi.h>
@@ -18,14 +20,6 @@ namespace multirank::detail {
 
 namespace {
 constexpr std::int64_t quiet_before_callbacks_ns = 5'000'000;
-
-/// A millisecond-grained clock that costs a few nanoseconds, for time stamps taken on every
-/// submit.
-std::int64_t coarse_now_ns() {
-  timespec now{};
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-  return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
-}
 }  // namespace
 
 TaskRecordHeader task_header(const TaskRecord& record) {
@@ -85,90 +79,6 @@ ProgressEngine::~ProgressEngine() {
   } catch (const std::exception& e) {
     spdlog::error("multirank: shutting the driver down failed: {}", e.what());
   }
-}
-
-std::shared_ptr<SubmissionQueue> ProgressEngine::open_queue(int max_workers) {
-  auto queue = std::make_shared<SubmissionQueue>(next_task_id(), max_workers);
-  std::lock_guard lock(submit_mutex_);
-  queue->initialized_slots_.assign(slots_.size(), false);
-  queues_.push_back(queue);
-  return queue;
-}
-
-void ProgressEngine::set_initializer(SubmissionQueue& queue, TaskRecord initializer) {
-  // The queue keeps this record: holding the queue in it too would be a cycle that never frees
-  // either (initializer_record() hands each copy its queue).
-  initializer.queue.reset();
-  std::lock_guard lock(submit_mutex_);
-  queue.initializer_ = std::move(initializer);
-}
-
-void ProgressEngine::submit(TaskRecord record) {
-  SubmissionQueue& queue = *record.queue;
-  if (auto broken = queue.broken()) std::rethrow_exception(broken);
-  queue.outstanding_.fetch_add(1, std::memory_order_acq_rel);
-  {
-    std::lock_guard lock(submit_mutex_);
-    queue.pending_.push_back(std::move(record));
-  }
-  pending_records_.fetch_add(1, std::memory_order_release);
-  last_submit_.store(coarse_now_ns(), std::memory_order_relaxed);
-  // Hand it to an idle slot now if the engine is free. Queueing ahead is left to the next
-  // progress round, which batches many records into one message; completions too wait for a
-  // thread that waits (or the background thread), so a callback never runs inside submit().
-  std::unique_lock engine(engine_mutex_, std::try_to_lock);
-  if (engine.owns_lock()) dispatch(false);
-}
-
-template <class SettleState>
-std::vector<std::shared_ptr<TaskState>> ProgressEngine::drain_pending(SubmissionQueue& queue,
-                                                                      SettleState settle_state) {
-  std::vector<std::shared_ptr<TaskState>> changed;
-  for (auto& record : queue.pending_) {
-    if (settle_state(*record.state)) changed.push_back(record.state);
-  }
-  pending_records_.fetch_sub(queue.pending_.size(), std::memory_order_acq_rel);
-  settle(queue, queue.pending_.size());
-  queue.pending_.clear();
-  return changed;
-}
-
-bool ProgressEngine::cancel_pending(SubmissionQueue& queue) {
-  std::vector<std::shared_ptr<TaskState>> cancelled;
-  {
-    std::lock_guard lock(submit_mutex_);
-    cancelled = drain_pending(queue, [](TaskState& state) { return state.try_cancel(); });
-  }
-  for (auto& state : cancelled) state->run_hooks();
-  return !cancelled.empty();
-}
-
-void ProgressEngine::close_queue(SubmissionQueue& queue) {
-  std::lock_guard lock(submit_mutex_);
-  queue.closed_ = true;
-}
-
-void ProgressEngine::terminate(SubmissionQueue& queue, std::exception_ptr error) {
-  queue.break_with(error);
-  std::vector<std::shared_ptr<TaskState>> failed;
-  {
-    std::lock_guard lock(submit_mutex_);
-    failed = drain_pending(queue, [&](TaskState& state) { return state.fail(error); });
-    for (auto& record : local_running_) {
-      if (record.queue.get() == &queue && record.state->fail(error)) failed.push_back(record.state);
-    }
-  }
-  {
-    // Running records stay in flight: their results are dropped when they arrive.
-    std::lock_guard lock(engine_mutex_);
-    for (auto& slot : slots_) {
-      for (auto& record : slot.in_flight) {
-        if (record.queue.get() == &queue && record.state->fail(error))
-          failed.push_back(record.state);
-      }
-    }
-  }
-  for (auto& state : failed) state->run_hooks();
 }
 
 bool ProgressEngine::wait_until(const std::function<bool()>& ready, Deadline deadline) {
@@ -431,40 +341,6 @@ bool ProgressEngine::take_records_for(int slot, Load& load, const Window& window
   return false;
 }
 
-TaskRecord ProgressEngine::initializer_record(const std::shared_ptr<SubmissionQueue>& queue) {
-  TaskRecord init;
-  init.id = next_task_id();
-  init.entry = queue->initializer_->entry;
-  init.item_count = 1;
-  init.items = queue->initializer_->items;
-  init.queue = queue;
-  init.initializer = true;
-  auto state = std::make_shared<ResultState<void>>(1);
-  state->try_start();
-  // An initializer that fails breaks the pool: its tasks could not run as intended.
-  std::weak_ptr<SubmissionQueue> weak_queue = queue;
-  std::weak_ptr<ResultState<void>> weak_state = state;
-  state->on_done([weak_queue, weak_state] {
-    auto q = weak_queue.lock();
-    auto s = weak_state.lock();
-    if (q && s && s->error(0)) q->break_with(s->error(0));
-  });
-  init.state = std::move(state);
-  queue->outstanding_.fetch_add(1, std::memory_order_acq_rel);
-  return init;
-}
-
-void ProgressEngine::settle(SubmissionQueue& queue, std::size_t records) {
-  queue.outstanding_.fetch_sub(records, std::memory_order_acq_rel);
-}
-
-void ProgressEngine::finish_completed(Completed& completed) {
-  for (auto& [state, queue] : completed) {
-    state->run_hooks();
-    settle(*queue, 1);
-  }
-}
-
 bool ProgressEngine::all_idle() {
   std::lock_guard lock(submit_mutex_);
   if (pending_records_.load() != 0) return false;
@@ -527,188 +403,6 @@ void ProgressEngine::shutdown() {
       backoff.pause();
     }
   }
-}
-
-void ProgressEngine::watch_workers() {
-  const std::size_t remote = static_cast<std::size_t>(comm_.size()) - 1;
-  if (remote == 0) return;
-  const auto now = Clock::now();
-  if (watch_.heartbeats_due(now)) {
-    // Workers watch the driver the same way.
-    for (std::size_t index = 0; index < remote; ++index) {
-      if (!slots_[index].lost) transport_.send_signal(slots_[index].rank, MessageKind::heartbeat);
-    }
-  }
-  if (!watch_.check_due(now)) return;
-  for (std::size_t index = 0; index < remote; ++index) {
-    const int rank = slots_[index].rank;
-    if (slots_[index].lost) continue;
-    if (comm_.process_gone(rank)) {
-      lose_worker(index, fmt::format("its process {} is gone",
-                                     comm_.pids()[static_cast<std::size_t>(rank)]));
-    } else if (!comm_.on_my_node(rank) && watch_.silent(rank, now) &&
-               !transport_.sending_to(rank)) {
-      // Silence only counts against ranks on other nodes, whose processes cannot be looked at:
-      // a node-mate that is alive but silent is starved of CPU by an overloaded node (seen here
-      // at a load of 12 on 2 cores), not dead. A long transfer to it is a sign of life too.
-      lose_worker(index, fmt::format("nothing heard from it for {} s (MULTIRANK_WORKER_TIMEOUT_S)",
-                                     watch_.timeout().count()));
-    }
-  }
-}
-
-void ProgressEngine::lose_worker(std::size_t index, const std::string& reason) {
-  WorkerSlot& slot = slots_[index];
-  slot.lost = true;
-  transport_.abandon(slot.rank);
-  const auto [again, failed] = run_lost_window_again(slot);
-  slot.in_flight.clear();
-  slot.load = Load{};
-  spdlog::error(
-      "multirank: worker rank {} ({}) is lost: {}; {} task(s) run again elsewhere, {} failed",
-      slot.rank, host_of(slot.rank), reason, again, failed);
-  if (auto* extension = extension_.load(std::memory_order_acquire))
-    extension->on_rank_lost(slot.rank);
-
-  live_remote_.fetch_sub(1, std::memory_order_acq_rel);
-  if (std::any_of(slots_.begin(), slots_.end(),
-                  [](const WorkerSlot& s) { return s.rank != 0 && !s.lost; })) {
-    return;
-  }
-  go_on_without_worker_ranks(slot.rank, reason);
-}
-
-void ProgressEngine::requeue(InFlight& record, std::uint32_t attempts) {
-  auto queue = record.queue;
-  TaskRecord again = std::move(record);  // the record as it was handed out, less its estimate
-  again.attempts = attempts;
-  queue->pending_.push_front(std::move(again));
-  pending_records_.fetch_add(1, std::memory_order_release);
-}
-
-std::pair<std::size_t, std::size_t> ProgressEngine::run_lost_window_again(WorkerSlot& slot) {
-  std::size_t again = 0;
-  std::size_t failed = 0;
-  std::lock_guard lock(submit_mutex_);
-  // Oldest first back to the front of their queues, so they run next, in their order.
-  for (auto it = slot.in_flight.rbegin(); it != slot.in_flight.rend(); ++it) {
-    InFlight& record = *it;
-    record.lost_with.push_back(slot.rank);
-    if (record.initializer || record.state->done()) {  // nothing waits on it any more
-      settle(*record.queue, 1);
-      continue;
-    }
-    const int configured = record.queue->retries();
-    const auto retries = static_cast<std::uint32_t>(configured < 0 ? options_.retries : configured);
-    if (record.attempts < retries && !record.queue->broken()) {
-      requeue(record, record.attempts + 1);
-      ++again;
-      continue;
-    }
-    const auto error =
-        worker_lost(record.id, *record.entry, record.item_count, record.items.size(),
-                    record.lost_with, fmt::format("is not run again (retries = {})", retries));
-    if (record.state->fail(error)) {
-      completed_.emplace_back(record.state, record.queue);
-    } else {
-      settle(*record.queue, 1);
-    }
-    ++failed;
-  }
-  return {again, failed};
-}
-
-void ProgressEngine::go_on_without_worker_ranks(int last_rank, const std::string& reason) {
-  // A task that was running when a rank was lost may be what killed it (a bad input that crashes
-  // a decoder): it never runs on the driver's own thread, which it would kill with the whole job.
-  std::size_t suspects = 0;
-  {
-    std::lock_guard lock(submit_mutex_);
-    suspects = fail_suspects(
-        "no worker rank is left to run it again (a task running when its rank was lost never runs "
-        "on the driver, whose process it could kill too)");
-  }
-  if (local_slot_ >= 0) {
-    spdlog::error(
-        "multirank: every worker rank is lost; {} task(s) lost with them failed, the "
-        "driver's worker thread runs the rest",
-        suspects);
-    return;
-  }
-  if (options_.driver_works != DriverWorks::never) {
-    // The driver is the last rank standing: it runs the rest itself, on a worker thread.
-    spdlog::error(
-        "multirank: every worker rank is lost; {} task(s) lost with them failed, the "
-        "driver runs the remaining tasks",
-        suspects);
-    local_slot_ = static_cast<int>(slots_.size());
-    slots_.push_back(WorkerSlot{0, {}, {}});
-    {
-      std::lock_guard lock(submit_mutex_);
-      for (auto& queue : queues_) queue->initialized_slots_.resize(slots_.size(), false);
-    }
-    local_worker_ = std::thread([this] { local_worker_main(); });
-    return;
-  }
-  // Nobody can run the rest: every queue is broken and what waits in it fails now.
-  std::lock_guard lock(submit_mutex_);
-  break_all_queues(std::make_exception_ptr(BrokenPool("every worker rank is lost (the last: rank " +
-                                                      std::to_string(last_rank) + ", " + reason +
-                                                      "); nothing can run")));
-}
-
-std::exception_ptr ProgressEngine::worker_lost(std::uint64_t task_id, const TaskEntry& entry,
-                                               std::uint32_t items, std::size_t bytes,
-                                               const std::vector<int>& lost_with,
-                                               const std::string& outcome) const {
-  std::string ranks;
-  for (int lost : lost_with) {
-    ranks += fmt::format("{}{} ({})", ranks.empty() ? "" : ", ", lost, host_of(lost));
-  }
-  const auto open = entry.signature.find('(');
-  return std::make_exception_ptr(WorkerLost(fmt::format(
-      "task {} ('{}' on {} item(s), arguments ({}) in {} bytes) was lost with rank(s) {} and {}",
-      task_id, entry.name, items,
-      entry.signature.substr(open + 1, entry.signature.size() - open - 2), bytes, ranks, outcome)));
-}
-
-std::size_t ProgressEngine::fail_suspects(const std::string& outcome) {
-  std::size_t failed = 0;
-  for (auto& queue : queues_) {
-    for (auto it = queue->pending_.begin(); it != queue->pending_.end();) {
-      if (it->lost_with.empty()) {
-        ++it;
-        continue;
-      }
-      const auto error =
-          worker_lost(it->id, *it->entry, it->item_count, it->items.size(), it->lost_with, outcome);
-      if (it->state->fail(error)) {
-        // Counted and hooked like any completion, by the next progress round.
-        failed_before_dispatch_.emplace_back(it->state, it->queue);
-      } else {
-        settle(*queue, 1);
-      }
-      it = queue->pending_.erase(it);
-      pending_records_.fetch_sub(1, std::memory_order_acq_rel);
-      ++failed;
-    }
-  }
-  if (failed > 0) has_failed_before_dispatch_.store(true, std::memory_order_release);
-  return failed;
-}
-
-std::size_t ProgressEngine::break_all_queues(const std::exception_ptr& error) {
-  std::size_t count = 0;
-  for (auto& queue : queues_) {
-    queue->break_with(error);
-    auto failed_states = drain_pending(*queue, [&](TaskState& s) { return s.fail(error); });
-    // drain_pending counted them settled; they are, once their hooks have run.
-    queue->outstanding_.fetch_add(failed_states.size(), std::memory_order_acq_rel);
-    count += failed_states.size();
-    for (auto& state : failed_states) failed_before_dispatch_.emplace_back(state, queue);
-  }
-  has_failed_before_dispatch_.store(true, std::memory_order_release);
-  return count;
 }
 
 }  // namespace multirank::detail

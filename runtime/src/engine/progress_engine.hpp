@@ -13,6 +13,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <ctime>
 #include <deque>
 #include <exception>
 #include <functional>
@@ -49,6 +50,14 @@ class EngineExtension {
   /// The job was interrupted by `signal`, before the engine stops its work.
   virtual void on_interrupt(int /*signal*/) {}
 };
+
+/// A millisecond-grained clock that costs a few nanoseconds, for time stamps taken on every
+/// submit.
+inline std::int64_t coarse_now_ns() noexcept {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+  return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+}
 
 /// The wire header of `record`.
 TaskRecordHeader task_header(const TaskRecord& record);
