@@ -7,7 +7,8 @@
 namespace multirank::detail {
 
 Clock::duration heartbeat_interval(std::chrono::seconds timeout) noexcept {
-  return std::max<Clock::duration>(std::chrono::milliseconds(100), timeout / 5);
+  // In the clock's units: whole seconds divided by five would round 1 s down to nothing.
+  return std::max<Clock::duration>(std::chrono::milliseconds(100), Clock::duration(timeout) / 5);
 }
 
 WorkerWatch::WorkerWatch(int ranks, std::chrono::seconds timeout, Clock::time_point now)
@@ -25,7 +26,7 @@ bool WorkerWatch::heartbeats_due(Clock::time_point now) noexcept {
 
 bool WorkerWatch::check_due(Clock::time_point now) noexcept {
   if (now < next_check_) return false;
-  if (next_check_ != Clock::time_point{} && now - next_check_ > timeout_ / 2) {
+  if (next_check_ != Clock::time_point{} && now - next_check_ > Clock::duration(timeout_) / 2) {
     std::fill(last_heard_.begin(), last_heard_.end(), now);
   }
   next_check_ = now + check_interval;

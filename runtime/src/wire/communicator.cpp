@@ -21,18 +21,39 @@ void check_mpi(int code, const char* call) {
 
 namespace {
 
+/// A group (ScopedGroup) or communicator (ScopedComm) freed when it goes out of scope, on every
+/// path, a thrown MPI error included. Plain structs: Open MPI's null handles are addresses of
+/// library objects, not constants a template could take.
+struct ScopedGroup {
+  MPI_Group group = MPI_GROUP_NULL;
+  ScopedGroup() = default;
+  ~ScopedGroup() {
+    if (group != MPI_GROUP_NULL) MPI_Group_free(&group);
+  }
+  ScopedGroup(const ScopedGroup&) = delete;
+  ScopedGroup& operator=(const ScopedGroup&) = delete;
+};
+
+struct ScopedComm {
+  MPI_Comm comm = MPI_COMM_NULL;
+  ScopedComm() = default;
+  ~ScopedComm() {
+    if (comm != MPI_COMM_NULL) MPI_Comm_free(&comm);
+  }
+  ScopedComm(const ScopedComm&) = delete;
+  ScopedComm& operator=(const ScopedComm&) = delete;
+};
+
 /// The rank in `world` of `node`'s first rank.
 int node_leader(MPI_Comm node, MPI_Comm world) {
-  MPI_Group node_group = MPI_GROUP_NULL;
-  MPI_Group world_group = MPI_GROUP_NULL;
-  check_mpi(MPI_Comm_group(node, &node_group), "MPI_Comm_group");
-  check_mpi(MPI_Comm_group(world, &world_group), "MPI_Comm_group");
+  ScopedGroup node_group;
+  ScopedGroup world_group;
+  check_mpi(MPI_Comm_group(node, &node_group.group), "MPI_Comm_group");
+  check_mpi(MPI_Comm_group(world, &world_group.group), "MPI_Comm_group");
   const int first = 0;
   int leader = MPI_UNDEFINED;
-  const int code = MPI_Group_translate_ranks(node_group, 1, &first, world_group, &leader);
-  MPI_Group_free(&node_group);
-  MPI_Group_free(&world_group);
-  check_mpi(code, "MPI_Group_translate_ranks");
+  check_mpi(MPI_Group_translate_ranks(node_group.group, 1, &first, world_group.group, &leader),
+            "MPI_Group_translate_ranks");
   return leader;
 }
 
@@ -47,12 +68,14 @@ Communicator::Communicator(MPI_Comm base) {
   // The node's ranks, ordered by world rank (the split's key), so the node's first is its lowest
   // rank: translating it needs no message. Every collective of start-up costs most where many
   // ranks share a core, so what each rank tells the others travels in one Allgather.
-  MPI_Comm node = MPI_COMM_NULL;
-  check_mpi(MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node),
-            "MPI_Comm_split_type");
-  check_mpi(MPI_Comm_size(node, &ranks_on_node_), "MPI_Comm_size");
-  const int leader = node_leader(node, comm_);
-  MPI_Comm_free(&node);
+  int leader = MPI_UNDEFINED;
+  {
+    ScopedComm node;
+    check_mpi(MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node.comm),
+              "MPI_Comm_split_type");
+    check_mpi(MPI_Comm_size(node.comm, &ranks_on_node_), "MPI_Comm_size");
+    leader = node_leader(node.comm, comm_);
+  }
 
   // Each rank's process id, its node's lowest rank (the driver checks its node-mates' processes
   // directly when one falls silent) and its host name.

@@ -16,6 +16,8 @@ TEST_CASE("worker watch", "[engine][liveness]") {
 
   SECTION("heartbeats go out at once, then five times per timeout, at most every 100 ms") {
     CHECK(heartbeat_interval(10s) == 2s);
+    CHECK(heartbeat_interval(7s) == 1400ms);
+    CHECK(heartbeat_interval(1s) == 200ms);
     CHECK(heartbeat_interval(0s) == 100ms);
     WorkerWatch watch(4, 10s, start);
     CHECK(watch.heartbeats_due(start));
@@ -56,6 +58,15 @@ TEST_CASE("worker watch", "[engine][liveness]") {
     CHECK_FALSE(watch.silent(1, start + 30s));
     CHECK_FALSE(watch.silent(2, start + 39s));
     CHECK(watch.silent(2, start + 41s));
+  }
+
+  SECTION("with a one-second timeout too, a look a little late keeps the silence") {
+    WorkerWatch watch(2, 1s, start);
+    CHECK(watch.check_due(start));
+    CHECK(watch.check_due(start + 400ms));  // 300 ms late: under half the timeout
+    CHECK(watch.check_due(start + 800ms));
+    CHECK(watch.check_due(start + 1050ms));
+    CHECK(watch.silent(1, start + 1050ms));
   }
 
   SECTION("a look a little late keeps the silence counted so far") {
