@@ -351,6 +351,12 @@ int main(int argc, char** argv) {
                          {"cores", std::thread::hardware_concurrency()},
                          {"host", host},
                          {"workers_cpu_measured", !worker_pids.empty()}};
+      // The settings that change how the driver waits and batches, as this run had them.
+      for (const char* name : {"MULTIRANK_SPIN_US", "MULTIRANK_MAX_NAP_US", "MULTIRANK_WINDOW_US",
+                               "MULTIRANK_SPIN_YIELD", "MULTIRANK_DRIVER_WORKS"}) {
+        const char* value = std::getenv(name);
+        out["settings"][name] = value != nullptr ? value : "default";
+      }
       out["idle"] = measure_idle(idle_s, worker_pids);
       out["maps"] = nlohmann::json::array();
       for (int task_us : task_lengths) {

@@ -2,21 +2,30 @@
 """Projects worker utilisation and job time to thousands of workers from the driver's costs that
 apps/bench/scale_sweep.sh measured, after checking the model against the measured points.
 
-    scale_model.py SWEEP.json [--markdown FILE] [--svg FILE]
+    scale_model.py SWEEP.json [SWEEP.json...] [--markdown FILE] [--svg FILE] [--costs A,B,W]
+
+(several sweeps, as from runs at different worker counts, are read as one)
 
 The model is analytical: a job's throughput X (tasks per second) is the smallest of what the
 driver can dispatch and what the workers can run, and a worker's utilisation is X * L / N (the
 share of its time spent in tasks of length L, N workers). Its assumptions:
 
 1. The driver's CPU per task is c = a + b * m: a per task record (encode, match the result,
-   complete the future), b per message it sends or receives, m messages per task. a and b are
-   fitted by least squares to every measured map (CPU per task against messages per task), after
-   taking away the CPU the driver spends polling while idle (the sweep's idle phase), which would
-   otherwise count as work. m is what the dispatch policy chose in the measured runs: the value
-   measured at the largest N for the nearest task length at or below L (one message each way per
-   task from the longest measured length up: the policy's window is then one task).
-2. Every worker also spends w per task outside the task (receive, run, reply): the least CPU per
-   task the worker ranks used on empty tasks, an upper bound (it includes their polling).
+   complete the future), b per message it sends or receives, m messages per task (every message
+   the driver handled during the map, heartbeats included). a is the median over N of the
+   driver's CPU per empty task, less b * m (empty tasks travel tens to hundreds to a message,
+   and the driver never waits for work); b is the median over the other maps of what their CPU
+   per task exceeds a by, per message. Medians, since single runs on a shared machine stray far.
+   The driver's CPU includes its polling while it waits for results, which grows with the task
+   length as m does, so b is an upper bound: it charges that polling to the messages. m for a projection is what the dispatch policy chose in
+   the measured runs (task and result messages per task) at the largest N for the nearest task
+   length at or below L: from the longest measured length up the policy's window is one task
+   and each task travels alone each way.
+2. Every worker also spends w per task outside the task (receive, run, reply): the CPU per task
+   the worker ranks used on empty tasks. With more ranks than cores, idle workers poll on cores
+   the busy ones need, so that figure grows with N there; the validation uses each run's own
+   (measured on its empty tasks), the projection the smallest N's, since on a cluster each
+   worker has its own core and its polling costs nobody.
 3. The driver's core does nothing else: throughput is at most (1 - H) / c, where H is the share
    of its core spent on heartbeats (N per interval received and N sent, b each; the interval is
    a fifth of MULTIRANK_WORKER_TIMEOUT_S, 10 s by default, so 2 s).
@@ -34,12 +43,14 @@ share of its time spent in tasks of length L, N workers). Its assumptions:
 6. Nodes have 64 cores. The dispatch tree (issue 18 item 4) IS NOT BUILT: its rows are a
    projection of a design. One relay per node serves that node's 63 workers as the driver serves
    its workers today (its CPU per task c(L) plus forwarding: a + 2b / B), and exchanges batches
-   of B tasks with the driver, B = 63 workers' windows of work (500 µs each) in tasks, at least
-   1 and at most 1024; the driver then spends a + 2b / B per task and hears heartbeats from
-   relays only.
+   with the driver at most once per 5 ms each way: B = the tasks its 63 workers run in 5 ms, at
+   least 1 and at most 1024. The driver then spends a + 2b / B per task and hears heartbeats
+   from relays only; it still spends a on every task (each is a future of the program's), so
+   the tree removes the per-message cost, never the per-task one.
 
-Validation: the model (with assumption 5) predicts the throughput of every measured map from its
-N, L and C alone; the table gives each point's error and the median and worst relative errors.
+Validation: the model predicts the driver's CPU per task of every measured map from its messages
+per task, and (with assumption 5) its throughput from its N, L and C; the table gives each
+point's errors, then the median and worst relative errors of both.
 Only the Python standard library is used.
 """
 import argparse
@@ -55,6 +66,7 @@ CORES_PER_NODE = 64
 TASKS_PER_WORKER = 100
 WINDOW_US = 500.0  # MULTIRANK_WINDOW_US's default: work queued per worker slot
 MAX_WINDOW = 1024  # MULTIRANK_MAX_WINDOW's default
+RELAY_PERIOD_US = 5000.0  # the projected tree: a relay's batches each way, at most this often
 DEFAULT_HEARTBEAT_INTERVAL_S = 2.0  # MULTIRANK_WORKER_TIMEOUT_S 10 s / 5
 MAP_FIELDS = {"task_us": (int, float), "tasks": (int,), "wall_s": (int, float),
               "tasks_per_s": (int, float), "driver_cpu_s": (int, float),
@@ -101,31 +113,45 @@ def load_sweep(path):
     return sweep
 
 
+def cpu_per_task_us(row):
+    return row["driver_cpu_s"] / row["tasks"] * 1e6
+
+
+def messages_per_map_task(row):
+    return row["messages"] / row["tasks"]
+
+
+def empty_task_worker_cost(run):
+    """The worker ranks' CPU per empty task in this run (µs), or None where not measured."""
+    for row in run["maps"]:
+        if row["task_us"] == 0 and isinstance(row.get("workers_cpu_per_task_us"), (int, float)):
+            return row["workers_cpu_per_task_us"]
+    return None
+
+
 def fit_costs(runs):
-    """a (µs per task) and b (µs per message) by least squares over every map: CPU per task
-    against messages per task, the idle polling taken away; w (µs per task) from the workers."""
-    xs, ys, worker_costs = [], [], []
-    for run in runs:
-        idle = run["idle"]["driver_cpu_fraction"]
-        for row in run["maps"]:
-            work_cpu = max(0.0, row["driver_cpu_s"] - idle * row["wall_s"])
-            xs.append(row["messages"] / row["tasks"])
-            ys.append(work_cpu / row["tasks"] * 1e6)
-            if row["task_us"] == 0 and isinstance(row.get("workers_cpu_per_task_us"), (int, float)):
-                worker_costs.append(row["workers_cpu_per_task_us"])
-    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
-    spread = sum((x - mean_x) ** 2 for x in xs)
-    b = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / spread if spread > 0 else 0.0
-    b = max(0.0, b)
-    a = max(0.0, mean_y - b * mean_x)
-    w = min(worker_costs) if worker_costs else 0.0
-    return a, b, w
+    """a (µs per task), b (µs per message) and w (µs per task on a worker): assumptions 1, 2."""
+    empty = [row for run in runs for row in run["maps"] if row["task_us"] == 0]
+    others = [row for run in runs for row in run["maps"] if row["task_us"] > 0 and row["messages"]]
+    if not empty or not others:
+        raise SweepError("the sweep needs maps of empty tasks (task_us 0) and of longer ones "
+                         "to tell the cost of a task from the cost of a message")
+    a = statistics.median(cpu_per_task_us(row) for row in empty)
+    b = 0.0
+    for _ in range(2):  # a's correction for the few messages of empty tasks moves b a little
+        b = max(0.0, statistics.median((cpu_per_task_us(row) - a) / messages_per_map_task(row)
+                                       for row in others))
+        a = max(0.0, statistics.median(cpu_per_task_us(row) - b * messages_per_map_task(row)
+                                       for row in empty))
+    worker_costs = [cost for cost in map(empty_task_worker_cost, runs) if cost is not None]
+    return a, b, (worker_costs[0] if worker_costs else 0.0)
 
 
 def messages_per_task(runs):
     """Task length (µs) -> messages per task the dispatch policy used at the largest N."""
     largest = max(runs, key=lambda run: run["workers"])
-    return {row["task_us"]: row["messages"] / row["tasks"] for row in largest["maps"]}
+    return {row["task_us"]: (row["task_messages"] + row["result_messages"]) / row["tasks"]
+            for row in largest["maps"]}
 
 
 def m_for(task_us, measured):
@@ -150,7 +176,7 @@ def tree_throughput(workers, task_us, a, b, w, m, heartbeat_interval_s):
     """The same with one relay per node of CORES_PER_NODE (a projection: not built)."""
     per_node = CORES_PER_NODE - 1
     nodes = math.ceil(workers / per_node)
-    batch = min(MAX_WINDOW, max(1.0, per_node * WINDOW_US / task_us))
+    batch = min(MAX_WINDOW, max(1.0, per_node * RELAY_PERIOD_US / task_us))
     driver_c = (a + 2 * b / batch) * 1e-6
     heartbeat_share = 2 * nodes / heartbeat_interval_s * b * 1e-6
     relay_c = (a + b * m + a + 2 * b / batch) * 1e-6
@@ -166,15 +192,19 @@ def validate(runs, a, b, w, measured_m):
     rows = []
     for run in runs:
         interval = run["idle"].get("heartbeat_interval_s") or math.inf
+        run_w = empty_task_worker_cost(run)
+        run_w = w if run_w is None else run_w
         for row in run["maps"]:
             m = row["messages"] / row["tasks"]
             cores = run["cores"]
             if isinstance(row.get("workers_cpu_per_task_us"), (int, float)):
                 cores = (row["driver_cpu_s"] + row["workers_cpu_per_task_us"] * row["tasks"] * 1e-6) / row["wall_s"]
-            predicted, bound = throughput(run["workers"], row["task_us"], a, b, w, m, interval,
-                                          cores=cores)
+            predicted, bound = throughput(run["workers"], row["task_us"], a, b, run_w, m,
+                                          interval, cores=cores)
             measured = row["tasks_per_s"]
+            cpu = row["driver_cpu_s"] / row["tasks"] * 1e6
             rows.append({"workers": run["workers"], "task_us": row["task_us"], "cores": cores,
+                         "cpu": cpu, "model_cpu": a + b * m, "cpu_error": (a + b * m - cpu) / cpu,
                          "measured": measured, "predicted": predicted, "bound": bound,
                          "error": (predicted - measured) / measured})
     return rows
@@ -211,18 +241,28 @@ def markdown(sweep, path, a, b, w, checks, rows, overridden=False):
              f"of driver CPU per task, b = {b:.2f} µs per message, w = {w:.2f} µs of worker CPU "
              "per task.",
              "",
-             "Validation (each measured map's throughput against the model's for its N, L and "
-             "cores):",
+             "Validation: each measured map's driver CPU per task and throughput against the "
+             "model's for its N, L, messages per task and the cores the job's ranks used:",
              "",
-             "| workers | task | cores used | measured tasks/s | model tasks/s | error | model's limit |",
-             "|---|---|---|---|---|---|---|"]
+             "| workers | task | driver µs/task | model µs/task | error | cores used | "
+             "measured tasks/s | model tasks/s | error | model's limit |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for check in checks:
-        lines.append(f"| {check['workers']} | {length_label(check['task_us'])} | {check['cores']:.2f} | "
+        lines.append(f"| {check['workers']} | {length_label(check['task_us'])} | "
+                     f"{check['cpu']:.2f} | {check['model_cpu']:.2f} | "
+                     f"{100 * check['cpu_error']:+.0f} % | {check['cores']:.2f} | "
                      f"{check['measured']:.0f} | {check['predicted']:.0f} | "
                      f"{100 * check['error']:+.0f} % | {check['bound']} |")
+    cpu_errors = [abs(check["cpu_error"]) for check in checks]
+    # An empty-task map gave its run's w, so its throughput is not predicted independently.
+    task_errors = [abs(check["error"]) for check in checks if check["task_us"] > 0] or errors
     lines += ["",
-              f"Relative error: median {100 * statistics.median(errors):.0f} %, worst "
-              f"{100 * max(errors):.0f} % over {len(errors)} points.",
+              f"Relative error of the driver's CPU per task: median "
+              f"{100 * statistics.median(cpu_errors):.0f} %, worst {100 * max(cpu_errors):.0f} % "
+              f"over {len(cpu_errors)} points; of the throughput of the maps of non-empty tasks "
+              f"(the empty ones gave each run's w): median "
+              f"{100 * statistics.median(task_errors):.0f} %, worst "
+              f"{100 * max(task_errors):.0f} % over {len(task_errors)} points.",
               "",
               f"Projection ({CORES_PER_NODE}-core nodes, {TASKS_PER_WORKER} tasks per worker, "
               "heartbeats every 2 s; the dispatch tree is a design, not built):",
@@ -305,7 +345,8 @@ def svg(a, b, w, measured_m):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      epilog="The model's assumptions: see this file's docstring.")
-    parser.add_argument("sweep", help="the JSON apps/bench/scale_sweep.sh wrote (OUT/sweep.json)")
+    parser.add_argument("sweeps", nargs="+", metavar="SWEEP.json",
+                        help="the JSON apps/bench/scale_sweep.sh wrote (OUT/sweep.json)")
     parser.add_argument("--markdown", help="also write the tables to this file")
     parser.add_argument("--svg", help="write the plot of utilisation against workers here")
     parser.add_argument("--costs", metavar="A,B,W",
@@ -321,16 +362,20 @@ def main():
         except ValueError:
             parser.error(f"--costs '{args.costs}': expected three numbers >= 0, A,B,W in µs")
     try:
-        sweep = load_sweep(args.sweep)
+        sweeps = [load_sweep(path) for path in args.sweeps]
     except SweepError as error:
         sys.exit(f"scale_model.py: {error}")
-    runs = sweep["runs"]
-    a, b, w = fit_costs(runs)
+    sweep = sweeps[0]
+    runs = sorted((run for each in sweeps for run in each["runs"]), key=lambda run: run["workers"])
+    try:
+        a, b, w = fit_costs(runs)
+    except SweepError as error:
+        sys.exit(f"scale_model.py: {', '.join(args.sweeps)}: {error}")
     measured_m = messages_per_task(runs)
     checks = validate(runs, a, b, w, measured_m)
     if override:
         a, b, w = override
-    text = markdown(sweep, args.sweep, a, b, w, checks, projections(a, b, w, measured_m),
+    text = markdown(sweep, ", ".join(args.sweeps), a, b, w, checks, projections(a, b, w, measured_m),
                     overridden=bool(override))
     print(text, end="")
     for path, content in ((args.markdown, text), (args.svg, svg(a, b, w, measured_m) if args.svg else None)):

@@ -11,12 +11,13 @@ usage="usage: apps/bench/scale_sweep.sh [--workers \"2 4 8 16 32 64\"] [--out DI
   --task-us LIST  task lengths in µs, comma-separated (default: 0,10,100,1000)
   --tasks N       empty tasks per map, and most tasks of any map (default: 100000)
   --work-seconds S  busy task CPU per map in all (default: 2)
+  --object-ops K  operations per process on the shared Queue and Lock (default: 200)
   --worker-timeout S  MULTIRANK_WORKER_TIMEOUT_S of the runs, which sets the heartbeat interval
                   (default: 1, the shortest interval: the most heartbeat traffic)
   --ship-workers \"2 8 32\"  worker counts for grayscale --io ship (\"\": skip it)
   --ship-copies K copies of the 12 photographs grayscale converts (default: 10)"
 workers="2 4 8 16 32 64" out=scale_sweep task_us=0,10,100,1000 tasks=100000 work_seconds=2
-worker_timeout=1 ship_workers="2 8 32" ship_copies=10
+worker_timeout=1 ship_workers="2 8 32" ship_copies=10 object_ops=200
 while (($#)); do
   case $1 in
     --workers) workers=${2:?$usage}; shift 2 ;;
@@ -24,6 +25,7 @@ while (($#)); do
     --task-us) task_us=${2:?$usage}; shift 2 ;;
     --tasks) tasks=${2:?$usage}; shift 2 ;;
     --work-seconds) work_seconds=${2:?$usage}; shift 2 ;;
+    --object-ops) object_ops=${2:?$usage}; shift 2 ;;
     --worker-timeout) worker_timeout=${2:?$usage}; shift 2 ;;
     --ship-workers) ship_workers=${2?$usage}; shift 2 ;;
     --ship-copies) ship_copies=${2:?$usage}; shift 2 ;;
@@ -56,7 +58,7 @@ for n in $workers; do
   echo "== multirank-scale, $n worker ranks (mpirun -np $((n + 1)))"
   start=$(date +%s.%N)
   launch/mpirun.sh -n $((n + 1)) build/bin/multirank-scale --json "$out/scale_$n.json" \
-    --task-us "$task_us" --tasks "$tasks" --work-seconds "$work_seconds" 2>&1 | tee "$out/scale_$n.txt"
+    --task-us "$task_us" --tasks "$tasks" --work-seconds "$work_seconds" --object-ops "$object_ops" 2>&1 | tee "$out/scale_$n.txt"
   echo "(whole job $(echo "$(date +%s.%N) - $start" | bc) s)"
   runs+=("$out/scale_$n.json")
 done

@@ -35,7 +35,7 @@ class Model(unittest.TestCase):
         result = run([MODEL, sweep_path, "--svg", svg_path, "--markdown", markdown_path])
         self.assertEqual(result.returncode, 0, describe(result))
         self.assertIn("Validation", result.stdout)
-        self.assertIn("Relative error: median", result.stdout)
+        self.assertIn("Relative error of the driver", result.stdout)
         with open(markdown_path, encoding="utf-8") as file:
             self.assertEqual(file.read(), result.stdout)
         projection = [line for line in result.stdout.splitlines()
@@ -44,7 +44,7 @@ class Model(unittest.TestCase):
         projected = [line for line in projection if line.split("|")[2].strip() in ("1024", "4096", "8192")]
         self.assertEqual(len(projected), 12, result.stdout)
         for line in projected:
-            self.assertEqual(line.count("|"), 11, line)
+            self.assertEqual(line.count("|"), 11, line)  # 10 cells
         svg = ElementTree.parse(svg_path).getroot()
         lines = svg.findall("{http://www.w3.org/2000/svg}polyline")
         self.assertEqual(len(lines), 8)  # 4 task lengths, with and without the tree
