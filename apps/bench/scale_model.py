@@ -17,7 +17,8 @@ share of its time spent in tasks of length L, N workers). Its assumptions:
    and the driver never waits for work); b is the median over the other maps of what their CPU
    per task exceeds a by, per message. Medians, since single runs on a shared machine stray far.
    The driver's CPU includes its polling while it waits for results, which grows with the task
-   length as m does, so b is an upper bound: it charges that polling to the messages. m for a projection is what the dispatch policy chose in
+   length as m does, so b is an upper bound: it charges that polling to the messages. A sweep
+   with only empty or only non-empty tasks gives b = 0 and all the driver's CPU to a. m for a projection is what the dispatch policy chose in
    the measured runs (task and result messages per task) at the largest N for the nearest task
    length at or below L: from the longest measured length up the policy's window is one task
    and each task travels alone each way.
@@ -133,9 +134,10 @@ def fit_costs(runs):
     """a (µs per task), b (µs per message) and w (µs per task on a worker): assumptions 1, 2."""
     empty = [row for run in runs for row in run["maps"] if row["task_us"] == 0]
     others = [row for run in runs for row in run["maps"] if row["task_us"] > 0 and row["messages"]]
-    if not empty or not others:
-        raise SweepError("the sweep needs maps of empty tasks (task_us 0) and of longer ones "
-                         "to tell the cost of a task from the cost of a message")
+    worker_costs = [cost for cost in map(empty_task_worker_cost, runs) if cost is not None]
+    w = worker_costs[0] if worker_costs else 0.0
+    if not empty or not others:  # one kind of map: a message's cost cannot be told apart
+        return statistics.median(cpu_per_task_us(row) for run in runs for row in run["maps"]), 0.0, w
     a = statistics.median(cpu_per_task_us(row) for row in empty)
     b = 0.0
     for _ in range(2):  # a's correction for the few messages of empty tasks moves b a little
@@ -143,8 +145,7 @@ def fit_costs(runs):
                                        for row in others))
         a = max(0.0, statistics.median(cpu_per_task_us(row) - b * messages_per_map_task(row)
                                        for row in empty))
-    worker_costs = [cost for cost in map(empty_task_worker_cost, runs) if cost is not None]
-    return a, b, (worker_costs[0] if worker_costs else 0.0)
+    return a, b, w
 
 
 def messages_per_task(runs):
@@ -239,7 +240,9 @@ def markdown(sweep, path, a, b, w, checks, rows, overridden=False):
     lines = [f"{source}; measured in `{path}` ({sweep.get('date', 'undated')}, "
              f"{sweep.get('machine', '?')}, commit {sweep.get('commit', '?')}): a = {a:.2f} µs "
              f"of driver CPU per task, b = {b:.2f} µs per message, w = {w:.2f} µs of worker CPU "
-             "per task.",
+             "per task." + ("" if overridden or b > 0 else " (b is 0: with maps of only empty or "
+                            "only non-empty tasks the fit cannot tell a message's cost from a "
+                            "task's, and counts it all in a.)"),
              "",
              "Validation: each measured map's driver CPU per task and throughput against the "
              "model's for its N, L, messages per task and the cores the job's ranks used:",
@@ -367,10 +370,7 @@ def main():
         sys.exit(f"scale_model.py: {error}")
     sweep = sweeps[0]
     runs = sorted((run for each in sweeps for run in each["runs"]), key=lambda run: run["workers"])
-    try:
-        a, b, w = fit_costs(runs)
-    except SweepError as error:
-        sys.exit(f"scale_model.py: {', '.join(args.sweeps)}: {error}")
+    a, b, w = fit_costs(runs)
     measured_m = messages_per_task(runs)
     checks = validate(runs, a, b, w, measured_m)
     if override:
