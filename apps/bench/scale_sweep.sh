@@ -36,6 +36,7 @@ done
 for n in $workers $ship_workers; do
   [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "scale_sweep.sh: worker count '$n' is not a positive whole number" >&2; exit 2; }
 done
+[[ $object_ops =~ ^[0-9]+$ ]] || { echo "scale_sweep.sh: --object-ops '$object_ops' is not a whole number" >&2; exit 2; }
 [[ $ship_copies =~ ^[1-9][0-9]*$ ]] || { echo "scale_sweep.sh: --ship-copies '$ship_copies' is not a positive whole number" >&2; exit 2; }
 [[ $worker_timeout =~ ^[0-9]+$ ]] || { echo "scale_sweep.sh: --worker-timeout '$worker_timeout' is not a whole number of seconds" >&2; exit 2; }
 mkdir -p "$out"
