@@ -18,8 +18,6 @@
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
-#include <iostream>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
