@@ -146,7 +146,33 @@ void draw_axis(fmt::memory_buffer& b, const Layout& l) {
       l.left + l.plot_width / 2, l.axis_y + 32);
 }
 
-/// The lanes: grey is time the rank did not run a task.
+/// A rank's start-up and close along the bottom of its lane, alternating two slate tones so
+/// neighbouring phases stay apart; tooltips only while the lanes are few enough to point at.
+template <class Out>
+void draw_phases(Out it, const RankTimeline& lane, const Layout& l, double y) {
+  const double h = std::max(1.0, (l.lane_height - l.gap) / 3);
+  const double right = l.left + l.plot_width;
+  int shown = 0;
+  for (const auto& phase : lane.phases) {
+    if (phase.row != 0) continue;  // beside another phase: the table and the trace show it
+    const double x0 = std::clamp(l.x_of(phase.start_ns), l.left, right);
+    const double x1 = std::clamp(l.x_of(phase.end_ns), l.left, right);
+    if (x1 <= x0) continue;
+    fmt::format_to(
+        it, R"(<rect class="phase" x="{:.2f}" y="{:.2f}" width="{:.2f}" height="{:.2f}" fill="{}")",
+        x0, y + l.lane_height - l.gap - h, std::max(0.5, x1 - x0), h,
+        shown++ % 2 == 0 ? "#5b6b8c" : "#8e9bb8");
+    if (l.ranks <= 64) {
+      fmt::format_to(it, "><title>{} on rank {}: {}</title></rect>\n", markup_escape(phase.name),
+                     lane.header.rank,
+                     human_duration(static_cast<double>(phase.end_ns - phase.start_ns) * 1e-9));
+    } else {
+      fmt::format_to(it, "/>\n");
+    }
+  }
+}
+
+/// The lanes: grey is time the rank did not run a task; start-up and close in slate below.
 void draw_lanes(fmt::memory_buffer& b, const ProfileRun& run, const Layout& l) {
   auto it = std::back_inserter(b);
   fmt::format_to(it, "<g id=\"lanes\">\n");
@@ -159,6 +185,7 @@ void draw_lanes(fmt::memory_buffer& b, const ProfileRun& run, const Layout& l) {
         "\n",
         r, l.left, y, l.plot_width, l.lane_height - l.gap,
         lane.header.runs_tasks ? "#e4e4e4" : "#f4f4f4");
+    draw_phases(it, lane, l, y);
     if (r % l.label_every == 0) {
       std::string label = "rank " + std::to_string(r);
       if (r == 0 && !lane.header.runs_tasks) label += " (driver)";
