@@ -2,7 +2,9 @@
 """Checks a profile's start-up and close phases: on every rank, in trace.json, each phase once, in
 order, none overlapping the next, all within the rank's life (after its process started, before
 rank 0 held every log); and the phase table of summary.txt and report.html with every phase.
-Usage: check_phases.py PROFILE_DIR RANKS   (exit status 0 when they are)
+Usage: check_phases.py PROFILE_DIR RANKS [--program-owns-mpi]   (exit status 0 when they are)
+--program-owns-mpi: the program initialised MPI and finalises it itself, so the Runtime has no
+MPI_Finalize to record.
 As a module: check(trace, summary, html, ranks) raises PhaseError on the first problem."""
 import json
 import os
@@ -76,7 +78,7 @@ def check_trace(trace, ranks):
                                      f"between start-up and close")
 
 
-def check_tables(summary, html, ranks):
+def check_tables(summary, html, ranks, after_gather=AFTER_GATHER):
     table = re.search(r"^Start-up and close.*?\n(.*?)\n\n", summary, re.M | re.S)
     if table is None:
         raise PhaseError("summary.txt has no start-up and close table")
@@ -92,7 +94,7 @@ def check_tables(summary, html, ranks):
     if rows.get("stopping the workers") != 1:
         raise PhaseError(f"summary.txt: 'stopping the workers' over {rows.get('stopping the workers')} ranks, expected 1 (rank 0)")
     closing = summary[summary.find("\nClosing on rank 0"):]
-    for name in AFTER_GATHER:
+    for name in after_gather:
         if not re.search(rf"^  {re.escape(name)}: ", closing, re.M):
             raise PhaseError(f"summary.txt: no {name!r} in the closing section on rank 0")
     section = html[html.find("<h2>Start-up and close</h2>"):]
@@ -103,9 +105,9 @@ def check_tables(summary, html, ranks):
             raise PhaseError(f"report.html: no row for {name!r}")
 
 
-def check(trace, summary, html, ranks):
+def check(trace, summary, html, ranks, after_gather=AFTER_GATHER):
     check_trace(trace, ranks)
-    check_tables(summary, html, ranks)
+    check_tables(summary, html, ranks, after_gather)
 
 
 def read(profile):
@@ -120,8 +122,9 @@ def read(profile):
 
 if __name__ == "__main__":
     profile, ranks = sys.argv[1], int(sys.argv[2])
+    after_gather = AFTER_GATHER[1:] if "--program-owns-mpi" in sys.argv[3:] else AFTER_GATHER
     try:
-        check(*read(profile), ranks)
+        check(*read(profile), ranks, after_gather)
     except PhaseError as error:
         sys.exit(f"{profile}: {error}")
     print(f"{profile}: start-up and close phases in order on {ranks} rank(s)")

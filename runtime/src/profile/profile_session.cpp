@@ -80,11 +80,14 @@ std::int64_t steady_now_ns() {
 constexpr const char* gathering_phase = "gathering the profile";
 
 /// Rank 0, once it holds a rank's whole log: the end of that rank's gathering phase, which the rank
-/// could not know when it sent the log. On the rank's clock, through the closing estimate just made
-/// (rank 0's time = the rank's - offset).
+/// could not know when it sent the log. On the rank's clock, as the time that to_rank0_clock takes
+/// back to `rank0_now_ns` (a few steps from the closing estimate: the drift's slope is tiny), so
+/// the phase ends on the time axis exactly when rank 0 had the log.
 void end_gathering(RankLog& log, std::int64_t rank0_now_ns) {
+  std::int64_t local = rank0_now_ns + log.header.clock_end.offset_ns;
+  for (int step = 0; step < 3; ++step) local += rank0_now_ns - to_rank0_clock(log.header, local);
   for (auto& phase : log.header.phases) {
-    if (phase.name == gathering_phase) phase.end_ns = rank0_now_ns + log.header.clock_end.offset_ns;
+    if (phase.name == gathering_phase) phase.end_ns = local;
   }
 }
 
