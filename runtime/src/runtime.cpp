@@ -325,7 +325,7 @@ void Runtime::start(int* argc, char*** argv, std::string problem) {
   if (problem.empty()) spdlog::set_level(spdlog::level::from_str(options_.log_level));
   using Clock = std::chrono::steady_clock;
   const auto starting = Clock::now();
-  {
+  try {
     // Before the Runtime: the loader, then the program's own start (its static initialisers and
     // main up to here). The kernel's start time is to its clock tick: never after the library's.
     auto& records = detail::ProgramRecords::instance();
@@ -333,6 +333,8 @@ void Runtime::start(int* argc, char*** argv, std::string problem) {
     records.record_phase("process start to main",
                          std::min(detail::ProgramRecords::process_start_ns(), loaded), loaded);
     records.record_phase("main to the Runtime", loaded, steady_ns(starting));
+  } catch (...) {
+    // Out of memory for a phase: the profile lacks it, the job goes on.
   }
   owns_mpi_ = initialise_mpi(argc, argv, problem);
   const auto mpi_initialised = Clock::now();

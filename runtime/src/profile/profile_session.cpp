@@ -247,11 +247,15 @@ void ProfileSession::finish() noexcept {
 }
 
 void ProfileSession::add_closing_phase(std::string_view name, std::int64_t start_ns,
-                                       std::int64_t end_ns) {
+                                       std::int64_t end_ns) noexcept {
   if (rank_ != 0) return;
   std::lock_guard lock(closing_mutex_);
-  closing_phases_.push_back(
-      {std::string(name), recorder_.from_steady(start_ns), recorder_.from_steady(end_ns), 0});
+  try {
+    closing_phases_.push_back(
+        {std::string(name), recorder_.from_steady(start_ns), recorder_.from_steady(end_ns), 0});
+  } catch (...) {
+    // Out of memory for one phase: the closing paragraph lacks it.
+  }
 }
 
 void ProfileSession::append_closing_phases() noexcept {

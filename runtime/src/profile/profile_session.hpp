@@ -43,7 +43,8 @@ class ProfileSession {
   /// on CLOCK_MONOTONIC. It cannot be in the reports written from the gathered logs: once they are
   /// written, it is appended to rank-0.jsonl (multirank-report renders it) and to summary.txt,
   /// with the writing's own time.
-  void add_closing_phase(std::string_view name, std::int64_t start_ns, std::int64_t end_ns);
+  void add_closing_phase(std::string_view name, std::int64_t start_ns,
+                         std::int64_t end_ns) noexcept;
   /// Rank 0, after finish(): returns once the files are written (at once on the other ranks).
   void wait_until_written() noexcept;
   /// Rank 0, on a fatal error: writes its own log (marked incomplete) and whatever reports it
