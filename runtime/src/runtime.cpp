@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cxxabi.h>
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -18,6 +19,7 @@
 #include <filesystem>
 #include <map>
 #include <sstream>
+#include <string_view>
 
 #include "core/backoff.hpp"
 #include "core/exit_status.hpp"
@@ -30,6 +32,7 @@
 #include "multirank/error.hpp"
 #include "objects/object_host.hpp"
 #include "profile/profile_session.hpp"
+#include "recording/program_records.hpp"
 #include "tasks/task_execution.hpp"
 #include "wire/communicator.hpp"
 #include "worker/worker_loop.hpp"
@@ -147,6 +150,22 @@ std::vector<std::string> gather_texts(const std::string& text, const detail::Com
         all.substr(static_cast<std::size_t>(offsets[r]), static_cast<std::size_t>(lengths[r])));
   }
   return texts;
+}
+
+/// Nanoseconds of CLOCK_MONOTONIC, which std::chrono::steady_clock reads on Linux.
+std::int64_t steady_ns(std::chrono::steady_clock::time_point at) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(at.time_since_epoch()).count();
+}
+
+/// A phase of start-up or close, for the profile: kept until the session takes it, or dropped
+/// when the run is not profiled.
+void record_phase(std::string_view name, std::chrono::steady_clock::time_point from,
+                  std::chrono::steady_clock::time_point to) {
+  try {
+    detail::ProgramRecords::instance().record_phase(name, steady_ns(from), steady_ns(to));
+  } catch (...) {
+    // Out of memory for one phase: the profile lacks it, the job goes on.
+  }
 }
 
 std::string join_lines(const std::vector<std::string>& lines) {
@@ -306,8 +325,20 @@ void Runtime::start(int* argc, char*** argv, std::string problem) {
   if (problem.empty()) spdlog::set_level(spdlog::level::from_str(options_.log_level));
   using Clock = std::chrono::steady_clock;
   const auto starting = Clock::now();
+  try {
+    // Before the Runtime: the loader, then the program's own start (its static initialisers and
+    // main up to here). The kernel's start time is to its clock tick: never after the library's.
+    auto& records = detail::ProgramRecords::instance();
+    const std::int64_t loaded = records.library_loaded_ns();
+    records.record_phase("process start to main",
+                         std::min(detail::ProgramRecords::process_start_ns(), loaded), loaded);
+    records.record_phase("main to the Runtime", loaded, steady_ns(starting));
+  } catch (...) {
+    // Out of memory for a phase: the profile lacks it, the job goes on.
+  }
   owns_mpi_ = initialise_mpi(argc, argv, problem);
   const auto mpi_initialised = Clock::now();
+  record_phase("MPI_Init", starting, mpi_initialised);
   speed_up_launcher_connection();
   // From here a SIGINT or SIGTERM is only recorded, on every rank: the driver leads the stop.
   signals_ = std::make_unique<detail::InterruptSignals>();
@@ -319,9 +350,12 @@ void Runtime::start(int* argc, char*** argv, std::string problem) {
   std::set_terminate(on_terminate);
 
   const auto connected = Clock::now();
+  record_phase("communicator and hosts", mpi_initialised, connected);
   stop_if_start_failed(problem);
   choose_spin_yield(*comm_, options_);
   const auto initialised = Clock::now();
+  record_phase("settings and registry check", connected, initialised);
+  // The session records its own start and clock estimate, and takes the phases above.
   profile_ = detail::ProfileSession::start_if_enabled(*comm_, options_);
   const auto started = Clock::now();
   const auto seconds = [](auto from, auto to) {
@@ -445,6 +479,7 @@ int Runtime::close() noexcept {
   engine_.reset();
   fatal_error_profile.store(nullptr);
   const auto stopped = Clock::now();
+  record_phase("stopping the workers", closing, stopped);
   if (profile_ && ranks_lost) {
     profile_->save_on_fatal_error();  // the lost ranks' logs are gone: rank 0's own, marked so
   } else if (profile_) {
@@ -457,6 +492,9 @@ int Runtime::close() noexcept {
   // driver goes on without it (its program may still have work to do after the Runtime).
   if (owns_mpi_ && !ranks_lost) MPI_Finalize();
   const auto finalized = Clock::now();
+  // Past the gather: the session appends it to rank 0's log and summary once its files are written.
+  if (profile_ && owns_mpi_ && !ranks_lost)
+    profile_->add_closing_phase("MPI_Finalize", steady_ns(gathered), steady_ns(finalized));
   profile_.reset();  // after MPI_Finalize, which the writing overlaps: waits for the files
   // Where a job's last moments go (shutdown's share of a short job's wall time is its overhead).
   auto seconds = [](Clock::duration span) { return std::chrono::duration<double>(span).count(); };

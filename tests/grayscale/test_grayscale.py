@@ -24,6 +24,9 @@ from PIL import Image, ImageChops, ImageStat
 
 import image_cases
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "profile"))
+import check_phases  # noqa: E402  (tests/profile: the start-up and close phases' checks)
+
 GRAYSCALE, GRAYSCALE_SERIAL, MPIEXEC, NP = sys.argv[1:5]
 del sys.argv[1:5]
 TIMEOUT = 120
@@ -248,6 +251,25 @@ class Profile(unittest.TestCase):
                     start, end = span["ts"], span["ts"] + span["dur"]
                     inside = [t for t in tasks.get((span["pid"], span["tid"]), []) if t[0] <= start and end <= t[1]]
                     self.assertEqual(len(inside), 1, span)
+
+    def test_start_up_and_close_phases_in_order_on_every_rank(self):
+        for mode, (result, profile) in self.runs.items():
+            with self.subTest(mode):
+                check_phases.check(*check_phases.read(profile), int(NP))
+
+    def test_the_phase_check_fails_on_a_broken_profile(self):
+        # The check must be able to fail: MPI_Init moved after the exchange of hosts on the last
+        # rank, then a summary without its phase table.
+        trace, summary, html = check_phases.read(self.runs["shared"][1])
+        last = int(NP) - 1
+        mine = {e["name"]: e for e in trace["traceEvents"]
+                if e.get("cat") == "phase" and e["args"]["rank"] == last}
+        mine["MPI_Init"]["ts"] = mine["communicator and hosts"]["ts"] + 1
+        with self.assertRaisesRegex(check_phases.PhaseError, f"rank {last}: phases"):
+            check_phases.check_trace(trace, int(NP))
+        broken = summary.replace("Start-up and close", "Start-up")
+        with self.assertRaisesRegex(check_phases.PhaseError, "no start-up and close table"):
+            check_phases.check_tables(broken, html, int(NP))
 
 
 def can_hide_directories():

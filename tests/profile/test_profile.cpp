@@ -283,6 +283,14 @@ TEST_CASE("a profiled job's reports match its tasks", "[on]") {
     CHECK(std::system(command.c_str()) == 0);
   }
 
+  SECTION("start-up and close: every rank's phases once, in order, within its life; the tables") {
+    // This program initialises and finalises MPI itself: the Runtime records no MPI_Finalize.
+    const std::string command = std::string("python3 ") + MULTIRANK_CHECK_PHASES + " " +
+                                job.dir.string() + " " + std::to_string(job.ranks) +
+                                " --program-owns-mpi";
+    CHECK(std::system(command.c_str()) == 0);
+  }
+
   SECTION("report.html is one self-contained page") {
     const std::string html = read_file(job.dir / "report.html");
     CHECK(html.find("<svg") != std::string::npos);

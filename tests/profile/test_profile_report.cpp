@@ -122,6 +122,62 @@ TEST_CASE("multirank-report renders runs from their rank logs", "[profile]") {
     CHECK(std::system(check.c_str()) == 0);
   }
 
+  SECTION("start-up and close: a phase table over the ranks, slices on each rank's row") {
+    // MPI_Init lasts 0.1, 0.2 and 0.3 s on ranks 0, 1 and 2 (rank 0's clock), after a process
+    // start and before a gather; rank 0's MPI_Finalize is appended to its log afterwards, as the
+    // session does once the reports are written.
+    auto logs = two_rank_run();
+    for (auto& log : logs) {
+      const auto& h = log.header;
+      auto local = [&](double t) {
+        const double drift = static_cast<double>(h.clock_end.offset_ns - h.clock_start.offset_ns);
+        return h.clock_start.local_ns + static_cast<std::int64_t>(t * 1e9 + drift * t / 10.0);
+      };
+      const double init = 0.1 * (h.rank + 1);
+      log.header.phases = {{"process start to main", local(0.0), local(0.05), 0},
+                           {"MPI_Init", local(0.05), local(0.05 + init), 0},
+                           {"gathering the profile", local(9.5), local(9.6), 0}};
+    }
+    write_logs(run_dir, logs);
+    {
+      std::ofstream rank0(run_dir / "rank-0.jsonl", std::ios::app);
+      rank0 << multirank::detail::format_phase_line(
+          {"MPI_Finalize", logs[0].header.clock_start.local_ns + 9'700'000'000,
+           logs[0].header.clock_start.local_ns + 9'950'000'000, 0});
+    }
+    REQUIRE(report(run_dir.string() + " -o " + (scratch / "out").string(), output, scratch) == 0);
+    const std::string summary = read_file(scratch / "out" / "summary.txt");
+    INFO(summary);
+    auto row = [&](const std::string& name) {
+      const auto end = summary.find("  " + name + "\n");
+      if (end == std::string::npos) return std::string();
+      return summary.substr(summary.rfind('\n', end) + 1,
+                            end + name.size() + 2 - summary.rfind('\n', end) - 1);
+    };
+    CHECK(row("MPI_Init") == "     3       200 ms       300 ms       300 ms         2  MPI_Init");
+    CHECK(row("process start to main") ==
+          "     3        50 ms        50 ms        50 ms         0  process start to main");
+    CHECK(row("MPI_Finalize") ==
+          "     1       250 ms       250 ms       250 ms         0  MPI_Finalize");
+    CHECK(summary.find("process start to main") < summary.find("MPI_Init"));
+    CHECK(summary.find("gathering the profile") < summary.find("MPI_Finalize"));
+    CHECK(read_file(scratch / "out" / "report.html").find("<td class=\"l\">MPI_Finalize</td>") !=
+          std::string::npos);
+    // Rank 1's MPI_Init on its own row, at 0.05 s once its 7 s offset is removed.
+    const auto trace = nlohmann::json::parse(read_file(scratch / "out" / "trace.json"));
+    int phases = 0;
+    for (const auto& event : trace.at("traceEvents")) {
+      if (event.value("cat", "") != "phase") continue;
+      ++phases;
+      if (event.at("name") == "MPI_Init" && event.at("args").at("rank") == 1) {
+        CHECK(event.at("tid") == 2);
+        CHECK(event.at("ts").get<double>() == Approx(50'000.0).margin(1.0));
+        CHECK(event.at("dur").get<double>() == Approx(200'000.0).margin(1.0));
+      }
+    }
+    CHECK(phases == 3 * 3 + 1);
+  }
+
   SECTION("clock offsets and linear drift are removed") {
     REQUIRE(report(run_dir.string(), output, scratch) == 0);
     const std::string csv = read_file(run_dir / "tasks.csv");
@@ -149,6 +205,12 @@ TEST_CASE("multirank-report renders runs from their rank logs", "[profile]") {
   SECTION("several runs are compared side by side") {
     auto slower = two_rank_run();
     slower[1] = make_log(1, 3, 0, 0, {{1.0, 4.0}, {5.0, 2.0}});
+    // Only the slower run has start-up phases: 1 s of MPI_Init on rank 2, 0.5 s elsewhere.
+    for (auto& log : slower) {
+      const std::int64_t start = log.header.clock_start.local_ns;
+      log.header.phases = {
+          {"MPI_Init", start, start + (log.header.rank == 2 ? 1'000'000'000 : 500'000'000), 0}};
+    }
     write_logs(scratch / "slower", slower);
     REQUIRE(report(run_dir.string() + " " + (scratch / "slower").string() + " -o " +
                        (scratch / "cmp").string(),
@@ -159,6 +221,9 @@ TEST_CASE("multirank-report renders runs from their rank logs", "[profile]") {
     const auto max_busy = output.substr(output.find("max busy per rank"), 70);
     CHECK(max_busy.find("3.0000") != std::string::npos);
     CHECK(max_busy.find("6.0000") != std::string::npos);
+    // Columns of 34, then 14 per run.
+    CHECK(output.find("MPI_Init" + std::string(34 - 8 + 13, ' ') + "-   0.500/1.000") !=
+          std::string::npos);
     CHECK(read_file(scratch / "cmp" / "comparison.txt") == output);
   }
 

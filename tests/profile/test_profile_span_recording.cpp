@@ -1,5 +1,6 @@
 // multirank::profile::Span on its own, without a Runtime: off it allocates nothing and records
-// nothing; on, nested spans record their depth, own time and counter.
+// nothing; on, nested spans record their depth, own time and counter. And the start-up phases
+// kept before the profile exists.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -116,5 +117,36 @@ TEST_CASE("profile::Span") {
     const Taken taken = take();
     CHECK(taken.spans.size() == 3);
     CHECK(taken.dropped == 2);
+  }
+}
+
+TEST_CASE("start-up phases are kept until the profile takes them") {
+  auto& records = ProgramRecords::instance();
+  SECTION("profiled: taken once, in the order recorded") {
+    records.decide(true, 100);
+    records.record_phase("MPI_Init", 10, 20);
+    records.record_phase("communicator and hosts", 20, 25);
+    const auto phases = records.take_phases();
+    REQUIRE(phases.size() == 2);
+    CHECK(phases[0].name == "MPI_Init");
+    CHECK(phases[0].start_ns == 10);
+    CHECK(phases[0].end_ns == 20);
+    CHECK(phases[1].name == "communicator and hosts");
+    CHECK(records.take_phases().empty());
+  }
+  SECTION("not profiled: what was recorded is dropped, and nothing more is kept") {
+    records.decide(true, 100);
+    records.record_phase("MPI_Init", 10, 20);
+    records.decide(false, 0);
+    records.record_phase("communicator and hosts", 20, 25);
+    CHECK(records.take_phases().empty());
+  }
+  SECTION("the process started before the library was loaded, which was before now") {
+    const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::steady_clock::now().time_since_epoch())
+                         .count();
+    CHECK(ProgramRecords::process_start_ns() <= ProgramRecords::library_loaded_ns());
+    CHECK(ProgramRecords::library_loaded_ns() <= now);
+    CHECK(ProgramRecords::process_start_ns() > now - std::int64_t{3600} * 1'000'000'000);
   }
 }

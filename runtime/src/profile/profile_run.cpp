@@ -88,6 +88,12 @@ ProfileRun assemble_run(std::vector<RankLog> logs, std::string label) {
     }
     std::sort(log.spans.begin(), log.spans.end(),
               [](const SpanEvent& a, const SpanEvent& b) { return a.start_ns < b.start_ns; });
+    for (const auto& phase : h.phases)
+      lane.phases.push_back({phase.name, place(phase.start_ns), place(phase.end_ns), phase.row});
+    std::stable_sort(
+        lane.phases.begin(), lane.phases.end(),
+        [](const PhaseEvent& a, const PhaseEvent& b) { return a.start_ns < b.start_ns; });
+    lane.process_start_ns = place(h.window_start_ns);
     run.span_names.insert(log.header.span_names.begin(), log.header.span_names.end());
     auto node = std::find(run.nodes.begin(), run.nodes.end(), h.host);
     lane.node = static_cast<int>(node - run.nodes.begin());
@@ -293,6 +299,44 @@ void add_spans(RunSummary& summary, const ProfileRun& run) {
             [](const SpanStats& a, const SpanStats& b) { return a.total_s > b.total_s; });
 }
 
+/// Each phase over the ranks that had it; in rank 0's order, then any only other ranks had.
+void add_phases(RunSummary& summary, const ProfileRun& run) {
+  struct Totals {
+    std::vector<std::pair<double, int>> took;  // seconds, rank
+    std::vector<double> start_s;
+  };
+  std::vector<std::string> order;
+  std::map<std::string, Totals> by_name;
+  for (const auto& lane : run.ranks) {
+    for (const auto& phase : lane.phases) {
+      auto [at, added] = by_name.try_emplace(phase.name);
+      if (added) order.push_back(phase.name);
+      at->second.took.emplace_back(seconds(phase.end_ns - phase.start_ns), lane.header.rank);
+      at->second.start_s.push_back(seconds(phase.start_ns));
+    }
+  }
+  for (const auto& name : order) {
+    Totals& t = by_name[name];
+    PhaseStats stats;
+    stats.name = name;
+    stats.ranks = static_cast<int>(t.took.size());
+    // The slowest rank: the first of the longest, so a tie names the lowest rank.
+    const auto slowest =
+        std::max_element(t.took.begin(), t.took.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+    stats.max_s = slowest->first;
+    stats.slowest_rank = slowest->second;
+    std::vector<double> took;
+    for (const auto& [s, rank] : t.took) took.push_back(s);
+    std::sort(took.begin(), took.end());
+    stats.median_s = quantile(took, 0.50);
+    stats.p95_s = quantile(took, 0.95);
+    std::sort(t.start_s.begin(), t.start_s.end());
+    stats.median_start_s = quantile(t.start_s, 0.50);
+    summary.phases.push_back(std::move(stats));
+  }
+}
+
 }  // namespace
 
 RunSummary summarise(const ProfileRun& run, std::size_t slowest) {
@@ -317,6 +361,7 @@ RunSummary summarise(const ProfileRun& run, std::size_t slowest) {
   add_functions(summary, run, functions);
   add_slowest(summary, run, slow_candidates, slowest);
   add_spans(summary, run);
+  add_phases(summary, run);
   return summary;
 }
 

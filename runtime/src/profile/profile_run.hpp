@@ -20,7 +20,9 @@ struct RankTimeline {
   std::vector<TaskEvent> tasks;
   std::vector<MessageEvent> messages;
   std::vector<QueueSample> queue;
-  std::vector<SpanEvent> spans;  // sorted by start
+  std::vector<SpanEvent> spans;       // sorted by start
+  std::vector<PhaseEvent> phases;     // start-up and close, in the order they began
+  std::int64_t process_start_ns = 0;  // when the rank's process started (rank 0's: 0)
 };
 
 struct ProfileRun {
@@ -95,6 +97,18 @@ struct SpanStats {
   int rank_of_max = 0;
 };
 
+/// One phase of start-up or close over the ranks that had it: how long it took on the typical rank
+/// and on the slowest, so a run of hundreds of ranks still reads as one line per phase.
+struct PhaseStats {
+  std::string name;
+  int ranks = 0;
+  double median_s = 0;
+  double p95_s = 0;
+  double max_s = 0;
+  int slowest_rank = 0;
+  double median_start_s = 0;  // when it began on the typical rank, on the run's time axis
+};
+
 struct SlowTask {
   std::uint64_t task_id = 0;
   std::uint64_t function_id = 0;
@@ -112,6 +126,7 @@ struct RunSummary {
   std::vector<FunctionStats> functions;  // by total time, largest first
   std::vector<SlowTask> slowest;         // longest first
   std::vector<SpanStats> spans;          // by total time, largest first
+  std::vector<PhaseStats> phases;        // in the order they happen on rank 0, then the others'
   std::uint64_t dropped_spans = 0;
   double mean_busy_s = 0;  // over the ranks that run tasks
   double max_busy_s = 0;

@@ -71,6 +71,26 @@ void receive_events(std::vector<T>& events, int peer, MPI_Comm comm) {
   }
 }
 
+std::int64_t steady_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+constexpr const char* gathering_phase = "gathering the profile";
+
+/// Rank 0, once it holds a rank's whole log: the end of that rank's gathering phase, which the rank
+/// could not know when it sent the log. On the rank's clock, as the time that to_rank0_clock takes
+/// back to `rank0_now_ns` (a few steps from the closing estimate: the drift's slope is tiny), so
+/// the phase ends on the time axis exactly when rank 0 had the log.
+void end_gathering(RankLog& log, std::int64_t rank0_now_ns) {
+  std::int64_t local = rank0_now_ns + log.header.clock_end.offset_ns;
+  for (int step = 0; step < 3; ++step) local += rank0_now_ns - to_rank0_clock(log.header, local);
+  for (auto& phase : log.header.phases) {
+    if (phase.name == gathering_phase) phase.end_ns = local;
+  }
+}
+
 std::filesystem::path log_path(const std::filesystem::path& dir, int rank) {
   return dir / ("rank-" + std::to_string(rank) + ".jsonl");
 }
@@ -102,6 +122,7 @@ std::int64_t test_clock_offset_ns(const char* text, int rank) {
 
 std::unique_ptr<ProfileSession> ProfileSession::start_if_enabled(const Communicator& comm,
                                                                  const RuntimeOptions& options) {
+  const std::int64_t entered = steady_now_ns();
   // Rank 0 decides, and says whether its directory is usable: -1 means it is not.
   std::string dir = comm.rank() == 0 ? options.profile_dir : std::string();
   std::string problem;
@@ -125,11 +146,12 @@ std::unique_ptr<ProfileSession> ProfileSession::start_if_enabled(const Communica
   check_mpi(MPI_Bcast(dir.data(), static_cast<int>(length), MPI_CHAR, 0, comm.get()), "MPI_Bcast");
   const std::int64_t shift =
       test_clock_offset_ns(std::getenv("MULTIRANK_PROFILE_TEST_CLOCK_OFFSET_NS"), comm.rank());
-  return std::unique_ptr<ProfileSession>(new ProfileSession(comm, options, dir, shift));
+  return std::unique_ptr<ProfileSession>(new ProfileSession(comm, options, dir, shift, entered));
 }
 
 ProfileSession::ProfileSession(const Communicator& comm, const RuntimeOptions& options,
-                               std::filesystem::path dir, std::int64_t clock_offset_ns)
+                               std::filesystem::path dir, std::int64_t clock_offset_ns,
+                               std::int64_t entered_ns)
     : rank_(comm.rank()),
       size_(comm.size()),
       dir_(std::move(dir)),
@@ -149,7 +171,11 @@ ProfileSession::ProfileSession(const Communicator& comm, const RuntimeOptions& o
       header_.functions[entry->id] = name;
   }
   const auto started = std::chrono::steady_clock::now();
+  auto& records = ProgramRecords::instance();
+  records.record_phase("profile start", entered_ns, steady_now_ns());
+  const std::int64_t estimating = steady_now_ns();
   header_.clock_start = synchronise_clock(comm_, [this] { return recorder_.now(); });
+  records.record_phase("clock estimate", estimating, steady_now_ns());
   // The profile covers the process from its start: what the program did before MPI was up
   // (profile::Task) and the start-up itself are on the time axis.
   header_.window_start_ns = recorder_.from_steady(ProgramRecords::process_start_ns());
@@ -159,6 +185,7 @@ ProfileSession::ProfileSession(const Communicator& comm, const RuntimeOptions& o
 
 ProfileSession::~ProfileSession() {
   wait_until_written();
+  append_closing_phases();
   int finalized = 0;
   MPI_Finalized(&finalized);
   if (comm_ != MPI_COMM_NULL && !finalized) MPI_Comm_free(&comm_);
@@ -172,8 +199,12 @@ void ProfileSession::finish() noexcept {
     const auto started = std::chrono::steady_clock::now();
     take_program_records();
     header_.window_end_ns = recorder_.now();
+    const std::int64_t estimating = recorder_.now();
     header_.clock_end = synchronise_clock(comm_, [this] { return recorder_.now(); });
     const auto estimated = std::chrono::steady_clock::now();
+    header_.phases.push_back({"closing clock estimate", estimating, recorder_.now(), 0});
+    // Its end is when rank 0 holds the whole log (end_gathering): no rank knows it as it sends.
+    header_.phases.push_back({gathering_phase, recorder_.now(), recorder_.now(), 0});
     logs = gather_logs();
     spdlog::debug(
         "multirank: rank {}: profile clock estimate took {:.4f} s, gathering {:.4f} s", rank_,
@@ -186,11 +217,19 @@ void ProfileSession::finish() noexcept {
   if (rank_ != 0) return;
   // The other ranks go on to MPI_Finalize and exit: nothing they do waits for these files.
   gathered_ = std::move(logs);
-  auto write = [this] {
+  const auto caller = std::this_thread::get_id();
+  auto write = [this, caller] {
     try {
       const auto started = std::chrono::steady_clock::now();
       const double cpu_started = process_cpu_seconds();
+      const std::int64_t writing = recorder_.now();
       write_outputs(gathered_);
+      {
+        std::lock_guard lock(closing_mutex_);
+        closing_phases_.push_back({"writing the reports", writing, recorder_.now(),
+                                   std::this_thread::get_id() == caller ? 0U : 1U});
+        written_ = true;
+      }
       spdlog::info(
           "multirank: profile of {} ranks written to {} in {:.3f} s ({:.3f} s of CPU)", size_,
           dir_.string(),
@@ -207,6 +246,41 @@ void ProfileSession::finish() noexcept {
   }
 }
 
+void ProfileSession::add_closing_phase(std::string_view name, std::int64_t start_ns,
+                                       std::int64_t end_ns) noexcept {
+  if (rank_ != 0) return;
+  std::lock_guard lock(closing_mutex_);
+  try {
+    closing_phases_.push_back(
+        {std::string(name), recorder_.from_steady(start_ns), recorder_.from_steady(end_ns), 0});
+  } catch (...) {
+    // Out of memory for one phase: the closing paragraph lacks it.
+  }
+}
+
+void ProfileSession::append_closing_phases() noexcept {
+  if (rank_ != 0) return;
+  std::lock_guard lock(closing_mutex_);
+  if (!written_ || closing_phases_.empty()) return;
+  std::sort(closing_phases_.begin(), closing_phases_.end(),
+            [](const PhaseEvent& a, const PhaseEvent& b) { return a.start_ns < b.start_ns; });
+  try {
+    std::ofstream log(log_path(dir_, 0), std::ios::binary | std::ios::app);
+    for (const auto& phase : closing_phases_) log << format_phase_line(phase);
+    std::ofstream summary(dir_ / "summary.txt", std::ios::binary | std::ios::app);
+    summary
+        << "\nClosing on rank 0, after the logs were gathered (so not in the tables above, "
+           "trace.json or report.html; `multirank-report DIR` renders them from rank-0.jsonl)\n";
+    for (const auto& phase : closing_phases_) {
+      summary << "  " << phase.name << ": "
+              << human_duration(static_cast<double>(phase.end_ns - phase.start_ns) * 1e-9)
+              << (phase.row != 0 ? " (on a thread of its own, beside MPI_Finalize)" : "") << "\n";
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("multirank: adding the closing phases to {} failed: {}", dir_.string(), e.what());
+  }
+}
+
 void ProfileSession::take_program_records() {
   std::vector<TaskEvent> tasks;
   ProgramRecords::instance().take(tasks, header_.functions, spans_, header_.span_names,
@@ -214,6 +288,11 @@ void ProfileSession::take_program_records() {
   for (SpanEvent& span : spans_) {
     span.start_ns = recorder_.from_steady(span.start_ns);
     span.end_ns = recorder_.from_steady(span.end_ns);
+  }
+  for (PhaseEvent& phase : ProgramRecords::instance().take_phases()) {
+    phase.start_ns = recorder_.from_steady(phase.start_ns);
+    phase.end_ns = recorder_.from_steady(phase.end_ns);
+    header_.phases.push_back(std::move(phase));
   }
   // The program's tasks join the rank's own: the threads that record those have stopped.
   for (TaskEvent& task : tasks) {
@@ -276,8 +355,10 @@ std::vector<RankLog> ProfileSession::gather_logs() {
     receive_events(log.queue, peer, comm_);
     log.spans.resize(sizes[4]);
     receive_bytes(log.spans.data(), log.spans.size() * sizeof(SpanEvent), peer, comm_);
+    end_gathering(log, recorder_.now());
     logs.push_back(std::move(log));
   }
+  end_gathering(logs.front(), recorder_.now());
   return logs;
 }
 
@@ -311,6 +392,11 @@ void ProfileSession::save_on_fatal_error() noexcept {
     std::vector<TaskEvent> program_tasks;
     ProgramRecords::instance().take(program_tasks, header_.functions, spans_, header_.span_names,
                                     header_.dropped_spans);
+    for (PhaseEvent& phase : ProgramRecords::instance().take_phases()) {
+      phase.start_ns = recorder_.from_steady(phase.start_ns);
+      phase.end_ns = recorder_.from_steady(phase.end_ns);
+      header_.phases.push_back(std::move(phase));
+    }
     RankLog log;
     log.header = header_;
     log.header.complete = false;

@@ -8,6 +8,9 @@
 #include <filesystem>
 #include <future>
 #include <memory>
+#include <mutex>
+#include <string_view>
+#include <vector>
 
 #include "multirank/options.hpp"
 #include "recording/profile_recorder.hpp"
@@ -36,6 +39,12 @@ class ProfileSession {
   /// the writing needs no MPI for). wait_until_written() or the destructor
   /// waits for it. Errors in writing are logged, not thrown: the run itself succeeded.
   void finish() noexcept;
+  /// Rank 0, after finish(): a phase that ended after the logs were gathered (MPI_Finalize), times
+  /// on CLOCK_MONOTONIC. It cannot be in the reports written from the gathered logs: once they are
+  /// written, it is appended to rank-0.jsonl (multirank-report renders it) and to summary.txt,
+  /// with the writing's own time.
+  void add_closing_phase(std::string_view name, std::int64_t start_ns,
+                         std::int64_t end_ns) noexcept;
   /// Rank 0, after finish(): returns once the files are written (at once on the other ranks).
   void wait_until_written() noexcept;
   /// Rank 0, on a fatal error: writes its own log (marked incomplete) and whatever reports it
@@ -44,13 +53,15 @@ class ProfileSession {
 
  private:
   ProfileSession(const Communicator& comm, const RuntimeOptions& options, std::filesystem::path dir,
-                 std::int64_t clock_offset_ns);
+                 std::int64_t clock_offset_ns, std::int64_t entered_ns);
   /// Rank 0: every rank's log, its own first. Other ranks send theirs (straight from the
   /// recorder's buffers) and get nothing back.
   std::vector<RankLog> gather_logs();
   void write_outputs(const std::vector<RankLog>& logs) const;
   /// What the program recorded itself (profile::Task), moved into the recorder and the header.
   void take_program_records();
+  /// Rank 0, once the files are written: the phases that ended after the gather, appended.
+  void append_closing_phases() noexcept;
 
   MPI_Comm comm_ = MPI_COMM_NULL;  // a duplicate: profiling messages never meet the runtime's
   int rank_ = 0;
@@ -62,6 +73,10 @@ class ProfileSession {
   std::vector<SpanEvent> spans_;   // the program's spans, taken when the run ends
   std::vector<RankLog> gathered_;  // rank 0: every rank's log, from finish() on
   std::future<void> writing_;      // rank 0, from finish() until the files are written
+  // Rank 0: the phases past the gather (on the profile's clock), appended once the files are.
+  std::vector<PhaseEvent> closing_phases_;
+  std::mutex closing_mutex_;  // the writing thread adds its own phase
+  bool written_ = false;      // rank 0: every file written without error
 };
 
 /// MULTIRANK_PROFILE_TEST_CLOCK_OFFSET_NS, for tests only: "RANK:NS[,RANK:NS...]" shifts the

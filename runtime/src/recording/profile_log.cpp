@@ -30,11 +30,25 @@ ClockSample clock_of(const nlohmann::json& j) {
           j.at("error_ns").get<std::int64_t>()};
 }
 
+nlohmann::json phase_json(const PhaseEvent& phase) {
+  return nlohmann::json::array({phase.name, phase.start_ns, phase.end_ns, phase.row});
+}
+
+/// A phase from its array, with or without the "p" in front (an event line, or the header's).
+PhaseEvent phase_of(const nlohmann::json& j, std::size_t first) {
+  if (!j.is_array() || j.size() != first + 4)
+    throw DecodeError("a phase is [name, start, end, row]");
+  return {j.at(first).get<std::string>(), j.at(first + 1).get<std::int64_t>(),
+          j.at(first + 2).get<std::int64_t>(), j.at(first + 3).get<std::uint32_t>()};
+}
+
 nlohmann::json header_json(const RankLogHeader& h) {
   nlohmann::json functions = nlohmann::json::object();
   for (const auto& [id, name] : h.functions) functions[std::to_string(id)] = name;
   nlohmann::json span_names = nlohmann::json::object();
   for (const auto& [id, name] : h.span_names) span_names[std::to_string(id)] = name;
+  nlohmann::json phases = nlohmann::json::array();
+  for (const auto& phase : h.phases) phases.push_back(phase_json(phase));
   nlohmann::json overflow = nlohmann::json::object();
   for (const auto& [id, totals] : h.overflow) {
     overflow[std::to_string(id)] = {{"calls", totals.calls},
@@ -65,7 +79,8 @@ nlohmann::json header_json(const RankLogHeader& h) {
           {"overflow", overflow},
           {"span_names", span_names},
           {"task_thread", h.task_thread},
-          {"dropped_spans", h.dropped_spans}};
+          {"dropped_spans", h.dropped_spans},
+          {"phases", phases}};
 }
 
 RankLogHeader header_of(const nlohmann::json& j) {
@@ -104,6 +119,10 @@ RankLogHeader header_of(const nlohmann::json& j) {
   }
   h.task_thread = j.value("task_thread", std::uint32_t{0});
   h.dropped_spans = j.value("dropped_spans", std::uint64_t{0});
+  // Logs written before start-up and close were recorded have no phases.
+  if (j.contains("phases")) {
+    for (const auto& phase : j.at("phases")) h.phases.push_back(phase_of(phase, 0));
+  }
   for (const auto& [id, totals] : j.at("overflow").items()) {
     h.overflow[std::stoull(id)] = {
         totals.at("calls").get<std::uint64_t>(), totals.at("total_ns").get<std::int64_t>(),
@@ -156,6 +175,12 @@ void write_rank_log(const RankLog& log, std::ostream& out) {
     sink << "[\"s\"," << s.start_ns << ',' << s.end_ns << ',' << s.own_ns << ',' << s.name_id << ','
          << s.counter_id << ',' << s.counter << ',' << s.thread << ',' << s.depth << "]\n";
   }
+}
+
+std::string format_phase_line(const PhaseEvent& phase) {
+  nlohmann::json line = phase_json(phase);
+  line.insert(line.begin(), "p");
+  return line.dump() + "\n";
 }
 
 std::string format_rank_log(const RankLog& log) {
@@ -242,6 +267,10 @@ RankLog parse_rank_log(std::string_view text, const std::string& source) {
                              event[3].get<std::int64_t>(), event[4].get<std::uint64_t>(),
                              event[5].get<std::uint64_t>(), event[6].get<std::uint64_t>(),
                              event[7].get<std::uint32_t>(), event[8].get<std::uint32_t>()});
+      } else if (type == "p") {
+        // Phases that end after the logs were gathered (rank 0's MPI_Finalize and its writing
+        // of the reports), appended to its log once they are over.
+        log.header.phases.push_back(phase_of(event, 1));
       } else if (type == "q" && event.size() == 4) {
         log.queue.push_back({event[1].get<std::int64_t>(), event[2].get<std::uint64_t>(),
                              event[3].get<std::uint64_t>()});

@@ -57,6 +57,18 @@ struct QueueSample {
   std::uint64_t running = 0;
 };
 
+/// A stretch of a rank's start-up or close (MPI_Init, the clock estimate, gathering the
+/// profile...), outside the Runtime's tasks: where a short job's wall time goes that no task
+/// accounts for.
+struct PhaseEvent {
+  std::string name;
+  std::int64_t start_ns = 0;  // the rank's clock
+  std::int64_t end_ns = 0;
+  // 0: the thread that starts and closes the Runtime; 1: a thread of its own beside it (rank 0's
+  // profile writer, which overlaps MPI_Finalize).
+  std::uint32_t row = 0;
+};
+
 /// The rank's clock against rank 0's, estimated by ping-pong: rank 0 time = local - offset.
 struct ClockSample {
   std::int64_t local_ns = 0;  // the rank's clock when the estimate was made
@@ -95,6 +107,7 @@ struct RankLogHeader {
   std::map<std::uint64_t, std::string> span_names;  // span and counter names, by id
   std::uint32_t task_thread = 0;    // the thread number that ran the Runtime's tasks (0: none)
   std::uint64_t dropped_spans = 0;  // beyond the bounded buffer
+  std::vector<PhaseEvent> phases;   // in the order they began
 };
 
 struct RankLog {
@@ -109,6 +122,8 @@ struct RankLog {
 void write_rank_log(const RankLog& log, std::ostream& out);
 /// The same, as a string.
 std::string format_rank_log(const RankLog& log);
+/// A phase as a line to append to a log already written: parse_rank_log adds it to the header's.
+std::string format_phase_line(const PhaseEvent& phase);
 /// Reads a log written by format_rank_log; a DecodeError naming `source` and the line if it is
 /// not one.
 RankLog parse_rank_log(std::string_view text, const std::string& source);

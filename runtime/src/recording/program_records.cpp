@@ -22,14 +22,11 @@ std::int64_t monotonic_ns() noexcept {
   return static_cast<std::int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
 }
 
-}  // namespace
+// A library's dynamic initialisation runs after the loader is done and before the program's own
+// initialisers and main: the nearest the library can see of main's start.
+const std::int64_t library_loaded_at = monotonic_ns();
 
-ProgramRecords& ProgramRecords::instance() {
-  static ProgramRecords records;
-  return records;
-}
-
-std::int64_t ProgramRecords::process_start_ns() {
+std::int64_t read_process_start_ns() {
   // /proc/self/stat's 22nd field: the start in clock ticks since boot (CLOCK_BOOTTIME, which
   // runs on through suspends where CLOCK_MONOTONIC stops). The second field, the command, may
   // hold spaces and parentheses: the fields are counted after its last ')'.
@@ -52,6 +49,21 @@ std::int64_t ProgramRecords::process_start_ns() {
   const auto start_boottime =
       static_cast<std::int64_t>(start_ticks) * (1'000'000'000 / ticks_per_second);
   return std::min(monotonic, start_boottime - (boottime - monotonic));
+}
+
+}  // namespace
+
+std::int64_t ProgramRecords::process_start_ns() {
+  // Read once: the start-up's first phase and the profile's time axis begin at the same instant.
+  static const std::int64_t start = read_process_start_ns();
+  return start;
+}
+
+std::int64_t ProgramRecords::library_loaded_ns() noexcept { return library_loaded_at; }
+
+ProgramRecords& ProgramRecords::instance() {
+  static ProgramRecords records;
+  return records;
 }
 
 std::uint32_t ProgramRecords::thread_number() noexcept {
@@ -93,6 +105,20 @@ void ProgramRecords::record_span(const RawSpan& span) {
   mine.spans->push_back(span);
 }
 
+void ProgramRecords::record_phase(std::string_view name, std::int64_t start_ns,
+                                  std::int64_t end_ns) {
+  std::lock_guard lock(mutex_);
+  if (state_.load(std::memory_order_relaxed) == State::off) return;
+  phases_.push_back({std::string(name), start_ns, end_ns, 0});
+}
+
+std::vector<PhaseEvent> ProgramRecords::take_phases() {
+  std::lock_guard lock(mutex_);
+  std::vector<PhaseEvent> phases = std::move(phases_);
+  phases_.clear();
+  return phases;
+}
+
 void ProgramRecords::decide(bool profiled, std::size_t max_spans_per_thread) {
   std::lock_guard lock(mutex_);
   max_spans_.store(max_spans_per_thread, std::memory_order_relaxed);
@@ -100,6 +126,7 @@ void ProgramRecords::decide(bool profiled, std::size_t max_spans_per_thread) {
   if (profiled) return;
   std::vector<TaskEvent>().swap(tasks_);
   functions_.clear();
+  phases_.clear();
   for (auto& thread : threads_) {
     std::lock_guard thread_lock(thread->mutex);
     thread->spans = std::make_unique<EventBuffer<RawSpan>>();

@@ -44,6 +44,10 @@ class ProgramRecords {
   /// the run ends.
   void record_span(const RawSpan& span);
 
+  /// A phase of the Runtime's start-up or close (times on CLOCK_MONOTONIC), kept until the profile
+  /// session takes it: most of start-up happens before the session exists.
+  void record_phase(std::string_view name, std::int64_t start_ns, std::int64_t end_ns);
+
   /// At start-up, on every rank: whether this run is profiled, and at most how many spans each
   /// thread keeps. Not profiled drops what was recorded and stops recording.
   void decide(bool profiled, std::size_t max_spans_per_thread);
@@ -52,10 +56,15 @@ class ProgramRecords {
   void take(std::vector<TaskEvent>& tasks, std::map<std::uint64_t, std::string>& functions,
             std::vector<SpanEvent>& spans, std::map<std::uint64_t, std::string>& span_names,
             std::uint64_t& dropped_spans);
+  /// The phases recorded so far, in order, and forgets them. Times stay on CLOCK_MONOTONIC.
+  std::vector<PhaseEvent> take_phases();
 
   /// When this process started, on CLOCK_MONOTONIC (to the kernel's clock tick): where the
   /// profile's time axis begins, so the start-up before the Runtime is on it.
   static std::int64_t process_start_ns();
+  /// When this library was initialised, on CLOCK_MONOTONIC: after the loader (exec, the shared
+  /// libraries), just before the program's own static initialisers and main.
+  static std::int64_t library_loaded_ns() noexcept;
 
   /// A small number for the calling thread, the same for its lifetime (1, 2, ... in the order
   /// threads first ask): what keeps a thread's records on one row of the timeline.
@@ -81,6 +90,7 @@ class ProgramRecords {
   std::mutex mutex_;
   std::vector<TaskEvent> tasks_;
   std::map<std::uint64_t, std::string> functions_;
+  std::vector<PhaseEvent> phases_;
   std::vector<std::unique_ptr<ThreadSpans>>
       threads_;  // every thread that recorded a span; never shrinks
 };

@@ -1,8 +1,11 @@
 // Several profiled runs side by side (multirank-report DIR DIR...): the headline figures per run,
-// then each function's total time per run, so a change between runs shows at a glance.
+// then each function's total time per run, and each start-up and close phase's median and maximum
+// over the ranks (how start-up grows with the ranks), so a change between runs shows at a glance.
 #include <fmt/format.h>
 
 #include <map>
+#include <string>
+#include <vector>
 
 #include "profile/profile_reports.hpp"
 
@@ -56,6 +59,29 @@ void write_comparison(const std::vector<ProfileRun>& runs, std::ostream& out) {
   for (auto& [name, per_run] : totals) {
     per_run.resize(runs.size(), 0.0);
     row(name.substr(0, 33), [&](std::size_t i) { return fmt::format("{:.4f}", per_run[i]); });
+  }
+
+  // In the order of the first run that has each phase; "-" where a run has not.
+  std::vector<std::string> phase_order;
+  std::map<std::string, std::vector<const PhaseStats*>> phases;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    for (const auto& phase : summaries[i].phases) {
+      auto& per_run = phases[phase.name];
+      if (per_run.empty()) phase_order.push_back(phase.name);
+      per_run.resize(runs.size(), nullptr);
+      per_run[i] = &phase;
+    }
+  }
+  if (!phase_order.empty()) {
+    fmt::format_to(it, "\nStart-up and close, median / max over the ranks (s)\n");
+    for (const auto& name : phase_order) {
+      auto& per_run = phases[name];
+      per_run.resize(runs.size(), nullptr);
+      row(name.substr(0, 33), [&](std::size_t i) {
+        return per_run[i] ? fmt::format("{:.3f}/{:.3f}", per_run[i]->median_s, per_run[i]->max_s)
+                          : std::string("-");
+      });
+    }
   }
   out.write(b.data(), static_cast<std::streamsize>(b.size()));
 }

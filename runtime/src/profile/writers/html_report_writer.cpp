@@ -243,6 +243,29 @@ void write_spans(fmt::memory_buffer& b, const RunSummary& s) {
   fmt::format_to(it, "</table>\n");
 }
 
+/// Start-up and close: one row per phase, summarised over the ranks.
+void write_phases(fmt::memory_buffer& b, const RunSummary& s) {
+  if (s.phases.empty()) return;
+  auto it = std::back_inserter(b);
+  fmt::format_to(it,
+                 "<h2>Start-up and close</h2>\n<table><tr><th class=\"l\">phase</th><th>ranks</th>"
+                 "<th>median</th><th>p95</th><th>max</th><th>slowest rank</th>"
+                 "<th>starts at (s, median)</th></tr>\n");
+  for (const auto& phase : s.phases) {
+    fmt::format_to(it,
+                   "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+                   "<td>{}</td><td>{:.6f}</td></tr>\n",
+                   markup_escape(phase.name), phase.ranks, human_duration(phase.median_s),
+                   human_duration(phase.p95_s), human_duration(phase.max_s), phase.slowest_rank,
+                   phase.median_start_s);
+  }
+  fmt::format_to(it,
+                 "</table>\n<p class=\"note\">Over the ranks that had each phase. MPI_Finalize "
+                 "and the writing of the reports end after the logs were gathered: rank 0 appends "
+                 "its own to <code>summary.txt</code> and <code>rank-0.jsonl</code>, and "
+                 "<code>multirank-report</code> shows them here.</p>\n");
+}
+
 /// The slowest task records, the other files and, under Slurm, the accounting to compare with.
 void write_slowest_and_files(fmt::memory_buffer& b, const RunSummary& s) {
   auto it = std::back_inserter(b);
@@ -285,6 +308,7 @@ void write_report_html(const ProfileRun& run, const RunSummary& s, std::ostream&
   write_head(b, run, s, mean_utilisation, working);
   fmt::format_to(it, "<h2>Timeline</h2>\n{}\n", render_timeline_svg(run, s));
   write_ranks(b, s, working);
+  write_phases(b, s);
   write_functions(b, run, s);
   write_spans(b, s);
   write_slowest_and_files(b, s);

@@ -67,6 +67,19 @@ void write_summary(const ProfileRun& run, const RunSummary& s, std::ostream& out
                  "  efficiency (mean/max busy) {:.3f}, imbalance factor (max/mean busy) {:.3f}\n",
                  s.balance_efficiency, s.imbalance_factor);
 
+  if (!s.phases.empty()) {
+    fmt::format_to(it,
+                   "\nStart-up and close, per phase over the ranks that had it, in the order they "
+                   "happen (median, 95th percentile and max over ranks; the slowest rank)\n");
+    fmt::format_to(it, "{:>6} {:>12} {:>12} {:>12} {:>9}  {}\n", "ranks", "median", "p95", "max",
+                   "slowest", "phase");
+    for (const auto& phase : s.phases) {
+      fmt::format_to(it, "{:>6} {:>12} {:>12} {:>12} {:>9}  {}\n", phase.ranks,
+                     human_duration(phase.median_s), human_duration(phase.p95_s),
+                     human_duration(phase.max_s), phase.slowest_rank, phase.name);
+    }
+  }
+
   fmt::format_to(
       it, "\nPer function, by total time (per call: a map chunk's time divided by its items)\n");
   fmt::format_to(it, "{:>10} {:>12} {:>12} {:>12} {:>12} {:>12} {:>11} {:>11} {:>7}  {}\n", "calls",

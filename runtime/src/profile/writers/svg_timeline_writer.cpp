@@ -146,6 +146,33 @@ void draw_axis(fmt::memory_buffer& b, const Layout& l) {
       l.left + l.plot_width / 2, l.axis_y + 32);
 }
 
+/// A rank's start-up and close along the foot of its lane, over its tasks (rank 0's head start
+/// overlaps MPI_Init), alternating two slate tones so neighbouring phases stay apart; tooltips
+/// only while the lanes are few enough to point at.
+template <class Out>
+void draw_phases(Out it, const RankTimeline& lane, const Layout& l, double y) {
+  const double h = std::max(1.0, (l.lane_height - l.gap) / 4);
+  const double right = l.left + l.plot_width;
+  int shown = 0;
+  for (const auto& phase : lane.phases) {
+    if (phase.row != 0) continue;  // beside another phase: the table and the trace show it
+    const double x0 = std::clamp(l.x_of(phase.start_ns), l.left, right);
+    const double x1 = std::clamp(l.x_of(phase.end_ns), l.left, right);
+    if (x1 <= x0) continue;
+    fmt::format_to(
+        it, R"(<rect class="phase" x="{:.2f}" y="{:.2f}" width="{:.2f}" height="{:.2f}" fill="{}")",
+        x0, y + l.lane_height - l.gap - h, std::max(0.5, x1 - x0), h,
+        shown++ % 2 == 0 ? "#3d4350" : "#a3a9b8");
+    if (l.ranks <= 64) {
+      fmt::format_to(it, "><title>{} on rank {}: {}</title></rect>\n", markup_escape(phase.name),
+                     lane.header.rank,
+                     human_duration(static_cast<double>(phase.end_ns - phase.start_ns) * 1e-9));
+    } else {
+      fmt::format_to(it, "/>\n");
+    }
+  }
+}
+
 /// The lanes: grey is time the rank did not run a task.
 void draw_lanes(fmt::memory_buffer& b, const ProfileRun& run, const Layout& l) {
   auto it = std::back_inserter(b);
@@ -270,10 +297,12 @@ void draw_legend(fmt::memory_buffer& b, const ProfileRun& run, const RunSummary&
                  R"(<g id="legend"><text x="{}" y="{:.1f}" fill="#444">{}</text>)"
                  "\n",
                  l.left, l.legend_top,
-                 exact ? "Tasks by function (grey: not running a task)"
+                 exact ? "Tasks by function (grey: not running a task; slate along a lane's "
+                         "foot: start-up and close)"
                        : "Tasks by function, binned per pixel: colour = function that ran most, "
                          "shade = busy share "
-                         "(grey: not running a task)");
+                         "(grey: not running a task; slate along a lane's foot: start-up and "
+                         "close)");
   const double column_width = l.plot_width / l.legend_columns;
   for (std::size_t i = 0; i < l.legend_count; ++i) {
     const auto& f = summary.functions[i];
@@ -333,6 +362,9 @@ std::string render_timeline_svg(const ProfileRun& run, const RunSummary& summary
       draw_binned_tasks(b, run, l, r);
     }
   }
+  fmt::format_to(it, "</g>\n<g id=\"phases\">\n");
+  for (int r = 0; r < l.ranks; ++r)
+    draw_phases(it, run.ranks[static_cast<std::size_t>(r)], l, l.lanes_top + l.lane_height * r);
   fmt::format_to(it, "</g>\n");
   draw_legend(b, run, summary, l, exact);
   fmt::format_to(it, "</svg>\n");

@@ -108,6 +108,11 @@ class TraceEvents {
   static int span_tid_of(const RankTimeline& lane, std::uint32_t thread) {
     return thread == lane.header.task_thread ? tid_of(lane) : program_tid_of(lane, thread);
   }
+  /// The row of a phase on a thread of its own (rank 0's profile writer).
+  static int phase_tid_of(const RankTimeline& lane) {
+    return program_tid_base + lane.header.rank * program_threads_per_rank +
+           program_threads_per_rank - 1;
+  }
   static constexpr int program_tid_base = 1 << 24;
   static constexpr int program_threads_per_rank = 1 << 16;
   static constexpr int driver_tid = 0;
@@ -285,6 +290,39 @@ void write_spans(TraceEvents& events, const ProfileRun& run) {
   }
 }
 
+/// Start-up and close as slices on the row of the thread that ran them: rank 0's driver row, a
+/// worker rank's own row (its tasks come between them), and a row of its own for a phase that
+/// overlaps those (rank 0's writing of the reports, beside MPI_Finalize).
+void write_phases(TraceEvents& events, const ProfileRun& run) {
+  auto it = events.rare();
+  for (const auto& lane : run.ranks) {
+    const int main_row =
+        lane.header.rank == 0 ? TraceEvents::driver_tid : TraceEvents::tid_of(lane);
+    bool beside = false;
+    for (const auto& phase : lane.phases) {
+      const int tid = phase.row == 0 ? main_row : TraceEvents::phase_tid_of(lane);
+      beside = beside || phase.row != 0;
+      events.begin_event();
+      fmt::format_to(
+          it,
+          FMT_COMPILE(
+              R"({{"name":{},"cat":"phase","ph":"X","ts":{},"dur":{},"pid":{},"tid":{},"args":{{"rank":{}}}}})"),
+          json_string(phase.name), micros_text(phase.start_ns),
+          micros_text(phase.end_ns - phase.start_ns), TraceEvents::pid_of(lane), tid,
+          lane.header.rank);
+      events.end_rare();
+    }
+    if (!beside) continue;
+    events.begin_event();
+    fmt::format_to(
+        it,
+        FMT_COMPILE(R"({{"ph":"M","name":"thread_name","pid":{},"tid":{},"args":{{"name":{}}}}})"),
+        TraceEvents::pid_of(lane), TraceEvents::phase_tid_of(lane),
+        json_string("rank " + std::to_string(lane.header.rank) + " profile writer"));
+    events.end_rare();
+  }
+}
+
 /// Every message as a short slice on its rank's row, and sends paired with receives as arrows.
 void write_messages(TraceEvents& events, const ProfileRun& run) {
   // Messages between two ranks arrive in the order they were sent (MPI does not let them
@@ -356,6 +394,7 @@ void write_trace_json(const ProfileRun& run, std::ostream& out, std::size_t max_
   write_slices(events, run, resolution_ns);
   // Spans are not merged: past the bound the trace has none (the summary has them all).
   if (span_count <= max_events) write_spans(events, run);
+  write_phases(events, run);
   if (with_messages) write_messages(events, run);
   const RankTimeline& driver = run.ranks.front();
   for (const auto& sample : driver.queue) {
@@ -386,6 +425,11 @@ void write_trace_json(const ProfileRun& run, std::ostream& out, std::size_t max_
          {"error_ns", std::max(lane.header.clock_start.error_ns, lane.header.clock_end.error_ns)}});
   }
   other["clocks"] = clocks;
+  // Where each rank's life began on the time axis (rank 0's at 0): its phases lie after it.
+  nlohmann::json process_starts = nlohmann::json::array();
+  for (const auto& lane : run.ranks)
+    process_starts.push_back(static_cast<double>(lane.process_start_ns) * 1e-3);
+  other["process_start_us"] = process_starts;
   events.end_rare();
   events.sink() << "\n],\"otherData\":" << std::string_view(other.dump()) << "}\n";
 }
