@@ -165,7 +165,8 @@ int main(int argc, char** argv) {
     for (auto& p : pongers) p.start();
     int across = 0;
     for (int p = 0; p < half; ++p) {
-      if (pingers[static_cast<std::size_t>(p)].host() != pongers[static_cast<std::size_t>(p)].host())
+      if (pingers[static_cast<std::size_t>(p)].host() !=
+          pongers[static_cast<std::size_t>(p)].host())
         ++across;
     }
     const bool pings = join_all(pingers);

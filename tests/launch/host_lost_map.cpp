@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
       std::cout << "map: " << count << " results in, taking a host away" << std::endl;
     }
   }
-  std::cout << "map: " << count << " results of " << tasks << ", " << wrong << " wrong" << std::endl;
+  std::cout << "map: " << count << " results of " << tasks << ", " << wrong << " wrong"
+            << std::endl;
   return count == tasks && wrong == 0 ? 0 : 1;
 }
