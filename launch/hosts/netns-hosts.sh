@@ -2,8 +2,12 @@
 # Several "hosts" on one machine, for multi-node runs without a cluster: each host is a network +
 # UTS + mount namespace with its own hostname, address on a private bridge, /etc/hosts and scratch
 # directory (DIR/scratch shows each host's own copy). Nothing is added to the root namespace.
-#   netns-hosts.sh up DIR [N [SLOTS]]   start node1..nodeN (default 3 hosts, 1 slot each)
+#   netns-hosts.sh up DIR [N [SLOTS]]   start node1..nodeN (default 3 hosts, 1 slot each; SLOTS
+#                                       as 2,3,4 gives the hosts 2, 3, 4, 2, 3, ... slots in turn)
 #   netns-hosts.sh exec DIR HOST CMD... run CMD on HOST (what launch/hosts/rsh-agent.sh does)
+#   netns-hosts.sh take DIR HOST kill|unplug
+#                                       take HOST away mid-run: kill every process on it, or put
+#                                       its link down (its processes live on, cut off)
 #   netns-hosts.sh down DIR             stop them; DIR/hosts/*/scratch stays for inspection
 # Needs root. `up` writes DIR/hostfile for mpirun and prints the variable the rsh agent reads.
 set -euo pipefail
@@ -12,7 +16,7 @@ subnet_prefix=10.77.0   # private to the bridge's namespace, so it can never cla
 subnet=$subnet_prefix.0/24
 
 log() { echo "netns-hosts: $*" >&2; }
-usage() { sed -n '5,7s/^#  *//p' "${BASH_SOURCE[0]}" >&2; exit 2; }
+usage() { sed -n '5,11s/^#   //p' "${BASH_SOURCE[0]}" >&2; exit 2; }
 # Exit status 3: this machine cannot host the namespaces (tests report that as skipped, with the reason).
 unavailable() { log "unavailable: $*"; exit 3; }
 
@@ -45,7 +49,9 @@ in_ns() { local pid=$1; shift; nsenter -t "$pid" -n -- "$@"; }
 
 up() {
   local n=${1:-3} slots=${2:-1} i name pid switch
-  [[ $n =~ ^[1-9][0-9]?$ && $slots =~ ^[1-9][0-9]*$ ]] || usage
+  [[ $n =~ ^[1-9][0-9]?$ && $slots =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || usage
+  local -a slot_cycle
+  IFS=, read -r -a slot_cycle <<<"$slots"
   ((EUID == 0)) || unavailable "needs root (network, UTS and mount namespaces)"
   local tool
   for tool in unshare nsenter ip; do
@@ -59,7 +65,7 @@ up() {
   printf '127.0.0.1 localhost\n' >"$dir/etc-hosts"
   for ((i = 1; i <= n; i++)); do
     printf '%s.%d node%d\n' "$subnet_prefix" $((10 + i)) "$i" >>"$dir/etc-hosts"
-    printf 'node%d slots=%d\n' "$i" "$slots" >>"$dir/hostfile"
+    printf 'node%d slots=%d\n' "$i" "${slot_cycle[(i - 1) % ${#slot_cycle[@]}]}" >>"$dir/hostfile"
   done
 
   switch=$(start_holder "$dir/switch.log" "$dir/switch.ready" \
@@ -101,19 +107,36 @@ stop_holder() {
   rm -f "$pidfile"
 }
 
+# SIGKILL every process on the host whose namespace holder is HOLDER, but the holder itself. One
+# stat call lists every process's namespace.
+kill_host_processes() {
+  local holder=$1 ns other
+  ns=$(stat -L -c %i "/proc/$holder/ns/net" 2>/dev/null) || return 0
+  for other in $(stat -L -c '%i %n' /proc/[0-9]*/ns/net 2>/dev/null |
+                 awk -v ns="$ns" -v self="$holder" '$1 == ns { split($2, p, "/"); if (p[3] != self) print p[3] }'); do
+    kill -9 "$other" 2>/dev/null || true
+  done
+}
+
+# A host taken away as a cluster loses one: its power cut (kill) or its cable pulled (unplug).
+take() {
+  (($# == 2)) && [[ $2 == kill || $2 == unplug ]] || usage
+  local name=$1 how=$2 pidfile=$dir/hosts/$1/pid
+  [[ -s $pidfile ]] || { log "no host $name in $dir"; exit 1; }
+  case $how in
+    kill) kill_host_processes "$(<"$pidfile")" ;;
+    unplug) in_ns "$(<"$pidfile")" ip link set eth0 down ;;
+  esac
+  log "host $name taken away ($how)"
+}
+
 down() {
-  local pidfile pid ns other
+  local pidfile
   for pidfile in "$dir"/hosts/*/pid; do
     [[ -s $pidfile ]] || continue
-    pid=$(<"$pidfile")
     # A namespace lives as long as any process in it: whatever still runs on that host (a rank
-    # of an interrupted run) goes with it. One stat call lists every process's namespace.
-    if ns=$(stat -L -c %i "/proc/$pid/ns/net" 2>/dev/null); then
-      for other in $(stat -L -c '%i %n' /proc/[0-9]*/ns/net 2>/dev/null |
-                     awk -v ns="$ns" -v self="$pid" '$1 == ns { split($2, p, "/"); if (p[3] != self) print p[3] }'); do
-        kill -9 "$other" 2>/dev/null || true
-      done
-    fi
+    # of an interrupted run) goes with it.
+    kill_host_processes "$(<"$pidfile")"
     stop_holder "$pidfile"
   done
   stop_holder "$dir/switch.pid"
@@ -123,6 +146,7 @@ down() {
 case $action in
   up) up "$@" ;;
   exec) host_exec "$@" ;;
+  take) take "$@" ;;
   down) down ;;
   *) usage ;;
 esac

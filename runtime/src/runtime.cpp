@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <exception>
@@ -130,6 +131,16 @@ int local_ranks_from_launcher() {
   return 0;
 }
 
+/// MULTIRANK_SPIN_YIELD's 1 or 0, read before MPI_Init; nothing for auto, no setting or a malformed
+/// one (the Runtime reports that once MPI is up).
+std::optional<bool> spin_yield_setting() {
+  try {
+    return RuntimeOptions::from_env().spin_yield;
+  } catch (const ConfigError&) {
+    return std::nullopt;
+  }
+}
+
 /// Every rank's `text`, on rank 0 (in rank order; empty elsewhere). Collective.
 std::vector<std::string> gather_texts(const std::string& text, const detail::Communicator& comm) {
   int length = static_cast<int>(text.size());
@@ -182,10 +193,11 @@ void prepare_mpi_environment() {
   // asks): the extra syscall per probe only slows every round trip (apps/bench/startup_results.md).
   // Only where many ranks share each core is yielding worth it: there start-up's collectives move
   // only when the ranks that wait step aside.
-  if (!detail::mpi_should_yield_when_idle(local_ranks_from_launcher(),
-                                          std::thread::hardware_concurrency())) {
-    setenv("OMPI_MCA_mpi_yield_when_idle", "0", 1);
-  }
+  // MULTIRANK_SPIN_YIELD=1 or 0 decides for Open MPI's waits too: on namespace hosts or containers
+  // sharing one machine, each "node" counts only its own ranks.
+  const auto yield = detail::mpi_yield_when_idle(spin_yield_setting(), local_ranks_from_launcher(),
+                                                 std::thread::hardware_concurrency());
+  if (yield) setenv("OMPI_MCA_mpi_yield_when_idle", *yield ? "1" : "0", 1);
   // On a node without a high-speed fabric Open MPI ends up with the ob1 messaging layer anyway
   // (pml_base_verbose says so), but first opens the cm layer, whose libfabric and PSM probing
   // takes most of every rank's MPI_Init (apps/bench/startup_results.md). Naming ob1 skips that

@@ -74,11 +74,18 @@ start_hosts() {
 }
 
 # mpirun through the repository's wrapper, on the namespace hosts, started from node1; a run that
-# hangs is stopped after 120 s, so the test fails (and tears down) before CTest's timeout kills it.
+# hangs is stopped after $mpirun_limit_s seconds (120 unless the test sets it), so the test fails
+# (and tears down) before CTest's timeout kills it. mpirun options may precede a -- before PROGRAM.
+mpirun_limit_s=120
 mpirun_on_hosts() {
-  timeout --kill-after=10 120 "$REPO/launch/hosts/netns-hosts.sh" exec "$hosts_dir" node1 \
+  local options=()
+  if [[ " $* " == *" -- "* ]]; then
+    while [[ $1 != -- ]]; do options+=("$1"); shift; done
+    shift
+  fi
+  timeout --kill-after=10 "$mpirun_limit_s" "$REPO/launch/hosts/netns-hosts.sh" exec "$hosts_dir" node1 \
     "$REPO/launch/mpirun.sh" --hostfile "$hosts_dir/hostfile" --net "$NETNS_HOSTS_SUBNET" \
-    --mca plm_rsh_agent "$REPO/launch/hosts/rsh-agent.sh" -- "$@"
+    --mca plm_rsh_agent "$REPO/launch/hosts/rsh-agent.sh" "${options[@]}" -- "$@"
 }
 
 # One field of a job as scontrol shows it (finished jobs stay listed: MinJobAge is an hour).

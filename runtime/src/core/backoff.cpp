@@ -46,4 +46,11 @@ bool mpi_should_yield_when_idle(int ranks_on_node, unsigned cores) {
   return static_cast<unsigned>(std::max(ranks_on_node, 0)) > 2 * std::max(cores, 1U);
 }
 
+std::optional<bool> mpi_yield_when_idle(std::optional<bool> spin_yield, int ranks_on_node,
+                                        unsigned cores) {
+  if (spin_yield) return spin_yield;
+  if (!mpi_should_yield_when_idle(ranks_on_node, cores)) return false;
+  return std::nullopt;
+}
+
 }  // namespace multirank::detail

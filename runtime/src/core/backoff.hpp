@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 
 #include "multirank/options.hpp"
 
@@ -33,6 +34,14 @@ bool spinning_should_yield(int ranks_on_node, bool driver_worker_thread_here, un
 /// many ranks per core the collectives of start-up and close only progress when waiting ranks step
 /// aside. 0 ranks (unknown) keeps multirank's choice.
 bool mpi_should_yield_when_idle(int ranks_on_node, unsigned cores);
+
+/// Open MPI's mpi_yield_when_idle for this rank: MULTIRANK_SPIN_YIELD's 1 or 0 where the user gave
+/// one (`spin_yield`), since a node's rank count can understate how many ranks share its cores
+/// (containers and network-namespace hosts on one machine each look like a node of their own);
+/// otherwise false where mpi_should_yield_when_idle says no, and nothing (Open MPI's own choice)
+/// where it says yes.
+std::optional<bool> mpi_yield_when_idle(std::optional<bool> spin_yield, int ranks_on_node,
+                                        unsigned cores);
 
 class Backoff {
  public:

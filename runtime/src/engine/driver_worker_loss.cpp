@@ -33,10 +33,11 @@ void ProgressEngine::watch_workers() {
       lose_worker(index, fmt::format("its process {} is gone",
                                      comm_.pids()[static_cast<std::size_t>(rank)]));
     } else if (!comm_.on_my_node(rank) && watch_.silent(rank, now) &&
-               !transport_.sending_to(rank)) {
+               !transport_.sending_large_message_to(rank)) {
       // Silence only counts against ranks on other nodes, whose processes cannot be looked at:
       // a node-mate that is alive but silent is starved of CPU by an overloaded node (seen here
-      // at a load of 12 on 2 cores), not dead. A long transfer to it is a sign of life too.
+      // at a load of 12 on 2 cores), not dead. A long transfer to it is a sign of life too; a
+      // small send still pending is not (heartbeats pile up unsent behind a cut link).
       lose_worker(index, fmt::format("nothing heard from it for {} s (MULTIRANK_WORKER_TIMEOUT_S)",
                                      watch_.timeout().count()));
     }

@@ -165,6 +165,13 @@ std::optional<Message> Transport::poll() {
     Message message;
     message.source = status.MPI_SOURCE;
     message.bytes.resize(static_cast<std::size_t>(count));
+    // Set until the whole message (continuation parts included) is in, or dropped.
+    struct ReceivingLarge {
+      std::atomic<bool>& flag;
+      ~ReceivingLarge() { flag.store(false, std::memory_order_relaxed); }
+    } receiving{receiving_large_};
+    if (static_cast<std::size_t>(count) >= large_message_bytes)
+      receiving_large_.store(true, std::memory_order_relaxed);
     check_mpi(MPI_Mrecv(message.bytes.data(), count, MPI_BYTE, &handle, MPI_STATUS_IGNORE),
               "MPI_Mrecv");
     const std::size_t arrived = message.bytes.size();

@@ -5,6 +5,7 @@
 
 #include <mpi.h>
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -109,12 +110,22 @@ class Transport {
   /// Tests posted sends and frees finished buffers; true if any finished.
   bool progress_sends();
   bool sends_pending() const noexcept { return !outgoing_.empty(); }
-  /// Whether a send to `dest` is still in progress.
-  bool sending_to(int dest) const noexcept {
+  /// Messages at least this big may take longer than a worker timeout to move on a live link;
+  /// smaller ones leave at once, unless the link or the receiver is gone.
+  static constexpr std::size_t large_message_bytes = std::size_t{1} << 20;
+  /// Whether a send of a large message (large_message_bytes or more) to `dest` is still in
+  /// progress: the receiver may be busy taking it in rather than silent. A small send that stays
+  /// pending says nothing of the kind (heartbeats pile up unsent to a host whose link is cut).
+  bool sending_large_message_to(int dest) const noexcept {
     for (const auto& outgoing : outgoing_) {
-      if (outgoing.dest == dest) return true;
+      if (outgoing.dest == dest && outgoing.bytes.size() >= large_message_bytes) return true;
     }
     return false;
+  }
+  /// Whether this transport is taking in a large message (large_message_bytes or more) right now:
+  /// its sender is alive and busy with it. Safe to ask from any thread.
+  bool receiving_large_message() const noexcept {
+    return receiving_large_.load(std::memory_order_relaxed);
   }
   /// Gives up on `dest`, a rank that is gone: its pending sends would never complete (their
   /// buffers are leaked, since MPI may still hold them) and later sends to it are dropped.
@@ -139,6 +150,7 @@ class Transport {
   int rank_ = 0;
   std::uint64_t memory_bytes_ = 0;  // this node's: no message claiming more is waited for
   std::deque<Outgoing> outgoing_;
+  std::atomic<bool> receiving_large_{false};
   std::vector<int> abandoned_;
   ProfileRecorder* recorder_ = nullptr;
 };

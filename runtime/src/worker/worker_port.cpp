@@ -35,13 +35,15 @@ void WorkerPort::heartbeat_main() {
     // With no worker timeout (0) nobody listens for heartbeats nor counts silence.
     const bool heartbeats = driver_timeout_.count() > 0;
     if (heartbeats && steady_clock::now() >= next_heartbeat) {
-      // A port busy for long (a large message on its way) is talking to the driver: that is
-      // news of it too, and the heartbeat can wait.
+      // A port busy taking in a large message is hearing from the driver, and a driver taking in
+      // a large message from this rank may be too busy to send heartbeats: both are news of it.
+      // A port merely busy is not: sends to a driver that is cut off pile up and keep it busy.
       std::unique_lock port(mutex_, std::try_to_lock);
       if (!port.owns_lock()) {
-        last_from_driver_ns_.store(steady_now_ns());
+        if (transport_.receiving_large_message()) last_from_driver_ns_.store(steady_now_ns());
       } else {
         if (closed_) return;  // the rank is ending
+        if (transport_.sending_large_message_to(0)) last_from_driver_ns_.store(steady_now_ns());
         MessageBuilder builder;
         transport_.send(0, builder.finish(MessageKind::heartbeat));
         transport_.progress_sends();

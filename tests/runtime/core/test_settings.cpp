@@ -106,6 +106,18 @@ TEST_CASE("Open MPI's waits yield only where ranks crowd the cores", "[settings]
   }
 }
 
+TEST_CASE("MULTIRANK_SPIN_YIELD's 1 or 0 decides for Open MPI's waits too", "[settings]") {
+  using multirank::detail::mpi_yield_when_idle;
+  SECTION("set: it wins over the node's rank count (namespace hosts share one machine's cores)") {
+    CHECK(mpi_yield_when_idle(true, 4, 2) == std::optional<bool>(true));
+    CHECK(mpi_yield_when_idle(false, 128, 2) == std::optional<bool>(false));
+  }
+  SECTION("auto: off for a few ranks per core, Open MPI's own choice for many") {
+    CHECK(mpi_yield_when_idle(std::nullopt, 4, 2) == std::optional<bool>(false));
+    CHECK_FALSE(mpi_yield_when_idle(std::nullopt, 128, 2).has_value());
+  }
+}
+
 TEST_CASE("the codec round-trips plain data and refuses corrupted bytes", "[codec]") {
   using multirank::detail::decode_all;
   using multirank::detail::encode_to_bytes;
