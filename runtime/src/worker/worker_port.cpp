@@ -60,7 +60,7 @@ void WorkerPort::heartbeat_main() {
     // stop may still be on its way through this rank's serve loop (slow on a loaded node): it
     // gets a moment to arrive before the driver is called lost.
     if (gone && !stop_requested()) {
-      heartbeat_stop_.wait_for(lock, std::chrono::seconds(2),
+      heartbeat_stop_.wait_for(lock, std::chrono::seconds(1),
                                [this] { return heartbeat_stopping_ || stop_requested(); });
     }
     if (gone && (stop_requested() || heartbeat_stopping_)) return;
