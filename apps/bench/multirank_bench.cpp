@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "multirank/multirank.hpp"
+#include "process_cpu.hpp"
 
 namespace {
 
@@ -84,32 +85,18 @@ double mpi_ping_pong_us(int rounds) {
   return rtt_us;
 }
 
-/// CPU seconds (user + system) a process has used so far, from /proc.
-double process_cpu_seconds(int pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  const auto close = text.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream fields(text.substr(close + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
-  }
-  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
 /// Highest CPU % used by any of `pids` over `seconds` while `wait` runs.
 template <class Wait>
 double max_cpu_percent(const std::vector<int>& pids, double seconds, Wait wait) {
   std::vector<double> before;
-  for (int pid : pids) before.push_back(process_cpu_seconds(pid));
+  for (int pid : pids) before.push_back(multirank_bench::process_cpu_seconds(pid));
   const auto start = Clock::now();
   wait();
   const double elapsed = std::max(seconds, seconds_since(start));
   double worst = 0;
   for (std::size_t i = 0; i < pids.size(); ++i) {
-    worst = std::max(worst, 100.0 * (process_cpu_seconds(pids[i]) - before[i]) / elapsed);
+    worst = std::max(worst,
+                     100.0 * (multirank_bench::process_cpu_seconds(pids[i]) - before[i]) / elapsed);
   }
   return worst;
 }

@@ -29,6 +29,7 @@
 #include "multirank/detail/wire.hpp"
 #include "multirank/multirank.hpp"
 #include "number_checks.hpp"
+#include "process_cpu.hpp"
 
 namespace {
 
@@ -70,21 +71,6 @@ double process_cpu_seconds() {
   return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
 }
 
-/// CPU seconds (user + system) of another process on this node, from /proc; 0 if unreadable.
-double other_process_cpu_seconds(int pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  const auto close = text.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream fields(text.substr(close + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
-  }
-  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
 /// This process's peak resident memory (VmHWM), KiB.
 long peak_rss_kib() {
   std::ifstream status("/proc/self/status");
@@ -110,7 +96,7 @@ struct Snapshot {
   MpiMessageCounts messages{};
 
   explicit Snapshot(const std::vector<int>& worker_pids) {
-    for (int pid : worker_pids) workers_cpu += other_process_cpu_seconds(pid);
+    for (int pid : worker_pids) workers_cpu += multirank_bench::process_cpu_seconds(pid);
     mpi_message_counts_read(&messages);
   }
 };
