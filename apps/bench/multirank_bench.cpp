@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "mpi_command_line.hpp"
 #include "multirank/multirank.hpp"
 #include "process_cpu.hpp"
 
@@ -120,20 +121,11 @@ int main(int argc, char** argv) {
   cli.add_option("--idle-seconds", idle_seconds, "length of the idle CPU measurement")
       ->check(CLI::PositiveNumber);
 
-  int provided = 0;
-  multirank::prepare_mpi_environment();  // MPI is initialised here, before the Runtime
-  MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided);
-  int rank = 0;
-  int size = 1;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  try {
-    cli.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int status = rank == 0 ? cli.exit(e) : 0;
-    MPI_Finalize();
-    return status;
-  }
+  // MPI is initialised here, before the Runtime.
+  multirank_bench::MpiRanks ranks;
+  if (const auto status = multirank_bench::start_mpi_then_parse(cli, argc, argv, ranks))
+    return *status;
+  const int size = ranks.size;
 
   const double mpi_rtt_us = mpi_ping_pong_us(10000);
   int pid = getpid();

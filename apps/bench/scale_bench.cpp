@@ -25,6 +25,7 @@
 #include <tuple>
 #include <vector>
 
+#include "mpi_command_line.hpp"
 #include "mpi_message_counts.hpp"
 #include "multirank/detail/wire.hpp"
 #include "multirank/multirank.hpp"
@@ -278,20 +279,10 @@ int main(int argc, char** argv) {
   cli.add_option("--json", json_path, "also write the figures to this file as JSON");
 
   // MPI starts before the Runtime so that every rank's process id reaches rank 0 first.
-  int provided = 0;
-  multirank::prepare_mpi_environment();
-  MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided);
-  int rank = 0;
-  int size = 1;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  try {
-    cli.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int status = rank == 0 ? cli.exit(e) : 0;
-    MPI_Finalize();
-    return status;
-  }
+  multirank_bench::MpiRanks ranks;
+  if (const auto status = multirank_bench::start_mpi_then_parse(cli, argc, argv, ranks))
+    return *status;
+  const int size = ranks.size;
   char host[256] = {};
   gethostname(host, sizeof host - 1);
   std::vector<char> hosts(static_cast<std::size_t>(size) * sizeof host);
