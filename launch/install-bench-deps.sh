@@ -14,8 +14,10 @@ packages=(
   mate-backgrounds
   # grayscale_side_by_side.sh's peers: parallel runs mogrify (imagemagick) and vips (libvips-tools)
   parallel imagemagick libvips-tools
-  # grayscale_side_by_side.sh's arithmetic on times
+  # grayscale_side_by_side.sh's and builds_side_by_side.sh's arithmetic on times
   bc
+  # many_files.sh's peak memory per rank (GNU time)
+  time
 )
 missing=()
 for pkg in "${packages[@]}"; do
