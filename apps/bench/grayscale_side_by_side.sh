@@ -12,21 +12,25 @@
 # Two image sets: photographs (the default), or with --small N that many generated thumbnails
 # (apps/bench/small_image_set.py, 96x64), where the cost per file rather than per pixel decides;
 # --tmpfs keeps images and outputs in memory (/dev/shm) so that the disk does not decide.
+# --hosts H adds the tool `hosts`: grayscale with 2 ranks on each of H network-namespace hosts
+# (launch/hosts/netns-hosts.sh, root only) in `--io ship` mode, so every image's bytes cross the
+# wire to a worker and back; the hosts share this machine's cores, so its limit is the same.
 # Needs a build (launch/build.sh) and launch/install-bench-deps.sh (photographs from Debian's
 # mate-backgrounds, parallel, imagemagick, libvips-tools, bc); runs from any directory.
 set -euo pipefail
 usage="usage: apps/bench/grayscale_side_by_side.sh [--repeats N] [--slow-repeats N] [--copies K | --small N]
-       [--tmpfs] [--workers W] [--tools LIST]
+       [--tmpfs] [--workers W] [--hosts H] [--tools LIST]
   --repeats N       runs of each tool, round-robin (default 5)
   --slow-repeats N  runs of ImageMagick and vips, at most N (default 1)
   --copies K        copies of the 12 photographs in the image set (default 40: 480 images)
   --small N         instead, N generated 96x64 JPEGs (the same ones on every run)
   --tmpfs           images and outputs on /dev/shm, a tmpfs, instead of /tmp
   --workers W       processes (ranks, pool workers, parallel jobs) per tool (default: the cores)
-  --tools LIST      comma-separated, from grayscale,serial,split,article,mpi4py,imagemagick,vips
+  --hosts H         also run grayscale on H namespace hosts, 2 ranks each, --io ship (tool hosts)
+  --tools LIST      comma-separated, from grayscale,serial,split,article,mpi4py,imagemagick,vips,hosts
                     (default: all for photographs; for --small all but ImageMagick and vips, which
                     start a process per file or few)"
-repeats=5 slow_repeats=1 copies=40 small=0 tmpfs=0 workers=$(nproc) tool_list=
+repeats=5 slow_repeats=1 copies=40 small=0 tmpfs=0 workers=$(nproc) hosts=0 tool_list=
 while (($#)); do
   case $1 in
     --repeats) repeats=${2-}; shift 2 || break ;;
@@ -35,6 +39,7 @@ while (($#)); do
     --small) small=${2-}; shift 2 || break ;;
     --tmpfs) tmpfs=1; shift ;;
     --workers) workers=${2-}; shift 2 || break ;;
+    --hosts) hosts=${2-}; shift 2 || break ;;
     --tools) tool_list=${2-}; shift 2 || break ;;
     -h | --help) echo "$usage"; exit 0 ;;
     *) echo "$usage" >&2; exit 2 ;;
@@ -43,15 +48,19 @@ done
 for count in "$repeats" "$slow_repeats" "$copies" "$workers"; do
   [[ $count =~ ^[1-9][0-9]*$ ]] || { echo "not a count of 1 or more: '$count'" >&2; echo "$usage" >&2; exit 2; }
 done
-[[ $small =~ ^[0-9]+$ ]] || { echo "not a count: '$small'" >&2; echo "$usage" >&2; exit 2; }
-all_tools=(grayscale serial split article mpi4py imagemagick vips)
+for count in "$small" "$hosts"; do
+  [[ $count =~ ^[0-9]+$ ]] || { echo "not a count: '$count'" >&2; echo "$usage" >&2; exit 2; }
+done
+all_tools=(grayscale serial split article mpi4py imagemagick vips hosts)
 if [[ -n $tool_list ]]; then
   IFS=, read -r -a tools <<<"$tool_list"
 elif ((small > 0)); then
   tools=(grayscale serial split article mpi4py)
 else
-  tools=("${all_tools[@]}")
+  tools=(grayscale serial split article mpi4py imagemagick vips)
 fi
+((hosts > 0)) && [[ " ${tools[*]} " != *" hosts "* ]] && tools+=(hosts)
+[[ " ${tools[*]} " == *" hosts "* ]] && ((hosts == 0)) && { echo "the tool hosts needs --hosts H" >&2; exit 2; }
 for tool in "${tools[@]}"; do
   [[ " ${all_tools[*]} " == *" $tool "* ]] || { echo "unknown tool '$tool'" >&2; echo "$usage" >&2; exit 2; }
 done
@@ -84,7 +93,16 @@ if ((tmpfs)); then
   [[ $(stat -f -c %T "$scratch") == tmpfs ]] || { echo "$scratch is not a tmpfs here" >&2; exit 2; }
 fi
 work=$(mktemp -d "$scratch/grayscale-bench.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+cleanup() {
+  ((hosts > 0)) && "$repo/launch/hosts/netns-hosts.sh" down "$work/hosts" >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+if ((hosts > 0)); then
+  hosts_output=$("$repo/launch/hosts/netns-hosts.sh" up "$work/hosts" "$hosts" 2 2>&1) ||
+    { echo "the namespace hosts did not start: $hosts_output" >&2; exit 1; }
+  eval "$(grep '^export NETNS_HOSTS_DIR=' <<<"$hosts_output")"
+fi
 if ((small > 0)); then
   /usr/bin/python3 apps/bench/small_image_set.py "$work/images" "$small"
   set_text="generated 96x64 JPEGs (apps/bench/small_image_set.py)"
@@ -122,6 +140,12 @@ run_tool() {  # $1 tool, $2 output dir (empty, exists)
   case $1 in
     grayscale) "${mpirun[@]}" -np "$workers" "$repo/build/bin/grayscale" "$in" "$out" --quality 75 --quiet ;;
     serial) "$repo/build/bin/grayscale-serial" "$in" "$out" --quality 75 ;;
+    # Started from node1, as a user on a cluster's login node would; the images and outputs are
+    # on rank 0's host only as far as grayscale knows (--io ship).
+    hosts) "$repo/launch/hosts/netns-hosts.sh" exec "$work/hosts" node1 "$repo/launch/mpirun.sh" \
+             --hostfile "$work/hosts/hostfile" --net "$NETNS_HOSTS_SUBNET" \
+             --mca plm_rsh_agent "$repo/launch/hosts/rsh-agent.sh" -- \
+             "$repo/build/bin/grayscale" "$in" "$out" --io ship --quality 75 --quiet ;;
     split) for part in "$work"/split/part-*; do
              "$repo/build/bin/grayscale-serial" "$part" "$out/${part##*/}" --quality 75 &
            done
@@ -167,14 +191,16 @@ done
 
 # The table, then fidelity: grayscale's output against PIL's convert('L') saved at the same
 # quality (the article's), where the article's program ran.
-/usr/bin/python3 - "$work" "$count" "$megapixels" "$results" "$workers" <<'EOF'
+/usr/bin/python3 - "$work" "$count" "$megapixels" "$results" "$workers" "$hosts" <<'EOF'
 import os, statistics, sys
 from PIL import Image, ImageChops, ImageStat
 work, count, mp, results, workers = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+hosts = int(sys.argv[6])
 labels = {
     "grayscale": f"grayscale, mpirun -np {workers}", "serial": "grayscale-serial (1 process)",
     "split": f"{workers} x grayscale-serial at once, 1/{workers} of the images each",
     "article": f"article's Python, {workers} processes", "mpi4py": f"mpi4py.futures, mpirun -np {workers + 1}",
+    "hosts": f"grayscale, {hosts} namespace hosts x 2 ranks, --io ship",
     "imagemagick": f"parallel -j{workers} -X ImageMagick mogrify", "vips": f"parallel -j{workers} vips"}
 times, cpu = {}, {}
 for line in open(results):
@@ -207,6 +233,10 @@ if "split" in times:
     print(f"grayscale np {workers} vs {workers} grayscale-serial processes at once on fixed shares (no MPI): "
           f"{median['split'] / g:.2f} (per repeat {' '.join(f'{p:.2f}' for p in split_pairs)}); "
           f"that split vs {workers} x grayscale-serial: {s / median['split'] / workers:.2f}")
+if "hosts" in times and "split" in times:
+    host_pairs = sorted(p_ / h_ for h_, p_ in zip(times["hosts"], times["split"]))
+    print(f"grayscale on {hosts} hosts x 2 ranks (--io ship) vs {workers} grayscale-serial processes at once: "
+          f"{median['split'] / median['hosts']:.2f} (per repeat {' '.join(f'{p:.2f}' for p in host_pairs)})")
 if "article" in times:
     worst = 0.0
     for name in os.listdir(os.path.join(work, "out-grayscale")):
