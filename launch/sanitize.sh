@@ -73,7 +73,12 @@ run_job() {
   local log=$dir/Testing/Temporary/LastTest.log
   if grep -Eq "$report_pattern" "$log"; then
     echo "=== sanitize: $preset: sanitizer reports in $log:"
-    grep -En "$report_pattern" "$log" | head -40
+    # Each report with the test it came from and its first stack frames, so that a report seen
+    # only in CI can be read from CI's output alone.
+    awk -v pattern="$report_pattern" '
+      / Testing: / { test = $0; sub(/.* Testing: /, "", test) }
+      $0 ~ pattern && shown < 8 { print "--- in test " test ", line " NR ":"; left = 40; ++shown }
+      left > 0 { print; --left }' "$log"
     status=1
   fi
   echo "=== sanitize: $preset: build $((built - start)) s, tests $((SECONDS - built)) s, status $status"
