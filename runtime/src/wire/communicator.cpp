@@ -63,9 +63,11 @@ int node_leader(MPI_Comm node, MPI_Comm world) {
 
 std::vector<int> plan_relays(const std::vector<int>& node_leaders, int node_ranks) {
   const int ranks = static_cast<int>(node_leaders.size());
+  // Pseudo-nodes leave the driver alone on its own, so that every worker rank is behind a relay
+  // (or alone): what a tree over many nodes would look like from the driver.
   auto group_of = [&](int rank) {
-    return std::pair{node_leaders[static_cast<std::size_t>(rank)],
-                     node_ranks > 0 ? rank / node_ranks : 0};
+    const int pseudo = node_ranks <= 0 ? 0 : rank == 0 ? -1 : (rank - 1) / node_ranks;
+    return std::pair{node_leaders[static_cast<std::size_t>(rank)], pseudo};
   };
   std::vector<int> relays(node_leaders.size(), 0);
   // Ranks are visited lowest first, so a group's first rank met is its lowest: its relay.

@@ -14,9 +14,10 @@ void check_mpi(int code, const char* call);
 
 /// The dispatch tree's plan: for each rank (indexed by rank), the rank that relays for it (itself
 /// for a relay), or 0 where it talks to the driver directly. `node_leaders` gives each rank's
-/// node (its lowest rank); with `node_ranks` > 0 each node counts as pseudo-nodes of that many
-/// consecutive ranks. A node's lowest rank relays for it, except on the driver's node and on a
-/// node of one rank, whose ranks talk to the driver directly.
+/// node (its lowest rank); with `node_ranks` > 0 the driver counts as a node of its own and the
+/// other ranks of each node as pseudo-nodes of that many consecutive ranks. A node's lowest rank
+/// relays for it, except on the driver's node and on a node of one rank, whose ranks talk to the
+/// driver directly.
 std::vector<int> plan_relays(const std::vector<int>& node_leaders, int node_ranks);
 
 class Communicator {

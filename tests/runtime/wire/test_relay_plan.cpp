@@ -40,14 +40,15 @@ TEST_CASE("relay plan", "[wire][tree]") {
     const std::vector<int> leaders{0, 0, 0, 0, 4, 4, 4, 4, 8};
     CHECK(plan_relays(leaders, 0) == std::vector<int>{0, 0, 0, 0, 4, 4, 4, 4, 0});
   }
-  SECTION("pseudo-nodes split a node into groups of consecutive ranks, each relayed") {
+  SECTION("pseudo-nodes leave the driver alone and split the other ranks into groups") {
     const std::vector<int> leaders(10, 0);
-    CHECK(plan_relays(leaders, 4) == std::vector<int>{0, 0, 0, 0, 4, 4, 4, 4, 8, 8});
-    CHECK(plan_relays(leaders, 3) == std::vector<int>{0, 0, 0, 3, 3, 3, 6, 6, 6, 0});
+    CHECK(plan_relays(leaders, 4) == std::vector<int>{0, 1, 1, 1, 1, 5, 5, 5, 5, 0});
+    CHECK(plan_relays(leaders, 3) == std::vector<int>{0, 1, 1, 1, 4, 4, 4, 7, 7, 7});
   }
   SECTION("a pseudo-node never spans two real nodes") {
     const std::vector<int> leaders{0, 0, 2, 2, 2, 5, 5};
-    CHECK(plan_relays(leaders, 4) == std::vector<int>{0, 0, 2, 2, 0, 5, 5});
+    CHECK(plan_relays(leaders, 4) == std::vector<int>{0, 0, 2, 2, 2, 5, 5});
+    CHECK(plan_relays(leaders, 2) == std::vector<int>{0, 0, 0, 3, 3, 5, 5});
   }
 }
 
