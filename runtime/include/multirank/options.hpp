@@ -39,9 +39,9 @@ struct RuntimeOptions {
   /// A dispatch tree: on each node but the driver's, one rank (its lowest) relays for the node's
   /// ranks, taking their tasks from the driver in one message per node and returning their
   /// results in batches, and watching their processes, so the driver's messages grow with nodes
-  /// rather than ranks. Off by default: measured on one machine it saved the driver little CPU
-  /// per task (docs/benchmarks.md). Rank 0's setting decides for the whole job
-  /// (MULTIRANK_DISPATCH_TREE = on | off).
+  /// rather than ranks. Off by default: on one node it changes nothing, and it moves CPU from the
+  /// driver to the relays, which pays only where one driver feeds many nodes (docs/benchmarks.md).
+  /// Rank 0's setting decides for the whole job (MULTIRANK_DISPATCH_TREE = on | off).
   bool dispatch_tree = false;
   /// For tests and measurements on one machine: the tree takes each node for pseudo-nodes of this
   /// many consecutive ranks, each with a relay of its own; 0: the real nodes. Rank 0's setting

@@ -208,15 +208,18 @@ void ProgressEngine::handle_message(Message& message) {
               message.source, inner.source);
           return;
         }
-        handle_message(inner);
+        // Only a relay says that one of its node's processes is gone.
+        if (inner.kind == MessageKind::rank_gone) {
+          handle_rank_gone(inner);
+        } else {
+          handle_message(inner);
+        }
       });
       if (!problem.empty()) {
         spdlog::error(
             "multirank driver: dropped the rest of a garbled message of kind {} from rank {}: {}",
             static_cast<int>(message.kind), message.source, problem);
       }
-    } else if (message.kind == MessageKind::rank_gone && behind_relay(message.source)) {
-      handle_rank_gone(message);
     } else if (auto* extension = extension_.load(std::memory_order_acquire);
                extension != nullptr && extension->on_message(message, transport_)) {
     } else {

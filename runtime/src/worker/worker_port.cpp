@@ -91,8 +91,7 @@ bool WorkerPort::relay(Message& message) {
     append_relayed(envelope_, message.source, message.bytes);
     return true;
   }
-  // A node-mate's heartbeats stop here: the relay watches its process instead.
-  return message.kind == MessageKind::heartbeat;
+  return false;
 }
 
 void WorkerPort::send_relayed() {
@@ -123,9 +122,10 @@ void WorkerPort::heartbeat_main() {
   auto next_heartbeat = steady_clock::now();
   std::unique_lock lock(heartbeat_mutex_);
   while (!heartbeat_stop_.wait_for(lock, look_interval, [this] { return heartbeat_stopping_; })) {
-    // With no worker timeout (0) nobody listens for heartbeats nor counts silence.
+    // With no worker timeout (0) nobody listens for heartbeats nor counts silence; a rank behind
+    // a relay sends none (its relay watches its process) and hears none.
     const bool heartbeats = driver_timeout_.count() > 0;
-    if (heartbeats && steady_clock::now() >= next_heartbeat) {
+    if (heartbeats && upstream_ == 0 && steady_clock::now() >= next_heartbeat) {
       // A port busy taking in a large message is hearing from the driver, and a driver taking in
       // a large message from this rank may be too busy to send heartbeats: both are news of it.
       // A port merely busy is not: sends to a driver that is cut off pile up and keep it busy.
@@ -134,10 +134,9 @@ void WorkerPort::heartbeat_main() {
         if (transport_.receiving_large_message()) last_from_driver_ns_.store(steady_now_ns());
       } else {
         if (closed_) return;  // the rank is ending
-        if (transport_.sending_large_message_to(upstream_))
-          last_from_driver_ns_.store(steady_now_ns());
+        if (transport_.sending_large_message_to(0)) last_from_driver_ns_.store(steady_now_ns());
         MessageBuilder builder;
-        transport_.send(upstream_, builder.finish(MessageKind::heartbeat));
+        transport_.send(0, builder.finish(MessageKind::heartbeat));
         transport_.progress_sends();
         next_heartbeat = steady_clock::now() + heartbeat_every;
       }

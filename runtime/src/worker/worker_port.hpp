@@ -1,7 +1,9 @@
 // A worker rank's one connection to the driver, shared by its serve loop and its process
 // threads. Whoever waits drives it: the serve loop between tasks, a process thread while it waits
 // for a reply, so a long task on the serve loop never stalls the processes' queues and locks.
-// MPI calls are made one at a time, under the port's lock (MPI_THREAD_SERIALIZED).
+// MPI calls are made one at a time, under the port's lock (MPI_THREAD_SERIALIZED). On a node's
+// relay (the dispatch tree) it also forwards the driver's envelopes to the node's ranks and their
+// results back in envelopes, from a thread of its own.
 #pragma once
 
 #include <atomic>
