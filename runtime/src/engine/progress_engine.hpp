@@ -5,7 +5,9 @@
 // a background thread when nobody waits, so a waiting user thread sees its result without a
 // thread wake-up in between. Its parts: the dispatch policy (dispatch_policy.hpp), worker liveness
 // (worker_watch.hpp), task timeouts (driver_task_timeouts.cpp), SIGINT/SIGTERM
-// (driver_interruption.cpp) and the driver's own worker thread (local_worker.cpp).
+// (driver_interruption.cpp) and the driver's own worker thread (local_worker.cpp). With the
+// dispatch tree, what goes to the ranks behind a node's relay travels in one envelope per relay
+// and round, and their results come back in envelopes; each record is tracked as without it.
 #pragma once
 
 #include <algorithm>
