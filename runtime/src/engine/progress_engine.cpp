@@ -450,12 +450,13 @@ void ProgressEngine::shutdown() {
   if (background_.joinable()) background_.join();
   if (local_worker_.joinable()) local_worker_.join();
   std::lock_guard engine(engine_mutex_);
+  // Through the relays too: the driver may never have opened a connection to a rank behind one,
+  // and after a loss it ends without waiting for one to open.
+  const auto stop = lost_workers() > 0 ? MessageKind::stop_after_loss : MessageKind::stop;
   for (std::size_t index = 0; index + 1 < static_cast<std::size_t>(comm_.size()); ++index) {
-    if (!slots_[index].lost) {
-      transport_.send_signal(slots_[index].rank,
-                             lost_workers() > 0 ? MessageKind::stop_after_loss : MessageKind::stop);
-    }
+    if (!slots_[index].lost) send_to_worker(slots_[index].rank, MessageBuilder().finish(stop));
   }
+  send_envelopes();
   Backoff backoff(wait_policy_);
   while (transport_.sends_pending()) {
     if (transport_.progress_sends()) {
