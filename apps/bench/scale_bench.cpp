@@ -86,7 +86,7 @@ long peak_rss_kib() {
 double heartbeat_interval_seconds() {
   const char* text = std::getenv("MULTIRANK_WORKER_TIMEOUT_S");
   const long timeout = text != nullptr && *text != '\0' ? std::atol(text) : 10;
-  return timeout <= 0 ? 0.0 : std::max(0.1, static_cast<double>(timeout / 5));
+  return timeout <= 0 ? 0.0 : std::max(0.1, static_cast<double>(timeout) / 5);
 }
 
 /// What rank 0 and the ranks on its node used, and the messages rank 0 handled, at one moment.
