@@ -65,16 +65,15 @@ ProgressEngine::ProgressEngine(const Communicator& comm, const RuntimeOptions& o
   relays_ = comm.relays();
   envelopes_.resize(relays_.size());
   for (std::size_t rank = 1; rank < relays_.size(); ++rank) {
-    if (relays_[rank] == static_cast<int>(rank))
-      envelopes_[rank] = std::make_unique<MessageBuilder>();
+    if (relays_[rank] != static_cast<int>(rank)) continue;
+    relay_ranks_.push_back(static_cast<int>(rank));
+    envelopes_[rank] = std::make_unique<MessageBuilder>();
   }
-  const auto relay_count = std::count_if(envelopes_.begin(), envelopes_.end(),
-                                         [](const auto& envelope) { return envelope != nullptr; });
-  if (relay_count > 0) {
-    spdlog::debug("multirank: dispatch tree: {} relay(s) for {} rank(s) behind them", relay_count,
-                  std::count_if(relays_.begin(), relays_.end(), [&](int relay) {
-                    return relay != 0;
-                  }) - relay_count);
+  if (!relay_ranks_.empty()) {
+    const auto relayed =
+        std::count_if(relays_.begin(), relays_.end(), [](int r) { return r != 0; });
+    spdlog::debug("multirank: dispatch tree: {} relay(s) for {} rank(s) behind them",
+                  relay_ranks_.size(), static_cast<std::size_t>(relayed) - relay_ranks_.size());
   }
   const bool works = driver_runs_tasks(comm, options);
   last_activity_ = Clock::now().time_since_epoch().count();
@@ -245,9 +244,10 @@ void ProgressEngine::send_to_worker(int rank, std::vector<char> message) {
 
 bool ProgressEngine::send_envelopes() {
   bool sent = false;
-  for (std::size_t rank = 1; rank < envelopes_.size(); ++rank) {
-    if (!envelopes_[rank] || envelopes_[rank]->empty()) continue;
-    transport_.send(static_cast<int>(rank), envelopes_[rank]->finish(MessageKind::relayed));
+  for (const int relay : relay_ranks_) {
+    MessageBuilder& envelope = *envelopes_[static_cast<std::size_t>(relay)];
+    if (envelope.empty()) continue;
+    transport_.send(relay, envelope.finish(MessageKind::relayed));
     sent = true;
   }
   return sent;

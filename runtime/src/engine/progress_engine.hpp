@@ -263,6 +263,7 @@ class ProgressEngine final : public DriverEngine {
   std::vector<std::unique_ptr<MessageBuilder>> outboxes_;  // one per remote slot, reused
   std::vector<int> relays_;  // per rank, its relay (Communicator::relays); 0: direct
   std::vector<std::unique_ptr<MessageBuilder>> envelopes_;  // per rank, made for relays only
+  std::vector<int> relay_ranks_;                            // the ranks that relay, lowest first
   int local_slot_ = -1;
   Completed completed_;
   std::size_t dispatch_cursor_ = 0;
