@@ -86,7 +86,7 @@ long peak_rss_kib() {
 double heartbeat_interval_seconds() {
   const char* text = std::getenv("MULTIRANK_WORKER_TIMEOUT_S");
   const long timeout = text != nullptr && *text != '\0' ? std::atol(text) : 10;
-  return timeout <= 0 ? 0.0 : std::max(0.1, static_cast<double>(timeout / 5));
+  return timeout <= 0 ? 0.0 : std::max(0.1, static_cast<double>(timeout) / 5);
 }
 
 /// What rank 0 and the ranks on its node used, and the messages rank 0 handled, at one moment.
@@ -134,8 +134,12 @@ nlohmann::json measure_map(multirank::Executor& executor, int workers, int task_
   }
   const double wall = std::chrono::duration<double>(after.when - before.when).count();
   const double driver_cpu = after.driver_cpu - before.driver_cpu;
-  const auto task_messages = sent(before, after, MessageKind::tasks);
-  const auto result_messages = received(before, after, MessageKind::results);
+  // With the dispatch tree, a node's tasks leave in one envelope and its results come back in
+  // envelopes: the driver's messages of either kind count.
+  const auto task_messages =
+      sent(before, after, MessageKind::tasks) + sent(before, after, MessageKind::relayed);
+  const auto result_messages =
+      received(before, after, MessageKind::results) + received(before, after, MessageKind::relayed);
   const auto messages = all_messages(before, after);
   const double per_task_us = driver_cpu / tasks * 1e6;
   return {{"task_us", task_us},
@@ -159,6 +163,9 @@ nlohmann::json measure_map(multirank::Executor& executor, int workers, int task_
           {"results_per_result_message",
            result_messages == 0 ? 0.0 : static_cast<double>(tasks) / result_messages},
           {"messages", messages},
+          {"messages_per_task", static_cast<double>(messages) / tasks},
+          {"envelopes_sent", sent(before, after, MessageKind::relayed)},
+          {"envelopes_received", received(before, after, MessageKind::relayed)},
           {"messages_per_s", messages / wall},
           {"heartbeats_received", received(before, after, MessageKind::heartbeat)},
           {"driver_peak_rss_kib", peak_rss_kib()}};
@@ -226,16 +233,17 @@ void print_table(const nlohmann::json& out) {
       "multirank-scale: %d worker ranks (+ the driver), %u cores, heartbeats every %.1f s\n",
       out["workers"].get<int>(), out["cores"].get<unsigned>(),
       out["idle"]["heartbeat_interval_s"].get<double>());
-  std::printf("%8s %8s %10s %8s %11s %11s %9s %9s %10s %9s\n", "task_us", "tasks", "tasks/s",
-              "util", "drv us/task", "drv us/msg", "tasks/msg", "res/msg", "msgs/s", "VmHWM KiB");
+  std::printf("%8s %8s %10s %8s %11s %11s %9s %9s %10s %9s %9s\n", "task_us", "tasks", "tasks/s",
+              "util", "drv us/task", "drv us/msg", "tasks/msg", "res/msg", "msgs/s", "msgs/task",
+              "VmHWM KiB");
   for (const auto& row : out["maps"]) {
     std::printf(
-        "%8d %8d %10.0f %8.3f %11.2f %11.2f %9.1f %9.1f %10.0f %9ld\n", row["task_us"].get<int>(),
-        row["tasks"].get<int>(), row["tasks_per_s"].get<double>(),
+        "%8d %8d %10.0f %8.3f %11.2f %11.2f %9.1f %9.1f %10.0f %9.3f %9ld\n",
+        row["task_us"].get<int>(), row["tasks"].get<int>(), row["tasks_per_s"].get<double>(),
         row["worker_utilisation"].get<double>(), row["driver_cpu_per_task_us"].get<double>(),
         row["driver_cpu_per_message_us"].get<double>(), row["tasks_per_task_message"].get<double>(),
         row["results_per_result_message"].get<double>(), row["messages_per_s"].get<double>(),
-        row["driver_peak_rss_kib"].get<long>());
+        row["messages_per_task"].get<double>(), row["driver_peak_rss_kib"].get<long>());
   }
   const auto& idle = out["idle"];
   std::printf("idle %.1f s: %.1f heartbeats/s received (%.0f B/s), driver CPU %.1f %%\n",
@@ -328,7 +336,8 @@ int main(int argc, char** argv) {
                          {"workers_cpu_measured", !worker_pids.empty()}};
       // The settings that change how the driver waits and batches, as this run had them.
       for (const char* name : {"MULTIRANK_SPIN_US", "MULTIRANK_MAX_NAP_US", "MULTIRANK_WINDOW_US",
-                               "MULTIRANK_SPIN_YIELD", "MULTIRANK_DRIVER_WORKS"}) {
+                               "MULTIRANK_SPIN_YIELD", "MULTIRANK_DRIVER_WORKS",
+                               "MULTIRANK_DISPATCH_TREE", "MULTIRANK_TREE_NODE_RANKS"}) {
         const char* value = std::getenv(name);
         out["settings"][name] = value != nullptr ? value : "default";
       }

@@ -2,7 +2,8 @@
 """Projects worker utilisation and job time to thousands of workers from the driver's costs that
 apps/bench/scale_sweep.sh measured, after checking the model against the measured points.
 
-    scale_model.py SWEEP.json [SWEEP.json...] [--markdown FILE] [--svg FILE] [--costs A,B,W]
+    scale_model.py SWEEP.json [SWEEP.json...] [--tree SWEEP.json] [--markdown FILE] [--svg FILE]
+                   [--costs A,B,W]
 
 (several sweeps, as from runs at different worker counts, are read as one)
 
@@ -41,13 +42,19 @@ share of its time spent in tasks of length L, N workers). Its assumptions:
    the driver have a core each. So on a small shared machine the validation checks that the
    fitted costs add up to what the job spent per task; that the driver saturates where the
    model says can only be seen on a machine with a core per rank.
-6. Nodes have 64 cores. The dispatch tree (issue 18 item 4) IS NOT BUILT: its rows are a
-   projection of a design. One relay per node serves that node's 63 workers as the driver serves
-   its workers today (its CPU per task c(L) plus forwarding: a + 2b / B), and exchanges batches
-   with the driver at most once per 5 ms each way: B = the tasks its 63 workers run in 5 ms, at
-   least 1 and at most 1024. The driver then spends a + 2b / B per task and hears heartbeats
-   from relays only; it still spends a on every task (each is a future of the program's), so
-   the tree removes the per-message cost, never the per-task one.
+6. Nodes have 64 cores; with the dispatch tree (MULTIRANK_DISPATCH_TREE=on) one rank of each
+   relays for the node's 63 workers. The driver then spends a_t + b_t * m_t per task: a_t per
+   task record and b_t per message, fitted as in assumption 1 to runs measured with the tree on
+   (--tree SWEEP.json), and m_t the driver's messages per task in those runs (envelopes, each
+   carrying a node's tasks or results, and the rest) at their largest N for the nearest task
+   length at or below L. So relays are assumed to batch on 64-core nodes no better than on the
+   measured (smaller, pseudo-) nodes, which understates the tree. It hears heartbeats from relays
+   only. A relay spends b_t per message it forwards: the node's messages (m per task, as the
+   driver's without the tree) and its envelopes (m_t). Without --tree runs, the tree is the
+   design's projection instead: a_t = a, b_t = b, and m_t = 2 / B, B the tasks a node's 63
+   workers run in 5 ms (at least 1, at most 1024). The driver still spends a_t on every task
+   (each is a future of the program's), so the tree removes per-message costs, never the
+   per-task one.
 
 Validation: the model predicts the driver's CPU per task of every measured map from its messages
 per task, and (with assumption 5) its throughput from its N, L and C; the table gives each
@@ -173,23 +180,44 @@ def throughput(workers, task_us, a, b, w, m, heartbeat_interval_s, cores=None):
     return limits[bound], bound
 
 
-def tree_throughput(workers, task_us, a, b, w, m, heartbeat_interval_s):
-    """The same with one relay per node of CORES_PER_NODE (a projection: not built)."""
+class TreeCosts:
+    """The dispatch tree's costs (assumption 6): a_t, b_t and the driver's messages per task by
+    task length, fitted to `runs` measured with the tree on or, lacking those, the design's."""
+
+    def __init__(self, a, b, runs=None):
+        self.measured = bool(runs)
+        if self.measured:
+            self.a, self.b, _ = fit_costs(runs)
+            self.m = messages_per_task(runs)
+        else:
+            self.a, self.b, self.m = a, b, None
+
+    def messages(self, task_us):
+        if self.m is not None:
+            return m_for(task_us, self.m)
+        batch = min(MAX_WINDOW, max(1.0, (CORES_PER_NODE - 1) * RELAY_PERIOD_US / task_us))
+        return 2 / batch
+
+
+def tree_throughput(workers, task_us, w, m, tree, heartbeat_interval_s):
+    """The same with one relay per node of CORES_PER_NODE (assumption 6)."""
     per_node = CORES_PER_NODE - 1
     nodes = math.ceil(workers / per_node)
-    batch = min(MAX_WINDOW, max(1.0, per_node * RELAY_PERIOD_US / task_us))
-    driver_c = (a + 2 * b / batch) * 1e-6
-    heartbeat_share = 2 * nodes / heartbeat_interval_s * b * 1e-6
-    relay_c = (a + b * m + a + 2 * b / batch) * 1e-6
+    m_t = tree.messages(task_us)
+    driver_c = (tree.a + tree.b * m_t) * 1e-6
+    heartbeat_share = 2 * nodes / heartbeat_interval_s * tree.b * 1e-6
+    relay_c = tree.b * (m + m_t) * 1e-6
+    relay_heartbeats = per_node / heartbeat_interval_s * 2 * tree.b * 1e-6
     limits = {"driver": max(0.0, 1 - heartbeat_share) / driver_c,
-              "relays": nodes * max(0.0, 1 - per_node / heartbeat_interval_s * 2 * b * 1e-6) / relay_c,
+              "relays": nodes * max(0.0, 1 - relay_heartbeats) / relay_c if relay_c > 0 else math.inf,
               "workers": workers / ((task_us + w) * 1e-6)}
     bound = min(limits, key=limits.get)
     return limits[bound], bound
 
 
-def validate(runs, a, b, w, measured_m):
-    """Each measured map against the model's prediction for its N, L and cores."""
+def validate(runs, a, b, w, label=""):
+    """Each measured map against the model's prediction for its N, L and cores; `label` follows
+    the worker count in the table (the tree's runs)."""
     rows = []
     for run in runs:
         interval = run["idle"].get("heartbeat_interval_s") or math.inf
@@ -204,28 +232,28 @@ def validate(runs, a, b, w, measured_m):
                                           interval, cores=cores)
             measured = row["tasks_per_s"]
             cpu = row["driver_cpu_s"] / row["tasks"] * 1e6
-            rows.append({"workers": run["workers"], "task_us": row["task_us"], "cores": cores,
+            rows.append({"workers": f"{run['workers']}{label}", "task_us": row["task_us"], "cores": cores,
                          "cpu": cpu, "model_cpu": a + b * m, "cpu_error": (a + b * m - cpu) / cpu,
                          "measured": measured, "predicted": predicted, "bound": bound,
                          "error": (predicted - measured) / measured})
     return rows
 
 
-def projections(a, b, w, measured_m):
+def projections(a, b, w, measured_m, tree):
     rows = []
     for task_us in PROJECTED_TASK_US:
         m = m_for(task_us, measured_m)
         for workers in PROJECTED_WORKERS:
             single, single_bound = throughput(workers, task_us, a, b, w, m,
                                               DEFAULT_HEARTBEAT_INTERVAL_S)
-            tree, tree_bound = tree_throughput(workers, task_us, a, b, w, m,
-                                               DEFAULT_HEARTBEAT_INTERVAL_S)
+            tree_rate, tree_bound = tree_throughput(workers, task_us, w, m, tree,
+                                                    DEFAULT_HEARTBEAT_INTERVAL_S)
             tasks = TASKS_PER_WORKER * workers
             rows.append({"workers": workers, "task_us": task_us, "m": m,
                          "single_utilisation": single * task_us * 1e-6 / workers,
                          "single_job_s": tasks / single, "single_bound": single_bound,
-                         "tree_utilisation": tree * task_us * 1e-6 / workers,
-                         "tree_job_s": tasks / tree, "tree_bound": tree_bound,
+                         "tree_utilisation": tree_rate * task_us * 1e-6 / workers,
+                         "tree_job_s": tasks / tree_rate, "tree_bound": tree_bound,
                          "ideal_job_s": TASKS_PER_WORKER * (task_us + w) * 1e-6})
     return rows
 
@@ -234,7 +262,7 @@ def length_label(task_us):
     return f"{task_us / 1000:g} ms" if task_us >= 1000 else f"{task_us:g} µs"
 
 
-def markdown(sweep, path, a, b, w, checks, rows, overridden=False):
+def markdown(sweep, path, a, b, w, checks, rows, tree, overridden=False):
     errors = [abs(check["error"]) for check in checks]
     source = "Given with --costs" if overridden else "Fitted"
     lines = [f"{source}; measured in `{path}` ({sweep.get('date', 'undated')}, "
@@ -243,6 +271,9 @@ def markdown(sweep, path, a, b, w, checks, rows, overridden=False):
              "per task." + ("" if overridden or b > 0 else " (b is 0: with maps of only empty or "
                             "only non-empty tasks the fit cannot tell a message's cost from a "
                             "task's, and counts it all in a.)"),
+             "" if not tree.measured else
+             f"With the dispatch tree (--tree runs): a_t = {tree.a:.2f} µs per task, b_t = "
+             f"{tree.b:.2f} µs per message; its runs' rows are marked (tree) in the validation.",
              "",
              "Validation: each measured map's driver CPU per task and throughput against the "
              "model's for its N, L, messages per task and the cores the job's ranks used:",
@@ -256,6 +287,8 @@ def markdown(sweep, path, a, b, w, checks, rows, overridden=False):
                      f"{100 * check['cpu_error']:+.0f} % | {check['cores']:.2f} | "
                      f"{check['measured']:.0f} | {check['predicted']:.0f} | "
                      f"{100 * check['error']:+.0f} % | {check['bound']} |")
+    tree_note = ("the tree from its measured costs" if tree.measured
+                 else "the tree from its design, not measured")
     cpu_errors = [abs(check["cpu_error"]) for check in checks]
     # An empty-task map gave its run's w, so its throughput is not predicted independently.
     task_errors = [abs(check["error"]) for check in checks if check["task_us"] > 0] or errors
@@ -268,10 +301,10 @@ def markdown(sweep, path, a, b, w, checks, rows, overridden=False):
               f"{100 * max(task_errors):.0f} % over {len(task_errors)} points.",
               "",
               f"Projection ({CORES_PER_NODE}-core nodes, {TASKS_PER_WORKER} tasks per worker, "
-              "heartbeats every 2 s; the dispatch tree is a design, not built):",
+              "heartbeats every 2 s; " + tree_note + "):",
               "",
               "| task | workers | msgs/task | single driver: utilisation | job s | limit | "
-              "tree (projected): utilisation | job s | limit | ideal job s |",
+              "tree: utilisation | job s | limit | ideal job s |",
               "|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         lines.append(f"| {length_label(row['task_us'])} | {row['workers']} | {row['m']:.2f} | "
@@ -281,7 +314,7 @@ def markdown(sweep, path, a, b, w, checks, rows, overridden=False):
     return "\n".join(lines) + "\n"
 
 
-def svg(a, b, w, measured_m):
+def svg(a, b, w, measured_m, tree):
     """Utilisation against workers (log scale), a line per task length, solid for the single
     driver and dashed for the projected tree."""
     workers_axis = [2 ** k for k in range(6, 14)]  # 64 to 8192
@@ -300,7 +333,7 @@ def svg(a, b, w, measured_m):
            f'<rect width="{width}" height="{height}" fill="white"/>',
            f'<text x="{left + plot_w / 2}" y="24" text-anchor="middle" font-size="15" '
            'font-weight="bold">Projected worker utilisation, one driver and with a relay per '
-           'node (not built)</text>']
+           f'node{"" if tree.measured else " (design)"}</text>']
     for tick in range(0, 11, 2):
         y = y_of(tick / 10)
         out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" '
@@ -318,15 +351,15 @@ def svg(a, b, w, measured_m):
     for index, task_us in enumerate(PROJECTED_TASK_US):
         m = m_for(task_us, measured_m)
         colour = colours[index % len(colours)]
-        for tree in (False, True):
+        for with_tree in (False, True):
             points = []
             for n in workers_axis:
-                if tree:
-                    x_rate, _ = tree_throughput(n, task_us, a, b, w, m, DEFAULT_HEARTBEAT_INTERVAL_S)
+                if with_tree:
+                    x_rate, _ = tree_throughput(n, task_us, w, m, tree, DEFAULT_HEARTBEAT_INTERVAL_S)
                 else:
                     x_rate, _ = throughput(n, task_us, a, b, w, m, DEFAULT_HEARTBEAT_INTERVAL_S)
                 points.append(f"{x_of(n):.1f},{y_of(min(1.0, x_rate * task_us * 1e-6 / n)):.1f}")
-            dash = ' stroke-dasharray="6 4"' if tree else ""
+            dash = ' stroke-dasharray="6 4"' if with_tree else ""
             out.append(f'<polyline points="{" ".join(points)}" fill="none" stroke="{colour}" '
                        f'stroke-width="2"{dash}/>')
         y = top + 10 + index * 22
@@ -350,6 +383,8 @@ def main():
                                      epilog="The model's assumptions: see this file's docstring.")
     parser.add_argument("sweeps", nargs="+", metavar="SWEEP.json",
                         help="the JSON apps/bench/scale_sweep.sh wrote (OUT/sweep.json)")
+    parser.add_argument("--tree", action="append", default=[], metavar="SWEEP.json",
+                        help="runs measured with the dispatch tree on, for its costs (assumption 6)")
     parser.add_argument("--markdown", help="also write the tables to this file")
     parser.add_argument("--svg", help="write the plot of utilisation against workers here")
     parser.add_argument("--costs", metavar="A,B,W",
@@ -366,19 +401,27 @@ def main():
             parser.error(f"--costs '{args.costs}': expected three numbers >= 0, A,B,W in µs")
     try:
         sweeps = [load_sweep(path) for path in args.sweeps]
+        tree_sweeps = [load_sweep(path) for path in args.tree]
     except SweepError as error:
         sys.exit(f"scale_model.py: {error}")
     sweep = sweeps[0]
     runs = sorted((run for each in sweeps for run in each["runs"]), key=lambda run: run["workers"])
     a, b, w = fit_costs(runs)
     measured_m = messages_per_task(runs)
-    checks = validate(runs, a, b, w, measured_m)
+    checks = validate(runs, a, b, w)
+    tree_runs = sorted((run for each in tree_sweeps for run in each["runs"]),
+                       key=lambda run: run["workers"])
+    tree = TreeCosts(a, b, tree_runs)
+    if tree.measured:
+        checks += validate(tree_runs, tree.a, tree.b, w, label=" (tree)")
     if override:
         a, b, w = override
-    text = markdown(sweep, ", ".join(args.sweeps), a, b, w, checks, projections(a, b, w, measured_m),
-                    overridden=bool(override))
+        if not tree.measured:
+            tree = TreeCosts(a, b)
+    text = markdown(sweep, ", ".join(args.sweeps), a, b, w, checks,
+                    projections(a, b, w, measured_m, tree), tree, overridden=bool(override))
     print(text, end="")
-    for path, content in ((args.markdown, text), (args.svg, svg(a, b, w, measured_m) if args.svg else None)):
+    for path, content in ((args.markdown, text), (args.svg, svg(a, b, w, measured_m, tree) if args.svg else None)):
         if path:
             try:
                 with open(path, "w", encoding="utf-8") as file:

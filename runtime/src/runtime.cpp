@@ -354,7 +354,8 @@ void Runtime::start(int* argc, char*** argv, std::string problem) {
   speed_up_launcher_connection();
   // From here a SIGINT or SIGTERM is only recorded, on every rank: the driver leads the stop.
   signals_ = std::make_unique<detail::InterruptSignals>();
-  comm_ = std::make_unique<detail::Communicator>(MPI_COMM_WORLD);
+  comm_ = std::make_unique<detail::Communicator>(MPI_COMM_WORLD, options_.dispatch_tree,
+                                                 static_cast<int>(options_.tree_node_ranks));
   terminate_rank = comm_->rank();
   std::snprintf(terminate_host, sizeof(terminate_host), "%s",
                 comm_->hosts()[comm_->rank()].c_str());

@@ -53,6 +53,16 @@ class Model(unittest.TestCase):
         with tempfile.TemporaryDirectory() as directory:
             self.check_model_output(TINY_SWEEP, directory)
 
+    def test_tree_costs_from_tree_runs(self):
+        # Any sweep will do as the tree's runs: what is checked is that they are fitted, marked in
+        # the validation and said to be measured, with the projection's shape unchanged.
+        result = run([MODEL, TINY_SWEEP, "--tree", TINY_SWEEP])
+        self.assertEqual(result.returncode, 0, describe(result))
+        self.assertIn("With the dispatch tree (--tree runs): a_t =", result.stdout)
+        self.assertRegex(result.stdout, r"\n\| \d+ \(tree\) \|")
+        self.assertIn("the tree from its measured costs", result.stdout)
+        self.assertNotIn("not measured", result.stdout)
+
     def test_malformed_json_is_refused_naming_the_file(self):
         with tempfile.TemporaryDirectory() as directory:
             path = os.path.join(directory, "broken_sweep.json")

@@ -56,6 +56,13 @@ for rank in 32 33 34 35; do
   grep -Eq "worker rank $rank \\($victim\\) is lost" "$log" ||
     fail "the driver did not name rank $rank ($victim) as lost"
 done
+if [[ ${MULTIRANK_DISPATCH_TREE-off} == on ]]; then
+  # With the tree the driver watches node9's relay only: the others are lost with it.
+  for rank in 33 34 35; do
+    grep -Eq "worker rank $rank \\($victim\\) is lost: lost with its node's relay, rank 32" "$log" ||
+      fail "the driver did not name rank $rank ($victim) as lost with its relay, rank 32"
+  done
+fi
 lost=$(grep -Eo "worker rank [0-9]+ \\([a-z0-9]+\\) is lost" "$log" | grep -v "($victim)" || true)
 [[ -z $lost ]] || fail "ranks on hosts still up were taken for lost: $lost"
-pass "$victim taken away mid-map on 16 hosts: its 4 ranks named lost, all $tasks results exact"
+pass "$victim taken away mid-map on 16 hosts (dispatch tree ${MULTIRANK_DISPATCH_TREE-off}): its 4 ranks named lost, all $tasks results exact"

@@ -4,7 +4,7 @@
 // worker rank it lands on: it is reported with its id and arguments, not retried for ever. Marker
 // files in a fresh /tmp directory make "once" once (the ranks share a node). The driver rank never
 // kills itself.
-//   worker_killed [--always]
+//   worker_killed [--always | --rank R]
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
@@ -21,9 +21,12 @@
 
 #include "multirank/multirank.hpp"
 
-/// Sleeps a little; the first time item `victim` runs (anywhere), its rank kills itself.
+/// Sleeps a little; the first time item `victim` runs (anywhere), its rank kills itself. A
+/// negative `victim` names rank -victim instead: the first task to run there kills it.
 int work(int item, int victim, std::string marker) {
-  if (item == victim && multirank::Runtime::current().rank() != 0 &&
+  const int rank = multirank::Runtime::current().rank();
+  const bool chosen = victim >= 0 ? item == victim : rank == -victim;
+  if (chosen && rank != 0 &&
       (marker.empty() || ::open(marker.c_str(), O_CREAT | O_EXCL | O_WRONLY, 0600) >= 0)) {
     ::kill(::getpid(), SIGKILL);
   }
@@ -41,6 +44,11 @@ int main(int argc, char** argv) {
   }
   const std::string marker_dir = pattern;
   const bool always = argc > 1 && std::strcmp(argv[1], "--always") == 0;
+  // --rank R: the first task on rank R kills it (a chosen rank of the dispatch tree: a relay, or
+  // a rank behind one).
+  const bool chosen_rank = argc > 2 && std::strcmp(argv[1], "--rank") == 0;
+  const int executor_victim = chosen_rank ? -std::stoi(argv[2]) : 17;
+  const int pool_victim = chosen_rank ? -std::stoi(argv[2]) : 41;
   if (always) {
     multirank::Executor executor;
     executor.set_retries(1);
@@ -61,7 +69,7 @@ int main(int argc, char** argv) {
   {
     multirank::Executor executor;
     std::vector<std::tuple<int, int, std::string>> args;
-    for (int i : items) args.emplace_back(i, 17, marker_dir + "/executor");
+    for (int i : items) args.emplace_back(i, executor_victim, marker_dir + "/executor");
     long sum = 0;
     int count = 0;
     for (int value : executor.starmap(work, args)) {
@@ -75,7 +83,7 @@ int main(int argc, char** argv) {
     // driver (it may be what killed the rank), so the map fails with WorkerLost.
     multirank::Pool pool;
     std::vector<std::tuple<int, int, std::string>> args;
-    for (int i = 0; i < 60; ++i) args.emplace_back(i, 41, marker_dir + "/pool");
+    for (int i = 0; i < 60; ++i) args.emplace_back(i, pool_victim, marker_dir + "/pool");
     try {
       const auto results = pool.starmap(work, args);
       long sum = 0;

@@ -36,6 +36,17 @@ struct RuntimeOptions {
   /// yielding costs the round trip of a single task in flight a few microseconds
   /// (docs/benchmarks.md).
   std::optional<bool> spin_yield;
+  /// A dispatch tree: on each node but the driver's, one rank (its lowest) relays for the node's
+  /// ranks, taking their tasks from the driver in one message per node and returning their
+  /// results in batches, and watching their processes, so the driver's messages grow with nodes
+  /// rather than ranks. Off by default: on one node it changes nothing, and it moves CPU from the
+  /// driver to the relays, which pays only where one driver feeds many nodes (docs/benchmarks.md).
+  /// Rank 0's setting decides for the whole job (MULTIRANK_DISPATCH_TREE = on | off).
+  bool dispatch_tree = false;
+  /// For tests and measurements on one machine: the tree takes each node for pseudo-nodes of this
+  /// many consecutive ranks, each with a relay of its own; 0: the real nodes. Rank 0's setting
+  /// decides (MULTIRANK_TREE_NODE_RANKS).
+  std::uint32_t tree_node_ranks = 0;
   /// Largest single MPI message; bigger payloads are split (MULTIRANK_MAX_MESSAGE_BYTES).
   std::size_t max_message_bytes = std::size_t{1} << 30;
   /// A worker rank silent this long (no heartbeat, sent every fifth of it, and no large message

@@ -71,6 +71,25 @@ RuntimeOptions RuntimeOptions::from_env() {
       options.spin_yield = flag("MULTIRANK_SPIN_YIELD", v, "auto, 1 or 0");
     }
   }
+  if (const char* v = variable("MULTIRANK_DISPATCH_TREE")) {
+    const std::string_view text(v);
+    if (text == "on" || text == "1") {
+      options.dispatch_tree = true;
+    } else if (text == "off" || text == "0") {
+      options.dispatch_tree = false;
+    } else {
+      throw ConfigError(std::string("MULTIRANK_DISPATCH_TREE='") + v + "' must be on or off");
+    }
+  }
+  if (const char* v = variable("MULTIRANK_TREE_NODE_RANKS")) {
+    options.tree_node_ranks = static_cast<std::uint32_t>(
+        positive_integer("MULTIRANK_TREE_NODE_RANKS", v, 0, "ranks per pseudo-node; 0: nodes"));
+    if (options.tree_node_ranks == 1) {
+      throw ConfigError(
+          "MULTIRANK_TREE_NODE_RANKS='1': a pseudo-node needs at least 2 ranks (0: the real "
+          "nodes)");
+    }
+  }
   if (const char* v = variable("MULTIRANK_WORKER_TIMEOUT_S"))
     options.worker_timeout = std::chrono::seconds(
         positive_integer("MULTIRANK_WORKER_TIMEOUT_S", v, 0, "seconds; 0: never"));
@@ -126,6 +145,11 @@ void RuntimeOptions::validate() const {
   at_least("watchdog", watchdog.count(), 0, "s");
   at_least("grace", grace.count(), 0, "s");
   at_least("task_timeout", task_timeout.count(), 0, "s");
+  if (tree_node_ranks == 1) {
+    throw ConfigError(
+        "RuntimeOptions::tree_node_ranks = 1: a pseudo-node needs at least 2 ranks (0: the real "
+        "nodes)");
+  }
   at_least("profile_max_events", static_cast<long long>(profile_max_events), 1, "events");
   if (max_message_bytes > static_cast<std::size_t>(INT32_MAX)) {
     throw ConfigError("RuntimeOptions::max_message_bytes = " + std::to_string(max_message_bytes) +

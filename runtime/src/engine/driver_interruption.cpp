@@ -65,8 +65,10 @@ std::vector<std::shared_ptr<TaskState>> ProgressEngine::begin_interrupt(int sign
   }
   running += local_running_.empty() ? 0 : 1;
   for (const auto& slot : slots_) {
-    if (!slot.lost && slot.rank != 0) transport_.send_signal(slot.rank, MessageKind::interrupt);
+    if (!slot.lost && slot.rank != 0)
+      send_to_worker(slot.rank, MessageBuilder().finish(MessageKind::interrupt));
   }
+  send_envelopes();
   std::fprintf(
       stderr,
       "multirank: interrupted by %s: no new tasks; %zu not started fail with "

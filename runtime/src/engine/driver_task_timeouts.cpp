@@ -98,7 +98,11 @@ void ProgressEngine::time_out_slot(std::size_t index, std::chrono::milliseconds 
   slot.in_flight.clear();
   slot.load = Load{};
   slot.front_id = 0;
-  if (slot.rank != 0) transport_.send_signal(slot.rank, MessageKind::drop_queued);
+  if (slot.rank != 0) {
+    // Through the rank's relay, if it has one, so it cannot overtake tasks sent before it.
+    send_to_worker(slot.rank, MessageBuilder().finish(MessageKind::drop_queued));
+    send_envelopes();
+  }
   spdlog::warn(
       "multirank: task {} ('{}') on rank {} ({}) passed its task_timeout of {}; {} queued "
       "task(s) moved to other ranks",

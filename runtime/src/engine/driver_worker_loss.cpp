@@ -19,16 +19,19 @@ void ProgressEngine::watch_workers() {
   const std::size_t remote = static_cast<std::size_t>(comm_.size()) - 1;
   if (remote == 0) return;
   const auto now = Clock::now();
+  // A rank behind a relay hears from its relay and is watched by it (the relay looks at its
+  // process and says when it is gone): only the relay itself is the driver's to watch.
   if (watch_.heartbeats_due(now)) {
     // Workers watch the driver the same way.
     for (std::size_t index = 0; index < remote; ++index) {
-      if (!slots_[index].lost) transport_.send_signal(slots_[index].rank, MessageKind::heartbeat);
+      if (!slots_[index].lost && !behind_relay(slots_[index].rank))
+        transport_.send_signal(slots_[index].rank, MessageKind::heartbeat);
     }
   }
   if (!watch_.check_due(now)) return;
   for (std::size_t index = 0; index < remote; ++index) {
     const int rank = slots_[index].rank;
-    if (slots_[index].lost) continue;
+    if (slots_[index].lost || behind_relay(rank)) continue;
     if (comm_.process_gone(rank)) {
       lose_worker(index, fmt::format("its process {} is gone",
                                      comm_.pids()[static_cast<std::size_t>(rank)]));
@@ -44,7 +47,35 @@ void ProgressEngine::watch_workers() {
   }
 }
 
+void ProgressEngine::handle_rank_gone(const Message& message) {
+  const auto index = static_cast<std::size_t>(message.source - 1);
+  if (slots_.at(index).lost) return;
+  lose_worker(index, fmt::format("its process {} is gone, seen by its node's relay (rank {})",
+                                 comm_.pids()[static_cast<std::size_t>(message.source)],
+                                 relays_[static_cast<std::size_t>(message.source)]));
+}
+
 void ProgressEngine::lose_worker(std::size_t index, const std::string& reason) {
+  const int rank = slots_[index].rank;
+  lose_one_worker(index, reason);
+  if (relays_[static_cast<std::size_t>(rank)] == rank) {
+    // A relay's node-mates are cut off with it: nothing reaches them, nor comes back from them.
+    const std::string with_relay =
+        fmt::format("lost with its node's relay, rank {} ({})", rank, reason);
+    for (std::size_t other = 0; other < slots_.size(); ++other) {
+      const int mate = slots_[other].rank;
+      if (mate != 0 && !slots_[other].lost && relays_[static_cast<std::size_t>(mate)] == rank)
+        lose_one_worker(other, with_relay);
+    }
+  }
+  if (std::any_of(slots_.begin(), slots_.end(),
+                  [](const WorkerSlot& s) { return s.rank != 0 && !s.lost; })) {
+    return;
+  }
+  go_on_without_worker_ranks(rank, reason);
+}
+
+void ProgressEngine::lose_one_worker(std::size_t index, const std::string& reason) {
   WorkerSlot& slot = slots_[index];
   slot.lost = true;
   transport_.abandon(slot.rank);
@@ -58,11 +89,6 @@ void ProgressEngine::lose_worker(std::size_t index, const std::string& reason) {
     extension->on_rank_lost(slot.rank);
 
   live_remote_.fetch_sub(1, std::memory_order_acq_rel);
-  if (std::any_of(slots_.begin(), slots_.end(),
-                  [](const WorkerSlot& s) { return s.rank != 0 && !s.lost; })) {
-    return;
-  }
-  go_on_without_worker_ranks(slot.rank, reason);
 }
 
 void ProgressEngine::requeue(InFlight& record, std::uint32_t attempts) {

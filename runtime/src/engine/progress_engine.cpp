@@ -15,6 +15,7 @@
 
 #include "recording/profile_recorder.hpp"
 #include "tasks/task_execution.hpp"
+#include "wire/relay_envelope.hpp"
 
 namespace multirank::detail {
 
@@ -60,6 +61,19 @@ ProgressEngine::ProgressEngine(const Communicator& comm, const RuntimeOptions& o
   for (int rank = 1; rank < comm.size(); ++rank) {
     slots_.push_back(WorkerSlot{rank, {}, {}});
     outboxes_.push_back(std::make_unique<MessageBuilder>());
+  }
+  relays_ = comm.relays();
+  envelopes_.resize(relays_.size());
+  for (std::size_t rank = 1; rank < relays_.size(); ++rank) {
+    if (relays_[rank] != static_cast<int>(rank)) continue;
+    relay_ranks_.push_back(static_cast<int>(rank));
+    envelopes_[rank] = std::make_unique<MessageBuilder>();
+  }
+  if (!relay_ranks_.empty()) {
+    const auto relayed =
+        std::count_if(relays_.begin(), relays_.end(), [](int r) { return r != 0; });
+    spdlog::debug("multirank: dispatch tree: {} relay(s) for {} rank(s) behind them",
+                  relay_ranks_.size(), static_cast<std::size_t>(relayed) - relay_ranks_.size());
   }
   const bool works = driver_runs_tasks(comm, options);
   last_activity_ = Clock::now().time_since_epoch().count();
@@ -173,24 +187,70 @@ bool ProgressEngine::receive_messages() {
     if (!message) break;
     received = true;
     watch_.heard_from(message->source, Clock::now());
-    if (message->kind == MessageKind::heartbeat) continue;
-    try {
-      if (message->kind == MessageKind::results) {
-        handle_results(*message);
-      } else if (auto* extension = extension_.load(std::memory_order_acquire);
-                 extension != nullptr && extension->on_message(*message, transport_)) {
-      } else {
-        spdlog::error("multirank driver: unexpected message kind {} from rank {}",
-                      static_cast<int>(message->kind), message->source);
-      }
-    } catch (const DecodeError& e) {
-      // What names a task has failed that task already; this is what names none.
-      spdlog::error(
-          "multirank driver: dropped the rest of a garbled message of kind {} from rank {}: {}",
-          static_cast<int>(message->kind), message->source, e.what());
-    }
+    handle_message(*message);
   }
   return received;
+}
+
+void ProgressEngine::handle_message(Message& message) {
+  if (message.kind == MessageKind::heartbeat) return;
+  try {
+    if (message.kind == MessageKind::results) {
+      handle_results(message);
+    } else if (message.kind == MessageKind::relayed) {
+      const auto problem = for_each_relayed(message, [&](Message inner) {
+        // A relay speaks only for the ranks of its node.
+        if (inner.source <= 0 || inner.source >= comm_.size() ||
+            relays_[static_cast<std::size_t>(inner.source)] != message.source) {
+          spdlog::error(
+              "multirank driver: relay rank {} sent a message from rank {}, not of its node",
+              message.source, inner.source);
+          return;
+        }
+        // Only a relay says that one of its node's processes is gone.
+        if (inner.kind == MessageKind::rank_gone) {
+          handle_rank_gone(inner);
+        } else {
+          handle_message(inner);
+        }
+      });
+      if (!problem.empty()) {
+        spdlog::error(
+            "multirank driver: dropped the rest of a garbled message of kind {} from rank {}: {}",
+            static_cast<int>(message.kind), message.source, problem);
+      }
+    } else if (auto* extension = extension_.load(std::memory_order_acquire);
+               extension != nullptr && extension->on_message(message, transport_)) {
+    } else {
+      spdlog::error("multirank driver: unexpected message kind {} from rank {}",
+                    static_cast<int>(message.kind), message.source);
+    }
+  } catch (const DecodeError& e) {
+    // What names a task has failed that task already; this is what names none.
+    spdlog::error(
+        "multirank driver: dropped the rest of a garbled message of kind {} from rank {}: {}",
+        static_cast<int>(message.kind), message.source, e.what());
+  }
+}
+
+void ProgressEngine::send_to_worker(int rank, std::vector<char> message) {
+  const int relay = relays_[static_cast<std::size_t>(rank)];
+  if (relay == 0) {
+    transport_.send(rank, std::move(message));
+    return;
+  }
+  append_relayed(*envelopes_[static_cast<std::size_t>(relay)], rank, message);
+}
+
+bool ProgressEngine::send_envelopes() {
+  bool sent = false;
+  for (const int relay : relay_ranks_) {
+    MessageBuilder& envelope = *envelopes_[static_cast<std::size_t>(relay)];
+    if (envelope.empty()) continue;
+    transport_.send(relay, envelope.finish(MessageKind::relayed));
+    sent = true;
+  }
+  return sent;
 }
 
 void ProgressEngine::handle_results(const Message& message) {
@@ -278,9 +338,10 @@ bool ProgressEngine::dispatch(bool queue_ahead) {
   bool sent = false;
   for (std::size_t index = 0; index < remote; ++index) {
     if (outboxes_[index]->empty()) continue;
-    transport_.send(slots_[index].rank, outboxes_[index]->finish(MessageKind::tasks));
+    send_to_worker(slots_[index].rank, outboxes_[index]->finish(MessageKind::tasks));
     sent = true;
   }
+  send_envelopes();
   dispatch_cursor_ = (dispatch_cursor_ + 1) % remote;
   return sent;
 }
@@ -389,12 +450,13 @@ void ProgressEngine::shutdown() {
   if (background_.joinable()) background_.join();
   if (local_worker_.joinable()) local_worker_.join();
   std::lock_guard engine(engine_mutex_);
+  // Through the relays too: the driver may never have opened a connection to a rank behind one,
+  // and after a loss it ends without waiting for one to open.
+  const auto stop = lost_workers() > 0 ? MessageKind::stop_after_loss : MessageKind::stop;
   for (std::size_t index = 0; index + 1 < static_cast<std::size_t>(comm_.size()); ++index) {
-    if (!slots_[index].lost) {
-      transport_.send_signal(slots_[index].rank,
-                             lost_workers() > 0 ? MessageKind::stop_after_loss : MessageKind::stop);
-    }
+    if (!slots_[index].lost) send_to_worker(slots_[index].rank, MessageBuilder().finish(stop));
   }
+  send_envelopes();
   Backoff backoff(wait_policy_);
   while (transport_.sends_pending()) {
     if (transport_.progress_sends()) {

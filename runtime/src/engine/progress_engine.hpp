@@ -5,7 +5,9 @@
 // a background thread when nobody waits, so a waiting user thread sees its result without a
 // thread wake-up in between. Its parts: the dispatch policy (dispatch_policy.hpp), worker liveness
 // (worker_watch.hpp), task timeouts (driver_task_timeouts.cpp), SIGINT/SIGTERM
-// (driver_interruption.cpp) and the driver's own worker thread (local_worker.cpp).
+// (driver_interruption.cpp) and the driver's own worker thread (local_worker.cpp). With the
+// dispatch tree, what goes to the ranks behind a node's relay travels in one envelope per relay
+// and round, and their results come back in envelopes; each record is tracked as without it.
 #pragma once
 
 #include <algorithm>
@@ -147,7 +149,23 @@ class ProgressEngine final : public DriverEngine {
 
   bool progress();  // one round: sends, receives, local results, dispatch
   bool receive_messages();
+  /// One received message: results, a heartbeat, an envelope from a node's relay (each message
+  /// in it handled as if its rank had sent it), or what an extension handles.
+  void handle_message(Message& message);
   void handle_results(const Message& message);
+  /// A relay says the process of `message.source`, a rank of its node, is gone.
+  void handle_rank_gone(const Message& message);
+  /// Whether `rank` talks to the driver through a relay of its node (not being one itself): the
+  /// relay watches it, and its tasks travel in the relay's envelope.
+  bool behind_relay(int rank) const {
+    const int relay = relays_[static_cast<std::size_t>(rank)];
+    return relay != 0 && relay != rank;
+  }
+  /// Sends `message` to worker rank `rank`: directly, or into its relay's envelope, which
+  /// send_envelopes posts. Ordered with the rank's other messages either way.
+  void send_to_worker(int rank, std::vector<char> message);
+  /// Posts every non-empty envelope to its relay; true if any went.
+  bool send_envelopes();
   void complete(WorkerSlot& slot, InFlight& record, const ResultRecordHeader& header,
                 ByteReader& items);
   /// Hands pending records to slots: one to each idle slot, and with `queue_ahead` (and plenty
@@ -187,6 +205,8 @@ class ProgressEngine final : public DriverEngine {
   /// Takes rank `slot`'s worker for lost: its tasks run again elsewhere (or fail with
   /// WorkerLost once out of retries). Caller holds engine_mutex_.
   void lose_worker(std::size_t slot, const std::string& reason);
+  /// lose_worker's part for one rank, without the look at whether any worker rank is left.
+  void lose_one_worker(std::size_t slot, const std::string& reason);
   /// Puts `record` back at the front of its queue, to run as attempt `attempts`. Caller holds
   /// submit_mutex_.
   void requeue(InFlight& record, std::uint32_t attempts);
@@ -241,6 +261,9 @@ class ProgressEngine final : public DriverEngine {
   std::mutex engine_mutex_;  // MPI calls, slots_, completed_
   std::vector<WorkerSlot> slots_;
   std::vector<std::unique_ptr<MessageBuilder>> outboxes_;  // one per remote slot, reused
+  std::vector<int> relays_;  // per rank, its relay (Communicator::relays); 0: direct
+  std::vector<std::unique_ptr<MessageBuilder>> envelopes_;  // per rank, made for relays only
+  std::vector<int> relay_ranks_;                            // the ranks that relay, lowest first
   int local_slot_ = -1;
   Completed completed_;
   std::size_t dispatch_cursor_ = 0;

@@ -7,7 +7,9 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <string>
+#include <utility>
 
 #include <climits>
 
@@ -59,7 +61,26 @@ int node_leader(MPI_Comm node, MPI_Comm world) {
 
 }  // namespace
 
-Communicator::Communicator(MPI_Comm base) {
+std::vector<int> plan_relays(const std::vector<int>& node_leaders, int node_ranks) {
+  const int ranks = static_cast<int>(node_leaders.size());
+  // Pseudo-nodes leave the driver alone on its own, so that every worker rank is behind a relay
+  // (or alone): what a tree over many nodes would look like from the driver.
+  auto group_of = [&](int rank) {
+    const int pseudo = node_ranks <= 0 ? 0 : rank == 0 ? -1 : (rank - 1) / node_ranks;
+    return std::pair{node_leaders[static_cast<std::size_t>(rank)], pseudo};
+  };
+  std::vector<int> relays(node_leaders.size(), 0);
+  // Ranks are visited lowest first, so a group's first rank met is its lowest: its relay.
+  std::map<std::pair<int, int>, std::vector<int>> groups;
+  for (int rank = 0; rank < ranks; ++rank) groups[group_of(rank)].push_back(rank);
+  for (const auto& [group, members] : groups) {
+    if (members.size() < 2 || members.front() == 0) continue;
+    for (int rank : members) relays[static_cast<std::size_t>(rank)] = members.front();
+  }
+  return relays;
+}
+
+Communicator::Communicator(MPI_Comm base, bool dispatch_tree, int tree_node_ranks) {
   check_mpi(MPI_Comm_dup(base, &comm_), "MPI_Comm_dup");
   check_mpi(MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
   check_mpi(MPI_Comm_rank(comm_, &rank_), "MPI_Comm_rank");
@@ -79,12 +100,15 @@ Communicator::Communicator(MPI_Comm base) {
 
   // Each rank's process id, its node's lowest rank (the driver checks its node-mates' processes
   // directly when one falls silent) and its host name.
+  // Rank 0's tree settings travel with it, so the ranks agree on the tree at no extra collective.
   struct Announcement {
     int pid;
     int leader;
+    int dispatch_tree;
+    int tree_node_ranks;
     char host[HOST_NAME_MAX + 1];
   };
-  Announcement mine{static_cast<int>(getpid()), leader, {}};
+  Announcement mine{static_cast<int>(getpid()), leader, dispatch_tree ? 1 : 0, tree_node_ranks, {}};
   gethostname(mine.host, sizeof(mine.host) - 1);
   std::vector<Announcement> all(static_cast<std::size_t>(size_));
   check_mpi(MPI_Allgather(&mine, sizeof(mine), MPI_BYTE, all.data(), sizeof(mine), MPI_BYTE, comm_),
@@ -94,6 +118,8 @@ Communicator::Communicator(MPI_Comm base) {
     node_leaders_.push_back(announcement.leader);
     hosts_.emplace_back(announcement.host, strnlen(announcement.host, sizeof(announcement.host)));
   }
+  relays_ = all.front().dispatch_tree != 0 ? plan_relays(node_leaders_, all.front().tree_node_ranks)
+                                           : std::vector<int>(all.size(), 0);
 }
 
 bool Communicator::process_gone(int rank) const {

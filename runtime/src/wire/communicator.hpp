@@ -12,9 +12,19 @@ namespace multirank::detail {
 /// Throws MpiError naming `call` unless `code` is MPI_SUCCESS. Every MPI call goes through it.
 void check_mpi(int code, const char* call);
 
+/// The dispatch tree's plan: for each rank (indexed by rank), the rank that relays for it (itself
+/// for a relay), or 0 where it talks to the driver directly. `node_leaders` gives each rank's
+/// node (its lowest rank); with `node_ranks` > 0 the driver counts as a node of its own and the
+/// other ranks of each node as pseudo-nodes of that many consecutive ranks. A node's lowest rank
+/// relays for it, except on the driver's node and on a node of one rank, whose ranks talk to the
+/// driver directly.
+std::vector<int> plan_relays(const std::vector<int>& node_leaders, int node_ranks);
+
 class Communicator {
  public:
-  explicit Communicator(MPI_Comm base);
+  /// With `dispatch_tree` (rank 0's setting decides for all), relays() gives the tree's plan
+  /// (plan_relays, with `tree_node_ranks`); without it, every rank talks to the driver directly.
+  explicit Communicator(MPI_Comm base, bool dispatch_tree = false, int tree_node_ranks = 0);
   ~Communicator();
   Communicator(const Communicator&) = delete;
   Communicator& operator=(const Communicator&) = delete;
@@ -33,6 +43,9 @@ class Communicator {
   /// Whether `rank` shares this node and its process has ended (gone, or a zombie not yet
   /// reaped). False for ranks elsewhere: nothing can be told from here.
   bool process_gone(int rank) const;
+  /// Per rank, the rank that relays its tasks and results (itself for a relay), or 0 where it
+  /// talks to the driver directly (plan_relays).
+  const std::vector<int>& relays() const noexcept { return relays_; }
 
  private:
   MPI_Comm comm_ = MPI_COMM_NULL;
@@ -42,6 +55,7 @@ class Communicator {
   std::vector<std::string> hosts_;
   std::vector<int> pids_;
   std::vector<int> node_leaders_;
+  std::vector<int> relays_;
 };
 
 }  // namespace multirank::detail

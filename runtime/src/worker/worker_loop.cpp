@@ -108,7 +108,7 @@ class WorkerLoop {
 
   void flush() {
     if (results_.empty()) return;
-    port_.send(0, results_.finish(MessageKind::results));
+    port_.send_results(results_.finish(MessageKind::results));
   }
 
   WorkerPort& port_;

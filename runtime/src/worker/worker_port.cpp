@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -11,6 +12,7 @@
 #include "core/exit_status.hpp"
 #include "engine/worker_watch.hpp"
 #include "tasks/task_execution.hpp"
+#include "wire/relay_envelope.hpp"
 
 namespace multirank::detail {
 
@@ -20,7 +22,95 @@ WorkerPort::WorkerPort(const Communicator& comm, const RuntimeOptions& options)
       transport_(comm.get(), options.max_message_bytes),
       driver_timeout_(options.worker_timeout),
       last_from_driver_ns_(steady_now_ns()) {
+  const auto& relays = comm.relays();
+  const int me = comm.rank();
+  const int my_relay = relays[static_cast<std::size_t>(me)];
+  is_relay_ = my_relay == me;
+  upstream_ = is_relay_ ? 0 : my_relay;
+  if (is_relay_) {
+    for (int rank = 0; rank < comm.size(); ++rank) {
+      if (rank != me && relays[static_cast<std::size_t>(rank)] == me) mates_.push_back(rank);
+    }
+    mate_gone_.assign(mates_.size(), false);
+  }
   heartbeat_ = std::thread([this] { heartbeat_main(); });
+  if (is_relay_) relay_ = std::thread([this] { relay_main(); });
+}
+
+void WorkerPort::relay_main() {
+  Backoff backoff(wait_policy_);
+  auto next_look = std::chrono::steady_clock::now();
+  while (!relay_stopping_.load(std::memory_order_acquire)) {
+    if (std::chrono::steady_clock::now() >= next_look) {
+      report_gone_mates();
+      next_look = std::chrono::steady_clock::now() + WorkerWatch::check_interval;
+    }
+    if (pump()) {
+      backoff.reset();
+    } else {
+      backoff.pause();
+    }
+  }
+}
+
+void WorkerPort::report_gone_mates() {
+  for (std::size_t i = 0; i < mates_.size(); ++i) {
+    if (mate_gone_[i] || !comm_.process_gone(mates_[i])) continue;
+    mate_gone_[i] = true;
+    std::lock_guard lock(mutex_);
+    if (closed_) return;
+    transport_.abandon(mates_[i]);
+    append_relayed(envelope_, mates_[i], MessageBuilder().finish(MessageKind::rank_gone));
+    send_relayed();
+  }
+}
+
+bool WorkerPort::relay(Message& message) {
+  if (message.kind == MessageKind::relayed && message.source == 0) {
+    const auto problem = for_each_relayed(message, [&](Message inner) {
+      const int dest = inner.source;
+      inner.source = 0;  // from the driver, through this relay
+      if (dest == comm_.rank()) {
+        route(std::move(inner));
+      } else if (std::find(mates_.begin(), mates_.end(), dest) != mates_.end()) {
+        transport_.send(dest, std::vector<char>(inner.bytes.begin(), inner.bytes.end()));
+      } else {
+        spdlog::error(
+            "multirank relay rank {}: the driver sent a message for rank {}, not of its node",
+            comm_.rank(), dest);
+      }
+    });
+    if (!problem.empty()) {
+      spdlog::error("multirank relay rank {}: dropped the rest of a garbled envelope: {}",
+                    comm_.rank(), problem);
+    }
+    return true;
+  }
+  if (message.source == 0) return false;
+  if (message.kind == MessageKind::results) {
+    append_relayed(envelope_, message.source, message.bytes);
+    return true;
+  }
+  return false;
+}
+
+void WorkerPort::send_relayed() {
+  if (envelope_.empty()) return;
+  transport_.send(0, envelope_.finish(MessageKind::relayed));
+}
+
+void WorkerPort::send_results(std::vector<char> message) {
+  std::lock_guard lock(mutex_);
+  if (closed_)
+    throw JobEnding("the job is ending: rank " + std::to_string(comm_.rank()) +
+                    " sends nothing more");
+  if (is_relay_) {
+    append_relayed(envelope_, comm_.rank(), message);
+    send_relayed();
+  } else {
+    transport_.send(upstream_, std::move(message));
+  }
+  transport_.progress_sends();
 }
 
 void WorkerPort::heartbeat_main() {
@@ -32,9 +122,10 @@ void WorkerPort::heartbeat_main() {
   auto next_heartbeat = steady_clock::now();
   std::unique_lock lock(heartbeat_mutex_);
   while (!heartbeat_stop_.wait_for(lock, look_interval, [this] { return heartbeat_stopping_; })) {
-    // With no worker timeout (0) nobody listens for heartbeats nor counts silence.
+    // With no worker timeout (0) nobody listens for heartbeats nor counts silence; a rank behind
+    // a relay sends none (its relay watches its process) and hears none.
     const bool heartbeats = driver_timeout_.count() > 0;
-    if (heartbeats && steady_clock::now() >= next_heartbeat) {
+    if (heartbeats && upstream_ == 0 && steady_clock::now() >= next_heartbeat) {
       // A port busy taking in a large message is hearing from the driver, and a driver taking in
       // a large message from this rank may be too busy to send heartbeats: both are news of it.
       // A port merely busy is not: sends to a driver that is cut off pile up and keep it busy.
@@ -53,8 +144,9 @@ void WorkerPort::heartbeat_main() {
     // A driver elsewhere is watched by its heartbeats, with a wide margin (a silent driver may
     // only be busy), since ending a live job's rank is worse.
     const auto silent = std::chrono::nanoseconds(steady_now_ns() - last_from_driver_ns_.load());
-    const bool gone =
-        comm_.on_my_node(0) ? comm_.process_gone(0) : heartbeats && silent > 3 * driver_timeout_;
+    // A rank behind a relay hears from the driver through it, and the relay shares its node.
+    const bool gone = comm_.on_my_node(upstream_) ? comm_.process_gone(upstream_)
+                                                  : heartbeats && silent > 3 * driver_timeout_;
     // A driver that stopped this rank may end before the rank has: that is no loss. After losing
     // a rank the driver ends right after sending its stop, without waiting for the others, so the
     // stop may still be on its way through this rank's serve loop (slow on a loaded node): it
@@ -64,6 +156,13 @@ void WorkerPort::heartbeat_main() {
                                [this] { return heartbeat_stopping_ || stop_requested(); });
     }
     if (gone && (stop_requested() || heartbeat_stopping_)) return;
+    if (gone && upstream_ != 0) {
+      // The driver takes this node's ranks for lost with their relay and goes on without them.
+      spdlog::error("rank {} ({}): its node's relay, rank {}, is gone; this rank ends",
+                    comm_.rank(), comm_.hosts()[static_cast<std::size_t>(comm_.rank())], upstream_);
+      std::fflush(nullptr);
+      std::_Exit(1);
+    }
     if (gone) {
       spdlog::critical(
           "rank {} ({}): the driver (rank 0 on {}) is lost ({}); this rank ends", comm_.rank(),
@@ -101,17 +200,20 @@ bool WorkerPort::pump() {
     const int source = message->source;
     const auto kind = static_cast<int>(message->kind);
     try {
-      route(std::move(*message));
+      if (message->source == 0)
+        last_from_driver_ns_.store(steady_now_ns(), std::memory_order_relaxed);
+      if (!is_relay_ || !relay(*message)) route(std::move(*message));
     } catch (const DecodeError& e) {
       spdlog::error("multirank rank {}: dropped a garbled message of kind {} from rank {}: {}",
                     comm_.rank(), kind, source, e.what());
     }
   }
+  // Whatever the node's ranks returned goes now, in one message: a result never waits for more.
+  if (is_relay_) send_relayed();
   return progressed;
 }
 
 void WorkerPort::route(Message message) {
-  if (message.source == 0) last_from_driver_ns_.store(steady_now_ns(), std::memory_order_relaxed);
   switch (message.kind) {
     case MessageKind::heartbeat:
       return;
@@ -199,6 +301,10 @@ std::deque<std::shared_ptr<const Message>> WorkerPort::take_task_messages() {
 }
 
 std::size_t WorkerPort::close() {
+  if (relay_.joinable()) {
+    relay_stopping_.store(true, std::memory_order_release);
+    relay_.join();
+  }
   if (heartbeat_.joinable()) {
     {
       std::lock_guard lock(heartbeat_mutex_);

@@ -1,7 +1,9 @@
 // A worker rank's one connection to the driver, shared by its serve loop and its process
 // threads. Whoever waits drives it: the serve loop between tasks, a process thread while it waits
 // for a reply, so a long task on the serve loop never stalls the processes' queues and locks.
-// MPI calls are made one at a time, under the port's lock (MPI_THREAD_SERIALIZED).
+// MPI calls are made one at a time, under the port's lock (MPI_THREAD_SERIALIZED). On a node's
+// relay (the dispatch tree) it also forwards the driver's envelopes to the node's ranks and their
+// results back in envelopes, from a thread of its own.
 #pragma once
 
 #include <atomic>
@@ -37,6 +39,9 @@ class WorkerPort final : public ObjectChannel {
   }
   /// Posts a message to `dest` now.
   void send(int dest, std::vector<char> message);
+  /// Posts a results message towards the driver now: to it, or through this node's relay; a
+  /// relay puts its own in with its node's.
+  void send_results(std::vector<char> message);
   /// Sends and receives what it can, unless another thread is doing it; true if anything moved.
   bool pump();
   /// Task messages received since the last call, oldest first.
@@ -60,6 +65,17 @@ class WorkerPort final : public ObjectChannel {
 
  private:
   void route(Message message);  // caller holds mutex_
+  /// A relay's part of routing (dispatch tree): the driver's envelope handed on to the node's
+  /// ranks, their results put in the envelope back. True if `message` was the relay's. Caller
+  /// holds mutex_.
+  bool relay(Message& message);
+  /// Posts the relay's envelope to the driver, if anything is in it. Caller holds mutex_.
+  void send_relayed();
+  /// A relay's own thread: it keeps the node's messages moving while this rank's serve loop runs
+  /// a task, and says which of the node's processes are gone.
+  void relay_main();
+  /// Puts a rank_gone message in the envelope for each node-mate whose process has ended.
+  void report_gone_mates();
   /// Sends heartbeats to the driver, and ends this rank if the driver falls silent (it sends
   /// heartbeats too): a worker never outlives its driver.
   void heartbeat_main();
@@ -85,6 +101,15 @@ class WorkerPort final : public ObjectChannel {
   std::condition_variable heartbeat_stop_;
   bool heartbeat_stopping_ = false;  // guarded by heartbeat_mutex_
   std::thread heartbeat_;
+  // The dispatch tree (Communicator::relays): where results and heartbeats go (the driver, or
+  // this node's relay), and, on a relay, its node-mates and the envelope for the driver.
+  int upstream_ = 0;
+  bool is_relay_ = false;
+  std::vector<int> mates_;
+  std::vector<bool> mate_gone_;
+  MessageBuilder envelope_;
+  std::atomic<bool> relay_stopping_{false};
+  std::thread relay_;
 };
 
 }  // namespace multirank::detail

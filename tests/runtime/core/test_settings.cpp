@@ -52,6 +52,29 @@ TEST_CASE("settings come from MULTIRANK_* variables", "[settings]") {
     CHECK(options.grace == std::chrono::seconds(12));
     CHECK(options.task_timeout == std::chrono::seconds(30));
   }
+  SECTION("the dispatch tree: off by default, on or off, pseudo-nodes of at least 2 ranks") {
+    auto defaults = multirank::RuntimeOptions::from_env();
+    CHECK_FALSE(defaults.dispatch_tree);
+    CHECK(defaults.tree_node_ranks == 0);
+    ScopedEnv tree("MULTIRANK_DISPATCH_TREE", "on");
+    ScopedEnv node_ranks("MULTIRANK_TREE_NODE_RANKS", "8");
+    auto options = multirank::RuntimeOptions::from_env();
+    CHECK(options.dispatch_tree);
+    CHECK(options.tree_node_ranks == 8);
+  }
+  SECTION("a dispatch tree setting that cannot be used is refused, naming the variable") {
+    {
+      ScopedEnv bad("MULTIRANK_DISPATCH_TREE", "yes");
+      CHECK_THROWS_WITH(multirank::RuntimeOptions::from_env(),
+                        Catch::Contains("MULTIRANK_DISPATCH_TREE='yes' must be on or off"));
+    }
+    ScopedEnv one("MULTIRANK_TREE_NODE_RANKS", "1");
+    CHECK_THROWS_WITH(multirank::RuntimeOptions::from_env(),
+                      Catch::Contains("MULTIRANK_TREE_NODE_RANKS='1'"));
+    multirank::RuntimeOptions options;
+    options.tree_node_ranks = 1;
+    CHECK_THROWS_WITH(options.validate(), Catch::Contains("tree_node_ranks = 1"));
+  }
   SECTION("a negative task_timeout is refused, naming the variable") {
     ScopedEnv bad("MULTIRANK_TASK_TIMEOUT_S", "-1");
     CHECK_THROWS_WITH(multirank::RuntimeOptions::from_env(),

@@ -27,10 +27,12 @@ enum class MessageKind : std::uint16_t {
   stop_after_loss = 11,  // driver -> worker: stop; ranks were lost, so skip what needs them all
   interrupt = 12,        // driver -> worker: the job was interrupted; answer queued tasks unrun
   drop_queued = 13,      // driver -> worker: forget the tasks queued so far (they run elsewhere)
+  relayed = 14,          // driver <-> a node's relay: whole messages for or from the node's ranks
+  rank_gone = 15,        // relay -> driver, inside `relayed`: the process of its source is gone
 };
 /// The highest kind a message may start with: receivers refuse anything above it, so a kind added
 /// to the enum must move this too (the wire test sends every kind up to it).
-inline constexpr MessageKind last_message_kind = MessageKind::drop_queued;
+inline constexpr MessageKind last_message_kind = MessageKind::rank_gone;
 
 inline constexpr std::uint32_t wire_magic = 0x4d524b31;  // "MRK1"
 
@@ -41,6 +43,14 @@ struct MessageHeader {
   std::uint32_t record_count = 0;
   std::uint32_t continuation_count = 0;  // messages that follow with the rest of the body
   std::uint64_t total_bytes = 0;         // header included
+};
+
+/// Precedes each message inside a `relayed` one: the rank the message is for (driver to relay)
+/// or from (relay to driver), and the message's size, its own MessageHeader included.
+struct RelayedHeader {
+  std::int32_t rank;
+  std::uint32_t reserved = 0;
+  std::uint64_t bytes;
 };
 
 /// One unit of scheduled work: a task applied to `item_count` argument tuples (a map chunk;
