@@ -126,7 +126,9 @@ void write_ranks(fmt::memory_buffer& b, const RunSummary& s, int working) {
       it,
       "<h2>Ranks</h2>\n<p class=\"note\">Seconds. Busy: running tasks, (de)serialising included. "
       "Comm: inside MPI calls that moved a message. Wait: between its first and last task with "
-      "nothing to run. Idle: before the first and after the last task.</p>\n");
+      "nothing to run. Idle: before the first and after the last task. A rank whose tasks ran on "
+      "several threads at once (rank 0's worker thread beside the program's own, such as "
+      "grayscale's head start) adds their times: its util % may pass 100.</p>\n");
   fmt::format_to(it,
                  "<div class=\"scroll\"><table><tr><th>rank</th><th "
                  "class=\"l\">host</th><th>tasks</th><th>busy</th>"
@@ -138,7 +140,8 @@ void write_ranks(fmt::memory_buffer& b, const RunSummary& s, int working) {
                  "idle\"></span>idle</th></tr>\n");
   for (std::size_t listed : s.listed_ranks) {
     const RankStats& r = s.ranks[listed];
-    if (!r.runs_tasks) {
+    // The driver without a worker thread: figures only if the program ran tasks of its own there.
+    if (!r.runs_tasks && r.tasks == 0) {
       fmt::format_to(
           it,
           "<tr><td>{}</td><td "

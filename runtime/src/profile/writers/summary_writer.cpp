@@ -51,7 +51,8 @@ void write_summary(const ProfileRun& run, const RunSummary& s, std::ostream& out
   }
   for (std::size_t listed : s.listed_ranks) {
     const RankStats& r = s.ranks[listed];
-    if (!r.runs_tasks) {
+    // The driver without a worker thread: figures only if the program ran tasks of its own there.
+    if (!r.runs_tasks && r.tasks == 0) {
       fmt::format_to(
           it,
           "{:>5} {:<20} {:>8} {:>10} {:>10} {:>10.6f} {:>10} {:>10} {:>7} {:>10}  (driver only)\n",
@@ -64,7 +65,9 @@ void write_summary(const ProfileRun& run, const RunSummary& s, std::ostream& out
         "{:>5} {:<20} {:>8} {:>10.6f} {:>10.6f} {:>10.6f} {:>10.6f} {:>10.6f} {:>7.1f} {:>10}{}\n",
         r.rank, r.host.substr(0, 20), r.tasks, r.busy_s, r.serialise_s, r.comm_s, r.wait_s,
         r.idle_s, 100.0 * r.utilisation, human_duration(r.clock_error_s),
-        r.rank == 0 ? "  (driver's worker thread; comm on the driver thread)" : "");
+        r.rank != 0    ? ""
+        : r.runs_tasks ? "  (driver's worker thread; comm on the driver thread)"
+                       : "  (the program's own tasks; comm on the driver thread)");
   }
 
   int working = 0;
