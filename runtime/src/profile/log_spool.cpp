@@ -48,7 +48,10 @@ void LogSpool::close() {
 template <class T, class Visit>
 void LogSpool::read_events(std::ifstream& in, std::uint64_t count, std::size_t buffer_bytes,
                            Visit visit) const {
-  std::vector<T> buffer(std::max<std::size_t>(1, buffer_bytes / sizeof(T)));
+  if (count == 0) return;
+  // No larger than the events: a small log does not fault in (and zero) a whole buffer.
+  std::vector<T> buffer(static_cast<std::size_t>(
+      std::min<std::uint64_t>(std::max<std::size_t>(1, buffer_bytes / sizeof(T)), count)));
   for (std::uint64_t done = 0; done < count;) {
     const auto piece =
         static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), count - done));

@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <future>
+#include <memory>
+#include <span>
 #include <sstream>
 #include <system_error>
 #include <thread>
@@ -28,6 +30,7 @@ namespace {
 
 constexpr int log_size_tag = 3;
 constexpr int log_bytes_tag = 4;
+
 std::string environment(const char* name) {
   const char* value = std::getenv(name);
   return value != nullptr ? value : "";
@@ -52,7 +55,7 @@ void send_bytes(const void* data, std::size_t size, std::size_t piece, MPI_Comm 
 }
 
 /// The receiving end of send_bytes(`size` bytes), each piece appended to `spool`.
-void receive_bytes(std::vector<char>& buffer, std::size_t size, int peer, MPI_Comm comm,
+void receive_bytes(std::span<char> buffer, std::size_t size, int peer, MPI_Comm comm,
                    LogSpool& spool) {
   for (std::size_t offset = 0; offset < size; offset += buffer.size()) {
     const auto count = static_cast<int>(std::min(buffer.size(), size - offset));
@@ -65,7 +68,7 @@ void receive_bytes(std::vector<char>& buffer, std::size_t size, int peer, MPI_Co
 
 /// `count` events of T, sent block by block (EventBuffer::for_each_span), into `spool`.
 template <class T>
-void receive_events(std::vector<char>& buffer, std::uint64_t count, int peer, MPI_Comm comm,
+void receive_events(std::span<char> buffer, std::uint64_t count, int peer, MPI_Comm comm,
                     LogSpool& spool) {
   for (std::uint64_t first = 0; first < count; first += EventBuffer<T>::per_block) {
     const auto events = std::min<std::uint64_t>(EventBuffer<T>::per_block, count - first);
@@ -349,7 +352,9 @@ void ProfileSession::gather_logs() {
   own_log_.header = header_;
   recorder_.copy_into(own_log_);
   own_log_.spans = std::move(spans_);
-  std::vector<char> buffer(piece);
+  // Not zeroed: its pages fault in only as far as the largest piece fills it.
+  const auto storage = std::make_unique_for_overwrite<char[]>(piece);
+  const std::span<char> buffer(storage.get(), piece);
   for (int peer = 1; peer < size_; ++peer) {
     std::array<std::uint64_t, 5> sizes{};
     check_mpi(MPI_Recv(sizes.data(), 5, MPI_UINT64_T, peer, log_size_tag, comm_, MPI_STATUS_IGNORE),
