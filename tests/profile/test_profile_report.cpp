@@ -404,6 +404,22 @@ TEST_CASE("profiling settings come from MULTIRANK_PROFILE* variables", "[profile
     unsetenv("MULTIRANK_PROFILE_MAX_EVENTS");
   }
 
+  SECTION("the gather's buffer and the reports' budget come from their variables, in bounds") {
+    setenv("MULTIRANK_PROFILE_GATHER_BUFFER_BYTES", "4096", 1);
+    setenv("MULTIRANK_PROFILE_REPORT_EVENTS", "77", 1);
+    auto options = multirank::RuntimeOptions::from_env();
+    CHECK(options.profile_gather_buffer_bytes == 4096);
+    CHECK(options.profile_report_events == 77);
+    options.profile_gather_buffer_bytes = std::size_t{2} << 30;
+    CHECK_THROWS_WITH(options.validate(), Catch::Contains("profile_gather_buffer_bytes") &&
+                                              Catch::Contains("at most 1 GiB"));
+    setenv("MULTIRANK_PROFILE_GATHER_BUFFER_BYTES", "10", 1);
+    CHECK_THROWS_WITH(multirank::RuntimeOptions::from_env(),
+                      Catch::Contains("MULTIRANK_PROFILE_GATHER_BUFFER_BYTES='10'"));
+    unsetenv("MULTIRANK_PROFILE_GATHER_BUFFER_BYTES");
+    unsetenv("MULTIRANK_PROFILE_REPORT_EVENTS");
+  }
+
   SECTION("the tests' clock offset is read per rank, and a malformed one is refused") {
     using multirank::detail::test_clock_offset_ns;
     CHECK(test_clock_offset_ns(nullptr, 1) == 0);
