@@ -380,6 +380,16 @@ TEST_CASE("a gathered log read back through a small buffer", "[profile]") {
     CHECK_THROWS_WITH(short_one->close(), Catch::Contains("-short") && Catch::Contains("10 of"));
   }
 
+  SECTION("a file that cannot be created takes every byte, then is an error naming it") {
+    const fs::path blocked = path.string() + "-blocked";
+    fs::create_directories(blocked);  // a directory where the file should be
+    LogSpool unwritable(blocked, log.header, EventCounts{log.tasks.size(), 0, 0, 0});
+    unwritable.append(bytes.data(), log.tasks.size() * sizeof(TaskEvent));
+    CHECK_THROWS_WITH(unwritable.close(),
+                      Catch::Contains("-blocked") && Catch::Contains("cannot be created"));
+    fs::remove_all(blocked);
+  }
+
   spool.reset();
   CHECK_FALSE(fs::exists(path));
 }

@@ -23,9 +23,7 @@ LogSpool::LogSpool(std::filesystem::path path, RankLogHeader header, EventCounts
     : path_(std::move(path)),
       header_(std::move(header)),
       counts_(counts),
-      out_(path_, std::ios::binary | std::ios::trunc) {
-  if (!out_) throw Error(path_.string() + ": cannot be created (gathering the profile)");
-}
+      out_(path_, std::ios::binary | std::ios::trunc) {}
 
 LogSpool::~LogSpool() {
   std::error_code ignored;
@@ -33,11 +31,12 @@ LogSpool::~LogSpool() {
 }
 
 void LogSpool::append(const void* bytes, std::size_t size) {
-  out_.write(static_cast<const char*>(bytes), static_cast<std::streamsize>(size));
+  if (out_) out_.write(static_cast<const char*>(bytes), static_cast<std::streamsize>(size));
   appended_ += size;
 }
 
 void LogSpool::close() {
+  if (!out_.is_open()) throw Error(path_.string() + ": cannot be created (gathering the profile)");
   out_.close();
   if (!out_ || appended_ != total_bytes(counts_)) {
     throw Error(path_.string() + ": writing the gathered log failed (" + std::to_string(appended_) +

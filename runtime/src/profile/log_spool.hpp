@@ -24,7 +24,8 @@ struct EventCounts {
 class LogSpool {
  public:
   /// Creates (truncates) the file at `path`, to be filled by append() with the events as
-  /// `counts` says; an Error if it cannot be created.
+  /// `counts` says. A file that cannot be created or written is an Error from close(), not
+  /// before: the rank that sends the events must be able to send them all.
   LogSpool(std::filesystem::path path, RankLogHeader header, EventCounts counts);
   /// Removes the file.
   ~LogSpool();

@@ -355,6 +355,7 @@ void ProfileSession::gather_logs() {
   // Not zeroed: its pages fault in only as far as the largest piece fills it.
   const auto storage = std::make_unique_for_overwrite<char[]>(piece);
   const std::span<char> buffer(storage.get(), piece);
+  std::string problem;
   for (int peer = 1; peer < size_; ++peer) {
     std::array<std::uint64_t, 5> sizes{};
     check_mpi(MPI_Recv(sizes.data(), 5, MPI_UINT64_T, peer, log_size_tag, comm_, MPI_STATUS_IGNORE),
@@ -364,17 +365,29 @@ void ProfileSession::gather_logs() {
     check_mpi(MPI_Recv(header.data(), static_cast<int>(header.size()), MPI_CHAR, peer, log_size_tag,
                        comm_, MPI_STATUS_IGNORE),
               "MPI_Recv");
-    auto spool = std::make_unique<LogSpool>(
-        spool_path(dir_, peer), parse_rank_log(header, log_path(dir_, peer).string()).header,
-        EventCounts{sizes[1], sizes[2], sizes[3], sizes[4]});
+    // Whatever goes wrong here, every byte the rank sends is received: a rank left blocked in
+    // its send would never reach MPI_Finalize. The first problem is thrown once all are in.
+    RankLogHeader parsed;
+    try {
+      parsed = parse_rank_log(header, log_path(dir_, peer).string()).header;
+    } catch (const std::exception& e) {
+      if (problem.empty()) problem = e.what();
+    }
+    auto spool = std::make_unique<LogSpool>(spool_path(dir_, peer), std::move(parsed),
+                                            EventCounts{sizes[1], sizes[2], sizes[3], sizes[4]});
     receive_events<TaskEvent>(buffer, sizes[1], peer, comm_, *spool);
     receive_events<MessageEvent>(buffer, sizes[2], peer, comm_, *spool);
     receive_events<QueueSample>(buffer, sizes[3], peer, comm_, *spool);
     receive_bytes(buffer, sizes[4] * sizeof(SpanEvent), peer, comm_, *spool);
-    spool->close();
+    try {
+      spool->close();
+    } catch (const std::exception& e) {
+      if (problem.empty()) problem = e.what();
+    }
     end_gathering(spool->header(), recorder_.now());
     spools_.push_back(std::move(spool));
   }
+  if (!problem.empty()) throw Error(problem);
   end_gathering(own_log_.header, recorder_.now());
 }
 
