@@ -5,6 +5,7 @@
 #include <span>
 #include <vector>
 
+#include "core/text_sink.hpp"
 #include "multirank/error.hpp"
 #include "recording/profile_event_buffer.hpp"
 
@@ -65,8 +66,9 @@ void LogSpool::read_events(std::ifstream& in, std::uint64_t count, std::size_t b
 void LogSpool::write_log(std::ostream& out, std::size_t buffer_bytes) const {
   std::ifstream in(path_, std::ios::binary);
   if (!in) throw Error(path_.string() + ": the gathered log cannot be opened");
-  write_log_header(header_, out);
-  auto write = [&out](auto events) { write_event_lines(events, out); };
+  TextSink sink(out);
+  write_log_header(header_, sink);
+  auto write = [&sink](auto events) { write_event_lines(events, sink); };
   read_events<TaskEvent>(in, counts_.tasks, buffer_bytes, write);
   read_events<MessageEvent>(in, counts_.messages, buffer_bytes, write);
   read_events<QueueSample>(in, counts_.queue, buffer_bytes, write);

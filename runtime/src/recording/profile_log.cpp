@@ -166,13 +166,11 @@ void add_to_totals(OverflowTotals& totals, const TaskEvent& event) noexcept {
   totals.max_ns = std::max(totals.max_ns, took);
 }
 
-void write_log_header(const RankLogHeader& header, std::ostream& out) {
-  TextSink sink(out);
+void write_log_header(const RankLogHeader& header, TextSink& sink) {
   sink << header_json(header).dump() << '\n';
 }
 
-void write_event_lines(std::span<const TaskEvent> events, std::ostream& out) {
-  TextSink sink(out);
+void write_event_lines(std::span<const TaskEvent> events, TextSink& sink) {
   for (const auto& t : events) {
     sink << "[\"t\"," << t.task_id << ',' << t.function_id << ',' << t.start_ns << ',' << t.end_ns
          << ',' << t.serialise_ns << ',' << t.bytes_in << ',' << t.bytes_out << ',' << t.items
@@ -180,22 +178,19 @@ void write_event_lines(std::span<const TaskEvent> events, std::ostream& out) {
   }
 }
 
-void write_event_lines(std::span<const MessageEvent> events, std::ostream& out) {
-  TextSink sink(out);
+void write_event_lines(std::span<const MessageEvent> events, TextSink& sink) {
   for (const auto& m : events) {
     sink << "[\"m\"," << m.time_ns << ',' << static_cast<int>(m.direction) << ',' << m.peer << ','
          << m.kind << ',' << m.bytes << "]\n";
   }
 }
 
-void write_event_lines(std::span<const QueueSample> events, std::ostream& out) {
-  TextSink sink(out);
+void write_event_lines(std::span<const QueueSample> events, TextSink& sink) {
   for (const auto& q : events)
     sink << "[\"q\"," << q.time_ns << ',' << q.pending << ',' << q.running << "]\n";
 }
 
-void write_event_lines(std::span<const SpanEvent> events, std::ostream& out) {
-  TextSink sink(out);
+void write_event_lines(std::span<const SpanEvent> events, TextSink& sink) {
   for (const auto& s : events) {
     sink << "[\"s\"," << s.start_ns << ',' << s.end_ns << ',' << s.own_ns << ',' << s.name_id << ','
          << s.counter_id << ',' << s.counter << ',' << s.thread << ',' << s.depth << "]\n";
@@ -203,11 +198,12 @@ void write_event_lines(std::span<const SpanEvent> events, std::ostream& out) {
 }
 
 void write_rank_log(const RankLog& log, std::ostream& out) {
-  write_log_header(log.header, out);
-  write_event_lines(std::span(log.tasks), out);
-  write_event_lines(std::span(log.messages), out);
-  write_event_lines(std::span(log.queue), out);
-  write_event_lines(std::span(log.spans), out);
+  TextSink sink(out);
+  write_log_header(log.header, sink);
+  write_event_lines(std::span(log.tasks), sink);
+  write_event_lines(std::span(log.messages), sink);
+  write_event_lines(std::span(log.queue), sink);
+  write_event_lines(std::span(log.spans), sink);
 }
 
 std::string format_phase_line(const PhaseEvent& phase) {
