@@ -24,6 +24,8 @@ packages=(
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libpng-dev libjpeg62-turbo-dev
   # Python peers of the benchmarks
   python3 python3-mpi4py python3-pil
+  # the profile's report rendered in a browser (a grayscale test; skipped without it)
+  chromium
   # launch tests: a single-node Slurm (slurmctld, slurmd, sbatch/srun, munge) and namespace "hosts"
   slurmctld slurmd slurm-client munge iproute2 util-linux
 )

@@ -144,14 +144,17 @@ struct ConversionJob::Run {
     request.quality = options_.quality;
     request.max_pixels = options_.max_pixels;
     if (mode == IoMode::ship) {
+      // Shipped: the driver reads the image into its request, and its own row of the profile
+      // shows it: one `ship` span per image (the bytes that travel to a rank), the `read` in it.
+      multirank::profile::Span ship("ship");
       try {
-        // Shipped: the driver reads, and its own row of the profile shows it.
         multirank::profile::Span span("read");
         request.input_bytes = read_file(input);
         span.add("bytes", request.input_bytes.size());
       } catch (const std::system_error& e) {
         request.read_error = e.what();
       }
+      ship.add("bytes", request.input_bytes.size());
     }
     return request;
   }

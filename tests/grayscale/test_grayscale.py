@@ -234,6 +234,15 @@ class Profile(unittest.TestCase):
                 for stage in ("convert", "encode", "write"):
                     self.assertEqual(spans.get(stage), converted, f"{stage}: {spans}")
                 self.assertGreaterEqual(spans.get("decode"), converted, spans)
+                # Shipped, the driver packs each image the ranks convert into its request once,
+                # read or not; the head start's images (task id 0) convert in place, unshipped.
+                with open(os.path.join(profile, "tasks.csv"), newline="") as f:
+                    head_start = sum(int(row["items"]) for row in csv.DictReader(f)
+                                     if row["function"] == "convert_images" and row["task_id"] == "0")
+                shipped = converted + failed - head_start if mode == "ship" else 0
+                self.assertEqual(spans.get("ship", 0), shipped, spans)
+                if mode == "ship" and int(NP) > 1:
+                    self.assertGreater(shipped, 0)  # or the check proves nothing
 
     def test_every_conversion_lies_inside_a_task_record_on_its_row(self):
         # The images rank 0 converts while MPI starts included: their decode spans lie in the

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -23,6 +24,7 @@
 #include "multirank/multirank.hpp"
 #include "profile/profile_run.hpp"
 #include "profile/profile_session.hpp"
+#include "recording/profile_log.hpp"
 
 namespace {
 
@@ -319,6 +321,92 @@ TEST_CASE("a profiled job's reports match its tasks", "[on]") {
       CHECK(header.contains("slurm_job_id"));
       CHECK(header.at("complete") == true);
     }
+  }
+}
+
+namespace {
+
+/// The events of each kind in a rank's log, by the letter its lines start with.
+std::map<char, std::size_t> event_lines(const std::filesystem::path& log) {
+  std::istringstream in(read_file(log));
+  std::map<char, std::size_t> counts;
+  std::string line;
+  std::getline(in, line);  // the header
+  while (std::getline(in, line)) {
+    if (line.size() > 3) ++counts[line[2]];
+  }
+  return counts;
+}
+
+std::filesystem::path rank_log(int rank) {
+  return job.dir / ("rank-" + std::to_string(rank) + ".jsonl");
+}
+
+/// The calls of `function` in summary.txt's per-function table.
+std::uint64_t summary_calls(const std::string& function) {
+  std::istringstream in(read_file(job.dir / "summary.txt"));
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream words(line);
+    std::vector<std::string> fields{std::istream_iterator<std::string>(words), {}};
+    if (fields.size() > 2 && fields.back() == function &&
+        std::all_of(fields[0].begin(), fields[0].end(), ::isdigit))
+      return std::stoull(fields[0]);
+  }
+  FAIL("no line for " << function << " in summary.txt");
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("each rank's log is gathered whole, whatever the gather's buffer", "[on]") {
+  SECTION("every worker rank's log has every task it ran; no gathered file is left") {
+    const char* buffer = std::getenv("MULTIRANK_PROFILE_GATHER_BUFFER_BYTES");
+    for (int rank = 1; rank < job.ranks; ++rank) {
+      INFO("rank " << rank);
+      auto counts = event_lines(rank_log(rank));
+      CHECK(counts['t'] == job.ms_by_rank[rank].size());
+      CHECK(counts['m'] > 0);
+      CHECK_FALSE(
+          std::filesystem::exists(job.dir / ("rank-" + std::to_string(rank) + ".gathered")));
+      // Run with a small buffer, the log must not fit it, or the test would prove nothing.
+      if (buffer != nullptr) {
+        const std::size_t bytes = counts['t'] * sizeof(multirank::detail::TaskEvent) +
+                                  counts['m'] * sizeof(multirank::detail::MessageEvent) +
+                                  counts['s'] * sizeof(multirank::detail::SpanEvent);
+        CHECK(bytes > 4 * std::stoull(buffer));
+      }
+    }
+  }
+}
+
+TEST_CASE("past the reports' budget, the logs stay whole and the totals exact", "[report_budget]") {
+  const char* budget = std::getenv("MULTIRANK_PROFILE_REPORT_EVENTS");
+  REQUIRE(budget != nullptr);
+  const std::size_t share = std::max<std::size_t>(1, std::stoull(budget) / job.ranks);
+  REQUIRE(job.ranks > 1);
+
+  SECTION("each rank-<r>.jsonl has every task the rank ran") {
+    for (int rank = 1; rank < job.ranks; ++rank) {
+      INFO("rank " << rank);
+      CHECK(event_lines(rank_log(rank))['t'] == job.ms_by_rank[rank].size());
+    }
+  }
+
+  SECTION("tasks.csv has each worker rank's share of its tasks, no more") {
+    std::map<int, std::size_t> rows_by_rank;
+    const auto rows = read_csv(job.dir / "tasks.csv");
+    for (std::size_t i = 1; i < rows.size(); ++i) ++rows_by_rank[std::stoi(rows[i].at(2))];
+    for (int rank = 1; rank < job.ranks; ++rank) {
+      INFO("rank " << rank);
+      CHECK(rows_by_rank[rank] == std::min(share, job.ms_by_rank[rank].size()));
+    }
+  }
+
+  SECTION("summary.txt counts every call and says how many records it left out") {
+    CHECK(summary_calls("sleep_on_rank") == static_cast<std::uint64_t>(6 * job.ranks));
+    CHECK(summary_calls("nap_on_rank") == static_cast<std::uint64_t>(2 * job.ranks));
+    CHECK(read_file(job.dir / "summary.txt").find("MULTIRANK_PROFILE_REPORT_EVENTS") !=
+          std::string::npos);
   }
 }
 

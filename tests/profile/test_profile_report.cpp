@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +13,7 @@
 
 #include "multirank/error.hpp"
 #include "multirank/options.hpp"
+#include "profile/log_spool.hpp"
 #include "profile/profile_reports.hpp"
 #include "profile/profile_run.hpp"
 #include "profile/profile_session.hpp"
@@ -294,6 +296,102 @@ TEST_CASE("huge runs stay readable", "[profile]") {
     CHECK(svg.find("binned per pixel") != std::string::npos);
     fs::remove(file);
   }
+
+  SECTION("256 ranks: the per-rank tables list rank 0 and the extremes, and the spread over all") {
+    // Rank r is busy 0.1 + r/1000 s: the least busy are ranks 1.., the busiest ..255.
+    std::vector<RankLog> logs{make_log(0, 256, 0, 0, {})};
+    for (int rank = 1; rank < 256; ++rank)
+      logs.push_back(make_log(rank, 256, 0, 0, {{1.0, 0.1 + rank / 1000.0}}));
+    const auto run = multirank::detail::assemble_run(std::move(logs), "wide");
+    const auto summary = multirank::detail::summarise(run);
+    const std::size_t extremes = multirank::detail::extreme_ranks_listed;
+    REQUIRE(summary.listed_ranks.size() == 1 + 2 * extremes);
+    CHECK(summary.listed_ranks.front() == 0);
+    CHECK(summary.listed_ranks[1] == 1);
+    CHECK(summary.listed_ranks[extremes] == extremes);
+    CHECK(summary.listed_ranks[extremes + 1] == 256 - extremes);
+    CHECK(summary.listed_ranks.back() == 255);
+    const auto& busy = summary.rank_spreads.at(0);
+    CHECK(busy.figure == "busy");
+    CHECK(busy.min == Approx(0.101));
+    CHECK(busy.max == Approx(0.355));
+    CHECK(busy.median == Approx(0.228).margin(0.001));
+    CHECK(busy.rank_of_min == 1);
+    CHECK(busy.rank_of_max == 255);
+    std::ostringstream text;
+    multirank::detail::write_summary(run, summary, text);
+    const std::string per_rank = text.str().substr(0, text.str().find("Load balance"));
+    CHECK(std::count(per_rank.begin(), per_rank.end(), '\n') < 40);  // not 256 rows
+    CHECK(text.str().find("Spread over the 255 ranks that run tasks") != std::string::npos);
+    std::ostringstream html;
+    multirank::detail::write_report_html(run, summary, html);
+    CHECK(html.str().find("<th>rank of max</th>") != std::string::npos);
+  }
+}
+
+TEST_CASE("a gathered log read back through a small buffer", "[profile]") {
+  using multirank::detail::EventCounts;
+  using multirank::detail::LogSpool;
+  std::vector<std::pair<double, double>> tasks;
+  for (int i = 0; i < 100; ++i) tasks.push_back({0.01 * i, 0.005});
+  RankLog log = make_log(1, 2, 0, 0, tasks);
+  for (int i = 0; i < 30; ++i)
+    log.messages.push_back({i * 1000, multirank::detail::MessageDirection::sent, 0, 3, 64});
+  for (int i = 0; i < 7; ++i) log.spans.push_back({i * 10, i * 10 + 5, 5, 99, 0, 0, 1, 0});
+  const fs::path path =
+      fs::temp_directory_path() / ("multirank-test-spool-" + std::to_string(getpid()));
+  auto spool = std::make_unique<LogSpool>(
+      path, log.header, EventCounts{log.tasks.size(), log.messages.size(), 0, log.spans.size()});
+  // Appended in pieces that cut events in two, as the gather's buffer does.
+  std::string bytes(reinterpret_cast<const char*>(log.tasks.data()),
+                    log.tasks.size() * sizeof(TaskEvent));
+  bytes.append(reinterpret_cast<const char*>(log.messages.data()),
+               log.messages.size() * sizeof(multirank::detail::MessageEvent));
+  bytes.append(reinterpret_cast<const char*>(log.spans.data()),
+               log.spans.size() * sizeof(multirank::detail::SpanEvent));
+  for (std::size_t at = 0; at < bytes.size(); at += 100)
+    spool->append(bytes.data() + at, std::min<std::size_t>(100, bytes.size() - at));
+  spool->close();
+
+  SECTION("its rank log is the same text as the log written at once") {
+    std::ostringstream text;
+    spool->write_log(text, 64);
+    CHECK(text.str() == multirank::detail::format_rank_log(log));
+  }
+
+  SECTION("past the reports' share, tasks go to their function's totals, the rest is counted") {
+    const RankLog kept = spool->load(10, 64);
+    CHECK(kept.tasks.size() == 10);
+    CHECK(kept.tasks.back().task_id == log.tasks[9].task_id);
+    CHECK(kept.messages.size() == 10);
+    CHECK(kept.spans.size() == 7);
+    CHECK(kept.header.dropped_tasks == 90);
+    CHECK(kept.header.dropped_messages == 20);
+    CHECK(kept.header.dropped_spans == 0);
+    const auto& totals = kept.header.overflow.at(work_id);
+    CHECK(totals.calls == 90);
+    CHECK(static_cast<double>(totals.total_ns) == Approx(90 * 5e6).margin(1000));
+  }
+
+  SECTION("a log missing bytes is an error naming its file") {
+    auto short_one = std::make_unique<LogSpool>(path.string() + "-short", log.header,
+                                                EventCounts{log.tasks.size(), 0, 0, 0});
+    short_one->append(bytes.data(), 10);
+    CHECK_THROWS_WITH(short_one->close(), Catch::Contains("-short") && Catch::Contains("10 of"));
+  }
+
+  SECTION("a file that cannot be created takes every byte, then is an error naming it") {
+    const fs::path blocked = path.string() + "-blocked";
+    fs::create_directories(blocked);  // a directory where the file should be
+    LogSpool unwritable(blocked, log.header, EventCounts{log.tasks.size(), 0, 0, 0});
+    unwritable.append(bytes.data(), log.tasks.size() * sizeof(TaskEvent));
+    CHECK_THROWS_WITH(unwritable.close(),
+                      Catch::Contains("-blocked") && Catch::Contains("cannot be created"));
+    fs::remove_all(blocked);
+  }
+
+  spool.reset();
+  CHECK_FALSE(fs::exists(path));
 }
 
 TEST_CASE("profiling settings come from MULTIRANK_PROFILE* variables", "[profile][settings]") {
@@ -314,6 +412,22 @@ TEST_CASE("profiling settings come from MULTIRANK_PROFILE* variables", "[profile
     CHECK_THROWS_WITH(multirank::RuntimeOptions::from_env(),
                       Catch::Contains("MULTIRANK_PROFILE_MAX_EVENTS='lots'"));
     unsetenv("MULTIRANK_PROFILE_MAX_EVENTS");
+  }
+
+  SECTION("the gather's buffer and the reports' budget come from their variables, in bounds") {
+    setenv("MULTIRANK_PROFILE_GATHER_BUFFER_BYTES", "4096", 1);
+    setenv("MULTIRANK_PROFILE_REPORT_EVENTS", "77", 1);
+    auto options = multirank::RuntimeOptions::from_env();
+    CHECK(options.profile_gather_buffer_bytes == 4096);
+    CHECK(options.profile_report_events == 77);
+    options.profile_gather_buffer_bytes = std::size_t{2} << 30;
+    CHECK_THROWS_WITH(options.validate(), Catch::Contains("profile_gather_buffer_bytes") &&
+                                              Catch::Contains("at most 1 GiB"));
+    setenv("MULTIRANK_PROFILE_GATHER_BUFFER_BYTES", "10", 1);
+    CHECK_THROWS_WITH(multirank::RuntimeOptions::from_env(),
+                      Catch::Contains("MULTIRANK_PROFILE_GATHER_BUFFER_BYTES='10'"));
+    unsetenv("MULTIRANK_PROFILE_GATHER_BUFFER_BYTES");
+    unsetenv("MULTIRANK_PROFILE_REPORT_EVENTS");
   }
 
   SECTION("the tests' clock offset is read per rank, and a malformed one is refused") {

@@ -84,6 +84,15 @@ struct RuntimeOptions {
   /// totals stay exact and the reports say how many slices were dropped
   /// (MULTIRANK_PROFILE_MAX_EVENTS).
   std::size_t profile_max_events = 1'000'000;
+  /// Rank 0 gathers each rank's log through a buffer of this many bytes, appending it to a file
+  /// in the profile directory as it arrives, so the gather's memory does not grow with the job
+  /// (MULTIRANK_PROFILE_GATHER_BUFFER_BYTES). Rank 0's setting decides for every rank.
+  std::size_t profile_gather_buffer_bytes = std::size_t{16} << 20;
+  /// Events of each kind the reports are rendered from, over all ranks: each rank's share is
+  /// this divided by the number of ranks, its first events; past it, per-function totals stay
+  /// exact, the reports say how many slices were left out, and rank-<r>.jsonl still has them all
+  /// (MULTIRANK_PROFILE_REPORT_EVENTS).
+  std::size_t profile_report_events = 4'000'000;
 
   /// Defaults, overridden by the MULTIRANK_* variables that are set; a malformed value is a
   /// ConfigError naming the variable, the value and what is allowed. (A Runtime that reads the

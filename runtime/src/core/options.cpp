@@ -121,6 +121,12 @@ RuntimeOptions RuntimeOptions::from_env() {
   if (const char* v = variable("MULTIRANK_PROFILE_MAX_EVENTS"))
     options.profile_max_events =
         positive_integer("MULTIRANK_PROFILE_MAX_EVENTS", v, 1, "events per rank");
+  if (const char* v = variable("MULTIRANK_PROFILE_GATHER_BUFFER_BYTES"))
+    options.profile_gather_buffer_bytes =
+        positive_integer("MULTIRANK_PROFILE_GATHER_BUFFER_BYTES", v, 64, "bytes, at most 1 GiB");
+  if (const char* v = variable("MULTIRANK_PROFILE_REPORT_EVENTS"))
+    options.profile_report_events =
+        positive_integer("MULTIRANK_PROFILE_REPORT_EVENTS", v, 1, "events per kind");
   if (options.max_message_bytes > static_cast<std::size_t>(INT32_MAX)) {
     throw ConfigError("MULTIRANK_MAX_MESSAGE_BYTES='" + std::to_string(options.max_message_bytes) +
                       "' must fit an MPI count: at most 2147483647 bytes");
@@ -151,6 +157,14 @@ void RuntimeOptions::validate() const {
         "nodes)");
   }
   at_least("profile_max_events", static_cast<long long>(profile_max_events), 1, "events");
+  at_least("profile_gather_buffer_bytes", static_cast<long long>(profile_gather_buffer_bytes), 64,
+           "bytes");
+  at_least("profile_report_events", static_cast<long long>(profile_report_events), 1, "events");
+  if (profile_gather_buffer_bytes > (std::size_t{1} << 30)) {
+    throw ConfigError("RuntimeOptions::profile_gather_buffer_bytes = " +
+                      std::to_string(profile_gather_buffer_bytes) +
+                      " bytes: it must be at most 1 GiB (1073741824)");
+  }
   if (max_message_bytes > static_cast<std::size_t>(INT32_MAX)) {
     throw ConfigError("RuntimeOptions::max_message_bytes = " + std::to_string(max_message_bytes) +
                       " bytes: it must fit an MPI count, at most 2147483647");

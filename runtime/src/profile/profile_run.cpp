@@ -337,6 +337,46 @@ void add_phases(RunSummary& summary, const ProfileRun& run) {
   }
 }
 
+/// Which ranks the per-rank tables list, and the spreads of their figures over all ranks.
+void add_rank_spreads(RunSummary& summary) {
+  std::vector<std::size_t> working;
+  for (std::size_t i = 0; i < summary.ranks.size(); ++i) {
+    if (summary.ranks[i].runs_tasks) working.push_back(i);
+  }
+  const std::pair<const char*, double RankStats::*> figures[] = {
+      {"busy", &RankStats::busy_s}, {"serialise", &RankStats::serialise_s},
+      {"comm", &RankStats::comm_s}, {"wait", &RankStats::wait_s},
+      {"idle", &RankStats::idle_s}, {"utilisation", &RankStats::utilisation}};
+  for (const auto& [name, member] : figures) {
+    if (working.empty()) break;
+    std::vector<std::pair<double, int>> values;
+    for (std::size_t i : working)
+      values.emplace_back(summary.ranks[i].*member, summary.ranks[i].rank);
+    std::sort(values.begin(), values.end());
+    std::vector<double> sorted;
+    for (const auto& value : values) sorted.push_back(value.first);
+    summary.rank_spreads.push_back({name, sorted.front(), quantile(sorted, 0.25),
+                                    quantile(sorted, 0.50), quantile(sorted, 0.75), sorted.back(),
+                                    values.front().second, values.back().second});
+  }
+  if (summary.ranks.size() <= ranks_listed_in_full) {
+    for (std::size_t i = 0; i < summary.ranks.size(); ++i) summary.listed_ranks.push_back(i);
+    return;
+  }
+  // By busy time; a tie keeps rank order, so the lists are the same from run to run.
+  std::stable_sort(working.begin(), working.end(), [&](std::size_t a, std::size_t b) {
+    return summary.ranks[a].busy_s < summary.ranks[b].busy_s;
+  });
+  std::vector<std::size_t> listed{0};
+  const std::size_t extremes = std::min(extreme_ranks_listed, working.size());
+  listed.insert(listed.end(), working.begin(),
+                working.begin() + static_cast<std::ptrdiff_t>(extremes));
+  listed.insert(listed.end(), working.end() - static_cast<std::ptrdiff_t>(extremes), working.end());
+  std::sort(listed.begin(), listed.end());
+  listed.erase(std::unique(listed.begin(), listed.end()), listed.end());
+  summary.listed_ranks = std::move(listed);
+}
+
 }  // namespace
 
 RunSummary summarise(const ProfileRun& run, std::size_t slowest) {
@@ -358,6 +398,7 @@ RunSummary summarise(const ProfileRun& run, std::size_t slowest) {
     summary.ranks.push_back(std::move(stats));
   }
   add_balance(summary);
+  add_rank_spreads(summary);
   add_functions(summary, run, functions);
   add_slowest(summary, run, slow_candidates, slowest);
   add_spans(summary, run);

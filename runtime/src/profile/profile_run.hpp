@@ -118,11 +118,33 @@ struct SlowTask {
   double duration_s = 0;
 };
 
+/// A figure of the ranks that run tasks, by quantile over them: how a run of hundreds of ranks
+/// reads in a few lines instead of one per rank.
+struct RankSpread {
+  std::string figure;  // "busy", "comm", ...
+  double min = 0;
+  double p25 = 0;
+  double median = 0;
+  double p75 = 0;
+  double max = 0;
+  int rank_of_min = 0;
+  int rank_of_max = 0;
+};
+
+/// Per-rank tables list every rank up to this many ranks; beyond, rank 0 and the busiest and
+/// least busy ranks, with the spreads over all of them.
+constexpr std::size_t ranks_listed_in_full = 32;
+constexpr std::size_t extreme_ranks_listed = 8;
+
 struct RunSummary {
   double wall_s = 0;
   std::uint64_t tasks = 0;
   std::uint64_t dropped_tasks = 0;
   std::vector<RankStats> ranks;
+  // The ranks the per-rank tables list (indices into `ranks`, in rank order): all of them, or
+  // beyond ranks_listed_in_full, rank 0 and the extreme_ranks_listed busiest and least busy.
+  std::vector<std::size_t> listed_ranks;
+  std::vector<RankSpread> rank_spreads;  // busy, serialise, comm, wait, idle, utilisation
   std::vector<FunctionStats> functions;  // by total time, largest first
   std::vector<SlowTask> slowest;         // longest first
   std::vector<SpanStats> spans;          // by total time, largest first

@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <future>
+#include <memory>
+#include <span>
 #include <sstream>
 #include <system_error>
 #include <thread>
@@ -28,7 +30,6 @@ namespace {
 
 constexpr int log_size_tag = 3;
 constexpr int log_bytes_tag = 4;
-constexpr std::size_t log_chunk_bytes = std::size_t{1} << 30;
 
 std::string environment(const char* name) {
   const char* value = std::getenv(name);
@@ -43,31 +44,35 @@ double process_cpu_seconds() {
   return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
 }
 
-/// Point to point, in chunks: a log may exceed what one MPI count can say.
-void send_bytes(const void* data, std::size_t size, MPI_Comm comm) {
+/// Point to point, in pieces of at most `piece` bytes: rank 0 receives each into its buffer of
+/// that size (the same arithmetic on both ends says where a piece ends).
+void send_bytes(const void* data, std::size_t size, std::size_t piece, MPI_Comm comm) {
   const auto* bytes = static_cast<const char*>(data);
-  for (std::size_t offset = 0; offset < size; offset += log_chunk_bytes) {
-    const auto count = static_cast<int>(std::min(log_chunk_bytes, size - offset));
+  for (std::size_t offset = 0; offset < size; offset += piece) {
+    const auto count = static_cast<int>(std::min(piece, size - offset));
     check_mpi(MPI_Send(bytes + offset, count, MPI_BYTE, 0, log_bytes_tag, comm), "MPI_Send");
   }
 }
 
-void receive_bytes(void* data, std::size_t size, int peer, MPI_Comm comm) {
-  auto* bytes = static_cast<char*>(data);
-  for (std::size_t offset = 0; offset < size; offset += log_chunk_bytes) {
-    const auto count = static_cast<int>(std::min(log_chunk_bytes, size - offset));
+/// The receiving end of send_bytes(`size` bytes), each piece appended to `spool`.
+void receive_bytes(std::span<char> buffer, std::size_t size, int peer, MPI_Comm comm,
+                   LogSpool& spool) {
+  for (std::size_t offset = 0; offset < size; offset += buffer.size()) {
+    const auto count = static_cast<int>(std::min(buffer.size(), size - offset));
     check_mpi(
-        MPI_Recv(bytes + offset, count, MPI_BYTE, peer, log_bytes_tag, comm, MPI_STATUS_IGNORE),
+        MPI_Recv(buffer.data(), count, MPI_BYTE, peer, log_bytes_tag, comm, MPI_STATUS_IGNORE),
         "MPI_Recv");
+    spool.append(buffer.data(), static_cast<std::size_t>(count));
   }
 }
 
-/// Events sent block by block (EventBuffer::for_each_span), into `events`, already sized.
+/// `count` events of T, sent block by block (EventBuffer::for_each_span), into `spool`.
 template <class T>
-void receive_events(std::vector<T>& events, int peer, MPI_Comm comm) {
-  for (std::size_t first = 0; first < events.size(); first += EventBuffer<T>::per_block) {
-    const std::size_t count = std::min(EventBuffer<T>::per_block, events.size() - first);
-    receive_bytes(events.data() + first, count * sizeof(T), peer, comm);
+void receive_events(std::span<char> buffer, std::uint64_t count, int peer, MPI_Comm comm,
+                    LogSpool& spool) {
+  for (std::uint64_t first = 0; first < count; first += EventBuffer<T>::per_block) {
+    const auto events = std::min<std::uint64_t>(EventBuffer<T>::per_block, count - first);
+    receive_bytes(buffer, static_cast<std::size_t>(events) * sizeof(T), peer, comm, spool);
   }
 }
 
@@ -83,16 +88,21 @@ constexpr const char* gathering_phase = "gathering the profile";
 /// could not know when it sent the log. On the rank's clock, as the time that to_rank0_clock takes
 /// back to `rank0_now_ns` (a few steps from the closing estimate: the drift's slope is tiny), so
 /// the phase ends on the time axis exactly when rank 0 had the log.
-void end_gathering(RankLog& log, std::int64_t rank0_now_ns) {
-  std::int64_t local = rank0_now_ns + log.header.clock_end.offset_ns;
-  for (int step = 0; step < 3; ++step) local += rank0_now_ns - to_rank0_clock(log.header, local);
-  for (auto& phase : log.header.phases) {
+void end_gathering(RankLogHeader& header, std::int64_t rank0_now_ns) {
+  std::int64_t local = rank0_now_ns + header.clock_end.offset_ns;
+  for (int step = 0; step < 3; ++step) local += rank0_now_ns - to_rank0_clock(header, local);
+  for (auto& phase : header.phases) {
     if (phase.name == gathering_phase) phase.end_ns = local;
   }
 }
 
 std::filesystem::path log_path(const std::filesystem::path& dir, int rank) {
   return dir / ("rank-" + std::to_string(rank) + ".jsonl");
+}
+
+/// Where rank 0 keeps a rank's events while it gathers and writes them.
+std::filesystem::path spool_path(const std::filesystem::path& dir, int rank) {
+  return dir / ("rank-" + std::to_string(rank) + ".gathered");
 }
 
 }  // namespace
@@ -155,8 +165,12 @@ ProfileSession::ProfileSession(const Communicator& comm, const RuntimeOptions& o
     : rank_(comm.rank()),
       size_(comm.size()),
       dir_(std::move(dir)),
-      recorder_(options.profile_max_events, clock_offset_ns) {
+      recorder_(options.profile_max_events, clock_offset_ns),
+      gather_buffer_bytes_(options.profile_gather_buffer_bytes),
+      report_events_(options.profile_report_events) {
   check_mpi(MPI_Comm_dup(comm.get(), &comm_), "MPI_Comm_dup");
+  // The sizes of the gather's pieces are rank 0's: they must fit its buffer.
+  check_mpi(MPI_Bcast(&gather_buffer_bytes_, 1, MPI_UINT64_T, 0, comm_), "MPI_Bcast");
   header_.rank = rank_;
   header_.size = size_;
   header_.host = comm.hosts().at(static_cast<std::size_t>(rank_));
@@ -194,7 +208,6 @@ ProfileSession::~ProfileSession() {
 void ProfileSession::finish() noexcept {
   if (finished_) return;
   finished_ = true;
-  std::vector<RankLog> logs;
   try {
     const auto started = std::chrono::steady_clock::now();
     take_program_records();
@@ -205,7 +218,7 @@ void ProfileSession::finish() noexcept {
     header_.phases.push_back({"closing clock estimate", estimating, recorder_.now(), 0});
     // Its end is when rank 0 holds the whole log (end_gathering): no rank knows it as it sends.
     header_.phases.push_back({gathering_phase, recorder_.now(), recorder_.now(), 0});
-    logs = gather_logs();
+    gather_logs();
     spdlog::debug(
         "multirank: rank {}: profile clock estimate took {:.4f} s, gathering {:.4f} s", rank_,
         std::chrono::duration<double>(estimated - started).count(),
@@ -216,14 +229,13 @@ void ProfileSession::finish() noexcept {
   }
   if (rank_ != 0) return;
   // The other ranks go on to MPI_Finalize and exit: nothing they do waits for these files.
-  gathered_ = std::move(logs);
   const auto caller = std::this_thread::get_id();
   auto write = [this, caller] {
     try {
       const auto started = std::chrono::steady_clock::now();
       const double cpu_started = process_cpu_seconds();
       const std::int64_t writing = recorder_.now();
-      write_outputs(gathered_);
+      write_outputs(own_log_, spools_);
       {
         std::lock_guard lock(closing_mutex_);
         closing_phases_.push_back({"writing the reports", writing, recorder_.now(),
@@ -306,81 +318,111 @@ void ProfileSession::wait_until_written() noexcept {
   if (writing_.valid()) writing_.wait();
 }
 
-std::vector<RankLog> ProfileSession::gather_logs() {
+void ProfileSession::gather_logs() {
   // The header as its JSON line, the events as their bytes (every rank runs the same program on
   // the same kind of machine): rank 0 neither parses text nor waits for other ranks to format
-  // it, and formats each rank-<r>.jsonl on a thread of its own while it writes the reports.
-  // Copying a worker's events into one vector first took longer than sending them (fresh pages
-  // fault in one by one): they go block by block from where they were recorded.
-  std::vector<RankLog> logs;
-  RankLog mine;
-  mine.header = header_;
+  // it. Copying a worker's events into one vector first took longer than sending them (fresh
+  // pages fault in one by one): they go block by block from where they were recorded. Rank 0
+  // appends them to a file as they arrive, so what it holds does not grow with the ranks' logs,
+  // and formats each rank-<r>.jsonl from there while it writes the reports.
+  const auto piece = static_cast<std::size_t>(gather_buffer_bytes_);
   if (rank_ != 0) {
+    RankLog mine;
+    mine.header = header_;
     recorder_.copy_totals_into(mine.header);
     const std::string header = format_rank_log(mine);
     const std::array<std::uint64_t, 5> sizes{header.size(), recorder_.tasks().size(),
                                              recorder_.messages().size(), recorder_.queue().size(),
                                              spans_.size()};
     check_mpi(MPI_Send(sizes.data(), 5, MPI_UINT64_T, 0, log_size_tag, comm_), "MPI_Send");
-    send_bytes(header.data(), header.size(), comm_);
-    auto send_events = [this](const auto& events) {
-      events.for_each_span([this](const auto* first, std::size_t count) {
-        send_bytes(first, count * sizeof(*first), comm_);
+    check_mpi(
+        MPI_Send(header.data(), static_cast<int>(header.size()), MPI_CHAR, 0, log_size_tag, comm_),
+        "MPI_Send");
+    auto send_events = [this, piece](const auto& events) {
+      events.for_each_span([this, piece](const auto* first, std::size_t count) {
+        send_bytes(first, count * sizeof(*first), piece, comm_);
       });
     };
     send_events(recorder_.tasks());
     send_events(recorder_.messages());
     send_events(recorder_.queue());
-    send_bytes(spans_.data(), spans_.size() * sizeof(SpanEvent), comm_);
-    return logs;
+    send_bytes(spans_.data(), spans_.size() * sizeof(SpanEvent), piece, comm_);
+    return;
   }
-  recorder_.copy_into(mine);
-  mine.spans = std::move(spans_);
-  logs.push_back(std::move(mine));
+  own_log_.header = header_;
+  recorder_.copy_into(own_log_);
+  own_log_.spans = std::move(spans_);
+  // Not zeroed: its pages fault in only as far as the largest piece fills it.
+  const auto storage = std::make_unique_for_overwrite<char[]>(piece);
+  const std::span<char> buffer(storage.get(), piece);
+  std::string problem;
   for (int peer = 1; peer < size_; ++peer) {
     std::array<std::uint64_t, 5> sizes{};
     check_mpi(MPI_Recv(sizes.data(), 5, MPI_UINT64_T, peer, log_size_tag, comm_, MPI_STATUS_IGNORE),
               "MPI_Recv");
+    // The header is small (names, phases): a message of its own, whatever the buffer's size.
     std::string header(sizes[0], '\0');
-    receive_bytes(header.data(), header.size(), peer, comm_);
-    RankLog log = parse_rank_log(header, log_path(dir_, peer).string());
-    reserve_on_huge_pages(log.tasks, sizes[1]);
-    reserve_on_huge_pages(log.messages, sizes[2]);
-    reserve_on_huge_pages(log.queue, sizes[3]);
-    log.tasks.resize(sizes[1]);
-    log.messages.resize(sizes[2]);
-    log.queue.resize(sizes[3]);
-    receive_events(log.tasks, peer, comm_);
-    receive_events(log.messages, peer, comm_);
-    receive_events(log.queue, peer, comm_);
-    log.spans.resize(sizes[4]);
-    receive_bytes(log.spans.data(), log.spans.size() * sizeof(SpanEvent), peer, comm_);
-    end_gathering(log, recorder_.now());
-    logs.push_back(std::move(log));
+    check_mpi(MPI_Recv(header.data(), static_cast<int>(header.size()), MPI_CHAR, peer, log_size_tag,
+                       comm_, MPI_STATUS_IGNORE),
+              "MPI_Recv");
+    // Whatever goes wrong here, every byte the rank sends is received: a rank left blocked in
+    // its send would never reach MPI_Finalize. The first problem is thrown once all are in.
+    RankLogHeader parsed;
+    try {
+      parsed = parse_rank_log(header, log_path(dir_, peer).string()).header;
+    } catch (const std::exception& e) {
+      if (problem.empty()) problem = e.what();
+    }
+    auto spool = std::make_unique<LogSpool>(spool_path(dir_, peer), std::move(parsed),
+                                            EventCounts{sizes[1], sizes[2], sizes[3], sizes[4]});
+    receive_events<TaskEvent>(buffer, sizes[1], peer, comm_, *spool);
+    receive_events<MessageEvent>(buffer, sizes[2], peer, comm_, *spool);
+    receive_events<QueueSample>(buffer, sizes[3], peer, comm_, *spool);
+    receive_bytes(buffer, sizes[4] * sizeof(SpanEvent), peer, comm_, *spool);
+    try {
+      spool->close();
+    } catch (const std::exception& e) {
+      if (problem.empty()) problem = e.what();
+    }
+    end_gathering(spool->header(), recorder_.now());
+    spools_.push_back(std::move(spool));
   }
-  end_gathering(logs.front(), recorder_.now());
-  return logs;
+  if (!problem.empty()) throw Error(problem);
+  end_gathering(own_log_.header, recorder_.now());
 }
 
-void ProfileSession::write_outputs(const std::vector<RankLog>& logs) const {
-  // The raw logs are formatted and written by threads of their own (a share of the ranks each)
-  // while this one writes the reports: the user waits for all of it before the job exits.
-  const std::size_t writers = std::clamp<std::size_t>(std::thread::hardware_concurrency() / 2, 1,
-                                                      std::max<std::size_t>(1, logs.size()));
+void ProfileSession::write_outputs(const RankLog& own,
+                                   const std::vector<std::unique_ptr<LogSpool>>& spools) const {
+  // The reports are rendered from each rank's share of the report budget, its first events;
+  // every rank-<r>.jsonl has all of them, formatted by threads of their own (a share of the
+  // ranks each, reading the gathered files a buffer at a time) while this one writes the
+  // reports: the user waits for all of it before the job exits.
+  const std::size_t ranks = spools.size() + 1;
+  const std::size_t keep = std::max<std::size_t>(1, report_events_ / ranks);
+  const auto buffer = static_cast<std::size_t>(gather_buffer_bytes_);
+  std::vector<RankLog> logs;
+  logs.reserve(ranks);
+  logs.push_back(own);
+  for (const auto& spool : spools) logs.push_back(spool->load(keep, buffer));
+  const std::size_t writers =
+      std::clamp<std::size_t>(std::thread::hardware_concurrency() / 2, 1, ranks);
   std::vector<std::future<void>> raw_logs;
   for (std::size_t writer = 0; writer < writers; ++writer) {
     raw_logs.push_back(std::async(std::launch::async, [&, writer] {
-      for (std::size_t rank = writer; rank < logs.size(); rank += writers) {
+      for (std::size_t rank = writer; rank < ranks; rank += writers) {
         const auto path = log_path(dir_, static_cast<int>(rank));
         std::ofstream out(path, std::ios::binary);
-        write_rank_log(logs[rank], out);
+        if (rank == 0) {
+          write_rank_log(own, out);
+        } else {
+          spools[rank - 1]->write_log(out, buffer);
+        }
         out.flush();
         if (!out) throw Error(path.string() + ": cannot be written");
       }
     }));
   }
-  // A copy: placing the events on rank 0's clock rewrites their times.
-  write_reports(assemble_run(logs, dir_.string()), dir_);
+  write_reports(assemble_run(std::move(logs), dir_.string()), dir_);
   for (auto& writer : raw_logs) writer.get();
 }
 
@@ -413,9 +455,7 @@ void ProfileSession::save_on_fatal_error() noexcept {
       span.end_ns = recorder_.from_steady(span.end_ns);
     }
     log.spans = std::move(spans_);
-    std::vector<RankLog> logs;
-    logs.push_back(std::move(log));
-    write_outputs(logs);
+    write_outputs(log, {});
     std::fprintf(stderr, "multirank: the driver's profile up to the failure is in %s\n",
                  dir_.c_str());
   } catch (const std::exception& e) {

@@ -1,6 +1,7 @@
 // Profiling for the lifetime of a Runtime: started on every rank when rank 0's RuntimeOptions
 // name a profile directory, clocks synchronised at start and end, every rank's log gathered to
-// rank 0 over MPI (no shared filesystem needed), and rank 0 writing the logs and the reports.
+// rank 0 over MPI (no shared filesystem needed) into files, through a buffer of a fixed size,
+// and rank 0 writing the logs and the reports.
 #pragma once
 
 #include <mpi.h>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "multirank/options.hpp"
+#include "profile/log_spool.hpp"
 #include "recording/profile_recorder.hpp"
 #include "wire/communicator.hpp"
 
@@ -54,10 +56,14 @@ class ProfileSession {
  private:
   ProfileSession(const Communicator& comm, const RuntimeOptions& options, std::filesystem::path dir,
                  std::int64_t clock_offset_ns, std::int64_t entered_ns);
-  /// Rank 0: every rank's log, its own first. Other ranks send theirs (straight from the
-  /// recorder's buffers) and get nothing back.
-  std::vector<RankLog> gather_logs();
-  void write_outputs(const std::vector<RankLog>& logs) const;
+  /// Rank 0: its own log into own_log_, every other rank's into spools_ (on disk as it arrives,
+  /// through one buffer of gather_buffer_bytes_). Other ranks send theirs (straight from the
+  /// recorder's buffers, in pieces of at most that size) and get nothing back.
+  void gather_logs();
+  /// rank-<r>.jsonl for rank 0 (`own`) and every spooled rank, and the reports, rendered from
+  /// each rank's share of report_events_.
+  void write_outputs(const RankLog& own,
+                     const std::vector<std::unique_ptr<LogSpool>>& spools) const;
   /// What the program recorded itself (profile::Task), moved into the recorder and the header.
   void take_program_records();
   /// Rank 0, once the files are written: the phases that ended after the gather, appended.
@@ -70,9 +76,12 @@ class ProfileSession {
   RankLogHeader header_;
   ProfileRecorder recorder_;
   bool finished_ = false;
-  std::vector<SpanEvent> spans_;   // the program's spans, taken when the run ends
-  std::vector<RankLog> gathered_;  // rank 0: every rank's log, from finish() on
-  std::future<void> writing_;      // rank 0, from finish() until the files are written
+  std::vector<SpanEvent> spans_;           // the program's spans, taken when the run ends
+  std::uint64_t gather_buffer_bytes_ = 0;  // rank 0's setting, on every rank
+  std::size_t report_events_ = 0;
+  RankLog own_log_;                                // rank 0, from finish() on
+  std::vector<std::unique_ptr<LogSpool>> spools_;  // rank 0: ranks 1..n-1, from finish() on
+  std::future<void> writing_;  // rank 0, from finish() until the files are written
   // Rank 0: the phases past the gather (on the profile's clock), appended once the files are.
   std::vector<PhaseEvent> closing_phases_;
   std::mutex closing_mutex_;  // the writing thread adds its own phase

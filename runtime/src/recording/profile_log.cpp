@@ -3,6 +3,7 @@
 // every string go through nlohmann-json, so names are always escaped correctly.
 #include "recording/profile_log.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <sstream>
@@ -157,24 +158,52 @@ bool read_integers(std::string_view line, std::array<Int, N>& values) {
 
 }  // namespace
 
-void write_rank_log(const RankLog& log, std::ostream& out) {
-  TextSink sink(out);
-  sink << header_json(log.header).dump() << '\n';
-  for (const auto& t : log.tasks) {
+void add_to_totals(OverflowTotals& totals, const TaskEvent& event) noexcept {
+  const std::int64_t took = event.end_ns - event.start_ns;
+  totals.calls += 1;
+  totals.total_ns += took;
+  totals.serialise_ns += event.serialise_ns;
+  totals.max_ns = std::max(totals.max_ns, took);
+}
+
+void write_log_header(const RankLogHeader& header, TextSink& sink) {
+  sink << header_json(header).dump() << '\n';
+}
+
+void write_event_lines(std::span<const TaskEvent> events, TextSink& sink) {
+  for (const auto& t : events) {
     sink << "[\"t\"," << t.task_id << ',' << t.function_id << ',' << t.start_ns << ',' << t.end_ns
          << ',' << t.serialise_ns << ',' << t.bytes_in << ',' << t.bytes_out << ',' << t.items
          << ',' << t.failed_items << ',' << t.thread << "]\n";
   }
-  for (const auto& m : log.messages) {
+}
+
+void write_event_lines(std::span<const MessageEvent> events, TextSink& sink) {
+  for (const auto& m : events) {
     sink << "[\"m\"," << m.time_ns << ',' << static_cast<int>(m.direction) << ',' << m.peer << ','
          << m.kind << ',' << m.bytes << "]\n";
   }
-  for (const auto& q : log.queue)
+}
+
+void write_event_lines(std::span<const QueueSample> events, TextSink& sink) {
+  for (const auto& q : events)
     sink << "[\"q\"," << q.time_ns << ',' << q.pending << ',' << q.running << "]\n";
-  for (const auto& s : log.spans) {
+}
+
+void write_event_lines(std::span<const SpanEvent> events, TextSink& sink) {
+  for (const auto& s : events) {
     sink << "[\"s\"," << s.start_ns << ',' << s.end_ns << ',' << s.own_ns << ',' << s.name_id << ','
          << s.counter_id << ',' << s.counter << ',' << s.thread << ',' << s.depth << "]\n";
   }
+}
+
+void write_rank_log(const RankLog& log, std::ostream& out) {
+  TextSink sink(out);
+  write_log_header(log.header, sink);
+  write_event_lines(std::span(log.tasks), sink);
+  write_event_lines(std::span(log.messages), sink);
+  write_event_lines(std::span(log.queue), sink);
+  write_event_lines(std::span(log.spans), sink);
 }
 
 std::string format_phase_line(const PhaseEvent& phase) {

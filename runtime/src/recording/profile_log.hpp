@@ -6,11 +6,14 @@
 #include <cstdint>
 #include <iosfwd>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace multirank::detail {
+
+class TextSink;
 
 /// One task record executed on a rank (a plain submit, or one chunk of a map).
 struct TaskEvent {
@@ -84,6 +87,9 @@ struct OverflowTotals {
   std::int64_t max_ns = 0;
 };
 
+/// A task record past a buffer, added to its function's totals.
+void add_to_totals(OverflowTotals& totals, const TaskEvent& event) noexcept;
+
 struct RankLogHeader {
   int rank = 0;
   int size = 1;
@@ -120,6 +126,14 @@ struct RankLog {
 
 /// The log as JSON lines: a header object, then one compact array per event.
 void write_rank_log(const RankLog& log, std::ostream& out);
+/// The same in pieces, for a log too large to hold at once: the header's line, then each kind's
+/// events in write_rank_log's order (tasks, messages, queue samples, spans), a piece at a time,
+/// all into one sink (its buffer is a megabyte: one per log, not one per piece).
+void write_log_header(const RankLogHeader& header, TextSink& out);
+void write_event_lines(std::span<const TaskEvent> events, TextSink& out);
+void write_event_lines(std::span<const MessageEvent> events, TextSink& out);
+void write_event_lines(std::span<const QueueSample> events, TextSink& out);
+void write_event_lines(std::span<const SpanEvent> events, TextSink& out);
 /// The same, as a string.
 std::string format_rank_log(const RankLog& log);
 /// A phase as a line to append to a log already written: parse_rank_log adds it to the header's.

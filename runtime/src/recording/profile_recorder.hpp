@@ -37,12 +37,7 @@ class ProfileRecorder {
       return;
     }
     // Past the buffer, totals per function stay exact; only the individual slices are lost.
-    auto& totals = overflow_[event.function_id];
-    const std::int64_t took = event.end_ns - event.start_ns;
-    totals.calls += 1;
-    totals.total_ns += took;
-    totals.serialise_ns += event.serialise_ns;
-    totals.max_ns = std::max(totals.max_ns, took);
+    add_to_totals(overflow_[event.function_id], event);
     ++dropped_tasks_;
   }
 

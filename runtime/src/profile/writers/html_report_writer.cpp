@@ -97,8 +97,8 @@ code {{ background: #f4f4f4; padding: 1px 4px; }}
   }
   if (s.dropped_tasks > 0) {
     fmt::format_to(it,
-                   "<p class=\"warn\">{} task records beyond the per-rank buffer are counted in "
-                   "the totals but not drawn.</p>\n",
+                   "<p class=\"warn\">{} task records beyond the per-rank buffer or the reports' "
+                   "share are counted in the totals but not drawn.</p>\n",
                    s.dropped_tasks);
   }
   std::uint64_t calls = 0;
@@ -126,7 +126,9 @@ void write_ranks(fmt::memory_buffer& b, const RunSummary& s, int working) {
       it,
       "<h2>Ranks</h2>\n<p class=\"note\">Seconds. Busy: running tasks, (de)serialising included. "
       "Comm: inside MPI calls that moved a message. Wait: between its first and last task with "
-      "nothing to run. Idle: before the first and after the last task.</p>\n");
+      "nothing to run. Idle: before the first and after the last task. A rank whose tasks ran on "
+      "several threads at once (rank 0's worker thread beside the program's own, such as "
+      "grayscale's head start) adds their times: its util % may pass 100.</p>\n");
   fmt::format_to(it,
                  "<div class=\"scroll\"><table><tr><th>rank</th><th "
                  "class=\"l\">host</th><th>tasks</th><th>busy</th>"
@@ -136,8 +138,10 @@ void write_ranks(fmt::memory_buffer& b, const RunSummary& s, int working) {
                  "<span class=\"swatch busy\"></span>busy <span class=\"swatch comm\"></span>comm "
                  "<span class=\"swatch wait\"></span>wait <span class=\"swatch "
                  "idle\"></span>idle</th></tr>\n");
-  for (const auto& r : s.ranks) {
-    if (!r.runs_tasks) {
+  for (std::size_t listed : s.listed_ranks) {
+    const RankStats& r = s.ranks[listed];
+    // The driver without a worker thread: figures only if the program ran tasks of its own there.
+    if (!r.runs_tasks && r.tasks == 0) {
       fmt::format_to(
           it,
           "<tr><td>{}</td><td "
@@ -165,8 +169,27 @@ void write_ranks(fmt::memory_buffer& b, const RunSummary& s, int working) {
                    human_duration(r.clock_error_s), pct(r.busy_s), own_thread ? 0.0 : pct(r.comm_s),
                    pct(r.wait_s), pct(r.idle_s));
   }
+  fmt::format_to(it, "</table></div>\n");
+  if (s.listed_ranks.size() < s.ranks.size()) {
+    fmt::format_to(it,
+                   "<p class=\"note\">{} ranks: listed are rank 0 and the {} busiest and {} least "
+                   "busy. How the figures spread over the {} ranks that run tasks:</p>\n"
+                   "<table><tr><th class=\"l\">figure</th><th>min</th><th>p25</th><th>median</th>"
+                   "<th>p75</th><th>max</th><th>rank of min</th><th>rank of max</th></tr>\n",
+                   s.ranks.size(), extreme_ranks_listed, extreme_ranks_listed, working);
+    for (const auto& spread : s.rank_spreads) {
+      const double scale = spread.figure == "utilisation" ? 100.0 : 1.0;
+      fmt::format_to(it,
+                     "<tr><td class=\"l\">{}{}</td><td>{:.4f}</td><td>{:.4f}</td><td>{:.4f}</td>"
+                     "<td>{:.4f}</td><td>{:.4f}</td><td>{}</td><td>{}</td></tr>\n",
+                     spread.figure, scale == 1.0 ? " (s)" : " (%)", scale * spread.min,
+                     scale * spread.p25, scale * spread.median, scale * spread.p75,
+                     scale * spread.max, spread.rank_of_min, spread.rank_of_max);
+    }
+    fmt::format_to(it, "</table>\n");
+  }
   fmt::format_to(it,
-                 "</table></div>\n<p>Load balance over {} ranks: mean busy {:.4f} s, max busy "
+                 "<p>Load balance over {} ranks: mean busy {:.4f} s, max busy "
                  "{:.4f} s, efficiency "
                  "<b>{:.3f}</b>, imbalance factor <b>{:.3f}</b>.</p>\n",
                  working, s.mean_busy_s, s.max_busy_s, s.balance_efficiency, s.imbalance_factor);

@@ -31,8 +31,9 @@ void write_summary(const ProfileRun& run, const RunSummary& s, std::ostream& out
   if (s.dropped_tasks > 0) {
     fmt::format_to(
         it,
-        "note: {} task records beyond the per-rank buffer (MULTIRANK_PROFILE_MAX_EVENTS) are "
-        "counted in the totals but have no slice in the timeline or row in tasks.csv\n",
+        "note: {} task records beyond the per-rank buffer (MULTIRANK_PROFILE_MAX_EVENTS) or the "
+        "reports' share (MULTIRANK_PROFILE_REPORT_EVENTS; rank-<r>.jsonl has those) are counted "
+        "in the totals but have no slice in the timeline or row in tasks.csv\n",
         s.dropped_tasks);
   }
 
@@ -42,8 +43,16 @@ void write_summary(const ProfileRun& run, const RunSummary& s, std::ostream& out
   fmt::format_to(it, "{:>5} {:<20} {:>8} {:>10} {:>10} {:>10} {:>10} {:>10} {:>7} {:>10}\n", "rank",
                  "host", "tasks", "busy", "serialise", "comm", "wait", "idle", "util%",
                  "clock err");
-  for (const auto& r : s.ranks) {
-    if (!r.runs_tasks) {
+  if (s.listed_ranks.size() < s.ranks.size()) {
+    fmt::format_to(it,
+                   "  {} ranks: listed are rank 0 and the {} busiest and {} least busy; how every "
+                   "rank's figures spread is below\n",
+                   s.ranks.size(), extreme_ranks_listed, extreme_ranks_listed);
+  }
+  for (std::size_t listed : s.listed_ranks) {
+    const RankStats& r = s.ranks[listed];
+    // The driver without a worker thread: figures only if the program ran tasks of its own there.
+    if (!r.runs_tasks && r.tasks == 0) {
       fmt::format_to(
           it,
           "{:>5} {:<20} {:>8} {:>10} {:>10} {:>10.6f} {:>10} {:>10} {:>7} {:>10}  (driver only)\n",
@@ -56,11 +65,26 @@ void write_summary(const ProfileRun& run, const RunSummary& s, std::ostream& out
         "{:>5} {:<20} {:>8} {:>10.6f} {:>10.6f} {:>10.6f} {:>10.6f} {:>10.6f} {:>7.1f} {:>10}{}\n",
         r.rank, r.host.substr(0, 20), r.tasks, r.busy_s, r.serialise_s, r.comm_s, r.wait_s,
         r.idle_s, 100.0 * r.utilisation, human_duration(r.clock_error_s),
-        r.rank == 0 ? "  (driver's worker thread; comm on the driver thread)" : "");
+        r.rank != 0    ? ""
+        : r.runs_tasks ? "  (driver's worker thread; comm on the driver thread)"
+                       : "  (the program's own tasks; comm on the driver thread)");
   }
 
   int working = 0;
   for (const auto& r : s.ranks) working += r.runs_tasks ? 1 : 0;
+  if (s.listed_ranks.size() < s.ranks.size()) {
+    fmt::format_to(it, "\nSpread over the {} ranks that run tasks (seconds; utilisation in %)\n",
+                   working);
+    fmt::format_to(it, "  {:<12} {:>10} {:>10} {:>10} {:>10} {:>10}  {}\n", "", "min", "p25",
+                   "median", "p75", "max", "ranks of min, max");
+    for (const auto& spread : s.rank_spreads) {
+      const double scale = spread.figure == "utilisation" ? 100.0 : 1.0;
+      fmt::format_to(it, "  {:<12} {:>10.4f} {:>10.4f} {:>10.4f} {:>10.4f} {:>10.4f}  {}, {}\n",
+                     spread.figure, scale * spread.min, scale * spread.p25, scale * spread.median,
+                     scale * spread.p75, scale * spread.max, spread.rank_of_min,
+                     spread.rank_of_max);
+    }
+  }
   fmt::format_to(it, "\nLoad balance over the {} ranks that run tasks\n", working);
   fmt::format_to(it, "  mean busy {:.4f} s, max busy {:.4f} s\n", s.mean_busy_s, s.max_busy_s);
   fmt::format_to(it,
@@ -111,8 +135,8 @@ void write_summary(const ProfileRun& run, const RunSummary& s, std::ostream& out
     }
     if (s.dropped_spans > 0) {
       fmt::format_to(it,
-                     "note: {} spans beyond a thread's buffer (MULTIRANK_PROFILE_MAX_EVENTS) are "
-                     "not counted\n",
+                     "note: {} spans beyond a thread's buffer (MULTIRANK_PROFILE_MAX_EVENTS) or "
+                     "the reports' share (MULTIRANK_PROFILE_REPORT_EVENTS) are not counted\n",
                      s.dropped_spans);
     }
     fmt::format_to(
