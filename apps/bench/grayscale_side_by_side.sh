@@ -141,8 +141,10 @@ run_tool() {  # $1 tool, $2 output dir (empty, exists)
     grayscale) "${mpirun[@]}" -np "$workers" "$repo/build/bin/grayscale" "$in" "$out" --quality 75 --quiet ;;
     serial) "$repo/build/bin/grayscale-serial" "$in" "$out" --quality 75 ;;
     # Started from node1, as a user on a cluster's login node would; the images and outputs are
-    # on rank 0's host only as far as grayscale knows (--io ship).
-    hosts) "$repo/launch/hosts/netns-hosts.sh" exec "$work/hosts" node1 "$repo/launch/mpirun.sh" \
+    # on rank 0's host only as far as grayscale knows (--io ship). Every namespace host counts only
+    # its own ranks against the machine's cores, which they all share: spinning threads must yield
+    # (docs/environment.md, MULTIRANK_SPIN_YIELD).
+    hosts) MULTIRANK_SPIN_YIELD=${MULTIRANK_SPIN_YIELD:-1} "$repo/launch/hosts/netns-hosts.sh" exec "$work/hosts" node1 "$repo/launch/mpirun.sh" \
              --hostfile "$work/hosts/hostfile" --net "$NETNS_HOSTS_SUBNET" \
              --mca plm_rsh_agent "$repo/launch/hosts/rsh-agent.sh" -- \
              "$repo/build/bin/grayscale" "$in" "$out" --io ship --quality 75 --quiet ;;
