@@ -128,7 +128,8 @@ class Transport {
     return receiving_large_.load(std::memory_order_relaxed);
   }
   /// Gives up on `dest`, a rank that is gone: its pending sends would never complete (their
-  /// buffers are leaked, since MPI may still hold them) and later sends to it are dropped.
+  /// buffers are kept until the process exits, since MPI may still read them) and later sends to
+  /// it are dropped.
   void abandon(int dest);
   /// From now on, every message sent or received is logged to `recorder` (profiling).
   void record_to(ProfileRecorder* recorder) noexcept { recorder_ = recorder; }
