@@ -214,11 +214,8 @@ void ProgressEngine::handle_message(Message& message) {
           handle_message(inner);
         }
       });
-      if (!problem.empty()) {
-        spdlog::error(
-            "multirank driver: dropped the rest of a garbled message of kind {} from rank {}: {}",
-            static_cast<int>(message.kind), message.source, problem);
-      }
+      // The messages before the fault were handled; the rest is reported as any garbled one.
+      if (!problem.empty()) throw DecodeError(problem);
     } else if (auto* extension = extension_.load(std::memory_order_acquire);
                extension != nullptr && extension->on_message(message, transport_)) {
     } else {
