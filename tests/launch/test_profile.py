@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Check a profile directory written by a multirank run (MULTIRANK_PROFILE=DIR) from the outside:
-one rank-<r>.jsonl log per rank whose header names that rank, its host, and (under Slurm) the job.
+one rank-<r>.binlog log per rank whose header names that rank, its host, and (under Slurm) the job.
 
   test_profile.py DIR --ranks N [--hosts K] [--slurm-job ID] [--clocks-aligned] [--tasks-on HOST,...]
 --tasks-on: tasks.csv shows tasks run on each of these hosts.
@@ -14,6 +14,18 @@ import os
 import sys
 
 CLOCK_SLACK_NS = 100_000   # rounding between the two samples a bound is made of
+
+
+def binary_log_header(path):
+    """The header of a rank's binary log: its first line says how many bytes of events follow
+    ([format, version, byte order, [count, size] for tasks, messages, queue samples, spans]), and
+    the header's JSON line comes after them."""
+    with open(path, "rb") as log:
+        first = json.loads(log.readline())
+        if first[0] != "multirank-binary-log":
+            raise ValueError(f"first line names {first[0]!r}, not multirank-binary-log")
+        log.seek(sum(count * size for count, size in first[3:7]), os.SEEK_CUR)
+        return json.loads(log.readline())
 
 
 def check_task_hosts(path, wanted):
@@ -46,11 +58,10 @@ def main():
         return 1
     problems, hosts = [], {}
     for rank in range(arguments.ranks):
-        path = os.path.join(arguments.directory, f"rank-{rank}.jsonl")
+        path = os.path.join(arguments.directory, f"rank-{rank}.binlog")
         try:
-            with open(path, encoding="utf-8") as log:
-                header = json.loads(log.readline())
-        except (OSError, ValueError) as error:
+            header = binary_log_header(path)
+        except (OSError, ValueError, IndexError, TypeError) as error:
             problems.append(f"rank {rank}: no readable log header in {path}: {error}")
             continue
         if header.get("rank") != rank or header.get("size") != arguments.ranks:
@@ -70,7 +81,7 @@ def main():
                     problems.append(f"{path}: {sample_name} offset {offset} ns beyond its stated error {error} ns")
                 else:
                     print(f"rank {rank} {sample_name}: offset {offset} ns, error {error} ns")
-    extra = sorted(set(os.listdir(arguments.directory)) & {f"rank-{r}.jsonl" for r in range(arguments.ranks, 4096)})
+    extra = sorted(set(os.listdir(arguments.directory)) & {f"rank-{r}.binlog" for r in range(arguments.ranks, 4096)})
     if extra:
         problems.append(f"logs of ranks that did not run: {extra}")
     print("ranks on hosts: " + ", ".join(f"{rank}:{host}" for rank, host in sorted(hosts.items())))

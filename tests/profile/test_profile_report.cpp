@@ -17,6 +17,7 @@
 #include "profile/profile_reports.hpp"
 #include "profile/profile_run.hpp"
 #include "profile/profile_session.hpp"
+#include "recording/binary_log.hpp"
 #include "recording/profile_log.hpp"
 
 namespace fs = std::filesystem;
@@ -122,6 +123,34 @@ TEST_CASE("multirank-report renders runs from their rank logs", "[profile]") {
     const std::string check = std::string("python3 ") + MULTIRANK_CHECK_SVG + " " +
                               (scratch / "out" / "timeline.svg").string() + " 3";
     CHECK(std::system(check.c_str()) == 0);
+  }
+
+  SECTION("binary logs render the same reports, and --jsonl turns them into JSON lines") {
+    REQUIRE(report(run_dir.string() + " -o " + (scratch / "from-jsonl").string(), output,
+                   scratch) == 0);
+    const fs::path binary_dir = scratch / "binary";
+    fs::create_directories(binary_dir);
+    for (const auto& log : two_rank_run()) {
+      std::ofstream out(binary_dir / ("rank-" + std::to_string(log.header.rank) + ".binlog"),
+                        std::ios::binary);
+      multirank::detail::write_binary_log(log, out);
+    }
+    REQUIRE(report(binary_dir.string() + " -o " + (scratch / "from-binary").string(), output,
+                   scratch) == 0);
+    auto after_title = [](const std::string& text) { return text.substr(text.find('\n')); };
+    CHECK(after_title(read_file(scratch / "from-binary" / "summary.txt")) ==
+          after_title(read_file(scratch / "from-jsonl" / "summary.txt")));
+    CHECK(read_file(scratch / "from-binary" / "tasks.csv") ==
+          read_file(scratch / "from-jsonl" / "tasks.csv"));
+    REQUIRE(report("--jsonl " + binary_dir.string(), output, scratch) == 0);
+    CHECK(output.find("wrote 3 rank logs as JSON lines") != std::string::npos);
+    for (const auto& log : two_rank_run()) {
+      CHECK(read_file(binary_dir / ("rank-" + std::to_string(log.header.rank) + ".jsonl")) ==
+            multirank::detail::format_rank_log(log));
+    }
+    // Both forms beside each other: the binary log is read, the other not counted twice.
+    std::ofstream(binary_dir / "rank-1.jsonl", std::ios::app) << "not a log line\n";
+    CHECK(report(binary_dir.string() + " -o " + (scratch / "both").string(), output, scratch) == 0);
   }
 
   SECTION("start-up and close: a phase table over the ranks, slices on each rank's row") {
@@ -275,6 +304,21 @@ TEST_CASE("huge runs stay readable", "[profile]") {
           std::string::npos);
   }
 
+  SECTION("above the event limit, trace.json leaves spans out and says so") {
+    RankLog worker = make_log(1, 2, 0, 0, {{0.0, 1.0}});
+    for (int i = 0; i < 60; ++i) worker.spans.push_back({i * 10, i * 10 + 5, 5, 99, 0, 0, 1, 0});
+    auto run = multirank::detail::assemble_run({make_log(0, 2, 0, 0, {}), worker}, "spans");
+    std::ostringstream out;
+    multirank::detail::write_trace_json(run, out, 50);
+    const auto trace = nlohmann::json::parse(out.str());
+    for (const auto& event : trace.at("traceEvents")) CHECK(event.value("cat", "") != "span");
+    CHECK(trace.at("otherData").at("spans_omitted").get<std::string>().find("60 spans") !=
+          std::string::npos);
+    std::ostringstream within;
+    multirank::detail::write_trace_json(run, within, 100);
+    CHECK_FALSE(nlohmann::json::parse(within.str()).at("otherData").contains("spans_omitted"));
+  }
+
   SECTION("256 ranks: one lane each, tasks binned per pixel") {
     std::vector<RankLog> logs{make_log(0, 256, 0, 0, {})};
     for (int rank = 1; rank < 256; ++rank) {
@@ -329,7 +373,7 @@ TEST_CASE("huge runs stay readable", "[profile]") {
   }
 }
 
-TEST_CASE("a gathered log read back through a small buffer", "[profile]") {
+TEST_CASE("a gathered log kept whole on disk, its reports' share on the way", "[profile]") {
   using multirank::detail::EventCounts;
   using multirank::detail::LogSpool;
   std::vector<std::pair<double, double>> tasks;
@@ -340,8 +384,7 @@ TEST_CASE("a gathered log read back through a small buffer", "[profile]") {
   for (int i = 0; i < 7; ++i) log.spans.push_back({i * 10, i * 10 + 5, 5, 99, 0, 0, 1, 0});
   const fs::path path =
       fs::temp_directory_path() / ("multirank-test-spool-" + std::to_string(getpid()));
-  auto spool = std::make_unique<LogSpool>(
-      path, log.header, EventCounts{log.tasks.size(), log.messages.size(), 0, log.spans.size()});
+  const EventCounts counts{log.tasks.size(), log.messages.size(), 0, log.spans.size()};
   // Appended in pieces that cut events in two, as the gather's buffer does.
   std::string bytes(reinterpret_cast<const char*>(log.tasks.data()),
                     log.tasks.size() * sizeof(TaskEvent));
@@ -349,18 +392,33 @@ TEST_CASE("a gathered log read back through a small buffer", "[profile]") {
                log.messages.size() * sizeof(multirank::detail::MessageEvent));
   bytes.append(reinterpret_cast<const char*>(log.spans.data()),
                log.spans.size() * sizeof(multirank::detail::SpanEvent));
-  for (std::size_t at = 0; at < bytes.size(); at += 100)
-    spool->append(bytes.data() + at, std::min<std::size_t>(100, bytes.size() - at));
-  spool->close();
+  auto gathered = [&](std::size_t keep) {
+    auto spool = std::make_unique<LogSpool>(path, log.header, counts, keep);
+    for (std::size_t at = 0; at < bytes.size(); at += 100)
+      spool->append(bytes.data() + at, std::min<std::size_t>(100, bytes.size() - at));
+    spool->close();
+    return spool;
+  };
 
-  SECTION("its rank log is the same text as the log written at once") {
-    std::ostringstream text;
-    spool->write_log(text, 64);
-    CHECK(text.str() == multirank::detail::format_rank_log(log));
+  SECTION("published, it is the rank's binary log, the same as the log written at once") {
+    auto spool = gathered(10);
+    spool->header().host = "changed after the gather";
+    log.header.host = "changed after the gather";
+    const fs::path published = path.string() + ".binlog";
+    spool->publish(published);
+    spool.reset();
+    CHECK_FALSE(fs::exists(path));
+    REQUIRE(fs::exists(published));
+    std::ostringstream at_once;
+    multirank::detail::write_binary_log(log, at_once);
+    CHECK(read_file(published) == at_once.str());
+    const RankLog back = multirank::detail::parse_binary_log(read_file(published), "the log");
+    CHECK(multirank::detail::format_rank_log(back) == multirank::detail::format_rank_log(log));
+    fs::remove(published);
   }
 
   SECTION("past the reports' share, tasks go to their function's totals, the rest is counted") {
-    const RankLog kept = spool->load(10, 64);
+    const RankLog kept = gathered(10)->take_kept();
     CHECK(kept.tasks.size() == 10);
     CHECK(kept.tasks.back().task_id == log.tasks[9].task_id);
     CHECK(kept.messages.size() == 10);
@@ -373,9 +431,14 @@ TEST_CASE("a gathered log read back through a small buffer", "[profile]") {
     CHECK(static_cast<double>(totals.total_ns) == Approx(90 * 5e6).margin(1000));
   }
 
+  SECTION("within the share, every event is kept as sent") {
+    const RankLog kept = gathered(1000)->take_kept();
+    CHECK(multirank::detail::format_rank_log(kept) == multirank::detail::format_rank_log(log));
+  }
+
   SECTION("a log missing bytes is an error naming its file") {
     auto short_one = std::make_unique<LogSpool>(path.string() + "-short", log.header,
-                                                EventCounts{log.tasks.size(), 0, 0, 0});
+                                                EventCounts{log.tasks.size(), 0, 0, 0}, 10);
     short_one->append(bytes.data(), 10);
     CHECK_THROWS_WITH(short_one->close(), Catch::Contains("-short") && Catch::Contains("10 of"));
   }
@@ -383,15 +446,59 @@ TEST_CASE("a gathered log read back through a small buffer", "[profile]") {
   SECTION("a file that cannot be created takes every byte, then is an error naming it") {
     const fs::path blocked = path.string() + "-blocked";
     fs::create_directories(blocked);  // a directory where the file should be
-    LogSpool unwritable(blocked, log.header, EventCounts{log.tasks.size(), 0, 0, 0});
+    LogSpool unwritable(blocked, log.header, EventCounts{log.tasks.size(), 0, 0, 0}, 10);
     unwritable.append(bytes.data(), log.tasks.size() * sizeof(TaskEvent));
     CHECK_THROWS_WITH(unwritable.close(),
                       Catch::Contains("-blocked") && Catch::Contains("cannot be created"));
     fs::remove_all(blocked);
   }
 
-  spool.reset();
   CHECK_FALSE(fs::exists(path));
+}
+
+TEST_CASE("a binary log reads back as written, and a damaged one is refused by name", "[profile]") {
+  std::vector<std::pair<double, double>> tasks{{0.0, 0.5}, {0.5, 0.25}};
+  RankLog log = make_log(2, 3, 0, 0, tasks);
+  log.messages.push_back({1000, multirank::detail::MessageDirection::received, 0, 3, 64});
+  log.queue.push_back({2000, 5, 1});
+  log.spans.push_back({10, 20, 10, 99, 0, 0, 1, 0});
+  std::ostringstream out;
+  multirank::detail::write_binary_log(log, out);
+  const std::string bytes =
+      out.str() + multirank::detail::format_phase_line({"MPI_Finalize", 5, 9});
+
+  SECTION("the events, the header and a phase appended later") {
+    const RankLog back = multirank::detail::parse_binary_log(bytes, "rank-2.binlog");
+    CHECK(back.tasks.size() == 2);
+    CHECK(back.messages.size() == 1);
+    CHECK(back.queue.size() == 1);
+    CHECK(back.spans.size() == 1);
+    CHECK(back.header.rank == 2);
+    REQUIRE(!back.header.phases.empty());
+    CHECK(back.header.phases.back().name == "MPI_Finalize");
+    log.header.phases.push_back({"MPI_Finalize", 5, 9});
+    CHECK(multirank::detail::format_rank_log(back) == multirank::detail::format_rank_log(log));
+  }
+
+  SECTION("cut short") {
+    CHECK_THROWS_WITH(multirank::detail::parse_binary_log(bytes.substr(0, 200), "rank-2.binlog"),
+                      Catch::Contains("rank-2.binlog") && Catch::Contains("cut short"));
+  }
+
+  SECTION("written with another event layout") {
+    std::string other = bytes;
+    const std::string size = "," + std::to_string(sizeof(TaskEvent)) + "]";
+    other.replace(other.find(size), size.size(), ",12]");
+    CHECK_THROWS_WITH(multirank::detail::parse_binary_log(other, "rank-2.binlog"),
+                      Catch::Contains("rank-2.binlog") && Catch::Contains("12 bytes each") &&
+                          Catch::Contains("--jsonl"));
+  }
+
+  SECTION("not a binary log at all") {
+    CHECK_THROWS_WITH(
+        multirank::detail::parse_binary_log("{\"rank\":0}\n", "rank-0.binlog"),
+        Catch::Contains("rank-0.binlog") && Catch::Contains("not a multirank binary"));
+  }
 }
 
 TEST_CASE("profiling settings come from MULTIRANK_PROFILE* variables", "[profile][settings]") {

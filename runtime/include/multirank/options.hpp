@@ -90,7 +90,7 @@ struct RuntimeOptions {
   std::size_t profile_gather_buffer_bytes = std::size_t{16} << 20;
   /// Events of each kind the reports are rendered from, over all ranks: each rank's share is
   /// this divided by the number of ranks, its first events; past it, per-function totals stay
-  /// exact, the reports say how many slices were left out, and `rank-<r>.jsonl` still has them all
+  /// exact, the reports say how many slices were left out, and `rank-<r>.binlog` still has them all
   /// (MULTIRANK_PROFILE_REPORT_EVENTS).
   std::size_t profile_report_events = 4'000'000;
 

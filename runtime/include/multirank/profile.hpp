@@ -16,7 +16,8 @@ namespace multirank::profile {
 /// status), its messages and, on rank 0, the queue depth, in bounded buffers
 /// (MULTIRANK_PROFILE_MAX_EVENTS per kind); clocks are matched to rank 0's by ping-pong at start
 /// and end. When the Runtime ends, rank 0 gathers every log over MPI and writes into DIR:
-/// `rank-<r>.jsonl` (each rank's raw log), `trace.json` (ui.perfetto.dev, chrome://tracing),
+/// `rank-<r>.binlog` (each rank's raw log, binary: write_jsonl_logs or `multirank-report --jsonl`
+/// turns it into JSON lines), `trace.json` (ui.perfetto.dev, chrome://tracing),
 /// `tasks.csv`, `summary.txt`, `timeline.svg` and `report.html`. If the driver dies of an
 /// exception, it saves its own log and reports, marked incomplete.
 ///
@@ -94,6 +95,12 @@ class Span {
 /// in `log_dir` into `out_dir` (what `multirank-report DIR` does). A DecodeError names a log that
 /// is missing or malformed.
 void render(const std::filesystem::path& log_dir, const std::filesystem::path& out_dir);
+
+/// Writes each rank's log in `log_dir` as JSON lines, `out_dir`/rank-<r>.jsonl (what
+/// `multirank-report --jsonl DIR` does): a header object, then one array per event, for jq, pandas
+/// or a build with another event layout. Returns the files written.
+std::vector<std::filesystem::path> write_jsonl_logs(const std::filesystem::path& log_dir,
+                                                    const std::filesystem::path& out_dir);
 
 /// Writes a side-by-side comparison of several profiled runs (their directories) to `out`.
 void compare(const std::vector<std::filesystem::path>& run_dirs, std::ostream& out);

@@ -1,9 +1,8 @@
-// A gathered log on disk, written and read back in pieces of a fixed size.
+// A gathered log on disk, written as it arrives, its reports' share kept on the way.
 #include "profile/log_spool.hpp"
 
 #include <algorithm>
-#include <span>
-#include <vector>
+#include <cstring>
 
 #include "core/text_sink.hpp"
 #include "multirank/error.hpp"
@@ -11,102 +10,150 @@
 
 namespace multirank::detail {
 
-namespace {
-
-std::uint64_t total_bytes(const EventCounts& c) {
-  return c.tasks * sizeof(TaskEvent) + c.messages * sizeof(MessageEvent) +
-         c.queue * sizeof(QueueSample) + c.spans * sizeof(SpanEvent);
-}
-
-}  // namespace
-
-LogSpool::LogSpool(std::filesystem::path path, RankLogHeader header, EventCounts counts)
+LogSpool::LogSpool(std::filesystem::path path, RankLogHeader header, EventCounts counts,
+                   std::size_t keep)
     : path_(std::move(path)),
       header_(std::move(header)),
       counts_(counts),
-      out_(path_, std::ios::binary | std::ios::trunc) {}
+      keep_(keep),
+      out_(path_, std::ios::binary | std::ios::trunc) {
+  out_ << binary_log_preamble(counts_);
+  auto room = [keep](auto& into, std::uint64_t count) {
+    reserve_on_huge_pages(into, static_cast<std::size_t>(std::min<std::uint64_t>(keep, count)));
+  };
+  room(kept_.tasks, counts_.tasks);
+  room(kept_.messages, counts_.messages);
+  room(kept_.queue, counts_.queue);
+  room(kept_.spans, counts_.spans);
+}
 
 LogSpool::~LogSpool() {
+  if (published_) return;
   std::error_code ignored;
   std::filesystem::remove(path_, ignored);
 }
 
+template <class T, class Past>
+void LogSpool::keep_events(const char* bytes, std::size_t size, std::vector<T>& into, Past past) {
+  static_assert(sizeof(T) <= sizeof(partial_));
+  auto one = [&](const char* at) {
+    T event;
+    std::memcpy(&event, at, sizeof(T));
+    if (into.size() < keep_) {
+      into.push_back(event);
+    } else {
+      past(event);
+    }
+  };
+  if (partial_size_ > 0) {
+    const std::size_t fill = std::min(size, sizeof(T) - partial_size_);
+    std::memcpy(partial_.data() + partial_size_, bytes, fill);
+    partial_size_ += fill;
+    bytes += fill;
+    size -= fill;
+    if (partial_size_ < sizeof(T)) return;
+    one(partial_.data());
+    partial_size_ = 0;
+  }
+  const std::size_t whole = size / sizeof(T);
+  // Within the budget, the events are copied as a block.
+  const std::size_t fits = std::min(whole, keep_ - std::min(keep_, into.size()));
+  if (fits > 0) {
+    const std::size_t before = into.size();
+    into.resize(before + fits);
+    std::memcpy(into.data() + before, bytes, fits * sizeof(T));
+  }
+  for (std::size_t i = fits; i < whole; ++i) one(bytes + i * sizeof(T));
+  const std::size_t rest = size - whole * sizeof(T);
+  std::memcpy(partial_.data(), bytes + whole * sizeof(T), rest);
+  partial_size_ = rest;
+}
+
 void LogSpool::append(const void* bytes, std::size_t size) {
   if (out_) out_.write(static_cast<const char*>(bytes), static_cast<std::streamsize>(size));
-  appended_ += size;
+  const auto* at = static_cast<const char*>(bytes);
+  // The kinds lie one after the other: each piece of the bytes goes to the kind it falls in.
+  const std::uint64_t ends[] = {
+      counts_.tasks * sizeof(TaskEvent),
+      counts_.tasks * sizeof(TaskEvent) + counts_.messages * sizeof(MessageEvent),
+      counts_.tasks * sizeof(TaskEvent) + counts_.messages * sizeof(MessageEvent) +
+          counts_.queue * sizeof(QueueSample),
+      counts_.bytes()};
+  while (size > 0) {
+    const auto kind = static_cast<std::size_t>(
+        std::upper_bound(std::begin(ends), std::end(ends), appended_) - std::begin(ends));
+    if (kind == std::size(ends)) {  // more than the counts said: close() reports it
+      appended_ += size;
+      return;
+    }
+    const auto take =
+        static_cast<std::size_t>(std::min<std::uint64_t>(size, ends[kind] - appended_));
+    auto& h = kept_.header;
+    switch (kind) {
+      case 0:
+        keep_events(at, take, kept_.tasks, [&](const TaskEvent& task) {
+          add_to_totals(past_totals_[task.function_id], task);
+          ++h.dropped_tasks;
+        });
+        break;
+      case 1:
+        keep_events(at, take, kept_.messages, [&h](const MessageEvent&) { ++h.dropped_messages; });
+        break;
+      case 2:
+        keep_events(at, take, kept_.queue, [&h](const QueueSample&) { ++h.dropped_queue_samples; });
+        break;
+      default:
+        keep_events(at, take, kept_.spans, [&h](const SpanEvent&) { ++h.dropped_spans; });
+    }
+    at += take;
+    size -= take;
+    appended_ += take;
+  }
 }
 
 void LogSpool::close() {
   if (!out_.is_open()) throw Error(path_.string() + ": cannot be created (gathering the profile)");
   out_.close();
-  if (!out_ || appended_ != total_bytes(counts_)) {
+  if (!out_ || appended_ != counts_.bytes()) {
     throw Error(path_.string() + ": writing the gathered log failed (" + std::to_string(appended_) +
-                " of " + std::to_string(total_bytes(counts_)) + " bytes)");
+                " of " + std::to_string(counts_.bytes()) + " bytes)");
   }
 }
 
-template <class T, class Visit>
-void LogSpool::read_events(std::ifstream& in, std::uint64_t count, std::size_t buffer_bytes,
-                           Visit visit) const {
-  if (count == 0) return;
-  // No larger than the events: a small log does not fault in (and zero) a whole buffer.
-  std::vector<T> buffer(static_cast<std::size_t>(
-      std::min<std::uint64_t>(std::max<std::size_t>(1, buffer_bytes / sizeof(T)), count)));
-  for (std::uint64_t done = 0; done < count;) {
-    const auto piece =
-        static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), count - done));
-    in.read(reinterpret_cast<char*>(buffer.data()),
-            static_cast<std::streamsize>(piece * sizeof(T)));
-    if (!in) throw Error(path_.string() + ": the gathered log cannot be read back");
-    visit(std::span<const T>(buffer.data(), piece));
-    done += piece;
+void LogSpool::publish(const std::filesystem::path& path) {
+  {
+    std::ofstream out(path_, std::ios::binary | std::ios::app);
+    {
+      TextSink sink(out);
+      write_log_header(header_, sink);
+    }
+    out.flush();
+    if (!out) throw Error(path_.string() + ": the header cannot be added to the gathered log");
   }
+  std::filesystem::rename(path_, path);
+  path_ = path;
+  published_ = true;
 }
 
-void LogSpool::write_log(std::ostream& out, std::size_t buffer_bytes) const {
-  std::ifstream in(path_, std::ios::binary);
-  if (!in) throw Error(path_.string() + ": the gathered log cannot be opened");
-  TextSink sink(out);
-  write_log_header(header_, sink);
-  auto write = [&sink](auto events) { write_event_lines(events, sink); };
-  read_events<TaskEvent>(in, counts_.tasks, buffer_bytes, write);
-  read_events<MessageEvent>(in, counts_.messages, buffer_bytes, write);
-  read_events<QueueSample>(in, counts_.queue, buffer_bytes, write);
-  read_events<SpanEvent>(in, counts_.spans, buffer_bytes, write);
-}
-
-RankLog LogSpool::load(std::size_t keep, std::size_t buffer_bytes) const {
-  std::ifstream in(path_, std::ios::binary);
-  if (!in) throw Error(path_.string() + ": the gathered log cannot be opened");
-  RankLog log;
-  log.header = header_;
-  auto& h = log.header;
-  auto keep_first = [keep](auto& into, std::uint64_t count, auto past) {
-    reserve_on_huge_pages(into, static_cast<std::size_t>(std::min<std::uint64_t>(keep, count)));
-    return [&into, keep, past](auto events) {
-      for (const auto& event : events) {
-        if (into.size() < keep) {
-          into.push_back(event);
-        } else {
-          past(event);
-        }
-      }
-    };
-  };
-  read_events<TaskEvent>(in, counts_.tasks, buffer_bytes,
-                         keep_first(log.tasks, counts_.tasks, [&h](const TaskEvent& task) {
-                           add_to_totals(h.overflow[task.function_id], task);
-                           ++h.dropped_tasks;
-                         }));
-  read_events<MessageEvent>(in, counts_.messages, buffer_bytes,
-                            keep_first(log.messages, counts_.messages,
-                                       [&h](const MessageEvent&) { ++h.dropped_messages; }));
-  read_events<QueueSample>(in, counts_.queue, buffer_bytes,
-                           keep_first(log.queue, counts_.queue,
-                                      [&h](const QueueSample&) { ++h.dropped_queue_samples; }));
-  read_events<SpanEvent>(
-      in, counts_.spans, buffer_bytes,
-      keep_first(log.spans, counts_.spans, [&h](const SpanEvent&) { ++h.dropped_spans; }));
+RankLog LogSpool::take_kept() {
+  // The counts gathered on the way go onto the rank's own (its recorder's overflow, say).
+  const RankLogHeader& past = kept_.header;
+  RankLogHeader header = header_;
+  header.dropped_tasks += past.dropped_tasks;
+  header.dropped_messages += past.dropped_messages;
+  header.dropped_queue_samples += past.dropped_queue_samples;
+  header.dropped_spans += past.dropped_spans;
+  for (const auto& [function, totals] : past_totals_) {
+    OverflowTotals& into = header.overflow[function];
+    into.calls += totals.calls;
+    into.total_ns += totals.total_ns;
+    into.serialise_ns += totals.serialise_ns;
+    into.max_ns = std::max(into.max_ns, totals.max_ns);
+  }
+  RankLog log = std::move(kept_);
+  log.header = std::move(header);
+  kept_ = RankLog{};
+  past_totals_.clear();
   return log;
 }
 

@@ -1,38 +1,33 @@
-// One worker rank's log as rank 0 gathered it: the header in memory, the events appended to a
-// binary file in the profile directory as they arrived, through a buffer of a fixed size. Rank 0
-// never holds a whole rank's events: it reads them back a buffer at a time to write the rank's
-// rank-<r>.jsonl, and keeps for the reports only the events within their budget.
+// One worker rank's log as rank 0 gathers it: the header in memory, the events appended as they
+// arrive, through a buffer of a fixed size, to a file in the profile directory that becomes the
+// rank's binary log (rank-<r>.binlog) once the header is added. Rank 0 never holds a whole rank's
+// events: as they go by it keeps for the reports only those within their budget.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
-#include <ostream>
+#include <map>
+#include <vector>
 
-#include "recording/profile_log.hpp"
+#include "recording/binary_log.hpp"
 
 namespace multirank::detail {
 
-/// How many events of each kind a log has, in the order they lie in a spool file.
-struct EventCounts {
-  std::uint64_t tasks = 0;
-  std::uint64_t messages = 0;
-  std::uint64_t queue = 0;
-  std::uint64_t spans = 0;
-};
-
 class LogSpool {
  public:
-  /// Creates (truncates) the file at `path`, to be filled by append() with the events as
-  /// `counts` says. A file that cannot be created or written is an Error from close(), not
+  /// Creates (truncates) the file at `path` and writes the binary log's first line, to be
+  /// followed by append() with the events as `counts` says; the reports keep the first `keep`
+  /// events of each kind. A file that cannot be created or written is an Error from close(), not
   /// before: the rank that sends the events must be able to send them all.
-  LogSpool(std::filesystem::path path, RankLogHeader header, EventCounts counts);
-  /// Removes the file.
+  LogSpool(std::filesystem::path path, RankLogHeader header, EventCounts counts, std::size_t keep);
+  /// Removes the file, unless it was published.
   ~LogSpool();
   LogSpool(const LogSpool&) = delete;
   LogSpool& operator=(const LogSpool&) = delete;
 
-  /// The next received bytes of the events, in order.
+  /// The next received bytes of the events, in order; pieces may cut events in two.
   void append(const void* bytes, std::size_t size);
   /// Once every byte is appended: an Error if any append failed or some are missing.
   void close();
@@ -40,26 +35,32 @@ class LogSpool {
   RankLogHeader& header() noexcept { return header_; }
   const RankLogHeader& header() const noexcept { return header_; }
 
-  /// The rank's whole log as JSON lines (write_rank_log's text), the events read back
-  /// `buffer_bytes` at a time.
-  void write_log(std::ostream& out, std::size_t buffer_bytes) const;
+  /// After close(): adds the header (as it is now) after the events and renames the file to
+  /// `path`, where it stays: the rank's whole binary log, no event of it copied or formatted.
+  void publish(const std::filesystem::path& path);
   /// The log the reports are rendered from: the first `keep` events of each kind. Tasks beyond
   /// it are added to their functions' totals and counted as dropped (as the recorder does past
-  /// its buffer: per-function figures stay exact), the other kinds counted as dropped.
-  RankLog load(std::size_t keep, std::size_t buffer_bytes) const;
+  /// its buffer: per-function figures stay exact), the other kinds counted as dropped. Once.
+  RankLog take_kept();
 
  private:
-  /// Calls visit(std::span<const T>) for each piece of the next `count` events of type T in
-  /// `in`, `buffer_bytes` at a time.
-  template <class T, class Visit>
-  void read_events(std::ifstream& in, std::uint64_t count, std::size_t buffer_bytes,
-                   Visit visit) const;
+  /// The `size` bytes at `bytes` of the events of kind T, where `partial_` may hold the start
+  /// of the first: the events within the budget go to `into`, the others to `past`.
+  template <class T, class Past>
+  void keep_events(const char* bytes, std::size_t size, std::vector<T>& into, Past past);
 
   std::filesystem::path path_;
   RankLogHeader header_;
   EventCounts counts_;
+  std::size_t keep_;
   std::ofstream out_;
   std::uint64_t appended_ = 0;
+  bool published_ = false;
+  RankLog kept_;
+  std::map<std::uint64_t, OverflowTotals> past_totals_;  // the tasks beyond the budget
+  // An event cut in two by the pieces, until its end arrives.
+  alignas(8) std::array<char, 128> partial_{};
+  std::size_t partial_size_ = 0;
 };
 
 }  // namespace multirank::detail

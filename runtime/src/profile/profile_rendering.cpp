@@ -1,6 +1,9 @@
 // The public entry points of multirank/profile.hpp: rendering reports from saved logs.
 #include "multirank/profile.hpp"
 
+#include <fstream>
+
+#include "multirank/error.hpp"
 #include "profile/profile_reports.hpp"
 #include "profile/profile_run.hpp"
 
@@ -10,6 +13,21 @@ void render(const std::filesystem::path& log_dir, const std::filesystem::path& o
   const auto run = detail::load_run(log_dir);
   std::filesystem::create_directories(out_dir);
   detail::write_reports(run, out_dir);
+}
+
+std::vector<std::filesystem::path> write_jsonl_logs(const std::filesystem::path& log_dir,
+                                                    const std::filesystem::path& out_dir) {
+  std::filesystem::create_directories(out_dir);
+  std::vector<std::filesystem::path> written;
+  for (const auto& log : detail::load_rank_logs(log_dir)) {
+    auto path = out_dir / ("rank-" + std::to_string(log.header.rank) + ".jsonl");
+    std::ofstream out(path, std::ios::binary);
+    detail::write_rank_log(log, out);
+    out.flush();
+    if (!out) throw Error(path.string() + ": cannot be written");
+    written.push_back(std::move(path));
+  }
+  return written;
 }
 
 void compare(const std::vector<std::filesystem::path>& run_dirs, std::ostream& out) {

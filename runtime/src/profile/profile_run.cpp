@@ -5,10 +5,12 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <numeric>
 #include <regex>
 
 #include "multirank/error.hpp"
+#include "recording/binary_log.hpp"
 
 namespace multirank::detail {
 
@@ -55,7 +57,8 @@ std::int64_t to_rank0_clock(const RankLogHeader& header, std::int64_t local_ns) 
 ProfileRun assemble_run(std::vector<RankLog> logs, std::string label) {
   ProfileRun run;
   run.label = std::move(label);
-  if (logs.empty()) throw DecodeError(run.label + ": no rank logs (rank-<r>.jsonl)");
+  if (logs.empty())
+    throw DecodeError(run.label + ": no rank logs (rank-<r>.binlog or rank-<r>.jsonl)");
   std::sort(logs.begin(), logs.end(),
             [](const RankLog& a, const RankLog& b) { return a.header.rank < b.header.rank; });
   const int size = logs.front().header.size;
@@ -110,21 +113,35 @@ ProfileRun assemble_run(std::vector<RankLog> logs, std::string label) {
   return run;
 }
 
-ProfileRun load_run(const std::filesystem::path& dir) {
+std::vector<RankLog> load_rank_logs(const std::filesystem::path& dir) {
   if (!std::filesystem::is_directory(dir)) {
     throw DecodeError(dir.string() + ": not a directory of multirank profile logs");
   }
-  static const std::regex log_name(R"(rank-\d+\.jsonl)");
-  std::vector<RankLog> logs;
+  // rank-<r>.binlog as a run writes it; rank-<r>.jsonl from `multirank-report --jsonl` or from
+  // older runs, read where a rank has no binary log.
+  static const std::regex log_name(R"(rank-(\d+)\.(binlog|jsonl))");
+  std::map<std::string, std::filesystem::path> by_rank;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    if (!std::regex_match(entry.path().filename().string(), log_name)) continue;
-    std::ifstream in(entry.path(), std::ios::binary);
-    if (!in) throw DecodeError(entry.path().string() + ": cannot be opened");
-    std::string text(static_cast<std::size_t>(std::filesystem::file_size(entry.path())), '\0');
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    logs.push_back(parse_rank_log(text, entry.path().string()));
+    std::smatch match;
+    const std::string name = entry.path().filename().string();
+    if (!std::regex_match(name, match, log_name)) continue;
+    auto [at, added] = by_rank.emplace(match[1].str(), entry.path());
+    if (!added && match[2].str() == "binlog") at->second = entry.path();
   }
-  return assemble_run(std::move(logs), dir.string());
+  std::vector<RankLog> logs;
+  for (const auto& [rank, path] : by_rank) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw DecodeError(path.string() + ": cannot be opened");
+    std::string bytes(static_cast<std::size_t>(std::filesystem::file_size(path)), '\0');
+    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    logs.push_back(is_binary_log(bytes) ? parse_binary_log(bytes, path.string())
+                                        : parse_rank_log(bytes, path.string()));
+  }
+  return logs;
+}
+
+ProfileRun load_run(const std::filesystem::path& dir) {
+  return assemble_run(load_rank_logs(dir), dir.string());
 }
 
 namespace {

@@ -39,7 +39,10 @@ struct ProfileRun {
 
 /// Places the logs of one run on a common time axis; a DecodeError if a rank is missing or twice.
 ProfileRun assemble_run(std::vector<RankLog> logs, std::string label);
-/// Reads DIR/rank-*.jsonl and assembles them.
+/// Every rank's log in DIR (rank-<r>.binlog, or rank-<r>.jsonl where a rank has no binary log),
+/// as written, in no particular order; a DecodeError names a log that cannot be read.
+std::vector<RankLog> load_rank_logs(const std::filesystem::path& dir);
+/// Reads DIR's rank logs and assembles them.
 ProfileRun load_run(const std::filesystem::path& dir);
 /// The rank's time `local_ns` on rank 0's clock, by its start and end offset estimates.
 std::int64_t to_rank0_clock(const RankLogHeader& header, std::int64_t local_ns);

@@ -97,7 +97,7 @@ void end_gathering(RankLogHeader& header, std::int64_t rank0_now_ns) {
 }
 
 std::filesystem::path log_path(const std::filesystem::path& dir, int rank) {
-  return dir / ("rank-" + std::to_string(rank) + ".jsonl");
+  return dir / ("rank-" + std::to_string(rank) + ".binlog");
 }
 
 /// Where rank 0 keeps a rank's events while it gathers and writes them.
@@ -282,7 +282,7 @@ void ProfileSession::append_closing_phases() noexcept {
     std::ofstream summary(dir_ / "summary.txt", std::ios::binary | std::ios::app);
     summary
         << "\nClosing on rank 0, after the logs were gathered (so not in the tables above, "
-           "trace.json or report.html; `multirank-report DIR` renders them from rank-0.jsonl)\n";
+           "trace.json or report.html; `multirank-report DIR` renders them from rank-0.binlog)\n";
     for (const auto& phase : closing_phases_) {
       summary << "  " << phase.name << ": "
               << human_duration(static_cast<double>(phase.end_ns - phase.start_ns) * 1e-9)
@@ -323,8 +323,8 @@ void ProfileSession::gather_logs() {
   // the same kind of machine): rank 0 neither parses text nor waits for other ranks to format
   // it. Copying a worker's events into one vector first took longer than sending them (fresh
   // pages fault in one by one): they go block by block from where they were recorded. Rank 0
-  // appends them to a file as they arrive, so what it holds does not grow with the ranks' logs,
-  // and formats each rank-<r>.jsonl from there while it writes the reports.
+  // appends them to a file as they arrive, so what it holds does not grow with the ranks' logs:
+  // it keeps only the reports' share of them on the way. The file becomes rank-<r>.binlog.
   const auto piece = static_cast<std::size_t>(gather_buffer_bytes_);
   if (rank_ != 0) {
     RankLog mine;
@@ -374,7 +374,8 @@ void ProfileSession::gather_logs() {
       if (problem.empty()) problem = e.what();
     }
     auto spool = std::make_unique<LogSpool>(spool_path(dir_, peer), std::move(parsed),
-                                            EventCounts{sizes[1], sizes[2], sizes[3], sizes[4]});
+                                            EventCounts{sizes[1], sizes[2], sizes[3], sizes[4]},
+                                            report_share());
     receive_events<TaskEvent>(buffer, sizes[1], peer, comm_, *spool);
     receive_events<MessageEvent>(buffer, sizes[2], peer, comm_, *spool);
     receive_events<QueueSample>(buffer, sizes[3], peer, comm_, *spool);
@@ -392,38 +393,26 @@ void ProfileSession::gather_logs() {
 }
 
 void ProfileSession::write_outputs(const RankLog& own,
-                                   const std::vector<std::unique_ptr<LogSpool>>& spools) const {
-  // The reports are rendered from each rank's share of the report budget, its first events;
-  // every rank-<r>.jsonl has all of them, formatted by threads of their own (a share of the
-  // ranks each, reading the gathered files a buffer at a time) while this one writes the
-  // reports: the user waits for all of it before the job exits.
-  const std::size_t ranks = spools.size() + 1;
-  const std::size_t keep = std::max<std::size_t>(1, report_events_ / ranks);
-  const auto buffer = static_cast<std::size_t>(gather_buffer_bytes_);
+                                   std::vector<std::unique_ptr<LogSpool>>& spools) const {
+  // The reports are rendered from each rank's share of the report budget, its first events, kept
+  // as they were gathered. The raw logs are binary: rank 0's written from memory on a thread of
+  // its own, every other rank's already on disk, given its header and its name. Nothing of
+  // either is formatted: the user waits for all of it before the job exits.
   std::vector<RankLog> logs;
-  logs.reserve(ranks);
+  logs.reserve(spools.size() + 1);
   logs.push_back(own);
-  for (const auto& spool : spools) logs.push_back(spool->load(keep, buffer));
-  const std::size_t writers =
-      std::clamp<std::size_t>(std::thread::hardware_concurrency() / 2, 1, ranks);
-  std::vector<std::future<void>> raw_logs;
-  for (std::size_t writer = 0; writer < writers; ++writer) {
-    raw_logs.push_back(std::async(std::launch::async, [&, writer] {
-      for (std::size_t rank = writer; rank < ranks; rank += writers) {
-        const auto path = log_path(dir_, static_cast<int>(rank));
-        std::ofstream out(path, std::ios::binary);
-        if (rank == 0) {
-          write_rank_log(own, out);
-        } else {
-          spools[rank - 1]->write_log(out, buffer);
-        }
-        out.flush();
-        if (!out) throw Error(path.string() + ": cannot be written");
-      }
-    }));
-  }
+  for (const auto& spool : spools) logs.push_back(spool->take_kept());
+  auto raw_logs = std::async(std::launch::async, [&] {
+    const auto path = log_path(dir_, 0);
+    std::ofstream out(path, std::ios::binary);
+    write_binary_log(own, out);
+    out.flush();
+    if (!out) throw Error(path.string() + ": cannot be written");
+    for (std::size_t rank = 1; rank <= spools.size(); ++rank)
+      spools[rank - 1]->publish(log_path(dir_, static_cast<int>(rank)));
+  });
   write_reports(assemble_run(std::move(logs), dir_.string()), dir_);
-  for (auto& writer : raw_logs) writer.get();
+  raw_logs.get();
 }
 
 void ProfileSession::save_on_fatal_error() noexcept {
@@ -455,7 +444,8 @@ void ProfileSession::save_on_fatal_error() noexcept {
       span.end_ns = recorder_.from_steady(span.end_ns);
     }
     log.spans = std::move(spans_);
-    write_outputs(log, {});
+    std::vector<std::unique_ptr<LogSpool>> no_other_ranks;
+    write_outputs(log, no_other_ranks);
     std::fprintf(stderr, "multirank: the driver's profile up to the failure is in %s\n",
                  dir_.c_str());
   } catch (const std::exception& e) {

@@ -6,6 +6,7 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <future>
 #include <memory>
@@ -36,14 +37,14 @@ class ProfileSession {
   void set_driver_runs_tasks(bool runs_tasks) noexcept { header_.runs_tasks = runs_tasks; }
 
   /// Collective, once every thread that records has stopped: the closing clock estimate and the
-  /// logs gathered to rank 0, which then writes DIR/rank-<r>.jsonl and the reports on a thread of
+  /// logs gathered to rank 0, which then writes DIR/rank-<r>.binlog and the reports on a thread of
   /// its own while the Runtime finalises MPI (MPI_Finalize's own exchange is mostly waiting, time
   /// the writing needs no MPI for). wait_until_written() or the destructor
   /// waits for it. Errors in writing are logged, not thrown: the run itself succeeded.
   void finish() noexcept;
   /// Rank 0, after finish(): a phase that ended after the logs were gathered (MPI_Finalize), times
   /// on CLOCK_MONOTONIC. It cannot be in the reports written from the gathered logs: once they are
-  /// written, it is appended to rank-0.jsonl (multirank-report renders it) and to summary.txt,
+  /// written, it is appended to rank-0.binlog (multirank-report renders it) and to summary.txt,
   /// with the writing's own time.
   void add_closing_phase(std::string_view name, std::int64_t start_ns,
                          std::int64_t end_ns) noexcept;
@@ -60,10 +61,13 @@ class ProfileSession {
   /// through one buffer of gather_buffer_bytes_). Other ranks send theirs (straight from the
   /// recorder's buffers, in pieces of at most that size) and get nothing back.
   void gather_logs();
-  /// rank-<r>.jsonl for rank 0 (`own`) and every spooled rank, and the reports, rendered from
+  /// rank-<r>.binlog for rank 0 (`own`) and every spooled rank, and the reports, rendered from
   /// each rank's share of report_events_.
-  void write_outputs(const RankLog& own,
-                     const std::vector<std::unique_ptr<LogSpool>>& spools) const;
+  void write_outputs(const RankLog& own, std::vector<std::unique_ptr<LogSpool>>& spools) const;
+  /// The events of each kind the reports keep of one rank: an equal share of report_events_.
+  std::size_t report_share() const noexcept {
+    return std::max<std::size_t>(1, report_events_ / static_cast<std::size_t>(size_));
+  }
   /// What the program recorded itself (profile::Task), moved into the recorder and the header.
   void take_program_records();
   /// Rank 0, once the files are written: the phases that ended after the gather, appended.

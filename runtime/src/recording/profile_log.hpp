@@ -1,6 +1,7 @@
 // One rank's profile log: what the rank recorded during a run (tasks, messages, the driver's queue
-// depth) and the header that places it (rank, host, clock offsets). Each rank formats its log as
-// JSON lines; rank 0 writes them as DIR/rank-<r>.jsonl and every report is rendered from them.
+// depth) and the header that places it (rank, host, clock offsets), and its portable form, JSON
+// lines: the header's, which every rank sends to rank 0 and every binary log carries
+// (binary_log.hpp), and `multirank-report --jsonl`'s rank-<r>.jsonl, one line per event.
 #pragma once
 
 #include <cstdint>

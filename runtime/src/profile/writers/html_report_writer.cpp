@@ -285,7 +285,7 @@ void write_phases(fmt::memory_buffer& b, const RunSummary& s) {
   fmt::format_to(it,
                  "</table>\n<p class=\"note\">Over the ranks that had each phase. MPI_Finalize "
                  "and the writing of the reports end after the logs were gathered: rank 0 appends "
-                 "its own to <code>summary.txt</code> and <code>rank-0.jsonl</code>, and "
+                 "its own to <code>summary.txt</code> and <code>rank-0.binlog</code>, and "
                  "<code>multirank-report</code> shows them here.</p>\n");
 }
 

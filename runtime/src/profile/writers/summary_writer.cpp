@@ -32,7 +32,7 @@ void write_summary(const ProfileRun& run, const RunSummary& s, std::ostream& out
     fmt::format_to(
         it,
         "note: {} task records beyond the per-rank buffer (MULTIRANK_PROFILE_MAX_EVENTS) or the "
-        "reports' share (MULTIRANK_PROFILE_REPORT_EVENTS; rank-<r>.jsonl has those) are counted "
+        "reports' share (MULTIRANK_PROFILE_REPORT_EVENTS; rank-<r>.binlog has those) are counted "
         "in the totals but have no slice in the timeline or row in tasks.csv\n",
         s.dropped_tasks);
   }

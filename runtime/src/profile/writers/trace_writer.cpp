@@ -417,6 +417,11 @@ void write_trace_json(const ProfileRun& run, std::ostream& out, std::size_t max_
     other["messages_omitted"] =
         fmt::format("{} messages: arrows and message slices left out", message_count);
   }
+  if (span_count > max_events) {
+    other["spans_omitted"] =
+        fmt::format("{} spans exceed {}: left out (summary.txt and report.html count them all)",
+                    span_count, max_events);
+  }
   nlohmann::json clocks = nlohmann::json::array();
   for (const auto& lane : run.ranks) {
     clocks.push_back(
