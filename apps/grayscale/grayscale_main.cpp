@@ -10,6 +10,7 @@
 #include <opencv2/core.hpp>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "command_line.hpp"
 #include "conversion_job.hpp"
@@ -73,13 +74,17 @@ int main(int argc, char** argv) {
     if (std::getenv("MULTIRANK_MAX_NAP_US") == nullptr)
       runtime_options.max_nap = std::chrono::milliseconds(5);
   };
-  // The driver's job starts before the Runtime: listing the images and converting the first ones
-  // overlaps MPI's start-up. Only where the launcher says this is rank 0 (or there is no launcher).
-  // Not with settings the Runtime will refuse: it stops every rank at start-up (status 2), and
-  // nothing should have been converted by then.
+  // The driver's job starts beside the Runtime: listing the images and converting the first ones
+  // overlaps MPI's start-up, on a thread of its own, so that this rank's MPI_Init, which every
+  // other rank's waits for, does not wait for the listing. Only where the launcher says this is
+  // rank 0 (or there is no launcher). Not with settings the Runtime will refuse: it stops every
+  // rank at start-up (status 2), and nothing should have been converted by then.
   std::optional<grayscale::ConversionJob> job;
-  if (is_first_rank() && settings_are_valid()) job.emplace(options, launched_ranks());
+  std::jthread preparing;
+  if (is_first_rank() && settings_are_valid())
+    preparing = std::jthread([&] { job.emplace(options, launched_ranks()); });
   multirank::Runtime runtime(argc, argv, defaults);
+  if (preparing.joinable()) preparing.join();
   early_signals.replay();
   // Worker ranks never return from the Runtime's constructor.
   if (!job) job.emplace(options, 1);
