@@ -341,9 +341,14 @@ int ConversionJob::run() {
   if (error_) std::rethrow_exception(error_);
   if (early_status_ != 0) return early_status_;
   run_->run();
-  // Temporaries of workers lost during the run (their tasks ran again elsewhere): every task is
-  // over now, so any left are stale.
-  remove_stale_partials(output_);
+  // Temporaries of workers lost during the run (their tasks ran again elsewhere), of tasks cut
+  // short by an interruption or left running past a task timeout: every task is over now, so any
+  // left are stale. Otherwise each conversion removed its own: no walk over a tree of outputs.
+  const multirank::Runtime& runtime = multirank::Runtime::current();
+  if (runtime.lost_worker_ranks() > 0 || run_->interrupted_by() != 0 ||
+      runtime.options().task_timeout.count() > 0) {
+    remove_stale_partials(output_);
+  }
   bool report_written = true;
   try {
     write_failure_report(output_, run_->failures());

@@ -525,6 +525,7 @@ int Runtime::close() noexcept {
 int Runtime::rank() const noexcept { return comm_->rank(); }
 int Runtime::size() const noexcept { return comm_->size(); }
 int Runtime::worker_slots() const noexcept { return engine_->worker_slots(); }
+int Runtime::lost_worker_ranks() const noexcept { return engine_->lost_worker_ranks(); }
 const std::string& Runtime::host() const { return comm_->hosts()[comm_->rank()]; }
 
 Runtime& Runtime::current() {

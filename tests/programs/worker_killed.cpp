@@ -76,7 +76,8 @@ int main(int argc, char** argv) {
       sum += value;
       ++count;
     }
-    std::cout << "executor: " << count << " results, sum " << sum << std::endl;
+    std::cout << "executor: " << count << " results, sum " << sum
+              << ", lost worker ranks: " << runtime.lost_worker_ranks() << std::endl;
   }
   {
     // With two worker ranks the pool's loss is the last one: what ran there never runs on the

@@ -67,6 +67,10 @@ class Runtime {
   bool is_driver() const noexcept { return rank() == 0; }
   /// How many tasks can run at once: worker ranks, plus the driver when it works too.
   int worker_slots() const noexcept;
+  /// Worker ranks lost so far (their processes died or stopped answering; their tasks ran
+  /// again on the others, where retries allowed). A program that leaves partial files behind a
+  /// task, say, knows from this whether a task may have stopped half-way.
+  int lost_worker_ranks() const noexcept;
   /// The name of this rank's host.
   const std::string& host() const;
   /// The settings this Runtime runs with.

@@ -32,6 +32,24 @@ void Backoff::pause() {
   nap_ = std::min(nap_ * 2, max_nap_);
 }
 
+void ActivityClock::mark(Clock::time_point now, std::chrono::nanoseconds longest_gap) noexcept {
+  const Clock::rep before =
+      last_.exchange(now.time_since_epoch().count(), std::memory_order_relaxed);
+  const std::int64_t gap =
+      std::clamp<std::int64_t>(now.time_since_epoch().count() - before, 0, longest_gap.count());
+  // Two threads marking at once may lose one's update: the average stays about right.
+  const std::int64_t average = gap_ns_.load(std::memory_order_relaxed);
+  gap_ns_.store(average + (gap - average) / 4, std::memory_order_relaxed);
+}
+
+std::chrono::microseconds ActivityClock::first_nap(
+    std::chrono::microseconds max_nap) const noexcept {
+  const auto eighth = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::nanoseconds(gap_ns_.load(std::memory_order_relaxed) / 8));
+  return std::clamp(eighth, std::chrono::microseconds(1),
+                    std::max(max_nap, std::chrono::microseconds(1)));
+}
+
 WaitPolicy WaitPolicy::of(const RuntimeOptions& options) {
   return WaitPolicy{options.spin_window, options.max_nap, options.spin_yield.value_or(false)};
 }

@@ -4,6 +4,7 @@
 // round trip: too short a window makes a task's round trip wait out naps.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -43,6 +44,31 @@ bool mpi_should_yield_when_idle(int ranks_on_node, unsigned cores);
 std::optional<bool> mpi_yield_when_idle(std::optional<bool> spin_yield, int ranks_on_node,
                                         unsigned cores);
 
+/// When the threads waiting on one engine last saw activity (a message moved, a task finished),
+/// and how far apart such moments have lately been. Shared by those threads: a wait that starts
+/// after a result naps first for a fraction of the usual gap, not for a microsecond doubled a dozen
+/// times, so a driver whose workers each hold a window of queued work wakes a few times per
+/// result, not once per doubling, and takes its core from a converting thread that much less.
+class ActivityClock {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  /// Activity now. A gap longer than `longest_gap` (the program was busy elsewhere, or idle)
+  /// counts as that long, so a pause does not make the next waits nap long.
+  void mark(Clock::time_point now, std::chrono::nanoseconds longest_gap) noexcept;
+  Clock::time_point last() const noexcept {
+    return Clock::time_point(Clock::duration(last_.load(std::memory_order_relaxed)));
+  }
+  /// The first nap after activity: an eighth of the recent gaps between activities (a result is
+  /// then seen within about that much of its arrival, as later, longer naps see it within their
+  /// length), from 1 µs up to `max_nap`.
+  std::chrono::microseconds first_nap(std::chrono::microseconds max_nap) const noexcept;
+
+ private:
+  std::atomic<Clock::rep> last_{Clock::now().time_since_epoch().count()};
+  std::atomic<std::int64_t> gap_ns_{0};  // moving average, each new gap weighing a quarter
+};
+
 class Backoff {
  public:
   using Clock = std::chrono::steady_clock;
@@ -53,17 +79,22 @@ class Backoff {
         yield_(policy.yield_while_spinning),
         last_activity_(Clock::now()) {}
 
-  /// Something happened: spin again.
-  void reset() {
+  /// Something happened: spin again, then nap from `first_nap`.
+  void reset(std::chrono::microseconds first_nap = std::chrono::microseconds(1)) {
     last_activity_ = Clock::now();
-    nap_ = std::chrono::microseconds(1);
+    nap_ = first_nap;
   }
   /// Activity seen by someone else at `when` (another thread of the same engine) counts too.
-  void saw_activity(Clock::time_point when) {
+  void saw_activity(Clock::time_point when,
+                    std::chrono::microseconds first_nap = std::chrono::microseconds(1)) {
     if (when > last_activity_) {
       last_activity_ = when;
-      nap_ = std::chrono::microseconds(1);
+      nap_ = first_nap;
     }
+  }
+  /// The same, from an engine's activity clock: the first nap follows its recent gaps.
+  void saw_activity(const ActivityClock& activity) {
+    saw_activity(activity.last(), activity.first_nap(max_nap_));
   }
   /// Nothing happened this round: return at once while inside the spin window, else sleep.
   void pause();

@@ -48,7 +48,7 @@ void ProgressEngine::local_worker_main() {
       batch.clear();
     }
     if (runs.empty()) {
-      backoff.saw_activity(Clock::time_point(Clock::duration(last_activity_.load())));
+      backoff.saw_activity(activity_.last());
       backoff.pause();
       continue;
     }
@@ -78,7 +78,7 @@ void ProgressEngine::local_worker_main() {
       local_results_ready_.store(true, std::memory_order_release);
     }
     runs.clear();
-    last_activity_.store(Clock::now().time_since_epoch().count());
+    note_activity();
     backoff.reset();
   }
 }

@@ -76,7 +76,6 @@ ProgressEngine::ProgressEngine(const Communicator& comm, const RuntimeOptions& o
                   relay_ranks_.size(), static_cast<std::size_t>(relayed) - relay_ranks_.size());
   }
   const bool works = driver_runs_tasks(comm, options);
-  last_activity_ = Clock::now().time_since_epoch().count();
   task_timeouts_used_.store(options.task_timeout.count() > 0);
   live_remote_.store(comm.size() - 1);
   if (works) {
@@ -108,9 +107,9 @@ bool ProgressEngine::wait_until(const std::function<bool()>& ready, Deadline dea
     if (ready()) return true;
     if (deadline && Clock::now() >= *deadline) return false;
     if (progressed) {
-      backoff.reset();
+      backoff.reset(activity_.first_nap(wait_policy_.max_nap));
     } else {
-      backoff.saw_activity(Clock::time_point(Clock::duration(last_activity_.load())));
+      backoff.saw_activity(activity_);
       backoff.pause();
     }
   }
@@ -173,7 +172,7 @@ bool ProgressEngine::progress() {
     failed_before_dispatch_.clear();
   }
   engine.unlock();
-  if (progressed) last_activity_.store(Clock::now().time_since_epoch().count());
+  if (progressed) note_activity();
   finish_completed(completed);
   for (auto& state : failed_in_flight) state->run_hooks();
   return progressed;

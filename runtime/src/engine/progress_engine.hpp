@@ -109,6 +109,10 @@ class ProgressEngine final : public DriverEngine {
   }
 
   const std::string& host_of(int rank) const { return comm_.hosts().at(rank); }
+  /// Worker ranks taken for lost so far; from any thread.
+  int lost_worker_ranks() const noexcept {
+    return comm_.size() - 1 - live_remote_.load(std::memory_order_acquire);
+  }
   /// Worker ranks taken for lost so far.
   std::size_t lost_workers() const {
     return static_cast<std::size_t>(
@@ -252,6 +256,8 @@ class ProgressEngine final : public DriverEngine {
   void local_worker_main();
   void background_main();
   bool all_idle();
+  /// A message moved or a task finished: the activity clock the driver's waits nap by.
+  void note_activity() noexcept { activity_.mark(Clock::now(), 8 * wait_policy_.max_nap); }
 
   const Communicator& comm_;
   RuntimeOptions options_;
@@ -287,7 +293,7 @@ class ProgressEngine final : public DriverEngine {
   WorkerWatch watch_;                // engine_mutex_
   std::atomic<int> live_remote_{0};  // worker ranks not lost
   std::atomic<int> waiters_{0};
-  std::atomic<Clock::rep> last_activity_{0};
+  ActivityClock activity_;  // messages moved or tasks finished, by any of the engine's threads
   std::atomic<std::int64_t> last_submit_{0};  // coarse clock
   std::atomic<bool> stopping_{false};
   std::atomic<int> interrupted_by_{0};
