@@ -32,6 +32,7 @@ template <class T>
 void read_events(std::string_view bytes, std::size_t& at, std::uint64_t count,
                  std::vector<T>& into) {
   into.resize(static_cast<std::size_t>(count));
+  if (into.empty()) return;  // an empty vector's data() may be null, which memcpy must not get
   std::memcpy(into.data(), bytes.data() + at, into.size() * sizeof(T));
   at += into.size() * sizeof(T);
 }
