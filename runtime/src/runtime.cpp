@@ -485,7 +485,7 @@ int Runtime::close() noexcept {
   } catch (const std::exception& e) {
     spdlog::error("multirank: stopping the engine failed: {}", e.what());
   }
-  const bool ranks_lost = engine_ && engine_->lost_workers() > 0;
+  const bool ranks_lost = engine_ && engine_->lost_worker_ranks() > 0;
   const int signal = engine_ ? engine_->interrupted_by() : 0;
   channel_ = nullptr;
   objects_.reset();

@@ -84,6 +84,8 @@ class Backoff {
     last_activity_ = Clock::now();
     nap_ = first_nap;
   }
+  /// The same, the first nap following an engine's recent gaps between activities.
+  void reset(const ActivityClock& activity) { reset(activity.first_nap(max_nap_)); }
   /// Activity seen by someone else at `when` (another thread of the same engine) counts too.
   void saw_activity(Clock::time_point when,
                     std::chrono::microseconds first_nap = std::chrono::microseconds(1)) {

@@ -107,7 +107,7 @@ bool ProgressEngine::wait_until(const std::function<bool()>& ready, Deadline dea
     if (ready()) return true;
     if (deadline && Clock::now() >= *deadline) return false;
     if (progressed) {
-      backoff.reset(activity_.first_nap(wait_policy_.max_nap));
+      backoff.reset(activity_);
     } else {
       backoff.saw_activity(activity_);
       backoff.pause();
@@ -448,7 +448,7 @@ void ProgressEngine::shutdown() {
   std::lock_guard engine(engine_mutex_);
   // Through the relays too: the driver may never have opened a connection to a rank behind one,
   // and after a loss it ends without waiting for one to open.
-  const auto stop = lost_workers() > 0 ? MessageKind::stop_after_loss : MessageKind::stop;
+  const auto stop = lost_worker_ranks() > 0 ? MessageKind::stop_after_loss : MessageKind::stop;
   for (std::size_t index = 0; index + 1 < static_cast<std::size_t>(comm_.size()); ++index) {
     if (!slots_[index].lost) send_to_worker(slots_[index].rank, MessageBuilder().finish(stop));
   }

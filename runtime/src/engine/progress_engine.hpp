@@ -113,11 +113,6 @@ class ProgressEngine final : public DriverEngine {
   int lost_worker_ranks() const noexcept {
     return comm_.size() - 1 - live_remote_.load(std::memory_order_acquire);
   }
-  /// Worker ranks taken for lost so far.
-  std::size_t lost_workers() const {
-    return static_cast<std::size_t>(
-        std::count_if(slots_.begin(), slots_.end(), [](const WorkerSlot& s) { return s.lost; }));
-  }
 
   /// Waits for all outstanding work, then stops every worker rank and the engine's threads.
   void shutdown();
