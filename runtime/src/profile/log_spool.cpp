@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cstring>
 
-#include "core/text_sink.hpp"
 #include "multirank/error.hpp"
 #include "recording/profile_event_buffer.hpp"
 
@@ -91,8 +90,8 @@ void LogSpool::append(const void* bytes, std::size_t size) {
     auto& h = kept_.header;
     switch (kind) {
       case 0:
-        keep_events(at, take, kept_.tasks, [&](const TaskEvent& task) {
-          add_to_totals(past_totals_[task.function_id], task);
+        keep_events(at, take, kept_.tasks, [&h](const TaskEvent& task) {
+          add_to_totals(h.overflow[task.function_id], task);
           ++h.dropped_tasks;
         });
         break;
@@ -123,10 +122,7 @@ void LogSpool::close() {
 void LogSpool::publish(const std::filesystem::path& path) {
   {
     std::ofstream out(path_, std::ios::binary | std::ios::app);
-    {
-      TextSink sink(out);
-      write_log_header(header_, sink);
-    }
+    write_binary_log_end(header_, out);
     out.flush();
     if (!out) throw Error(path_.string() + ": the header cannot be added to the gathered log");
   }
@@ -136,14 +132,15 @@ void LogSpool::publish(const std::filesystem::path& path) {
 }
 
 RankLog LogSpool::take_kept() {
-  // The counts gathered on the way go onto the rank's own (its recorder's overflow, say).
+  // What was counted on the way (the events past the share) goes onto the rank's own header,
+  // whose counts and totals are its recorder's.
   const RankLogHeader& past = kept_.header;
   RankLogHeader header = header_;
   header.dropped_tasks += past.dropped_tasks;
   header.dropped_messages += past.dropped_messages;
   header.dropped_queue_samples += past.dropped_queue_samples;
   header.dropped_spans += past.dropped_spans;
-  for (const auto& [function, totals] : past_totals_) {
+  for (const auto& [function, totals] : past.overflow) {
     OverflowTotals& into = header.overflow[function];
     into.calls += totals.calls;
     into.total_ns += totals.total_ns;
@@ -153,7 +150,6 @@ RankLog LogSpool::take_kept() {
   RankLog log = std::move(kept_);
   log.header = std::move(header);
   kept_ = RankLog{};
-  past_totals_.clear();
   return log;
 }
 

@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <vector>
 
 #include "recording/binary_log.hpp"
@@ -56,8 +55,8 @@ class LogSpool {
   std::ofstream out_;
   std::uint64_t appended_ = 0;
   bool published_ = false;
+  // The events within the budget; its header counts those past it (and their tasks' totals).
   RankLog kept_;
-  std::map<std::uint64_t, OverflowTotals> past_totals_;  // the tasks beyond the budget
   // An event cut in two by the pieces, until its end arrives.
   alignas(8) std::array<char, 128> partial_{};
   std::size_t partial_size_ = 0;

@@ -70,6 +70,11 @@ std::string binary_log_preamble(const EventCounts& counts) {
   return line.dump() + "\n";
 }
 
+void write_binary_log_end(const RankLogHeader& header, std::ostream& out) {
+  TextSink sink(out);
+  write_log_header(header, sink);
+}
+
 void write_binary_log(const RankLog& log, std::ostream& out) {
   out << binary_log_preamble(
       {log.tasks.size(), log.messages.size(), log.queue.size(), log.spans.size()});
@@ -77,8 +82,7 @@ void write_binary_log(const RankLog& log, std::ostream& out) {
   write_events(log.messages, out);
   write_events(log.queue, out);
   write_events(log.spans, out);
-  TextSink sink(out);
-  write_log_header(log.header, sink);
+  write_binary_log_end(log.header, out);
 }
 
 bool is_binary_log(std::string_view bytes) noexcept {

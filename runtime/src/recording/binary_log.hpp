@@ -31,6 +31,8 @@ struct EventCounts {
 
 /// The binary log's first line, with its line break.
 std::string binary_log_preamble(const EventCounts& counts);
+/// What follows the events: the header's line (phase lines may be appended after it).
+void write_binary_log_end(const RankLogHeader& header, std::ostream& out);
 /// The whole log in its binary form.
 void write_binary_log(const RankLog& log, std::ostream& out);
 /// Whether `bytes` start as a binary log does (otherwise they may be JSON lines).
