@@ -76,7 +76,7 @@ struct FunctionStats {
   double max_s = 0;
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
-  std::vector<double> call_s;  // per-call time of each recorded slice, for histograms
+  std::vector<double> call_s;  // per-call time of each recorded slice, unordered, for histograms
 };
 
 /// One span name over every rank, like a line of Python's pstats.

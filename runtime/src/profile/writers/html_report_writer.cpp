@@ -20,8 +20,9 @@ std::string histogram_svg(const ProfileRun& run, const FunctionStats& f) {
   const double height = 120;
   const double bottom = 96;
   if (f.call_s.empty()) return "<p class=\"note\">no recorded slices</p>";
-  const double lo = std::max(1e-9, f.call_s.front());
-  const double hi = std::max(lo * 1.0001, f.call_s.back());
+  const auto [shortest, longest] = std::minmax_element(f.call_s.begin(), f.call_s.end());
+  const double lo = std::max(1e-9, *shortest);
+  const double hi = std::max(lo * 1.0001, *longest);
   const int bins =
       std::clamp(static_cast<int>(std::sqrt(static_cast<double>(f.call_s.size()))), 1, 30);
   const double log_lo = std::log10(lo);
