@@ -32,8 +32,8 @@ LogSpool::~LogSpool() {
   std::filesystem::remove(path_, ignored);
 }
 
-template <class T, class Past>
-void LogSpool::keep_events(const char* bytes, std::size_t size, std::vector<T>& into, Past past) {
+template <class T>
+void LogSpool::keep_events(const char* bytes, std::size_t size, std::vector<T>& into) {
   static_assert(sizeof(T) <= sizeof(partial_));
   auto one = [&](const char* at) {
     T event;
@@ -41,7 +41,7 @@ void LogSpool::keep_events(const char* bytes, std::size_t size, std::vector<T>& 
     if (into.size() < keep_) {
       into.push_back(event);
     } else {
-      past(event);
+      count_past_share(kept_.header, event);
     }
   };
   if (partial_size_ > 0) {
@@ -87,22 +87,18 @@ void LogSpool::append(const void* bytes, std::size_t size) {
     }
     const auto take =
         static_cast<std::size_t>(std::min<std::uint64_t>(size, ends[kind] - appended_));
-    auto& h = kept_.header;
     switch (kind) {
       case 0:
-        keep_events(at, take, kept_.tasks, [&h](const TaskEvent& task) {
-          add_to_totals(h.overflow[task.function_id], task);
-          ++h.dropped_tasks;
-        });
+        keep_events(at, take, kept_.tasks);
         break;
       case 1:
-        keep_events(at, take, kept_.messages, [&h](const MessageEvent&) { ++h.dropped_messages; });
+        keep_events(at, take, kept_.messages);
         break;
       case 2:
-        keep_events(at, take, kept_.queue, [&h](const QueueSample&) { ++h.dropped_queue_samples; });
+        keep_events(at, take, kept_.queue);
         break;
       default:
-        keep_events(at, take, kept_.spans, [&h](const SpanEvent&) { ++h.dropped_spans; });
+        keep_events(at, take, kept_.spans);
     }
     at += take;
     size -= take;

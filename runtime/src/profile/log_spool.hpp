@@ -44,9 +44,9 @@ class LogSpool {
 
  private:
   /// The `size` bytes at `bytes` of the events of kind T, where `partial_` may hold the start
-  /// of the first: the events within the budget go to `into`, the others to `past`.
-  template <class T, class Past>
-  void keep_events(const char* bytes, std::size_t size, std::vector<T>& into, Past past);
+  /// of the first: the events within the budget go to `into`, the others are counted past it.
+  template <class T>
+  void keep_events(const char* bytes, std::size_t size, std::vector<T>& into);
 
   std::filesystem::path path_;
   RankLogHeader header_;

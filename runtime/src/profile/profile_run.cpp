@@ -187,7 +187,15 @@ RankStats rank_stats(const ProfileRun& run, const RankTimeline& lane,
   std::int64_t serialise = 0;
   std::int64_t first = run.duration_ns;
   std::int64_t last = 0;
+  // Tasks of one function come in runs: its statistics are looked up once per run.
+  FunctionStats* function = nullptr;
+  std::uint64_t function_id = 0;
   for (const auto& task : lane.tasks) {
+    if (function == nullptr || task.function_id != function_id) {
+      function = &functions[task.function_id];
+      function_id = task.function_id;
+    }
+    FunctionStats& f = *function;
     const std::int64_t took = task.end_ns - task.start_ns;
     busy += took;
     serialise += task.serialise_ns;
@@ -195,7 +203,6 @@ RankStats rank_stats(const ProfileRun& run, const RankTimeline& lane,
     last = std::max(last, task.end_ns);
     stats.items += task.items;
     stats.failed_items += task.failed_items;
-    auto& f = functions[task.function_id];
     f.calls += task.items;
     f.records += 1;
     f.failed += task.failed_items;

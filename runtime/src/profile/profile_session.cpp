@@ -1,6 +1,7 @@
 // Profiling from start-up to shutdown: agreeing on it, clock estimates, gathering, writing.
 #include "profile/profile_session.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <time.h>
 #include <unistd.h>
@@ -8,10 +9,12 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <climits>
 #include <cstdlib>
 #include <fstream>
 #include <future>
 #include <memory>
+#include <random>
 #include <span>
 #include <sstream>
 #include <system_error>
@@ -22,6 +25,7 @@
 #include "profile/clock_sync.hpp"
 #include "profile/profile_reports.hpp"
 #include "profile/profile_run.hpp"
+#include "recording/profile_event_buffer.hpp"
 #include "recording/program_records.hpp"
 
 namespace multirank::detail {
@@ -30,6 +34,7 @@ namespace {
 
 constexpr int log_size_tag = 3;
 constexpr int log_bytes_tag = 4;
+constexpr int log_written_tag = 5;
 
 std::string environment(const char* name) {
   const char* value = std::getenv(name);
@@ -105,6 +110,58 @@ std::filesystem::path spool_path(const std::filesystem::path& dir, int rank) {
   return dir / ("rank-" + std::to_string(rank) + ".gathered");
 }
 
+/// Receives `size` bytes from `peer` into `into`, as send_bytes sent them (pieces of any size).
+void receive_into(char* into, std::size_t size, int peer, MPI_Comm comm) {
+  for (std::size_t received = 0; received < size;) {
+    const auto most = static_cast<int>(std::min<std::size_t>(size - received, INT_MAX));
+    MPI_Status status;
+    check_mpi(MPI_Recv(into + received, most, MPI_BYTE, peer, log_bytes_tag, comm, &status),
+              "MPI_Recv");
+    int count = 0;
+    MPI_Get_count(&status, MPI_BYTE, &count);
+    if (count <= 0) throw Error("rank " + std::to_string(peer) + " sent an empty piece of its log");
+    received += static_cast<std::size_t>(count);
+  }
+}
+
+/// `count` events of T into `into`, sent in any pieces.
+template <class T>
+void receive_events_into(std::vector<T>& into, std::uint64_t count, int peer, MPI_Comm comm) {
+  reserve_on_huge_pages(into, static_cast<std::size_t>(count));
+  into.resize(static_cast<std::size_t>(count));
+  receive_into(reinterpret_cast<char*>(into.data()), into.size() * sizeof(T), peer, comm);
+}
+
+/// Collective: where this rank (not rank 0) writes its own log while it is being written, or
+/// nothing if it must send rank 0 all of it. A rank writes its own when it sees rank 0's profile
+/// directory (a shared file system) and can create a file there: rank 0 leaves a file named by a
+/// random token in it, so a directory of the same name on another node's own disk does not pass.
+/// Rank 0 returns the token file's path, to remove once every rank has looked.
+std::filesystem::path find_own_log_path(MPI_Comm comm, int rank, const std::filesystem::path& dir) {
+  auto marker_of = [&dir](std::uint64_t token) {
+    return dir / fmt::format(".multirank-shared-{:016x}", token);
+  };
+  if (rank == 0) {
+    std::random_device random;
+    std::uint64_t token = (static_cast<std::uint64_t>(random()) << 32) ^ random() ^
+                          static_cast<std::uint64_t>(steady_now_ns());
+    // Written before the token is sent: a rank looks for it as soon as it has the token.
+    const auto marker = marker_of(token);
+    std::ofstream(marker, std::ios::binary | std::ios::trunc) << "multirank profile directory\n";
+    check_mpi(MPI_Bcast(&token, 1, MPI_UINT64_T, 0, comm), "MPI_Bcast");
+    return marker;
+  }
+  std::uint64_t token = 0;
+  check_mpi(MPI_Bcast(&token, 1, MPI_UINT64_T, 0, comm), "MPI_Bcast");
+  const auto marker = marker_of(token);
+  std::error_code error;
+  if (!std::filesystem::exists(marker, error)) return {};
+  const auto path = spool_path(dir, rank);
+  if (!std::ofstream(path, std::ios::binary | std::ios::trunc)) return {};
+  std::filesystem::remove(path, error);
+  return path;
+}
+
 }  // namespace
 
 std::int64_t test_clock_offset_ns(const char* text, int rank) {
@@ -171,6 +228,22 @@ ProfileSession::ProfileSession(const Communicator& comm, const RuntimeOptions& o
   check_mpi(MPI_Comm_dup(comm.get(), &comm_), "MPI_Comm_dup");
   // The sizes of the gather's pieces are rank 0's: they must fit its buffer.
   check_mpi(MPI_Bcast(&gather_buffer_bytes_, 1, MPI_UINT64_T, 0, comm_), "MPI_Bcast");
+  // So is the reports' budget: a rank that writes its own log sends rank 0 only its share.
+  std::uint64_t report_events = report_events_;
+  check_mpi(MPI_Bcast(&report_events, 1, MPI_UINT64_T, 0, comm_), "MPI_Bcast");
+  report_events_ = static_cast<std::size_t>(report_events);
+  std::filesystem::path marker = find_own_log_path(comm_, rank_, dir_);
+  if (rank_ != 0) {
+    own_log_path_ = std::move(marker);
+    if (own_log_path_.empty()) {
+      spdlog::debug(
+          "multirank: rank {}: does not see the profile directory {}: sends rank 0 its whole log",
+          rank_, dir_.string());
+    } else {
+      spdlog::debug("multirank: rank {}: sees the profile directory {}: writes its own log there",
+                    rank_, dir_.string());
+    }
+  }
   header_.rank = rank_;
   header_.size = size_;
   header_.host = comm.hosts().at(static_cast<std::size_t>(rank_));
@@ -190,6 +263,11 @@ ProfileSession::ProfileSession(const Communicator& comm, const RuntimeOptions& o
   const std::int64_t estimating = steady_now_ns();
   header_.clock_start = synchronise_clock(comm_, [this] { return recorder_.now(); });
   records.record_phase("clock estimate", estimating, steady_now_ns());
+  // Every rank has looked for the marker: the estimate exchanged messages with each.
+  if (rank_ == 0) {
+    std::error_code ignored;
+    std::filesystem::remove(marker, ignored);
+  }
   // The profile covers the process from its start: what the program did before MPI was up
   // (profile::Task) and the start-up itself are on the time axis.
   header_.window_start_ns = recorder_.from_steady(ProgramRecords::process_start_ns());
@@ -225,6 +303,7 @@ void ProfileSession::finish() noexcept {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - estimated).count());
   } catch (const std::exception& e) {
     spdlog::error("multirank: rank {}: gathering the profile failed: {}", rank_, e.what());
+    await_own_logs();
     return;
   }
   if (rank_ != 0) return;
@@ -235,7 +314,7 @@ void ProfileSession::finish() noexcept {
       const auto started = std::chrono::steady_clock::now();
       const double cpu_started = process_cpu_seconds();
       const std::int64_t writing = recorder_.now();
-      write_outputs(own_log_, spools_);
+      write_outputs(own_log_, std::move(shares_), spools_);
       {
         std::lock_guard lock(closing_mutex_);
         closing_phases_.push_back({"writing the reports", writing, recorder_.now(),
@@ -256,6 +335,39 @@ void ProfileSession::finish() noexcept {
   } catch (const std::system_error&) {
     write();  // no thread to be had: written here, before MPI_Finalize
   }
+  await_own_logs();
+}
+
+void ProfileSession::await_own_logs() noexcept {
+  if (own_writers_.empty()) return;
+  try {
+    std::vector<int> failed(own_writers_.size(), 0);
+    std::vector<MPI_Request> requests(own_writers_.size(), MPI_REQUEST_NULL);
+    for (std::size_t i = 0; i < own_writers_.size(); ++i) {
+      check_mpi(
+          MPI_Irecv(&failed[i], 1, MPI_INT, own_writers_[i], log_written_tag, comm_, &requests[i]),
+          "MPI_Irecv");
+    }
+    // Polled with naps: a blocking wait would spin on a core that the reports' writing needs.
+    for (int done = 0;;) {
+      check_mpi(MPI_Testall(static_cast<int>(requests.size()), requests.data(), &done,
+                            MPI_STATUSES_IGNORE),
+                "MPI_Testall");
+      if (done != 0) break;
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    for (std::size_t i = 0; i < own_writers_.size(); ++i) {
+      if (failed[i] != 0) {
+        spdlog::error(
+            "multirank: rank {} could not write {} (its own error says why): the "
+            "reports have its share of the events",
+            own_writers_[i], log_path(dir_, own_writers_[i]).string());
+      }
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("multirank: waiting for the ranks' own profile logs failed: {}", e.what());
+  }
+  own_writers_.clear();
 }
 
 void ProfileSession::add_closing_phase(std::string_view name, std::int64_t start_ns,
@@ -322,31 +434,13 @@ void ProfileSession::gather_logs() {
   // The header as its JSON line, the events as their bytes (every rank runs the same program on
   // the same kind of machine): rank 0 neither parses text nor waits for other ranks to format
   // it. Copying a worker's events into one vector first took longer than sending them (fresh
-  // pages fault in one by one): they go block by block from where they were recorded. Rank 0
-  // appends them to a file as they arrive, so what it holds does not grow with the ranks' logs:
-  // it keeps only the reports' share of them on the way. The file becomes rank-<r>.binlog.
+  // pages fault in one by one): they go block by block from where they were recorded. A rank
+  // that sees the profile directory writes its own log there and sends only the reports' share
+  // of it; rank 0 appends any other rank's log to a file as it arrives, keeping only that share
+  // on the way. Either way what rank 0 holds does not grow with the ranks' logs.
   const auto piece = static_cast<std::size_t>(gather_buffer_bytes_);
   if (rank_ != 0) {
-    RankLog mine;
-    mine.header = header_;
-    recorder_.copy_totals_into(mine.header);
-    const std::string header = format_rank_log(mine);
-    const std::array<std::uint64_t, 5> sizes{header.size(), recorder_.tasks().size(),
-                                             recorder_.messages().size(), recorder_.queue().size(),
-                                             spans_.size()};
-    check_mpi(MPI_Send(sizes.data(), 5, MPI_UINT64_T, 0, log_size_tag, comm_), "MPI_Send");
-    check_mpi(
-        MPI_Send(header.data(), static_cast<int>(header.size()), MPI_CHAR, 0, log_size_tag, comm_),
-        "MPI_Send");
-    auto send_events = [this, piece](const auto& events) {
-      events.for_each_span([this, piece](const auto* first, std::size_t count) {
-        send_bytes(first, count * sizeof(*first), piece, comm_);
-      });
-    };
-    send_events(recorder_.tasks());
-    send_events(recorder_.messages());
-    send_events(recorder_.queue());
-    send_bytes(spans_.data(), spans_.size() * sizeof(SpanEvent), piece, comm_);
+    send_log(piece);
     return;
   }
   own_log_.header = header_;
@@ -357,8 +451,8 @@ void ProfileSession::gather_logs() {
   const std::span<char> buffer(storage.get(), piece);
   std::string problem;
   for (int peer = 1; peer < size_; ++peer) {
-    std::array<std::uint64_t, 5> sizes{};
-    check_mpi(MPI_Recv(sizes.data(), 5, MPI_UINT64_T, peer, log_size_tag, comm_, MPI_STATUS_IGNORE),
+    std::array<std::uint64_t, 6> sizes{};
+    check_mpi(MPI_Recv(sizes.data(), 6, MPI_UINT64_T, peer, log_size_tag, comm_, MPI_STATUS_IGNORE),
               "MPI_Recv");
     // The header is small (names, phases): a message of its own, whatever the buffer's size.
     std::string header(sizes[0], '\0');
@@ -372,6 +466,20 @@ void ProfileSession::gather_logs() {
       parsed = parse_rank_log(header, log_path(dir_, peer).string()).header;
     } catch (const std::exception& e) {
       if (problem.empty()) problem = e.what();
+    }
+    if (sizes[5] != 0) {
+      own_writers_.push_back(peer);
+      // Its log is on disk already, written by the rank: these are the reports' share, straight
+      // into the vectors they are rendered from.
+      RankLog log;
+      log.header = std::move(parsed);
+      receive_events_into(log.tasks, sizes[1], peer, comm_);
+      receive_events_into(log.messages, sizes[2], peer, comm_);
+      receive_events_into(log.queue, sizes[3], peer, comm_);
+      receive_events_into(log.spans, sizes[4], peer, comm_);
+      end_gathering(log.header, recorder_.now());
+      shares_.push_back(std::move(log));
+      continue;
     }
     auto spool = std::make_unique<LogSpool>(spool_path(dir_, peer), std::move(parsed),
                                             EventCounts{sizes[1], sizes[2], sizes[3], sizes[4]},
@@ -392,15 +500,109 @@ void ProfileSession::gather_logs() {
   end_gathering(own_log_.header, recorder_.now());
 }
 
-void ProfileSession::write_outputs(const RankLog& own,
+void ProfileSession::send_log(std::size_t piece) {
+  RankLog mine;
+  mine.header = header_;
+  recorder_.copy_totals_into(mine.header);
+  const bool writes_own = !own_log_path_.empty();
+  // A rank that writes its own log sends the reports' share and counts the rest in the header
+  // it sends, as rank 0 counts what it does not keep of a log it gathers.
+  const std::uint64_t limit = writes_own ? report_share() : UINT64_MAX;
+  RankLog sent;
+  sent.header = mine.header;
+  auto count_past = [&](const auto& events) {
+    std::uint64_t index = 0;
+    events.for_each_span([&](const auto* first, std::size_t count) {
+      for (std::size_t i = 0; i < count; ++i, ++index) {
+        if (index >= limit) count_past_share(sent.header, first[i]);
+      }
+    });
+  };
+  if (writes_own) {
+    count_past(recorder_.tasks());
+    count_past(recorder_.messages());
+    count_past(recorder_.queue());
+    for (std::size_t i = limit; i < spans_.size(); ++i) count_past_share(sent.header, spans_[i]);
+  }
+  const std::string header = format_rank_log(sent);
+  auto within = [limit](std::size_t count) { return std::min<std::uint64_t>(count, limit); };
+  const std::array<std::uint64_t, 6> sizes{header.size(),
+                                           within(recorder_.tasks().size()),
+                                           within(recorder_.messages().size()),
+                                           within(recorder_.queue().size()),
+                                           within(spans_.size()),
+                                           writes_own ? 1U : 0U};
+  check_mpi(MPI_Send(sizes.data(), 6, MPI_UINT64_T, 0, log_size_tag, comm_), "MPI_Send");
+  check_mpi(
+      MPI_Send(header.data(), static_cast<int>(header.size()), MPI_CHAR, 0, log_size_tag, comm_),
+      "MPI_Send");
+  auto send_events = [this, piece, limit](const auto& events) {
+    std::uint64_t sent_count = 0;
+    events.for_each_span([&](const auto* first, std::size_t count) {
+      const auto take = std::min<std::uint64_t>(count, limit - sent_count);
+      if (take > 0) send_bytes(first, take * sizeof(*first), piece, comm_);
+      sent_count += take;
+    });
+  };
+  send_events(recorder_.tasks());
+  send_events(recorder_.messages());
+  send_events(recorder_.queue());
+  send_bytes(spans_.data(), within(spans_.size()) * sizeof(SpanEvent), piece, comm_);
+  if (!writes_own) return;
+  // The gathering ends, on this rank, once its share is sent; the whole log is written after
+  // that, while rank 0 writes the reports.
+  for (auto& phase : mine.header.phases) {
+    if (phase.name == gathering_phase) phase.end_ns = recorder_.now();
+  }
+  // Rank 0 does not let the Runtime close before the log is on disk.
+  const int failed = write_own_log(mine.header) ? 0 : 1;
+  check_mpi(MPI_Send(&failed, 1, MPI_INT, 0, log_written_tag, comm_), "MPI_Send");
+}
+
+bool ProfileSession::write_own_log(const RankLogHeader& header) const {
+  const EventCounts counts{recorder_.tasks().size(), recorder_.messages().size(),
+                           recorder_.queue().size(), spans_.size()};
+  const auto final_path = log_path(dir_, rank_);
+  try {
+    std::ofstream out(own_log_path_, std::ios::binary | std::ios::trunc);
+    out << binary_log_preamble(counts);
+    auto write_events = [&out](const auto& events) {
+      events.for_each_span([&out](const auto* first, std::size_t count) {
+        out.write(reinterpret_cast<const char*>(first),
+                  static_cast<std::streamsize>(count * sizeof(*first)));
+      });
+    };
+    write_events(recorder_.tasks());
+    write_events(recorder_.messages());
+    write_events(recorder_.queue());
+    out.write(reinterpret_cast<const char*>(spans_.data()),
+              static_cast<std::streamsize>(spans_.size() * sizeof(SpanEvent)));
+    write_binary_log_end(header, out);
+    out.flush();
+    if (!out) throw Error("cannot be written");
+    std::filesystem::rename(own_log_path_, final_path);
+    return true;
+  } catch (const std::exception& e) {
+    std::error_code ignored;
+    std::filesystem::remove(own_log_path_, ignored);
+    spdlog::error(
+        "multirank: rank {}: writing its profile log {} failed: {}; the reports have "
+        "its share of the events, the log itself is missing",
+        rank_, final_path.string(), e.what());
+    return false;
+  }
+}
+
+void ProfileSession::write_outputs(const RankLog& own, std::vector<RankLog> shares,
                                    std::vector<std::unique_ptr<LogSpool>>& spools) const {
   // The reports are rendered from each rank's share of the report budget, its first events, kept
   // as they were gathered. The raw logs are binary: rank 0's written from memory on a thread of
   // its own, every other rank's already on disk, given its header and its name. Nothing of
   // either is formatted: the user waits for all of it before the job exits.
   std::vector<RankLog> logs;
-  logs.reserve(spools.size() + 1);
+  logs.reserve(shares.size() + spools.size() + 1);
   logs.push_back(own);
+  for (auto& share : shares) logs.push_back(std::move(share));
   for (const auto& spool : spools) logs.push_back(spool->take_kept());
   auto raw_logs = std::async(std::launch::async, [&] {
     const auto path = log_path(dir_, 0);
@@ -408,8 +610,7 @@ void ProfileSession::write_outputs(const RankLog& own,
     write_binary_log(own, out);
     out.flush();
     if (!out) throw Error(path.string() + ": cannot be written");
-    for (std::size_t rank = 1; rank <= spools.size(); ++rank)
-      spools[rank - 1]->publish(log_path(dir_, static_cast<int>(rank)));
+    for (const auto& spool : spools) spool->publish(log_path(dir_, spool->header().rank));
   });
   write_reports(assemble_run(std::move(logs), dir_.string()), dir_);
   raw_logs.get();
@@ -445,7 +646,7 @@ void ProfileSession::save_on_fatal_error() noexcept {
     }
     log.spans = std::move(spans_);
     std::vector<std::unique_ptr<LogSpool>> no_other_ranks;
-    write_outputs(log, no_other_ranks);
+    write_outputs(log, {}, no_other_ranks);
     std::fprintf(stderr, "multirank: the driver's profile up to the failure is in %s\n",
                  dir_.c_str());
   } catch (const std::exception& e) {

@@ -1,7 +1,9 @@
 // Profiling for the lifetime of a Runtime: started on every rank when rank 0's RuntimeOptions
 // name a profile directory, clocks synchronised at start and end, every rank's log gathered to
-// rank 0 over MPI (no shared filesystem needed) into files, through a buffer of a fixed size,
-// and rank 0 writing the logs and the reports.
+// rank 0 over MPI, and rank 0 writing the reports. A rank that sees the profile directory (a
+// shared file system) writes its own log there and sends rank 0 only the reports' share of it;
+// any other rank's log goes to rank 0 whole, which writes it to a file as it arrives, through a
+// buffer of a fixed size.
 #pragma once
 
 #include <mpi.h>
@@ -61,9 +63,21 @@ class ProfileSession {
   /// through one buffer of gather_buffer_bytes_). Other ranks send theirs (straight from the
   /// recorder's buffers, in pieces of at most that size) and get nothing back.
   void gather_logs();
+  /// A rank other than 0: its log to rank 0, all of it, or only the reports' share when it
+  /// writes the whole log itself (own_log_path_).
+  void send_log(std::size_t piece);
+  /// A rank other than 0, once it has sent its share: the whole log as DIR/rank-<r>.binlog,
+  /// with `header` (the rank's own, not the share's). A failure is logged (the run succeeded),
+  /// and false.
+  bool write_own_log(const RankLogHeader& header) const;
+  /// Rank 0, at the end of finish(): returns once every rank that writes its own log has
+  /// written it (or said it could not), so that no file is missing when the Runtime has closed,
+  /// whether or not it finalises MPI.
+  void await_own_logs() noexcept;
   /// rank-<r>.binlog for rank 0 (`own`) and every spooled rank, and the reports, rendered from
-  /// each rank's share of report_events_.
-  void write_outputs(const RankLog& own, std::vector<std::unique_ptr<LogSpool>>& spools) const;
+  /// `own`, the `shares` of the ranks that wrote their own logs, and each spool's share.
+  void write_outputs(const RankLog& own, std::vector<RankLog> shares,
+                     std::vector<std::unique_ptr<LogSpool>>& spools) const;
   /// The events of each kind the reports keep of one rank: an equal share of report_events_.
   std::size_t report_share() const noexcept {
     return std::max<std::size_t>(1, report_events_ / static_cast<std::size_t>(size_));
@@ -83,8 +97,15 @@ class ProfileSession {
   std::vector<SpanEvent> spans_;           // the program's spans, taken when the run ends
   std::uint64_t gather_buffer_bytes_ = 0;  // rank 0's setting, on every rank
   std::size_t report_events_ = 0;
-  RankLog own_log_;                                // rank 0, from finish() on
-  std::vector<std::unique_ptr<LogSpool>> spools_;  // rank 0: ranks 1..n-1, from finish() on
+  RankLog own_log_;  // rank 0, from finish() on
+  // Rank 0, from finish() on: the ranks that sent all of their logs, and the reports' share of
+  // those that wrote their own.
+  std::vector<std::unique_ptr<LogSpool>> spools_;
+  std::vector<RankLog> shares_;
+  std::vector<int> own_writers_;  // rank 0: the ranks whose shares those are, until they wrote
+  // A rank other than 0 that sees the profile directory: where it writes its own log before
+  // renaming it to rank-<r>.binlog (empty: rank 0 gets all of it).
+  std::filesystem::path own_log_path_;
   std::future<void> writing_;  // rank 0, from finish() until the files are written
   // Rank 0: the phases past the gather (on the profile's clock), appended once the files are.
   std::vector<PhaseEvent> closing_phases_;

@@ -166,6 +166,21 @@ void add_to_totals(OverflowTotals& totals, const TaskEvent& event) noexcept {
   totals.max_ns = std::max(totals.max_ns, took);
 }
 
+void count_past_share(RankLogHeader& header, const TaskEvent& task) {
+  add_to_totals(header.overflow[task.function_id], task);
+  ++header.dropped_tasks;
+}
+
+void count_past_share(RankLogHeader& header, const MessageEvent&) noexcept {
+  ++header.dropped_messages;
+}
+
+void count_past_share(RankLogHeader& header, const QueueSample&) noexcept {
+  ++header.dropped_queue_samples;
+}
+
+void count_past_share(RankLogHeader& header, const SpanEvent&) noexcept { ++header.dropped_spans; }
+
 void write_log_header(const RankLogHeader& header, TextSink& sink) {
   sink << header_json(header).dump() << '\n';
 }

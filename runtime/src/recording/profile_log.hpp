@@ -125,6 +125,15 @@ struct RankLog {
   std::vector<SpanEvent> spans;
 };
 
+/// An event past the share of a log that the reports keep (its first events of each kind), counted
+/// in `header` as dropped; a task is also added to its function's totals, so per-function figures
+/// stay exact. The one rule for rank 0 keeping a gathered log's share and for a rank that sends
+/// rank 0 no more than its share.
+void count_past_share(RankLogHeader& header, const TaskEvent& task);
+void count_past_share(RankLogHeader& header, const MessageEvent& message) noexcept;
+void count_past_share(RankLogHeader& header, const QueueSample& sample) noexcept;
+void count_past_share(RankLogHeader& header, const SpanEvent& span) noexcept;
+
 /// The log as JSON lines: a header object, then one compact array per event.
 void write_rank_log(const RankLog& log, std::ostream& out);
 /// The same in pieces, for a log too large to hold at once: the header's line, then each kind's
