@@ -47,10 +47,9 @@ std::string written(std::int64_t units) {
 }  // namespace
 
 TEST_CASE("fixed decimals are written exactly, from integers", "[text]") {
-  std::vector<std::int64_t> values{0,       1,          9,         10,        99,
-                                   100,     999,        1000,      1001,      123456789,
-                                   -1,      -999,       -1000,     -1001,     1000000000,
-                                   999999999, -999999999, 1234567890123LL};
+  std::vector<std::int64_t> values{
+      0,         1,  9,    10,    99,    100,        999,       1000,       1001,
+      123456789, -1, -999, -1000, -1001, 1000000000, 999999999, -999999999, 1234567890123LL};
   values.push_back(std::numeric_limits<std::int64_t>::max());
   values.push_back(std::numeric_limits<std::int64_t>::min());
   std::mt19937_64 random(7);
