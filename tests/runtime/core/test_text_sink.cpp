@@ -18,15 +18,16 @@ using multirank::detail::TextSink;
 
 namespace {
 
-/// The same text the slow way: whole part, then the fraction zero-padded, from 128-bit arithmetic.
+/// The same text the slow way: whole part, then the fraction zero-padded, from the magnitude in
+/// unsigned arithmetic (exact for the most negative value too).
 std::string reference(std::int64_t units, int places) {
-  __int128 magnitude = units;
-  const bool negative = magnitude < 0;
-  if (negative) magnitude = -magnitude;
-  __int128 scale = 1;
+  const bool negative = units < 0;
+  const unsigned long long magnitude = negative ? 0ULL - static_cast<unsigned long long>(units)
+                                                : static_cast<unsigned long long>(units);
+  unsigned long long scale = 1;
   for (int i = 0; i < places; ++i) scale *= 10;
-  const auto whole = static_cast<unsigned long long>(magnitude / scale);
-  const auto fraction = static_cast<unsigned long long>(magnitude % scale);
+  const auto whole = magnitude / scale;
+  const auto fraction = magnitude % scale;
   std::ostringstream out;
   if (negative) out << '-';
   out << whole;

@@ -55,6 +55,75 @@ inline constexpr bool is_plain_scalar_v = (std::is_arithmetic_v<T> ||
 inline constexpr unsigned boost_archive_flags =
     boost::archive::no_header | boost::archive::no_codecvt;
 
+/// Whether T's bytes are written by the fast path below rather than by a Boost archive.
+template <class T>
+constexpr bool has_fast_path() {
+  return std::is_same_v<T, std::monostate> || std::is_same_v<T, bool> || is_plain_scalar_v<T> ||
+         std::is_same_v<T, std::string> || is_std_vector<T>::value || is_std_array<T>::value ||
+         is_tuple_like<T>::value || is_std_optional<T>::value;
+}
+
+/// Whether a vector of T is written as one Boost archive holding every element. Checked in two
+/// steps so that a fast-path type never instantiates the Boost check (a std::tuple<> would fail it).
+template <class T>
+constexpr bool vector_of_boost_elements() {
+  if constexpr (has_fast_path<T>()) {
+    return false;
+  } else {
+    return boost_accepts<T>();
+  }
+}
+
+/// Runs `write(archive)` on one Boost archive whose bytes follow their length in `out`.
+template <class Write>
+void encode_with_boost(ByteWriter& out, Write write) {
+  const std::size_t length_at = out.reserve(sizeof(std::uint64_t));
+  const std::size_t start = out.size();
+  {
+    WriterStreambuf stream(out);
+    boost::archive::binary_oarchive archive(stream, boost_archive_flags);
+    write(archive);
+  }
+  out.patch_pod<std::uint64_t>(length_at, out.size() - start);
+}
+
+/// Element count of a container read off the wire, checked against the bytes left so a corrupted
+/// count fails cleanly instead of allocating without bound. Elements that take no bytes at all
+/// count as one byte each: a count of them can be no larger than the bytes left either.
+inline std::uint64_t decode_count(ByteReader& in, std::size_t min_element_bytes) {
+  const auto count = in.read_pod<std::uint64_t>();
+  if (count > in.remaining() / std::max<std::size_t>(min_element_bytes, 1)) {
+    throw DecodeError("corrupted message: a container claims " + std::to_string(count) +
+                      " elements but only " + std::to_string(in.remaining()) + " bytes remain");
+  }
+  return count;
+}
+
+/// Runs `read(archive)` on the archive encode_with_boost wrote; what Boost or the bytes refuse is
+/// a DecodeError.
+template <class Read>
+void decode_with_boost(ByteReader& in, Read read) {
+  const auto length = decode_count(in, 1);
+  ReaderStreambuf stream(in.take(length));
+  try {
+    CheckedBinaryIarchive archive(stream, boost_archive_flags);
+    read(archive);
+  } catch (const boost::archive::archive_exception& e) {
+    throw DecodeError(std::string("Boost.Serialization could not read the value: ") + e.what());
+  } catch (const DecodeError& e) {
+    // A garbled count inside the archive, refused by the archive or by the bytes running out.
+    throw DecodeError(std::string("Boost.Serialization could not read the value (") + e.what() +
+                      ")");
+  } catch (const std::bad_alloc& e) {
+    throw DecodeError(std::string("Boost.Serialization could not read the value (") + e.what() +
+                      ": a garbled size?)");
+  } catch (const std::length_error& e) {
+    throw DecodeError(std::string("Boost.Serialization could not read the value (") + e.what() +
+                      ": a garbled size?)");
+  }
+  // Anything else a type's own load() threw is the user's own error, and keeps its type.
+}
+
 template <class T>
 void encode(ByteWriter& out, const T& value);
 template <class T>
@@ -94,17 +163,6 @@ constexpr std::size_t min_encoded_bytes() {
   }
 }
 
-/// Element count of a container read off the wire, checked against the bytes left so a corrupted
-/// count fails cleanly instead of allocating without bound. Elements that take no bytes at all
-/// count as one byte each: a count of them can be no larger than the bytes left either.
-inline std::uint64_t decode_count(ByteReader& in, std::size_t min_element_bytes) {
-  const auto count = in.read_pod<std::uint64_t>();
-  if (count > in.remaining() / std::max<std::size_t>(min_element_bytes, 1)) {
-    throw DecodeError("corrupted message: a container claims " + std::to_string(count) +
-                      " elements but only " + std::to_string(in.remaining()) + " bytes remain");
-  }
-  return count;
-}
 
 template <class T>
 void encode(ByteWriter& out, const T& value) {
@@ -122,6 +180,12 @@ void encode(ByteWriter& out, const T& value) {
     out.write_pod<std::uint64_t>(value.size());
     if constexpr (is_plain_scalar_v<Element>) {
       out.write(value.data(), value.size() * sizeof(Element));
+    } else if constexpr (vector_of_boost_elements<Element>()) {
+      // All the elements in one archive: opening one per element cost more than a small
+      // element's own bytes (a result list of small structs, one per image).
+      encode_with_boost(out, [&value](auto& archive) {
+        for (const auto& element : value) archive << static_cast<const Element&>(element);
+      });
     } else {
       for (const auto& element : value) encode(out, static_cast<const Element&>(element));
     }
@@ -135,14 +199,7 @@ void encode(ByteWriter& out, const T& value) {
   } else if constexpr (!boost_accepts<T>()) {
     // refused at compile time, with WireTypeCheck's message naming T
   } else {
-    const std::size_t length_at = out.reserve(sizeof(std::uint64_t));
-    const std::size_t start = out.size();
-    {
-      WriterStreambuf stream(out);
-      boost::archive::binary_oarchive archive(stream, boost_archive_flags);
-      archive << value;
-    }
-    out.patch_pod<std::uint64_t>(length_at, out.size() - start);
+    encode_with_boost(out, [&value](auto& archive) { archive << value; });
   }
 }
 
@@ -168,6 +225,14 @@ void decode(ByteReader& in, T& value) {
       const auto count = decode_count(in, sizeof(Element));
       value.resize(count);
       in.read(value.data(), count * sizeof(Element));
+    } else if constexpr (vector_of_boost_elements<Element>()) {
+      // Each element takes at least one of the archive's bytes (its length follows the count).
+      const auto count = decode_count(in, 1);
+      value.clear();
+      value.resize(count);  // loaded in place: each element keeps its own address for Boost
+      decode_with_boost(in, [&value](auto& archive) {
+        for (auto& element : value) archive >> element;
+      });
     } else {
       const auto count = decode_count(in, min_encoded_bytes<Element>());
       value.clear();
@@ -193,25 +258,7 @@ void decode(ByteReader& in, T& value) {
   } else if constexpr (!boost_accepts<T>()) {
     // refused at compile time, with WireTypeCheck's message naming T
   } else {
-    const auto length = decode_count(in, 1);
-    ReaderStreambuf stream(in.take(length));
-    try {
-      CheckedBinaryIarchive archive(stream, boost_archive_flags);
-      archive >> value;
-    } catch (const boost::archive::archive_exception& e) {
-      throw DecodeError(std::string("Boost.Serialization could not read the value: ") + e.what());
-    } catch (const DecodeError& e) {
-      // A garbled count inside the archive, refused by the archive or by the bytes running out.
-      throw DecodeError(std::string("Boost.Serialization could not read the value (") + e.what() +
-                        ")");
-    } catch (const std::bad_alloc& e) {
-      throw DecodeError(std::string("Boost.Serialization could not read the value (") + e.what() +
-                        ": a garbled size?)");
-    } catch (const std::length_error& e) {
-      throw DecodeError(std::string("Boost.Serialization could not read the value (") + e.what() +
-                        ": a garbled size?)");
-    }
-    // Anything else a type's own load() threw is the user's own error, and keeps its type.
+    decode_with_boost(in, [&value](auto& archive) { archive >> value; });
   }
 }
 
