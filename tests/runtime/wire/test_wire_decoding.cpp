@@ -193,6 +193,16 @@ TEST_CASE("values read off the wire are checked", "[wire]") {
     check_every_prefix_rejected(std::vector<std::string>{"a", "bc", ""});
     check_every_prefix_rejected(Nested{7, "seven", std::vector<int>{7, 7}});
     check_every_prefix_rejected(Labelled{2.5, {"left", "right"}});
+    check_every_prefix_rejected(std::vector<Labelled>{{1.0, {"a"}}, {2.0, {}}, {3.0, {"b", "c"}}});
+    check_every_prefix_rejected(std::vector<Labelled>{});
+  }
+  SECTION("a vector of Boost-serialised elements is one archive, not one per element") {
+    const std::vector<Labelled> values(50, Labelled{1.0, {"x"}});
+    std::size_t separately = sizeof(std::uint64_t);
+    for (const auto& value : values) separately += encode_to_bytes(value).size();
+    const auto together = encode_to_bytes(values);
+    CHECK(together.size() < separately);
+    CHECK(decode_all<std::vector<Labelled>>(together) == values);
   }
   SECTION("a Boost archive cut short inside is a DecodeError, not a Boost exception") {
     const auto whole = encode_to_bytes(Labelled{1.0, {"one", "two", "three"}});
@@ -214,6 +224,7 @@ TEST_CASE("values read off the wire are checked", "[wire]") {
     CHECK_THROWS_WITH(decode_all<std::vector<double>>(bytes), Catch::Contains("claims"));
     CHECK_THROWS_WITH(decode_all<std::string>(bytes), Catch::Contains("claims"));
     CHECK_THROWS_AS(decode_all<std::vector<std::tuple<>>>(bytes), DecodeError);
+    CHECK_THROWS_WITH(decode_all<std::vector<Labelled>>(bytes), Catch::Contains("claims"));
   }
   SECTION("a garbled container count inside a Boost archive is refused before allocating") {
     auto bytes = encode_to_bytes(Labelled{1.0, {"one", "two", "three"}});
@@ -237,6 +248,7 @@ TEST_CASE("values read off the wire are checked", "[wire]") {
     check_random_bytes<std::vector<std::string>>(random, 2000);
     check_random_bytes<Nested>(random, 2000);
     check_random_bytes<Labelled>(random, 2000);
+    check_random_bytes<std::vector<Labelled>>(random, 2000);
   }
 }
 
