@@ -64,7 +64,8 @@ constexpr bool has_fast_path() {
 }
 
 /// Whether a vector of T is written as one Boost archive holding every element. Checked in two
-/// steps so that a fast-path type never instantiates the Boost check (a std::tuple<> would fail it).
+/// steps so that a fast-path type never instantiates the Boost check (a std::tuple<> would fail
+/// it).
 template <class T>
 constexpr bool vector_of_boost_elements() {
   if constexpr (has_fast_path<T>()) {
@@ -162,7 +163,6 @@ constexpr std::size_t min_encoded_bytes() {
     return sizeof(std::uint64_t);  // strings, vectors and Boost archives start with a length
   }
 }
-
 
 template <class T>
 void encode(ByteWriter& out, const T& value) {
