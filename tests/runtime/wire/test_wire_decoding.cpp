@@ -36,6 +36,12 @@ struct Labelled {
   bool operator==(const Labelled&) const = default;
 };
 
+struct Nothing {
+  template <class Archive>
+  void serialize(Archive&, unsigned) {}
+  bool operator==(const Nothing&) const = default;
+};
+
 int add(int a, int b) { return a + b; }
 const auto add_task = register_task("wire_add", &add);
 
@@ -203,6 +209,10 @@ TEST_CASE("values read off the wire are checked", "[wire]") {
     const auto together = encode_to_bytes(values);
     CHECK(together.size() < separately);
     CHECK(decode_all<std::vector<Labelled>>(together) == values);
+  }
+  SECTION("a long vector of an empty Boost-serialised class travels whole") {
+    const std::vector<Nothing> values(5000);
+    CHECK(decode_all<std::vector<Nothing>>(encode_to_bytes(values)) == values);
   }
   SECTION("a Boost archive cut short inside is a DecodeError, not a Boost exception") {
     const auto whole = encode_to_bytes(Labelled{1.0, {"one", "two", "three"}});

@@ -65,10 +65,11 @@ constexpr bool has_fast_path() {
 
 /// Whether a vector of T is written as one Boost archive holding every element. Checked in two
 /// steps so that a fast-path type never instantiates the Boost check (a std::tuple<> would fail
-/// it).
+/// it). Empty classes keep an archive each: in one archive they take no bytes per element, and a
+/// count read off the wire could then not be checked against the bytes left.
 template <class T>
 constexpr bool vector_of_boost_elements() {
-  if constexpr (has_fast_path<T>()) {
+  if constexpr (has_fast_path<T>() || std::is_empty_v<T>) {
     return false;
   } else {
     return boost_accepts<T>();
