@@ -42,6 +42,14 @@ struct Nothing {
   bool operator==(const Nothing&) const = default;
 };
 
+/// State that does not travel: each element of a vector of these takes no bytes in an archive.
+struct Transient {
+  int cached = 0;
+  template <class Archive>
+  void serialize(Archive&, unsigned) {}
+  bool operator==(const Transient&) const = default;
+};
+
 int add(int a, int b) { return a + b; }
 const auto add_task = register_task("wire_add", &add);
 
@@ -213,6 +221,10 @@ TEST_CASE("values read off the wire are checked", "[wire]") {
   SECTION("a long vector of an empty Boost-serialised class travels whole") {
     const std::vector<Nothing> values(5000);
     CHECK(decode_all<std::vector<Nothing>>(encode_to_bytes(values)) == values);
+  }
+  SECTION("a vector of elements that write no bytes travels whole, up to the archive's limit") {
+    const std::vector<Transient> values(CheckedBinaryIarchive::always_allowed_count);
+    CHECK(decode_all<std::vector<Transient>>(encode_to_bytes(values)) == values);
   }
   SECTION("a Boost archive cut short inside is a DecodeError, not a Boost exception") {
     const auto whole = encode_to_bytes(Labelled{1.0, {"one", "two", "three"}});

@@ -9,6 +9,7 @@
 #include <boost/archive/detail/register_archive.hpp>
 #include <boost/serialization/collection_size_type.hpp>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "multirank/detail/byte_buffer.hpp"
@@ -29,6 +30,14 @@ class CheckedBinaryIarchive
   /// Counts up to this are always taken: a container of empty objects takes no bytes per element.
   static constexpr std::size_t always_allowed_count = 1024;
 
+  /// Refuses a container count read off the wire that the bytes left cannot hold.
+  static void check_count(std::uint64_t claimed, std::size_t remaining) {
+    if (claimed > always_allowed_count && claimed > remaining) {
+      throw DecodeError("a container claims " + std::to_string(claimed) + " elements, but only " +
+                        std::to_string(remaining) + " bytes are left to read");
+    }
+  }
+
   CheckedBinaryIarchive(ReaderStreambuf& stream, unsigned int flags)
       : Base(stream, flags), stream_(stream) {
     init(flags);
@@ -41,11 +50,7 @@ class CheckedBinaryIarchive
   }
   void load_override(boost::serialization::collection_size_type& count) {
     Base::load_override(count);
-    const std::size_t claimed = count;
-    if (claimed > always_allowed_count && claimed > stream_.remaining()) {
-      throw DecodeError("a container claims " + std::to_string(claimed) + " elements, but only " +
-                        std::to_string(stream_.remaining()) + " bytes are left to read");
-    }
+    check_count(static_cast<std::size_t>(count), stream_.remaining());
   }
 
  private:

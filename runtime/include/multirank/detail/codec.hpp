@@ -227,8 +227,11 @@ void decode(ByteReader& in, T& value) {
       value.resize(count);
       in.read(value.data(), count * sizeof(Element));
     } else if constexpr (vector_of_boost_elements<Element>()) {
-      // Each element takes at least one of the archive's bytes (its length follows the count).
-      const auto count = decode_count(in, 1);
+      // Checked as inside an archive: an element may take no bytes at all (a class whose
+      // serialize() writes nothing), so only a count beyond the bytes left and beyond a small
+      // number is refused.
+      const auto count = in.read_pod<std::uint64_t>();
+      CheckedBinaryIarchive::check_count(count, in.remaining());
       value.clear();
       value.resize(count);  // loaded in place: each element keeps its own address for Boost
       decode_with_boost(in, [&value](auto& archive) {
